@@ -1,0 +1,107 @@
+//! actix-session storage in Keyward's own database, so every process behind a load balancer
+//! sees the same sessions and a sign-out ends the session on the server at once.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+use actix_web::web;
+use sha2::{Digest, Sha256};
+
+use crate::clock::Clock;
+use crate::db::{self, Pool};
+use crate::domain::credential::random_alphanumeric;
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: Pool,
+    clock: Clock,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: Pool, clock: Clock) -> Self {
+        DbSessionStore { pool, clock }
+    }
+
+    fn expiry(&self, ttl: &Duration) -> chrono::NaiveDateTime {
+        self.clock.now() + chrono::Duration::seconds(ttl.whole_seconds())
+    }
+
+    async fn run<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(&mut db::DbConn) -> diesel::QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let result = web::block(move || -> anyhow::Result<T> { Ok(f(&mut *pool.get()?)?) }).await?;
+        result
+    }
+}
+
+fn row_id(key: &SessionKey) -> String {
+    hex::encode(Sha256::digest(key.as_ref().as_bytes()))
+}
+
+fn new_key() -> anyhow::Result<SessionKey> {
+    let key = random_alphanumeric(64).map_err(|e| anyhow::anyhow!("rng: {e}"))?;
+    SessionKey::try_from(key).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let (id, now) = (row_id(key), self.clock.now());
+        let state = self
+            .run(move |c| db::sessions::load(c, &id, now))
+            .await
+            .map_err(LoadError::Other)?;
+        state
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| LoadError::Deserialization(e.into()))
+    }
+
+    async fn save(&self, state: HashMap<String, String>, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let key = new_key().map_err(SaveError::Other)?;
+        let (id, expires) = (row_id(&key), self.expiry(ttl));
+        self.run(move |c| db::sessions::insert(c, &id, &body, expires))
+            .await
+            .map_err(SaveError::Other)?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let body = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let (id, expires) = (row_id(&key), self.expiry(ttl));
+        let moved = body.clone();
+        let updated = self
+            .run(move |c| db::sessions::update(c, &id, &moved, expires))
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated {
+            return Ok(key);
+        }
+        // The row is gone (expired meanwhile): start a fresh one rather than lose the state.
+        let key = new_key().map_err(UpdateError::Other)?;
+        let id = row_id(&key);
+        self.run(move |c| db::sessions::insert(c, &id, &body, expires))
+            .await
+            .map_err(UpdateError::Other)?;
+        Ok(key)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        let (id, expires) = (row_id(key), self.expiry(ttl));
+        self.run(move |c| db::sessions::touch(c, &id, expires)).await
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        let id = row_id(key);
+        self.run(move |c| db::sessions::delete(c, &id)).await
+    }
+}

@@ -1,0 +1,168 @@
+//! The credential format.
+//!
+//! A credential has a public id (the Basic-auth username) and a secret (the password).
+//! The bearer token form is `kwd_<public id>_<secret>`. Never change the prefix: scanners
+//! and people recognise leaked Keyward tokens by it.
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::TryRng;
+use rand::rngs::SysRng;
+
+pub const TOKEN_PREFIX: &str = "kwd_";
+pub const PUBLIC_ID_LEN: usize = 16;
+/// 32 characters of a 62-letter alphabet: 190 bits, well over the 128 required.
+pub const SECRET_LEN: usize = 32;
+/// Longest `Authorization` header value we even try to parse.
+pub const MAX_AUTHORIZATION_LEN: usize = 512;
+
+/// A secret in clear. Its `Debug` never prints it, so it cannot leak through a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// `len` random letters and digits from the operating system's CSPRNG.
+pub fn random_alphanumeric(len: usize) -> Result<String, rand::rngs::SysError> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(len);
+    let mut buf = [0u8; 64];
+    while out.len() < len {
+        SysRng.try_fill_bytes(&mut buf)?;
+        // Rejection sampling keeps every letter equally likely (248 = 4 * 62).
+        for b in buf.iter().filter(|b| **b < 248) {
+            if out.len() == len {
+                break;
+            }
+            out.push(ALPHABET[usize::from(*b % 62)] as char);
+        }
+    }
+    Ok(out)
+}
+
+pub fn generate_public_id() -> Result<String, rand::rngs::SysError> {
+    random_alphanumeric(PUBLIC_ID_LEN)
+}
+
+pub fn generate_secret() -> Result<Secret, rand::rngs::SysError> {
+    random_alphanumeric(SECRET_LEN).map(Secret)
+}
+
+pub fn token(public_id: &str, secret: &Secret) -> Secret {
+    Secret(format!("{TOKEN_PREFIX}{public_id}_{}", secret.expose()))
+}
+
+/// What a caller presented: a public id and a secret, from either header form.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Presented {
+    pub public_id: String,
+    pub secret: Secret,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum AuthHeaderError {
+    /// No `Authorization` header at all.
+    Missing,
+    /// A header we cannot read: wrong scheme, bad base64, no colon, not UTF-8, too long.
+    Malformed,
+}
+
+/// Parses a bearer token `kwd_<public id>_<secret>`.
+pub fn parse_token(token: &str) -> Option<Presented> {
+    let rest = token.strip_prefix(TOKEN_PREFIX)?;
+    let (public_id, secret) = rest.split_once('_')?;
+    well_formed(public_id, secret)
+}
+
+fn well_formed(public_id: &str, secret: &str) -> Option<Presented> {
+    let alnum = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric());
+    (public_id.len() == PUBLIC_ID_LEN
+        && secret.len() == SECRET_LEN
+        && alnum(public_id)
+        && alnum(secret))
+    .then(|| Presented {
+        public_id: public_id.to_owned(),
+        secret: Secret(secret.to_owned()),
+    })
+}
+
+/// Parses an `Authorization` header value: `Basic base64(id:secret)` or `Bearer <token>`.
+/// A well-formed header naming something that cannot be a Keyward credential is `Ok(None)`:
+/// it is simply invalid credentials, answered like any other wrong key.
+pub fn parse_authorization(value: Option<&[u8]>) -> Result<Option<Presented>, AuthHeaderError> {
+    let value = value.ok_or(AuthHeaderError::Missing)?;
+    if value.len() > MAX_AUTHORIZATION_LEN {
+        return Err(AuthHeaderError::Malformed);
+    }
+    let value = std::str::from_utf8(value).map_err(|_| AuthHeaderError::Malformed)?;
+    let (scheme, rest) = value.trim().split_once(' ').ok_or(AuthHeaderError::Malformed)?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = STANDARD.decode(rest).map_err(|_| AuthHeaderError::Malformed)?;
+        let decoded = String::from_utf8(decoded).map_err(|_| AuthHeaderError::Malformed)?;
+        let (user, password) = decoded.split_once(':').ok_or(AuthHeaderError::Malformed)?;
+        Ok(well_formed(user, password))
+    } else if scheme.eq_ignore_ascii_case("bearer") {
+        Ok(parse_token(rest))
+    } else {
+        Err(AuthHeaderError::Malformed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_values_have_the_documented_shape() {
+        let id = generate_public_id().expect("os rng");
+        let secret = generate_secret().expect("os rng");
+        assert_eq!(id.len(), PUBLIC_ID_LEN);
+        assert_eq!(secret.expose().len(), SECRET_LEN);
+        let token = token(&id, &secret);
+        assert!(token.expose().starts_with("kwd_"));
+        let parsed = parse_token(token.expose()).expect("parses");
+        assert_eq!(parsed.public_id, id);
+        assert_eq!(parsed.secret, secret);
+        assert_ne!(generate_public_id().expect("os rng"), id);
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let secret = Secret::new("hunter2hunter2".into());
+        assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn authorization_headers() {
+        let id = "A".repeat(PUBLIC_ID_LEN);
+        let secret = "b".repeat(SECRET_LEN);
+        let basic = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+        let parsed = parse_authorization(Some(basic.as_bytes())).expect("ok").expect("some");
+        assert_eq!(parsed.public_id, id);
+        let bearer = format!("Bearer kwd_{id}_{secret}");
+        assert!(parse_authorization(Some(bearer.as_bytes())).expect("ok").is_some());
+        assert_eq!(parse_authorization(None), Err(AuthHeaderError::Missing));
+        for bad in [&b"Basic %%%"[..], b"Basic Zm9v", b"Digest abc", b"\xff\xfe", b"Basic"] {
+            assert_eq!(parse_authorization(Some(bad)), Err(AuthHeaderError::Malformed), "{bad:?}");
+        }
+        let huge = format!("Bearer {}", "a".repeat(10_000));
+        assert_eq!(parse_authorization(Some(huge.as_bytes())), Err(AuthHeaderError::Malformed));
+        assert_eq!(parse_authorization(Some(b"Bearer kwd_short_x")), Ok(None));
+    }
+}

@@ -1,0 +1,275 @@
+//! Staged changes to one operator's API accounts (the *API management* tab).
+//!
+//! Nothing here takes effect until Save. The draft remembers the saved rows it was based on
+//! (`snapshot`, `base_version`) so that Save can refuse, and explain, when somebody else
+//! changed the same operator's API accounts meanwhile.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A saved credential as the draft saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedRow {
+    pub public_id: String,
+    pub label: String,
+    pub active: bool,
+}
+
+/// What will happen to one saved credential at Save.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    pub label: Option<String>,
+    pub active: Option<bool>,
+    pub delete: bool,
+}
+
+/// A credential that will be created at Save. Only the secret's hash is kept: the secret
+/// itself was shown once, when it was staged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagedAdd {
+    pub public_id: String,
+    pub secret_hash: String,
+    pub label: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub base_version: i32,
+    pub snapshot: Vec<SavedRow>,
+    pub edits: BTreeMap<String, Edit>,
+    pub adds: Vec<StagedAdd>,
+}
+
+/// One row as the tab shows it: the saved state with the staged change on top.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowChange {
+    pub new: bool,
+    pub deleting: bool,
+    /// The saved label, when a rename is staged.
+    pub renamed_from: Option<String>,
+    /// The saved status, when an (de)activation is staged.
+    pub status_changed: bool,
+}
+
+/// Something another administrator changed since the draft was started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    Added { public_id: String, label: String },
+    Deleted { public_id: String, label: String },
+    Renamed { public_id: String, from: String, to: String },
+    StatusChanged { public_id: String, label: String, active: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageError {
+    /// The row is not (or no longer) one of this operator's API accounts.
+    UnknownRow,
+}
+
+impl Draft {
+    pub fn new(base_version: i32, snapshot: Vec<SavedRow>) -> Self {
+        Draft {
+            base_version,
+            snapshot,
+            edits: BTreeMap::new(),
+            adds: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.adds.is_empty() && self.edits.values().all(|e| *e == Edit::default())
+    }
+
+    pub fn change_count(&self) -> usize {
+        self.adds.len() + self.edits.values().filter(|e| **e != Edit::default()).count()
+    }
+
+    fn saved(&self, public_id: &str) -> Option<&SavedRow> {
+        self.snapshot.iter().find(|r| r.public_id == public_id)
+    }
+
+    fn staged_mut(&mut self, public_id: &str) -> Option<&mut StagedAdd> {
+        self.adds.iter_mut().find(|a| a.public_id == public_id)
+    }
+
+    pub fn add(&mut self, add: StagedAdd) {
+        self.adds.push(add);
+    }
+
+    pub fn rename(&mut self, public_id: &str, label: String) -> Result<(), StageError> {
+        if let Some(add) = self.staged_mut(public_id) {
+            add.label = label;
+            return Ok(());
+        }
+        let saved = self.saved(public_id).ok_or(StageError::UnknownRow)?;
+        let label = (saved.label != label).then_some(label);
+        self.edits.entry(public_id.to_owned()).or_default().label = label;
+        self.prune();
+        Ok(())
+    }
+
+    pub fn set_active(&mut self, public_id: &str, active: bool) -> Result<(), StageError> {
+        if let Some(add) = self.staged_mut(public_id) {
+            add.active = active;
+            return Ok(());
+        }
+        let saved = self.saved(public_id).ok_or(StageError::UnknownRow)?;
+        let active = (saved.active != active).then_some(active);
+        self.edits.entry(public_id.to_owned()).or_default().active = active;
+        self.prune();
+        Ok(())
+    }
+
+    /// Deleting a staged add simply forgets it; deleting a saved row is staged.
+    pub fn delete(&mut self, public_id: &str) -> Result<(), StageError> {
+        if self.staged_mut(public_id).is_some() {
+            self.adds.retain(|a| a.public_id != public_id);
+            return Ok(());
+        }
+        self.saved(public_id).ok_or(StageError::UnknownRow)?;
+        self.edits.entry(public_id.to_owned()).or_default().delete = true;
+        Ok(())
+    }
+
+    /// Takes back every staged change to one saved row.
+    pub fn undo(&mut self, public_id: &str) {
+        self.edits.remove(public_id);
+    }
+
+    fn prune(&mut self) {
+        self.edits.retain(|_, e| *e != Edit::default());
+    }
+
+    /// The label and status a row will have after Save, and what marks it as changed.
+    pub fn view(&self, row: &SavedRow) -> (String, bool, RowChange) {
+        if let Some(add) = self.adds.iter().find(|a| a.public_id == row.public_id) {
+            let change = RowChange { new: true, deleting: false, renamed_from: None, status_changed: false };
+            return (add.label.clone(), add.active, change);
+        }
+        let edit = self.edits.get(&row.public_id).cloned().unwrap_or_default();
+        let label = edit.label.clone().unwrap_or_else(|| row.label.clone());
+        let active = edit.active.unwrap_or(row.active);
+        let change = RowChange {
+            new: false,
+            deleting: edit.delete,
+            renamed_from: edit.label.as_ref().map(|_| row.label.clone()),
+            status_changed: edit.active.is_some(),
+        };
+        (label, active, change)
+    }
+
+    /// What differs between the rows this draft started from and the rows saved now.
+    pub fn conflicts(&self, current: &[SavedRow]) -> Vec<Conflict> {
+        let mut out = Vec::new();
+        for old in &self.snapshot {
+            match current.iter().find(|r| r.public_id == old.public_id) {
+                None => out.push(Conflict::Deleted { public_id: old.public_id.clone(), label: old.label.clone() }),
+                Some(now) => {
+                    if now.label != old.label {
+                        out.push(Conflict::Renamed {
+                            public_id: now.public_id.clone(),
+                            from: old.label.clone(),
+                            to: now.label.clone(),
+                        });
+                    }
+                    if now.active != old.active {
+                        out.push(Conflict::StatusChanged {
+                            public_id: now.public_id.clone(),
+                            label: now.label.clone(),
+                            active: now.active,
+                        });
+                    }
+                }
+            }
+        }
+        for now in current.iter().filter(|r| self.saved(&r.public_id).is_none()) {
+            out.push(Conflict::Added { public_id: now.public_id.clone(), label: now.label.clone() });
+        }
+        out
+    }
+
+    /// Keeps this draft's changes but bases it on the rows saved now, so Save can be retried
+    /// after the administrator has read what changed. Edits of rows that are gone are dropped.
+    pub fn rebase(&mut self, version: i32, current: Vec<SavedRow>) {
+        self.base_version = version;
+        self.snapshot = current;
+        let snapshot = &self.snapshot;
+        self.edits.retain(|id, _| snapshot.iter().any(|r| &r.public_id == id));
+        let edits: Vec<(String, Edit)> = std::mem::take(&mut self.edits).into_iter().collect();
+        for (id, edit) in edits {
+            // Re-stage through the normal path so edits that became no-ops disappear.
+            if edit.delete {
+                let _ = self.delete(&id);
+            }
+            if let Some(label) = edit.label {
+                let _ = self.rename(&id, label);
+            }
+            if let Some(active) = edit.active {
+                let _ = self.set_active(&id, active);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, label: &str, active: bool) -> SavedRow {
+        SavedRow { public_id: id.into(), label: label.into(), active }
+    }
+
+    #[test]
+    fn staging_and_undoing() {
+        let mut d = Draft::new(3, vec![row("a", "CI", true), row("b", "Backup", true)]);
+        assert!(d.is_empty());
+        d.rename("a", "Deploys".into()).expect("known");
+        d.set_active("b", false).expect("known");
+        assert_eq!(d.change_count(), 2);
+        // Renaming back to the saved label is no change at all.
+        d.rename("a", "CI".into()).expect("known");
+        d.set_active("b", true).expect("known");
+        assert!(d.is_empty());
+        assert_eq!(d.rename("zzz", "x".into()), Err(StageError::UnknownRow));
+        d.delete("a").expect("known");
+        assert!(d.view(&row("a", "CI", true)).2.deleting);
+        d.undo("a");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn staged_adds_are_edited_in_place() {
+        let mut d = Draft::new(0, vec![]);
+        d.add(StagedAdd { public_id: "n".into(), secret_hash: "h".into(), label: "New".into(), active: true });
+        d.rename("n", "Renamed".into()).expect("staged");
+        d.set_active("n", false).expect("staged");
+        assert_eq!(d.adds[0].label, "Renamed");
+        d.delete("n").expect("staged");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn conflicts_name_what_changed() {
+        let d = Draft::new(1, vec![row("a", "CI", true), row("b", "Backup", true)]);
+        let now = vec![row("a", "CI-2", false), row("c", "Other", true)];
+        let c = d.conflicts(&now);
+        assert!(c.contains(&Conflict::Deleted { public_id: "b".into(), label: "Backup".into() }));
+        assert!(c.contains(&Conflict::Renamed { public_id: "a".into(), from: "CI".into(), to: "CI-2".into() }));
+        assert!(c.contains(&Conflict::StatusChanged { public_id: "a".into(), label: "CI-2".into(), active: false }));
+        assert!(c.contains(&Conflict::Added { public_id: "c".into(), label: "Other".into() }));
+        assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn rebase_keeps_live_edits_only() {
+        let mut d = Draft::new(1, vec![row("a", "CI", true), row("b", "Backup", true)]);
+        d.rename("a", "Deploys".into()).expect("known");
+        d.delete("b").expect("known");
+        d.rebase(2, vec![row("a", "Deploys", true)]);
+        // "b" is gone and "a" already carries the wanted label: nothing left to do.
+        assert!(d.is_empty());
+        assert_eq!(d.base_version, 2);
+    }
+}

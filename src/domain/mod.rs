@@ -1,0 +1,5 @@
+//! Rules without I/O: credential format, staged drafts, input validation.
+
+pub mod credential;
+pub mod draft;
+pub mod validation;

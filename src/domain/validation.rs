@@ -1,0 +1,88 @@
+//! Input rules shared by forms and the JSON API. Errors are catalog keys.
+
+pub const MAX_LABEL_CHARS: usize = 100;
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// A label: trimmed, 1 to 100 characters, no control characters. Any other Unicode (RTL
+/// marks, emoji, markup) is kept as typed and escaped when shown.
+pub fn label(input: &str) -> Result<String, &'static str> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Err("error.label_required");
+    }
+    if value.chars().count() > MAX_LABEL_CHARS {
+        return Err("error.label_too_long");
+    }
+    if value.chars().any(char::is_control) {
+        return Err("error.control_chars");
+    }
+    Ok(value.to_owned())
+}
+
+pub fn name(input: &str) -> Result<String, &'static str> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Err("error.name_required");
+    }
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err("error.name_too_long");
+    }
+    if value.chars().any(char::is_control) {
+        return Err("error.control_chars");
+    }
+    Ok(value.to_owned())
+}
+
+/// Emails are compared lower-cased; only the shape is checked here (one `@`, a dot after it).
+pub fn email(input: &str) -> Result<String, &'static str> {
+    let value = input.trim().to_lowercase();
+    let valid_shape = value
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
+    if value.chars().count() > MAX_EMAIL_CHARS || !valid_shape || value.chars().any(char::is_whitespace) {
+        return Err("error.email_invalid");
+    }
+    Ok(value)
+}
+
+pub fn new_password(password: &str, confirm: &str) -> Result<(), &'static str> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err("error.password_too_short");
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err("error.password_too_long");
+    }
+    if password != confirm {
+        return Err("error.password_mismatch");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert_eq!(label("  CI deploys "), Ok("CI deploys".into()));
+        assert_eq!(label("   "), Err("error.label_required"));
+        assert_eq!(label(&"x".repeat(101)), Err("error.label_too_long"));
+        assert_eq!(label("a\u{0}b"), Err("error.control_chars"));
+        let exotic = "<b>é</b> \u{200f}עברית 🚀";
+        assert_eq!(label(exotic), Ok(exotic.into()));
+    }
+
+    #[test]
+    fn emails_and_passwords() {
+        assert_eq!(email(" Ada@Example.ORG "), Ok("ada@example.org".into()));
+        assert!(email("nope").is_err());
+        assert!(email("a@b").is_err());
+        assert!(new_password("short", "short").is_err());
+        assert!(new_password("long enough!", "different!!").is_err());
+        assert!(new_password("long enough!", "long enough!").is_ok());
+    }
+}

@@ -1,0 +1,156 @@
+//! One error type for the whole app. `ResponseError` gives each variant its status; the
+//! `render_errors` middleware (web/mod.rs) then turns it into a page in the visitor's language,
+//! or into JSON under `/api/`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    /// The catalog key of the missing permission.
+    #[error("forbidden: missing {0}")]
+    Forbidden(&'static str),
+    #[error("missing or invalid CSRF token")]
+    Csrf,
+    /// The catalog key of what is wrong with the request.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("sign-in required")]
+    SignInRequired,
+    #[error("first-run setup required")]
+    SetupRequired,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// Stable code used in JSON bodies and in the error page.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden(_) | AppError::Csrf => "forbidden",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::SignInRequired | AppError::InvalidCredentials => "invalid_credentials",
+            AppError::SetupRequired => "setup_required",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// Catalog key of the message shown to people (and put in JSON bodies, in English).
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "error.not_found",
+            AppError::Forbidden(_) => "error.forbidden",
+            AppError::Csrf => "error.csrf",
+            AppError::BadRequest(key) => key,
+            AppError::SignInRequired => "error.sign_in_required",
+            AppError::SetupRequired => "error.setup_required",
+            AppError::InvalidCredentials => "error.invalid_credentials",
+            AppError::PayloadTooLarge => "error.payload_too_large",
+            AppError::Unavailable(_) => "error.unavailable",
+            AppError::Internal(_) => "error.internal",
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::SignInRequired | AppError::SetupRequired => StatusCode::SEE_OTHER,
+            AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A bare response: `render_errors` replaces the body, knowing the route and language.
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            _ => {}
+        }
+        HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection, info) => {
+                AppError::Unavailable(info.message().to_owned())
+            }
+            // SQLite: locked, read-only or full. The transaction was rolled back; say so clearly.
+            Error::DatabaseError(_, info)
+                if ["locked", "readonly", "full", "disk I/O"].iter().any(|m| info.message().contains(m)) =>
+            {
+                AppError::Unavailable(info.message().to_owned())
+            }
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        AppError::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+impl From<rand::rngs::SysError> for AppError {
+    fn from(e: rand::rngs::SysError) -> Self {
+        AppError::Internal(format!("operating system RNG: {e}"))
+    }
+}
+
+impl From<argon2::password_hash::Error> for AppError {
+    fn from(e: argon2::password_hash::Error) -> Self {
+        AppError::Internal(format!("password hash: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(format!("json: {e}"))
+    }
+}
+
+impl From<actix_session::SessionInsertError> for AppError {
+    fn from(e: actix_session::SessionInsertError) -> Self {
+        AppError::Internal(format!("session: {e}"))
+    }
+}
+
+impl From<actix_session::SessionGetError> for AppError {
+    fn from(e: actix_session::SessionGetError) -> Self {
+        AppError::Internal(format!("session: {e}"))
+    }
+}

@@ -1,0 +1,171 @@
+//! Keyward: a console for the credentials programs use to call your APIs, and the service
+//! that checks them. `main.rs` is a thin CLI over this library; the tests use it too.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod web;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::BrowserSession;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{Logger, from_fn};
+use actix_web::{App, HttpServer, web as aweb};
+
+use crate::auth::session_store::DbSessionStore;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::web::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data folder {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("secret key: {0}")]
+    SecretKey(String),
+    #[error("database: {0}")]
+    Database(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The cookie key: `KEYWARD_SECRET_KEY`, or a key generated once into `DATA_DIR/secret.key`
+/// so that a restart keeps everyone signed in.
+pub fn load_or_create_key(settings: &Settings) -> Result<Key, StartError> {
+    if let Some(secret) = &settings.secret_key {
+        if secret.len() < 32 {
+            return Err(StartError::SecretKey("KEYWARD_SECRET_KEY must be at least 32 bytes".into()));
+        }
+        return Ok(Key::derive_from(secret.as_bytes()));
+    }
+    let path = settings.data_dir.join("secret.key");
+    let dir_err = |e| StartError::DataDir(settings.data_dir.display().to_string(), e);
+    match std::fs::read_to_string(&path) {
+        Ok(hex_key) => {
+            let bytes = hex::decode(hex_key.trim()).map_err(|e| StartError::SecretKey(format!("{}: {e}", path.display())))?;
+            if bytes.len() < 32 {
+                return Err(StartError::SecretKey(format!("{} is too short", path.display())));
+            }
+            Ok(Key::derive_from(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let generated = domain::credential::random_alphanumeric(64).map_err(|e| StartError::SecretKey(e.to_string()))?;
+            let encoded = hex::encode(generated.as_bytes());
+            write_private(&path, &encoded).map_err(dir_err)?;
+            Ok(Key::derive_from(generated.as_bytes()))
+        }
+        Err(e) => Err(dir_err(e)),
+    }
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// Creates the data folder and runs the migrations of the configured database.
+pub fn prepare_database(settings: &Settings) -> Result<db::DatabaseUrl, StartError> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .map_err(|e| StartError::DataDir(settings.data_dir.display().to_string(), e))?;
+    let url = settings.database();
+    let mut conn = db::connect(&url).map_err(|e| StartError::Database(e.to_string()))?;
+    db::migrate(&mut conn).map_err(|e| StartError::Database(e.to_string()))?;
+    Ok(url)
+}
+
+/// A ready server: where it listens and the future that runs it.
+pub struct Application {
+    pub addr: SocketAddr,
+    pub server: Server,
+}
+
+pub fn build(settings: Settings) -> Result<Application, StartError> {
+    let url = prepare_database(&settings)?;
+    let key = load_or_create_key(&settings)?;
+    let pool = db::pool(&url, settings.db_pool_size, Duration::from_millis(settings.db_timeout_ms));
+    let clock = Clock::new(settings.fake_now);
+    let dummy_hash = auth::password::dummy_hash().map_err(|e| StartError::Other(e.to_string()))?;
+    let state = Arc::new(AppState {
+        pool: pool.clone(),
+        settings: settings.clone(),
+        clock,
+        cookie_key: key.clone(),
+        setup_done: AtomicBool::new(false),
+        dummy_hash,
+    });
+    let listener = TcpListener::bind(settings.bind).map_err(|e| StartError::Bind(settings.bind, e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Bind(settings.bind, e))?;
+    let store = DbSessionStore::new(pool.clone(), clock);
+    let data = aweb::Data::new(state);
+    let secure = settings.secure_cookies;
+    let cookie_name = if secure { "__Host-keyward_session" } else { "keyward_session" };
+
+    let mut server = HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(store.clone(), key.clone())
+            .cookie_name(cookie_name.to_owned())
+            .cookie_secure(secure)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_path("/".to_owned())
+            .session_lifecycle(BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::hours(12)))
+            .build();
+        App::new()
+            .app_data(data.clone())
+            .app_data(aweb::PayloadConfig::new(64 * 1024))
+            .app_data(aweb::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(aweb::QueryConfig::default().error_handler(|_, _| AppError::BadRequest("error.bad_form").into()))
+            .app_data(aweb::JsonConfig::default().limit(16 * 1024).error_handler(|e, _| match e {
+                actix_web::error::JsonPayloadError::Overflow { .. }
+                | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => AppError::PayloadTooLarge.into(),
+                _ => AppError::BadRequest("error.bad_json").into(),
+            }))
+            .wrap(from_fn(web::middleware::render_errors))
+            .wrap(sessions)
+            .wrap(from_fn(web::middleware::security_headers))
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
+            .service(
+                actix_files::Files::new("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
+                    .use_etag(true)
+                    .use_last_modified(true),
+            )
+            .configure(web::routes)
+            .default_service(aweb::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+    })
+    .shutdown_timeout(30);
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    let server = server.listen(listener).map_err(|e| StartError::Bind(addr, e))?.run();
+
+    // Expired session rows are removed in the background, not on the request path.
+    std::thread::Builder::new()
+        .name("session-purge".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(600));
+                if let Ok(mut conn) = pool.get() {
+                    let _ = db::sessions::purge_expired(&mut conn, clock.now());
+                }
+            }
+        })
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    Ok(Application { addr, server })
+}

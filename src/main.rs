@@ -1,0 +1,111 @@
+//! The `keyward` command: `serve` (the default), `migrate`, `admin create`.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use keyward::config::Settings;
+use keyward::db::{self, operators::NewOperatorInput};
+use keyward::domain::validation;
+
+#[derive(Parser)]
+#[command(name = "keyward", version, about = "Keyward: API accounts and API keys, managed and checked")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the console and the API (what `keyward` does with no subcommand).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Manage administrators from a shell.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator (the first one also creates the organisation).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Organisation name, used when this is the first operator.
+        #[arg(long, default_value = "My organisation")]
+        organisation: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.settings),
+        Command::Migrate => keyward::prepare_database(&cli.settings)
+            .map(|_| println!("database is up to date"))
+            .map_err(|e| e.to_string()),
+        Command::Admin { command: AdminCommand::Create { email, name, organisation, .. } } => {
+            create_admin(&cli.settings, &email, &name, &organisation)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("keyward: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = keyward::build(settings).map_err(|e| e.to_string())?;
+        tracing::info!("Keyward listening on http://{}", app.addr);
+        app.server.await.map_err(|e| e.to_string())
+    })
+}
+
+fn create_admin(settings: &Settings, email: &str, name: &str, organisation: &str) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password).map_err(|e| e.to_string())?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let t = |key: &str| keyward::i18n::Lang::En.t(key).to_owned();
+    let email = validation::email(email).map_err(t)?;
+    let name = validation::name(name).map_err(t)?;
+    validation::new_password(password, password).map_err(t)?;
+    let url = keyward::prepare_database(settings).map_err(|e| e.to_string())?;
+    let hash = keyward::auth::password::hash(password).map_err(|e| e.to_string())?;
+    let mut conn = db::connect(&url).map_err(|e| e.to_string())?;
+    let now = keyward::clock::Clock::new(settings.fake_now).now();
+    let input = NewOperatorInput { email: &email, name: &name, password_hash: &hash, language: "en", admin: true };
+    let created = match db::operators::first_run_setup(&mut conn, organisation, &input, now).map_err(|e| e.to_string())? {
+        Some(id) => Some(id),
+        None => {
+            let account = db::operators::list_accounts(&mut conn).map_err(|e| e.to_string())?;
+            let account = account.first().ok_or("no organisation exists")?;
+            db::operators::create(&mut conn, *account, &input, now).map_err(|e| e.to_string())?
+        }
+    };
+    match created {
+        Some(id) => {
+            println!("administrator {email} created (operator {id})");
+            Ok(())
+        }
+        None => Err(format!("an operator with email {email} already exists")),
+    }
+}

@@ -1,0 +1,211 @@
+//! `Ctx`: what every page handler needs — language, the signed-in operator, the CSRF token,
+//! the flash message — and the layout data (`Chrome`) the templates read.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::Method};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::State;
+use crate::db;
+use crate::domain::credential::random_alphanumeric;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub const SESSION_OPERATOR: &str = "operator_id";
+pub const SESSION_CSRF: &str = "csrf";
+pub const SESSION_LANG: &str = "lang";
+pub const SESSION_FLASH: &str = "flash";
+
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub id: i32,
+    pub account_id: i32,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub error: bool,
+    pub key: String,
+}
+
+/// Layout data for templates: `{{ c.t("key") }}` and friends.
+pub struct Chrome {
+    pub lang: Lang,
+    pub operator: Option<SignedIn>,
+    pub csrf: String,
+    /// Path and query of this page, so the language switch can come back to it.
+    pub here: String,
+    pub flash: Option<Flash>,
+}
+
+impl Chrome {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn datetime(&self, at: &NaiveDateTime) -> String {
+        let format = match self.lang {
+            Lang::En => "%-d %b %Y, %H:%M UTC",
+            Lang::Fr => "%-d %b %Y à %H:%M UTC",
+        };
+        at.and_utc().format_localized(format, self.lang.chrono_locale()).to_string()
+    }
+
+    pub fn date(&self, at: &NaiveDateTime) -> String {
+        at.and_utc().format_localized("%-d %b %Y", self.lang.chrono_locale()).to_string()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.operator.as_ref().is_some_and(|o| o.is_admin)
+    }
+}
+
+pub struct Ctx {
+    pub state: State,
+    pub session: Session,
+    pub chrome: Chrome,
+}
+
+impl Ctx {
+    pub fn operator(&self) -> Result<&SignedIn, AppError> {
+        self.chrome.operator.as_ref().ok_or(AppError::SignInRequired)
+    }
+
+    /// For now only administrators manage operators and their API accounts.
+    pub fn admin(&self) -> Result<&SignedIn, AppError> {
+        let me = self.operator()?;
+        if me.is_admin {
+            Ok(me)
+        } else {
+            Err(AppError::Forbidden("perm.administrators"))
+        }
+    }
+
+    pub fn flash(&self, key: &str) -> Result<(), AppError> {
+        set_flash(&self.session, key, false)
+    }
+
+    pub fn flash_error(&self, key: &str) -> Result<(), AppError> {
+        set_flash(&self.session, key, true)
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.chrome.lang
+    }
+}
+
+pub fn set_flash(session: &Session, key: &str, error: bool) -> Result<(), AppError> {
+    Ok(session.insert(SESSION_FLASH, Flash { error, key: key.to_owned() })?)
+}
+
+/// The visitor's language: their choice in this session, else `Accept-Language`, else English.
+pub fn request_lang(req: &HttpRequest, session: &Session) -> Lang {
+    session
+        .get::<Lang>(SESSION_LANG)
+        .ok()
+        .flatten()
+        .or_else(|| {
+            req.headers()
+                .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// The session's CSRF token, created on first use.
+pub fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session.get::<String>(SESSION_CSRF)? {
+        return Ok(token);
+    }
+    let token = random_alphanumeric(43)?;
+    session.insert(SESSION_CSRF, &token)?;
+    Ok(token)
+}
+
+impl FromRequest for Ctx {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Ctx, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<State>()
+                .cloned()
+                .ok_or_else(|| AppError::Internal("app state missing".into()))?;
+            let session = req.get_session();
+            let lang = request_lang(&req, &session);
+            let operator_id = session.get::<i32>(SESSION_OPERATOR)?;
+
+            if !state.setup_done.load(Ordering::Relaxed) {
+                if state.db(|c| Ok(db::operators::any_exists(c)?)).await? {
+                    state.setup_done.store(true, Ordering::Relaxed);
+                } else if req.path() != "/setup" {
+                    return Err(AppError::SetupRequired);
+                }
+            }
+
+            let operator = match operator_id {
+                None => None,
+                Some(id) => {
+                    let found = state
+                        .db(move |c| {
+                            let op = db::operators::find(c, id).map_err(AppError::from);
+                            match op {
+                                Ok(op) if op.active => {
+                                    let is_admin = db::operators::is_admin(c, op.id)?;
+                                    Ok(Some(SignedIn {
+                                        id: op.id,
+                                        account_id: op.account_id,
+                                        name: op.name,
+                                        email: op.email,
+                                        is_admin,
+                                    }))
+                                }
+                                Ok(_) | Err(AppError::NotFound) => Ok(None),
+                                Err(e) => Err(e),
+                            }
+                        })
+                        .await?;
+                    if found.is_none() {
+                        // The operator is gone or deactivated: this session ends here.
+                        session.clear();
+                        session.renew();
+                    }
+                    found
+                }
+            };
+
+            // Only a page that is shown consumes the flash; a POST leaves it for the redirect.
+            let flash = if req.method() == Method::GET {
+                let flash = session.get::<Flash>(SESSION_FLASH)?;
+                if flash.is_some() {
+                    session.remove(SESSION_FLASH);
+                }
+                flash
+            } else {
+                None
+            };
+            let csrf = csrf_token(&session)?;
+            let here = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into());
+            Ok(Ctx {
+                state,
+                session,
+                chrome: Chrome { lang, operator, csrf, here, flash },
+            })
+        })
+    }
+}

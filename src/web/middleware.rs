@@ -1,0 +1,129 @@
+//! Cross-cutting response handling: error pages and JSON errors, security headers.
+
+use actix_session::SessionExt;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use super::context::request_lang;
+use super::State;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/api"
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub lang: Lang,
+    pub status: u16,
+    pub message: &'static str,
+    pub permission: Option<&'static str>,
+}
+
+impl ErrorPage {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+}
+
+/// The JSON error body of the API: `{"error": CODE, "message": …}`.
+pub fn json_error(error: &AppError) -> HttpResponse {
+    let mut res = HttpResponse::build(error.status_code());
+    if matches!(error, AppError::InvalidCredentials | AppError::SignInRequired) {
+        res.status(actix_web::http::StatusCode::UNAUTHORIZED);
+        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"Keyward\", charset=\"UTF-8\""));
+    }
+    res.json(serde_json::json!({
+        "error": error.code(),
+        "message": Lang::En.t(error.message_key()),
+    }))
+}
+
+fn html_error(req: &actix_web::HttpRequest, error: &AppError) -> HttpResponse {
+    match error {
+        AppError::SignInRequired => return super::see_other("/login"),
+        AppError::SetupRequired => return super::see_other("/setup"),
+        _ => {}
+    }
+    let lang = request_lang(req, &req.get_session());
+    let page = ErrorPage {
+        lang,
+        status: error.status_code().as_u16(),
+        message: lang.t(error.message_key()),
+        permission: match error {
+            AppError::Forbidden(key) => Some(lang.t(key)),
+            _ => None,
+        },
+    };
+    match page.render() {
+        Ok(body) => HttpResponse::build(error.status_code())
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        // The plain-text fallback when even the error template fails.
+        Err(_) => HttpResponse::build(error.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("{} — {}", error.status_code(), lang.t(error.message_key()))),
+    }
+}
+
+/// Turns an `AppError` into the page or JSON body its route calls for.
+pub async fn render_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let Some(error) = res.response().error().and_then(|e| e.as_error::<AppError>()) else {
+        return Ok(res);
+    };
+    let replacement = if is_api_path(res.request().path()) || res.request().path() == "/healthz" {
+        json_error(error)
+    } else {
+        html_error(res.request(), error)
+    };
+    let (req, old) = res.into_parts();
+    let mut new = replacement;
+    // Keep cookies the handler set (a purged session must still be cleared in the browser).
+    for cookie in old.cookies() {
+        let _ = new.add_cookie(&cookie);
+    }
+    Ok(ServiceResponse::new(req, new))
+}
+
+/// Headers every response carries. Nothing but `/static/` may be cached: pages can hold
+/// secrets (reveal once) or personal data.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let secure = req
+        .app_data::<State>()
+        .is_some_and(|s| s.settings.secure_cookies);
+    let is_static = req.path().starts_with("/static/");
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if secure {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if !is_static {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}

@@ -1,0 +1,85 @@
+//! HTTP: the app's state, the page context every handler starts from, and the routes.
+//! Handlers live in modules that follow the URL (`account/operators.rs` serves
+//! `/account/operators`).
+
+pub mod account;
+pub mod api;
+pub mod context;
+pub mod forms;
+pub mod middleware;
+pub mod reveal;
+pub mod session;
+pub mod setup;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use actix_web::{HttpResponse, http::header, web};
+use askama::Template;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::{DbConn, Pool};
+use crate::error::AppError;
+
+pub use context::{Chrome, Ctx, SignedIn};
+pub use forms::CsrfForm;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Settings,
+    pub clock: Clock,
+    /// Encrypts the reveal-once cookie (see `reveal.rs`).
+    pub cookie_key: actix_web::cookie::Key,
+    /// Set once an operator exists; until then every page leads to first-run setup.
+    pub setup_done: AtomicBool,
+    /// Checked when there is no real hash, so misses take as long as wrong secrets.
+    pub dummy_hash: String,
+}
+
+pub type State = web::Data<Arc<AppState>>;
+
+impl AppState {
+    /// Runs database work on the blocking pool with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || f(&mut *pool.get()?)).await?
+    }
+}
+
+/// Renders a page as a 200 HTML response.
+pub fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+/// Post-redirect-get: every successful form post answers with this.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(session::healthz)))
+        .service(web::resource("/").route(web::get().to(session::home)))
+        .service(
+            web::resource("/setup")
+                .route(web::get().to(setup::form))
+                .route(web::post().to(setup::submit)),
+        )
+        .service(
+            web::resource("/login")
+                .route(web::get().to(session::login_form))
+                .route(web::post().to(session::login)),
+        )
+        .service(web::resource("/logout").route(web::post().to(session::logout)))
+        .service(web::resource("/language").route(web::post().to(session::language)))
+        .configure(account::routes)
+        .configure(api::routes);
+}

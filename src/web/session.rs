@@ -1,0 +1,126 @@
+//! Signing in and out, the language switch, the home page and the health check.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::context::{SESSION_CSRF, SESSION_LANG, SESSION_OPERATOR};
+use super::{Chrome, CsrfForm, Ctx, State, render, see_other};
+use crate::auth::password;
+use crate::db;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub async fn healthz(state: State) -> HttpResponse {
+    match state.db(|c| Ok(db::operators::any_exists(c)?)).await {
+        Ok(_) => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+}
+
+pub async fn home(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let me = ctx.operator()?;
+    if me.is_admin {
+        return Ok(see_other("/account"));
+    }
+    render(&HomePage { c: ctx.chrome })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    email: String,
+    failed: bool,
+}
+
+pub async fn login_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    if ctx.chrome.operator.is_some() {
+        return Ok(see_other("/"));
+    }
+    render(&LoginPage { c: ctx.chrome, email: String::new(), failed: false })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+pub async fn login(ctx: Ctx, CsrfForm(form): CsrfForm<LoginForm>) -> Result<HttpResponse, AppError> {
+    let email = form.email.trim().to_lowercase();
+    let lookup = email.clone();
+    let found = ctx.state.db(move |c| Ok(db::operators::find_by_email(c, &lookup)?)).await?;
+    // Unknown email, inactive operator and wrong password all cost one argon2 check and
+    // give the same answer.
+    let dummy = ctx.state.dummy_hash.clone();
+    let password = form.password;
+    let operator = web::block(move || {
+        let (hash, candidate) = match found {
+            Some(op) if op.active => (op.password_hash.clone(), Some(op)),
+            _ => (dummy, None),
+        };
+        let matches = password::verify(&hash, &password);
+        candidate.filter(|_| matches)
+    })
+    .await?;
+    let Some(operator) = operator else {
+        let mut res = render(&LoginPage { c: ctx.chrome, email, failed: true })?;
+        *res.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+        return Ok(res);
+    };
+    // A new session id at sign-in (no fixation); the language choice carries over.
+    ctx.session.renew();
+    ctx.session.remove(SESSION_CSRF);
+    ctx.session.insert(SESSION_OPERATOR, operator.id)?;
+    Ok(see_other("/"))
+}
+
+pub async fn logout(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+    let lang = ctx.lang();
+    // Renewing deletes the old server-side row, so a replayed old cookie finds nothing;
+    // the fresh session only keeps the language and the goodbye message.
+    ctx.session.clear();
+    ctx.session.renew();
+    ctx.session.insert(SESSION_LANG, lang)?;
+    super::context::set_flash(&ctx.session, "login.signed_out", false)?;
+    Ok(see_other("/login"))
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// Where to go back to: only a local path, never another site.
+pub fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/",
+    }
+}
+
+pub async fn language(ctx: Ctx, CsrfForm(form): CsrfForm<LanguageForm>) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_code(&form.lang).ok_or(AppError::BadRequest("error.bad_form"))?;
+    ctx.session.insert(SESSION_LANG, lang)?;
+    if let Some(me) = &ctx.chrome.operator {
+        let id = me.id;
+        ctx.state
+            .db(move |c| Ok(db::operators::set_language(c, id, lang.code())?))
+            .await?;
+    }
+    Ok(see_other(local_path(form.next.as_deref())))
+}

@@ -1,0 +1,65 @@
+// Keyward's only script: modals, reveal and copy. Every page works without it, except
+// revealing and copying a secret, where a browser API is the point.
+"use strict";
+
+function returnFocus(dialog) {
+  const selector = dialog.dataset.returnFocus;
+  const target = selector && document.querySelector(selector);
+  if (target) target.focus();
+}
+
+// Server-rendered dialogs arrive `open`; make them real modals (focus trap, Escape).
+for (const dialog of document.querySelectorAll("dialog[data-modal][open]")) {
+  dialog.close();
+  dialog.showModal();
+  const autofocus = dialog.querySelector("[autofocus]");
+  if (autofocus) autofocus.focus();
+  dialog.addEventListener("close", () => {
+    if ("removeOnClose" in dialog.dataset) {
+      // A revealed secret leaves the page for good.
+      dialog.remove();
+    }
+    returnFocus(dialog);
+    const url = new URL(window.location.href);
+    if (url.searchParams.has("dialog")) {
+      url.searchParams.delete("dialog");
+      url.searchParams.delete("row");
+      window.history.replaceState(null, "", url);
+    }
+  });
+}
+
+for (const link of document.querySelectorAll("[data-close-dialog]")) {
+  link.addEventListener("click", (event) => {
+    const dialog = link.closest("dialog");
+    if (dialog) {
+      event.preventDefault();
+      dialog.close();
+    }
+  });
+}
+
+for (const button of document.querySelectorAll("[data-reveal]")) {
+  button.addEventListener("click", () => {
+    const input = document.getElementById(button.dataset.reveal);
+    const show = input.type === "password";
+    input.type = show ? "text" : "password";
+    button.setAttribute("aria-pressed", String(show));
+    button.setAttribute("aria-label", show ? button.dataset.labelHide : button.dataset.labelShow);
+  });
+}
+
+for (const button of document.querySelectorAll("[data-copy]")) {
+  button.addEventListener("click", async () => {
+    const input = document.getElementById(button.dataset.copy);
+    const status = button.closest("dialog, section, body").querySelector("[data-copy-status]");
+    try {
+      await navigator.clipboard.writeText(input.value);
+      if (status) status.textContent = status.dataset.copied;
+    } catch (error) {
+      // Clipboard refused (insecure context, permissions): select the text for Ctrl+C.
+      input.type = "text";
+      input.select();
+    }
+  });
+}
