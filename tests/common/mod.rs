@@ -1,0 +1,280 @@
+//! Black-box test harness: the real Keyward on port 0 with its own database (a temporary
+//! SQLite file, or a fresh PostgreSQL database when `KEYWARD_TEST_DATABASE_URL` is set),
+//! driven over real HTTP.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use diesel::connection::SimpleConnection;
+use keyward::config::Settings;
+use keyward::db::{self, DatabaseUrl};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+pub const ADMIN_EMAIL: &str = "ada@example.org";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    pub data_dir: tempfile::TempDir,
+    handle: actix_web::dev::ServerHandle,
+    postgres: Option<(String, String)>,
+}
+
+/// One page as a visitor received it.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn assert_redirect(&self, to: &str) {
+        assert_eq!(self.status, StatusCode::SEE_OTHER, "expected a redirect to {to}: {}", self.body);
+        assert_eq!(self.location(), Some(to));
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+
+    /// The value of `<input id="ID" … value="…">`.
+    pub fn input_value(&self, id: &str) -> Option<String> {
+        let marker = format!("id=\"{id}\"");
+        let start = self.body.find(&marker)?;
+        let tag_end = start + self.body[start..].find('>')?;
+        let tag = &self.body[start..tag_end];
+        let value = tag.split("value=\"").nth(1)?;
+        Some(value[..value.find('"')?].to_owned())
+    }
+}
+
+/// A browser-like visitor: its own cookie jar, the CSRF token of the last page it saw, and
+/// a record of every response it received (to prove where a secret appeared).
+#[derive(Clone)]
+pub struct Visitor {
+    pub client: reqwest::Client,
+    pub base: String,
+    csrf: Arc<Mutex<Option<String>>>,
+    pub history: Arc<Mutex<Vec<Page>>>,
+}
+
+fn extract_csrf(body: &str) -> Option<String> {
+    let value = body.split("name=\"csrf\" value=\"").nth(1)?;
+    Some(value[..value.find('"')?].to_owned())
+}
+
+impl Visitor {
+    pub fn new(base: &str, accept_language: &str) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert("accept-language", accept_language.parse().expect("header"));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        Visitor { client, base: base.to_owned(), csrf: Arc::default(), history: Arc::default() }
+    }
+
+    async fn record(&self, res: reqwest::Response) -> Page {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.text().await.expect("body");
+        if let Some(token) = extract_csrf(&body) {
+            *self.csrf.lock().expect("lock") = Some(token);
+        }
+        let page = Page { status, headers, body };
+        self.history.lock().expect("lock").push(page.clone());
+        page
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        self.record(res).await
+    }
+
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().expect("lock").clone().expect("visit a page before posting a form")
+    }
+
+    /// Posts a form with this visitor's CSRF token.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let token = self.csrf();
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        fields.extend_from_slice(form);
+        self.post_raw(path, &fields).await
+    }
+
+    /// Posts exactly these fields (no token added).
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self.client.post(format!("{}{path}", self.base)).form(form).send().await.expect("POST");
+        self.record(res).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.get("/login").await;
+        self.post("/login", &[("email", email), ("password", password)]).await
+    }
+
+    /// How many responses this visitor received contain `needle` (body or headers).
+    pub fn responses_containing(&self, needle: &str) -> usize {
+        self.history
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|p| p.body.contains(needle) || p.headers.values().any(|v| v.to_str().unwrap_or("").contains(needle)))
+            .count()
+    }
+}
+
+/// A credential as the reveal modal showed it.
+#[derive(Debug, Clone)]
+pub struct Revealed {
+    pub username: String,
+    pub password: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut settings = Settings::for_data_dir(data_dir.path().to_path_buf());
+        let postgres = std::env::var("KEYWARD_TEST_DATABASE_URL").ok().map(|base| {
+            let name = format!("keyward_test_{}", keyward::domain::credential::random_alphanumeric(12).expect("rng").to_lowercase());
+            let mut admin = db::connect(&DatabaseUrl::parse(&base)).expect("connect to KEYWARD_TEST_DATABASE_URL");
+            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            (base, name)
+        });
+        let database_url = match &postgres {
+            Some((base, name)) => with_database(base, name),
+            None => data_dir.path().join("keyward.db").to_string_lossy().into_owned(),
+        };
+        settings.database_url = Some(database_url.clone());
+        configure(&mut settings);
+        let app = keyward::build(settings).expect("Keyward starts");
+        let handle = app.server.handle();
+        tokio::spawn(app.server);
+        TestApp { base: format!("http://{}", app.addr), database_url, data_dir, handle, postgres }
+    }
+
+    pub fn visitor(&self) -> Visitor {
+        Visitor::new(&self.base, "en-GB,en;q=0.9")
+    }
+
+    pub fn visitor_fr(&self) -> Visitor {
+        Visitor::new(&self.base, "fr-FR,fr;q=0.9")
+    }
+
+    /// A direct database connection, to arrange what no page can (e.g. imported rows).
+    pub fn db(&self) -> db::DbConn {
+        db::connect(&DatabaseUrl::parse(&self.database_url)).expect("test database")
+    }
+
+    /// Runs first-run setup and returns the administrator, signed in.
+    pub async fn admin(&self) -> Visitor {
+        let admin = self.visitor();
+        admin.get("/setup").await;
+        let page = admin
+            .post(
+                "/setup",
+                &[
+                    ("organisation", "Acme"),
+                    ("name", "Ada Admin"),
+                    ("email", ADMIN_EMAIL),
+                    ("password", ADMIN_PASSWORD),
+                    ("password_confirm", ADMIN_PASSWORD),
+                ],
+            )
+            .await;
+        page.assert_redirect("/login");
+        admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.assert_redirect("/");
+        admin
+    }
+
+    /// Creates an operator through the console; returns its id.
+    pub async fn create_operator(&self, admin: &Visitor, name: &str, email: &str, make_admin: bool) -> i32 {
+        admin.get("/account/operators/new").await;
+        let mut form = vec![("name", name), ("email", email), ("password", "operator-pass-1"), ("password_confirm", "operator-pass-1")];
+        if make_admin {
+            form.push(("admin", "on"));
+        }
+        let page = admin.post("/account/operators", &form).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        page.location().expect("location").rsplit('/').next().expect("id").parse().expect("numeric id")
+    }
+
+    /// Stages a new API user through the wizard and reads the reveal-once modal.
+    pub async fn stage_api_user(&self, admin: &Visitor, operator: i32, label: &str) -> Revealed {
+        let tab = format!("/account/operators/{operator}/api");
+        admin.get(&format!("{tab}?dialog=add")).await;
+        admin.post(&format!("{tab}/add"), &[("label", label)]).await.assert_redirect(&tab);
+        let page = admin.get(&tab).await;
+        Revealed {
+            username: page.input_value("reveal-username").expect("username in the reveal modal"),
+            password: page.input_value("reveal-secret").expect("password in the reveal modal"),
+            token: page.input_value("reveal-token").expect("token in the reveal modal"),
+        }
+    }
+
+    pub async fn save(&self, admin: &Visitor, operator: i32) -> Page {
+        let tab = format!("/account/operators/{operator}/api");
+        admin.get(&tab).await;
+        let page = admin.post(&format!("{tab}/save"), &[]).await;
+        page.assert_redirect(&tab);
+        admin.get(&tab).await
+    }
+
+    /// `GET /api/v1/whoami` with HTTP Basic.
+    pub async fn whoami(&self, username: &str, password: &str) -> (StatusCode, serde_json::Value) {
+        let res = reqwest::Client::new()
+            .get(format!("{}/api/v1/whoami", self.base))
+            .basic_auth(username, Some(password))
+            .send()
+            .await
+            .expect("whoami");
+        let status = res.status();
+        (status, res.json().await.expect("JSON body"))
+    }
+
+    pub async fn whoami_bearer(&self, token: &str) -> (StatusCode, serde_json::Value) {
+        let res = reqwest::Client::new()
+            .get(format!("{}/api/v1/whoami", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("whoami");
+        let status = res.status();
+        (status, res.json().await.expect("JSON body"))
+    }
+}
+
+fn with_database(base: &str, name: &str) -> String {
+    let (without_query, query) = base.split_once('?').map_or((base, None), |(b, q)| (b, Some(q)));
+    let root = without_query.rsplit_once('/').map_or(without_query, |(root, _)| root);
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+        if let Some((base, name)) = &self.postgres {
+            if let Ok(mut admin) = db::connect(&DatabaseUrl::parse(base)) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
