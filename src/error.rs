@@ -93,12 +93,15 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => AppError::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection, info) => {
-                AppError::Unavailable(info.message().to_owned())
-            }
+            Error::DatabaseError(
+                DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
+                info,
+            ) => AppError::Unavailable(info.message().to_owned()),
             // SQLite: locked, read-only or full. The transaction was rolled back; say so clearly.
             Error::DatabaseError(_, info)
-                if ["locked", "readonly", "full", "disk I/O"].iter().any(|m| info.message().contains(m)) =>
+                if ["locked", "readonly", "full", "disk I/O"]
+                    .iter()
+                    .any(|m| info.message().contains(m)) =>
             {
                 AppError::Unavailable(info.message().to_owned())
             }

@@ -67,15 +67,32 @@ impl Lang {
 }
 
 pub static CATALOG: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| MESSAGES.iter().map(|(k, en, fr)| (*k, (*en, *fr))).collect());
+    LazyLock::new(|| {
+        MESSAGES
+            .iter()
+            .map(|(k, en, fr)| (*k, (*en, *fr)))
+            .collect()
+    });
 
 /// (key, English, French). French wording follows the seed help pages.
 pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("app.name", "Keyward", "Keyward"),
-    ("app.tagline", "API credentials console", "Console des identifiants d'API"),
+    (
+        "app.tagline",
+        "API credentials console",
+        "Console des identifiants d'API",
+    ),
     ("nav.main", "Main menu", "Menu principal"),
-    ("nav.account_setup", "Account setup", "Configuration de compte"),
-    ("nav.operators_groups", "Operators, groups (and sub accounts)", "Opérateurs, groupes et sous-comptes"),
+    (
+        "nav.account_setup",
+        "Account setup",
+        "Configuration de compte",
+    ),
+    (
+        "nav.operators_groups",
+        "Operators, groups (and sub accounts)",
+        "Opérateurs, groupes et sous-comptes",
+    ),
     ("nav.language", "Language", "Langue"),
     ("nav.my_profile", "My profile", "Mon profil"),
     ("nav.sign_out", "Sign out", "Se déconnecter"),
@@ -94,47 +111,123 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("common.name", "Name", "Nom"),
     ("common.email", "Email", "E-mail"),
     ("common.password", "Password", "Mot de passe"),
-    ("common.password_confirm", "Password (again)", "Mot de passe (confirmation)"),
+    (
+        "common.password_confirm",
+        "Password (again)",
+        "Mot de passe (confirmation)",
+    ),
     ("common.created", "Created", "Création"),
     ("common.status", "Status", "Statut"),
     ("common.actions", "Actions", "Actions"),
-    ("common.back_home", "Back to the console", "Retour à la console"),
+    (
+        "common.back_home",
+        "Back to the console",
+        "Retour à la console",
+    ),
     ("common.utc", "UTC", "UTC"),
-    ("setup.title", "Welcome to Keyward", "Bienvenue dans Keyward"),
-    ("setup.intro", "No operator exists yet. Create the first administrator: this account can then add everybody else.", "Aucun opérateur n'existe encore. Créez le premier administrateur : ce compte pourra ensuite ajouter tous les autres."),
+    (
+        "setup.title",
+        "Welcome to Keyward",
+        "Bienvenue dans Keyward",
+    ),
+    (
+        "setup.intro",
+        "No operator exists yet. Create the first administrator: this account can then add everybody else.",
+        "Aucun opérateur n'existe encore. Créez le premier administrateur : ce compte pourra ensuite ajouter tous les autres.",
+    ),
     ("setup.organisation", "Organisation", "Organisation"),
-    ("setup.submit", "Create the administrator", "Créer l'administrateur"),
-    ("setup.done", "Setup is complete. Sign in with the administrator you created.", "La configuration est terminée. Connectez-vous avec l'administrateur créé."),
+    (
+        "setup.submit",
+        "Create the administrator",
+        "Créer l'administrateur",
+    ),
+    (
+        "setup.done",
+        "Setup is complete. Sign in with the administrator you created.",
+        "La configuration est terminée. Connectez-vous avec l'administrateur créé.",
+    ),
     ("login.title", "Sign in", "Connexion"),
     ("login.submit", "Sign in", "Se connecter"),
-    ("login.failed", "Wrong email or password.", "E-mail ou mot de passe incorrect."),
-    ("login.signed_out", "You are signed out.", "Vous êtes déconnecté."),
-    ("account.title", "Operators, groups (and sub accounts)", "Opérateurs, groupes et sous-comptes"),
-    ("account.operators_intro", "Operators are the people who sign in to this console. Each operator can own API accounts.", "Les opérateurs sont les personnes qui se connectent à cette console. Chaque opérateur peut posséder des comptes API."),
-    ("account.view_all_operators", "View all operators", "Voir tous les opérateurs"),
+    (
+        "login.failed",
+        "Wrong email or password.",
+        "E-mail ou mot de passe incorrect.",
+    ),
+    (
+        "login.signed_out",
+        "You are signed out.",
+        "Vous êtes déconnecté.",
+    ),
+    (
+        "account.title",
+        "Operators, groups (and sub accounts)",
+        "Opérateurs, groupes et sous-comptes",
+    ),
+    (
+        "account.operators_intro",
+        "Operators are the people who sign in to this console. Each operator can own API accounts.",
+        "Les opérateurs sont les personnes qui se connectent à cette console. Chaque opérateur peut posséder des comptes API.",
+    ),
+    (
+        "account.view_all_operators",
+        "View all operators",
+        "Voir tous les opérateurs",
+    ),
     ("account.operator_count", "Operators", "Opérateurs"),
     ("account.groups", "Groups", "Groupes"),
     ("account.group_admins", "Administrators", "Administrateurs"),
-    ("account.groups_intro", "Administrators can manage every operator and every API account.", "Les administrateurs peuvent gérer tous les opérateurs et tous les comptes API."),
-    ("account.members", "members", "membres"),
+    (
+        "account.groups_intro",
+        "Administrators can manage every operator and every API account.",
+        "Les administrateurs peuvent gérer tous les opérateurs et tous les comptes API.",
+    ),
+    ("account.members", "Members", "Membres"),
     ("operators.title", "All operators", "Tous les opérateurs"),
     ("operators.add", "Add operator", "Ajouter un opérateur"),
-    ("operators.empty", "No operator yet. Click Add operator to create one.", "Aucun opérateur. Cliquez sur Ajouter un opérateur pour en créer un."),
+    (
+        "operators.empty",
+        "No operator yet. Click Add operator to create one.",
+        "Aucun opérateur. Cliquez sur Ajouter un opérateur pour en créer un.",
+    ),
     ("operators.role", "Role", "Rôle"),
     ("operators.role_admin", "Administrator", "Administrateur"),
     ("operators.role_operator", "Operator", "Opérateur"),
     ("operators.new_title", "New operator", "Nouvel opérateur"),
-    ("operators.initial_password", "Initial password", "Mot de passe initial"),
-    ("operators.make_admin", "Member of Administrators", "Membre du groupe Administrateurs"),
+    (
+        "operators.initial_password",
+        "Initial password",
+        "Mot de passe initial",
+    ),
+    (
+        "operators.make_admin",
+        "Member of Administrators",
+        "Membre du groupe Administrateurs",
+    ),
     ("operators.created", "Operator created.", "Opérateur créé."),
-    ("operators.email_taken", "An operator with this email already exists.", "Un opérateur avec cet e-mail existe déjà."),
-    ("operator.tabs", "Operator settings", "Paramètres de l'opérateur"),
+    (
+        "operators.email_taken",
+        "An operator with this email already exists.",
+        "Un opérateur avec cet e-mail existe déjà.",
+    ),
+    (
+        "operator.tabs",
+        "Operator settings",
+        "Paramètres de l'opérateur",
+    ),
     ("operator.tab_main", "Main", "Général"),
     ("operator.tab_api", "API management", "Gestion des API"),
     ("operator.language", "Language", "Langue"),
     ("api.title", "API management", "Gestion des API"),
-    ("api.intro", "API accounts let programs call the API with HTTP Basic authentication: the username and the password below. An API account is not the same as the operator's console account.", "Les comptes API permettent aux programmes d'appeler l'API avec l'authentification de base HTTP : le nom d'utilisateur et le mot de passe ci-dessous. Un compte API est distinct du compte de l'opérateur dans la console."),
-    ("api.note_passwords", "Passwords cannot be retrieved on this tab or anywhere else. Note the password when you create an API account.", "Vous ne pouvez pas récupérer les mots de passe via cet onglet, ni ailleurs. Notez le mot de passe lors de la création d'un compte API."),
+    (
+        "api.intro",
+        "API accounts let programs call the API with HTTP Basic authentication: the username and the password below. An API account is not the same as the operator's console account.",
+        "Les comptes API permettent aux programmes d'appeler l'API avec l'authentification de base HTTP : le nom d'utilisateur et le mot de passe ci-dessous. Un compte API est distinct du compte de l'opérateur dans la console.",
+    ),
+    (
+        "api.note_passwords",
+        "Passwords cannot be retrieved on this tab or anywhere else. Note the password when you create an API account.",
+        "Vous ne pouvez pas récupérer les mots de passe via cet onglet, ni ailleurs. Notez le mot de passe lors de la création d'un compte API.",
+    ),
     ("api.add", "Add API user", "Ajouter un utilisateur d'API"),
     ("api.username", "Username", "Nom d'utilisateur"),
     ("api.label", "Label", "Libellé"),
@@ -142,70 +235,282 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("api.last_used_unknown", "Unknown", "Utilisation inconnue"),
     ("api.not_yet_used", "Not yet used", "Pas encore utilisé"),
     ("api.from_ip", "from", "depuis"),
-    ("api.empty", "This operator has no API account yet. Click Add API user to create one.", "Cet opérateur n'a encore aucun compte API. Cliquez sur Ajouter un utilisateur d'API pour en créer un."),
-    ("api.delete", "Delete API user", "Supprimer l'utilisateur de l'API"),
+    (
+        "api.empty",
+        "This operator has no API account yet. Click Add API user to create one.",
+        "Cet opérateur n'a encore aucun compte API. Cliquez sur Ajouter un utilisateur d'API pour en créer un.",
+    ),
+    (
+        "api.delete",
+        "Delete API user",
+        "Supprimer l'utilisateur de l'API",
+    ),
     ("api.rename", "Rename", "Renommer"),
     ("api.undo", "Undo", "Annuler la modification"),
     ("api.toggle_active", "Active", "Actif"),
-    ("api.badge_new", "New, not saved yet", "Nouveau, pas encore enregistré"),
+    (
+        "api.badge_new",
+        "New, not saved yet",
+        "Nouveau, pas encore enregistré",
+    ),
     ("api.badge_deleting", "Will be deleted", "Sera supprimé"),
-    ("api.badge_renamed", "Renamed from", "Renommé, ancien libellé :"),
-    ("api.badge_status", "Status will change", "Le statut va changer"),
-    ("api.unsaved", "You have unsaved changes. They take effect only when you click Save at the bottom of the page.", "Vous avez des modifications non enregistrées. Elles ne prennent effet que lorsque vous cliquez sur Enregistrer au bas de la page."),
-    ("api.changes_count", "Pending changes:", "Modifications en attente :"),
+    (
+        "api.badge_renamed",
+        "Renamed from",
+        "Renommé, ancien libellé :",
+    ),
+    (
+        "api.badge_status",
+        "Status will change",
+        "Le statut va changer",
+    ),
+    (
+        "api.unsaved",
+        "You have unsaved changes. They take effect only when you click Save at the bottom of the page.",
+        "Vous avez des modifications non enregistrées. Elles ne prennent effet que lorsque vous cliquez sur Enregistrer au bas de la page.",
+    ),
+    (
+        "api.changes_count",
+        "Pending changes:",
+        "Modifications en attente :",
+    ),
     ("api.saved", "Changes saved.", "Modifications enregistrées."),
-    ("api.discarded", "Unsaved changes discarded.", "Modifications non enregistrées abandonnées."),
-    ("api.nothing_to_save", "There is nothing to save.", "Il n'y a rien à enregistrer."),
-    ("api.conflict_title", "Another administrator changed these API accounts", "Un autre administrateur a modifié ces comptes API"),
-    ("api.conflict_intro", "Your changes were not saved, and nothing was applied. Since you started editing:", "Vos modifications n'ont pas été enregistrées et rien n'a été appliqué. Depuis le début de votre modification :"),
-    ("api.conflict_refused", "Not saved: another administrator saved changes to these API accounts first. Review them below.", "Non enregistré : un autre administrateur a enregistré des modifications de ces comptes API avant vous. Consultez-les ci-dessous."),
-    ("api.conflict_added", "API user added:", "Utilisateur d'API ajouté :"),
-    ("api.conflict_deleted", "API user deleted:", "Utilisateur d'API supprimé :"),
-    ("api.conflict_renamed", "API user renamed:", "Utilisateur d'API renommé :"),
-    ("api.conflict_activated", "API user activated:", "Utilisateur d'API activé :"),
-    ("api.conflict_deactivated", "API user deactivated:", "Utilisateur d'API désactivé :"),
-    ("api.conflict_other", "Their API accounts were changed in another way.", "Ses comptes API ont été modifiés d'une autre manière."),
-    ("api.rebase", "Keep my changes on top of theirs", "Conserver mes modifications par-dessus les leurs"),
-    ("api.rebased", "Your changes now apply to the latest saved API accounts. Check them, then click Save.", "Vos modifications s'appliquent maintenant aux derniers comptes API enregistrés. Vérifiez-les, puis cliquez sur Enregistrer."),
-    ("api.discard", "Discard my changes", "Abandonner mes modifications"),
-    ("api.wizard_title", "Add API user", "Ajouter un utilisateur d'API"),
-    ("api.wizard_intro", "Step 1 of 2: give the API account a label that says which program will use it.", "Étape 1 sur 2 : donnez au compte API un libellé indiquant quel programme l'utilisera."),
-    ("api.wizard_next", "Create the password", "Créer le mot de passe"),
-    ("api.reveal_title", "Note down the password", "Notez le mot de passe"),
-    ("api.reveal_intro", "Step 2 of 2: this is the only time the password is shown. It cannot be retrieved later.", "Étape 2 sur 2 : c'est la seule fois que le mot de passe est affiché. Il ne pourra pas être récupéré plus tard."),
-    ("api.reveal_staged", "The API account works only after you click Save at the bottom of the page.", "Le compte API ne fonctionnera qu'après avoir cliqué sur Enregistrer au bas de la page."),
-    ("api.reveal_done", "I have noted the password", "J'ai noté le mot de passe"),
+    (
+        "api.discarded",
+        "Unsaved changes discarded.",
+        "Modifications non enregistrées abandonnées.",
+    ),
+    (
+        "api.nothing_to_save",
+        "There is nothing to save.",
+        "Il n'y a rien à enregistrer.",
+    ),
+    (
+        "api.conflict_title",
+        "Another administrator changed these API accounts",
+        "Un autre administrateur a modifié ces comptes API",
+    ),
+    (
+        "api.conflict_intro",
+        "Your changes were not saved, and nothing was applied. Since you started editing:",
+        "Vos modifications n'ont pas été enregistrées et rien n'a été appliqué. Depuis le début de votre modification :",
+    ),
+    (
+        "api.conflict_refused",
+        "Not saved: another administrator saved changes to these API accounts first. Review them below.",
+        "Non enregistré : un autre administrateur a enregistré des modifications de ces comptes API avant vous. Consultez-les ci-dessous.",
+    ),
+    (
+        "api.conflict_added",
+        "API user added:",
+        "Utilisateur d'API ajouté :",
+    ),
+    (
+        "api.conflict_deleted",
+        "API user deleted:",
+        "Utilisateur d'API supprimé :",
+    ),
+    (
+        "api.conflict_renamed",
+        "API user renamed:",
+        "Utilisateur d'API renommé :",
+    ),
+    (
+        "api.conflict_activated",
+        "API user activated:",
+        "Utilisateur d'API activé :",
+    ),
+    (
+        "api.conflict_deactivated",
+        "API user deactivated:",
+        "Utilisateur d'API désactivé :",
+    ),
+    (
+        "api.conflict_other",
+        "Their API accounts were changed in another way.",
+        "Ses comptes API ont été modifiés d'une autre manière.",
+    ),
+    (
+        "api.rebase",
+        "Keep my changes on top of theirs",
+        "Conserver mes modifications par-dessus les leurs",
+    ),
+    (
+        "api.rebased",
+        "Your changes now apply to the latest saved API accounts. Check them, then click Save.",
+        "Vos modifications s'appliquent maintenant aux derniers comptes API enregistrés. Vérifiez-les, puis cliquez sur Enregistrer.",
+    ),
+    (
+        "api.discard",
+        "Discard my changes",
+        "Abandonner mes modifications",
+    ),
+    (
+        "api.wizard_title",
+        "Add API user",
+        "Ajouter un utilisateur d'API",
+    ),
+    (
+        "api.wizard_intro",
+        "Step 1 of 2: give the API account a label that says which program will use it.",
+        "Étape 1 sur 2 : donnez au compte API un libellé indiquant quel programme l'utilisera.",
+    ),
+    (
+        "api.wizard_next",
+        "Create the password",
+        "Créer le mot de passe",
+    ),
+    (
+        "api.reveal_title",
+        "Note down the password",
+        "Notez le mot de passe",
+    ),
+    (
+        "api.reveal_intro",
+        "Step 2 of 2: this is the only time the password is shown. It cannot be retrieved later.",
+        "Étape 2 sur 2 : c'est la seule fois que le mot de passe est affiché. Il ne pourra pas être récupéré plus tard.",
+    ),
+    (
+        "api.reveal_staged",
+        "The API account works only after you click Save at the bottom of the page.",
+        "Le compte API ne fonctionnera qu'après avoir cliqué sur Enregistrer au bas de la page.",
+    ),
+    (
+        "api.reveal_done",
+        "I have noted the password",
+        "J'ai noté le mot de passe",
+    ),
     ("api.token", "Bearer token", "Jeton Bearer"),
-    ("api.rename_title", "Rename API user", "Renommer l'utilisateur d'API"),
-    ("api.staleness", "Last used is recorded when a program uses the API account.", "La dernière utilisation est enregistrée lorsqu'un programme utilise le compte API."),
+    (
+        "api.rename_title",
+        "Rename API user",
+        "Renommer l'utilisateur d'API",
+    ),
+    (
+        "api.staleness",
+        "Last used is recorded when a program uses the API account.",
+        "La dernière utilisation est enregistrée lorsqu'un programme utilise le compte API.",
+    ),
     ("secret.show", "Show", "Afficher"),
     ("secret.hide", "Hide", "Masquer"),
     ("secret.copy", "Copy", "Copier"),
     ("secret.copied", "Copied", "Copié"),
-    ("error.title", "Something went wrong", "Une erreur s'est produite"),
-    ("error.not_found", "This page or item does not exist, or you may not see it.", "Cette page ou cet élément n'existe pas, ou vous n'avez pas le droit de le voir."),
-    ("error.forbidden", "You do not have the permission this page needs:", "Vous n'avez pas l'autorisation requise par cette page :"),
-    ("error.csrf", "This form has expired or did not come from Keyward. Nothing was changed. Go back, reload the page and try again.", "Ce formulaire a expiré ou ne provient pas de Keyward. Rien n'a été modifié. Revenez en arrière, rechargez la page et réessayez."),
-    ("error.sign_in_required", "Please sign in.", "Veuillez vous connecter."),
-    ("error.setup_required", "Keyward needs its first administrator.", "Keyward a besoin de son premier administrateur."),
-    ("error.invalid_credentials", "The credentials are invalid.", "Les identifiants sont invalides."),
-    ("error.payload_too_large", "The request is too large.", "La requête est trop volumineuse."),
-    ("error.unavailable", "The database is not answering. Nothing was changed. Try again in a moment.", "La base de données ne répond pas. Rien n'a été modifié. Réessayez dans un instant."),
-    ("error.internal", "An unexpected error occurred. It has been logged. Nothing was half-changed: try again.", "Une erreur inattendue s'est produite. Elle a été journalisée. Rien n'a été modifié à moitié : réessayez."),
-    ("error.bad_form", "The form could not be read. Reload the page and try again.", "Le formulaire n'a pas pu être lu. Rechargez la page et réessayez."),
-    ("error.bad_json", "The request body is not valid JSON for this call.", "Le corps de la requête n'est pas un JSON valide pour cet appel."),
-    ("error.malformed_authorization", "The Authorization header is malformed.", "L'en-tête Authorization est mal formé."),
-    ("error.label_required", "Enter a label.", "Saisissez un libellé."),
-    ("error.label_too_long", "The label is too long (100 characters at most).", "Le libellé est trop long (100 caractères au maximum)."),
-    ("error.control_chars", "Control characters are not allowed.", "Les caractères de contrôle ne sont pas autorisés."),
+    (
+        "error.title",
+        "Something went wrong",
+        "Une erreur s'est produite",
+    ),
+    (
+        "error.not_found",
+        "This page or item does not exist, or you may not see it.",
+        "Cette page ou cet élément n'existe pas, ou vous n'avez pas le droit de le voir.",
+    ),
+    (
+        "error.forbidden",
+        "You do not have the permission this page needs:",
+        "Vous n'avez pas l'autorisation requise par cette page :",
+    ),
+    (
+        "error.csrf",
+        "This form has expired or did not come from Keyward. Nothing was changed. Go back, reload the page and try again.",
+        "Ce formulaire a expiré ou ne provient pas de Keyward. Rien n'a été modifié. Revenez en arrière, rechargez la page et réessayez.",
+    ),
+    (
+        "error.sign_in_required",
+        "Please sign in.",
+        "Veuillez vous connecter.",
+    ),
+    (
+        "error.setup_required",
+        "Keyward needs its first administrator.",
+        "Keyward a besoin de son premier administrateur.",
+    ),
+    (
+        "error.invalid_credentials",
+        "The credentials are invalid.",
+        "Les identifiants sont invalides.",
+    ),
+    (
+        "error.payload_too_large",
+        "The request is too large.",
+        "La requête est trop volumineuse.",
+    ),
+    (
+        "error.unavailable",
+        "The database is not answering. Nothing was changed. Try again in a moment.",
+        "La base de données ne répond pas. Rien n'a été modifié. Réessayez dans un instant.",
+    ),
+    (
+        "error.internal",
+        "An unexpected error occurred. It has been logged. Nothing was half-changed: try again.",
+        "Une erreur inattendue s'est produite. Elle a été journalisée. Rien n'a été modifié à moitié : réessayez.",
+    ),
+    (
+        "error.bad_form",
+        "The form could not be read. Reload the page and try again.",
+        "Le formulaire n'a pas pu être lu. Rechargez la page et réessayez.",
+    ),
+    (
+        "error.bad_json",
+        "The request body is not valid JSON for this call.",
+        "Le corps de la requête n'est pas un JSON valide pour cet appel.",
+    ),
+    (
+        "error.malformed_authorization",
+        "The Authorization header is malformed.",
+        "L'en-tête Authorization est mal formé.",
+    ),
+    (
+        "error.label_required",
+        "Enter a label.",
+        "Saisissez un libellé.",
+    ),
+    (
+        "error.label_too_long",
+        "The label is too long (100 characters at most).",
+        "Le libellé est trop long (100 caractères au maximum).",
+    ),
+    (
+        "error.control_chars",
+        "Control characters are not allowed.",
+        "Les caractères de contrôle ne sont pas autorisés.",
+    ),
     ("error.name_required", "Enter a name.", "Saisissez un nom."),
-    ("error.name_too_long", "The name is too long (100 characters at most).", "Le nom est trop long (100 caractères au maximum)."),
-    ("error.email_invalid", "Enter a valid email address.", "Saisissez une adresse e-mail valide."),
-    ("error.password_too_short", "The password must have at least 10 characters.", "Le mot de passe doit comporter au moins 10 caractères."),
-    ("error.password_too_long", "The password is too long (256 characters at most).", "Le mot de passe est trop long (256 caractères au maximum)."),
-    ("error.password_mismatch", "The two passwords differ.", "Les deux mots de passe sont différents."),
-    ("error.unknown_row", "This API user is no longer on this operator's list.", "Cet utilisateur d'API ne figure plus dans la liste de cet opérateur."),
-    ("perm.administrators", "Account setup / Operators / Write (Administrators group)", "Configuration de compte / Opérateurs / Écriture (groupe Administrateurs)"),
+    (
+        "error.name_too_long",
+        "The name is too long (100 characters at most).",
+        "Le nom est trop long (100 caractères au maximum).",
+    ),
+    (
+        "error.email_invalid",
+        "Enter a valid email address.",
+        "Saisissez une adresse e-mail valide.",
+    ),
+    (
+        "error.password_too_short",
+        "The password must have at least 10 characters.",
+        "Le mot de passe doit comporter au moins 10 caractères.",
+    ),
+    (
+        "error.password_too_long",
+        "The password is too long (256 characters at most).",
+        "Le mot de passe est trop long (256 caractères au maximum).",
+    ),
+    (
+        "error.password_mismatch",
+        "The two passwords differ.",
+        "Les deux mots de passe sont différents.",
+    ),
+    (
+        "error.unknown_row",
+        "This API user is no longer on this operator's list.",
+        "Cet utilisateur d'API ne figure plus dans la liste de cet opérateur.",
+    ),
+    (
+        "perm.administrators",
+        "Account setup / Operators / Write (Administrators group)",
+        "Configuration de compte / Opérateurs / Écriture (groupe Administrateurs)",
+    ),
 ];
 
 #[cfg(test)]
@@ -216,14 +521,23 @@ mod tests {
     fn keys_are_unique_and_translated() {
         assert_eq!(CATALOG.len(), MESSAGES.len(), "duplicate key in MESSAGES");
         for (key, en, fr) in MESSAGES {
-            assert!(!en.is_empty() && !fr.is_empty(), "{key} is empty in a language");
+            assert!(
+                !en.is_empty() && !fr.is_empty(),
+                "{key} is empty in a language"
+            );
         }
     }
 
     #[test]
     fn accept_language() {
-        assert_eq!(Lang::from_accept_language("fr-FR,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
-        assert_eq!(Lang::from_accept_language("de, en;q=0.5, fr;q=0.4"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,fr;q=0.9,en;q=0.8"),
+            Some(Lang::Fr)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de, en;q=0.5, fr;q=0.4"),
+            Some(Lang::En)
+        );
         assert_eq!(Lang::from_accept_language("de"), None);
     }
 }

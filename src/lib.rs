@@ -48,7 +48,9 @@ pub enum StartError {
 pub fn load_or_create_key(settings: &Settings) -> Result<Key, StartError> {
     if let Some(secret) = &settings.secret_key {
         if secret.len() < 32 {
-            return Err(StartError::SecretKey("KEYWARD_SECRET_KEY must be at least 32 bytes".into()));
+            return Err(StartError::SecretKey(
+                "KEYWARD_SECRET_KEY must be at least 32 bytes".into(),
+            ));
         }
         return Ok(Key::derive_from(secret.as_bytes()));
     }
@@ -56,14 +58,19 @@ pub fn load_or_create_key(settings: &Settings) -> Result<Key, StartError> {
     let dir_err = |e| StartError::DataDir(settings.data_dir.display().to_string(), e);
     match std::fs::read_to_string(&path) {
         Ok(hex_key) => {
-            let bytes = hex::decode(hex_key.trim()).map_err(|e| StartError::SecretKey(format!("{}: {e}", path.display())))?;
+            let bytes = hex::decode(hex_key.trim())
+                .map_err(|e| StartError::SecretKey(format!("{}: {e}", path.display())))?;
             if bytes.len() < 32 {
-                return Err(StartError::SecretKey(format!("{} is too short", path.display())));
+                return Err(StartError::SecretKey(format!(
+                    "{} is too short",
+                    path.display()
+                )));
             }
             Ok(Key::derive_from(&bytes))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let generated = domain::credential::random_alphanumeric(64).map_err(|e| StartError::SecretKey(e.to_string()))?;
+            let generated = domain::credential::random_alphanumeric(64)
+                .map_err(|e| StartError::SecretKey(e.to_string()))?;
             let encoded = hex::encode(generated.as_bytes());
             write_private(&path, &encoded).map_err(dir_err)?;
             Ok(Key::derive_from(generated.as_bytes()))
@@ -100,7 +107,11 @@ pub struct Application {
 pub fn build(settings: Settings) -> Result<Application, StartError> {
     let url = prepare_database(&settings)?;
     let key = load_or_create_key(&settings)?;
-    let pool = db::pool(&url, settings.db_pool_size, Duration::from_millis(settings.db_timeout_ms));
+    let pool = db::pool(
+        &url,
+        settings.db_pool_size,
+        Duration::from_millis(settings.db_timeout_ms),
+    );
     let clock = Clock::new(settings.fake_now);
     let dummy_hash = auth::password::dummy_hash().map_err(|e| StartError::Other(e.to_string()))?;
     let state = Arc::new(AppState {
@@ -111,12 +122,19 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         setup_done: AtomicBool::new(false),
         dummy_hash,
     });
-    let listener = TcpListener::bind(settings.bind).map_err(|e| StartError::Bind(settings.bind, e))?;
-    let addr = listener.local_addr().map_err(|e| StartError::Bind(settings.bind, e))?;
+    let listener =
+        TcpListener::bind(settings.bind).map_err(|e| StartError::Bind(settings.bind, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(settings.bind, e))?;
     let store = DbSessionStore::new(pool.clone(), clock);
     let data = aweb::Data::new(state);
     let secure = settings.secure_cookies;
-    let cookie_name = if secure { "__Host-keyward_session" } else { "keyward_session" };
+    let cookie_name = if secure {
+        "__Host-keyward_session"
+    } else {
+        "keyward_session"
+    };
 
     let mut server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(store.clone(), key.clone())
@@ -125,18 +143,29 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
             .cookie_path("/".to_owned())
-            .session_lifecycle(BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::hours(12)))
+            .session_lifecycle(
+                BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::hours(12)),
+            )
             .build();
         App::new()
             .app_data(data.clone())
             .app_data(aweb::PayloadConfig::new(64 * 1024))
             .app_data(aweb::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-            .app_data(aweb::QueryConfig::default().error_handler(|_, _| AppError::BadRequest("error.bad_form").into()))
-            .app_data(aweb::JsonConfig::default().limit(16 * 1024).error_handler(|e, _| match e {
-                actix_web::error::JsonPayloadError::Overflow { .. }
-                | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => AppError::PayloadTooLarge.into(),
-                _ => AppError::BadRequest("error.bad_json").into(),
-            }))
+            .app_data(
+                aweb::QueryConfig::default()
+                    .error_handler(|_, _| AppError::BadRequest("error.bad_form").into()),
+            )
+            .app_data(
+                aweb::JsonConfig::default()
+                    .limit(16 * 1024)
+                    .error_handler(|e, _| match e {
+                        actix_web::error::JsonPayloadError::Overflow { .. }
+                        | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                            AppError::PayloadTooLarge.into()
+                        }
+                        _ => AppError::BadRequest("error.bad_json").into(),
+                    }),
+            )
             .wrap(from_fn(web::middleware::render_errors))
             .wrap(sessions)
             .wrap(from_fn(web::middleware::security_headers))
@@ -147,13 +176,18 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                     .use_last_modified(true),
             )
             .configure(web::routes)
-            .default_service(aweb::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+            .default_service(aweb::to(|| async {
+                Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+            }))
     })
     .shutdown_timeout(30);
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
-    let server = server.listen(listener).map_err(|e| StartError::Bind(addr, e))?.run();
+    let server = server
+        .listen(listener)
+        .map_err(|e| StartError::Bind(addr, e))?
+        .run();
 
     // Expired session rows are removed in the background, not on the request path.
     std::thread::Builder::new()

@@ -9,7 +9,11 @@ use keyward::db::{self, operators::NewOperatorInput};
 use keyward::domain::validation;
 
 #[derive(Parser)]
-#[command(name = "keyward", version, about = "Keyward: API accounts and API keys, managed and checked")]
+#[command(
+    name = "keyward",
+    version,
+    about = "Keyward: API accounts and API keys, managed and checked"
+)]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -50,7 +54,8 @@ enum AdminCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,actix_server=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -59,9 +64,15 @@ fn main() -> ExitCode {
         Command::Migrate => keyward::prepare_database(&cli.settings)
             .map(|_| println!("database is up to date"))
             .map_err(|e| e.to_string()),
-        Command::Admin { command: AdminCommand::Create { email, name, organisation, .. } } => {
-            create_admin(&cli.settings, &email, &name, &organisation)
-        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    name,
+                    organisation,
+                    ..
+                },
+        } => create_admin(&cli.settings, &email, &name, &organisation),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,9 +91,17 @@ fn serve(settings: Settings) -> Result<(), String> {
     })
 }
 
-fn create_admin(settings: &Settings, email: &str, name: &str, organisation: &str) -> Result<(), String> {
+fn create_admin(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    organisation: &str,
+) -> Result<(), String> {
     let mut password = String::new();
-    std::io::stdin().lock().read_line(&mut password).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| e.to_string())?;
     let password = password.trim_end_matches(['\n', '\r']);
     let t = |key: &str| keyward::i18n::Lang::En.t(key).to_owned();
     let email = validation::email(email).map_err(t)?;
@@ -92,8 +111,16 @@ fn create_admin(settings: &Settings, email: &str, name: &str, organisation: &str
     let hash = keyward::auth::password::hash(password).map_err(|e| e.to_string())?;
     let mut conn = db::connect(&url).map_err(|e| e.to_string())?;
     let now = keyward::clock::Clock::new(settings.fake_now).now();
-    let input = NewOperatorInput { email: &email, name: &name, password_hash: &hash, language: "en", admin: true };
-    let created = match db::operators::first_run_setup(&mut conn, organisation, &input, now).map_err(|e| e.to_string())? {
+    let input = NewOperatorInput {
+        email: &email,
+        name: &name,
+        password_hash: &hash,
+        language: "en",
+        admin: true,
+    };
+    let created = match db::operators::first_run_setup(&mut conn, organisation, &input, now)
+        .map_err(|e| e.to_string())?
+    {
         Some(id) => Some(id),
         None => {
             let account = db::operators::list_accounts(&mut conn).map_err(|e| e.to_string())?;

@@ -8,25 +8,29 @@ function returnFocus(dialog) {
   if (target) target.focus();
 }
 
-// Server-rendered dialogs arrive `open`; make them real modals (focus trap, Escape).
+// Server-rendered dialogs arrive `open` (so they work without JavaScript); make them real
+// modals: focus kept inside, Escape closes, focus returns to the control that opened them.
+function onDialogClose(dialog) {
+  if ("removeOnClose" in dialog.dataset) {
+    // A revealed secret leaves the page for good.
+    dialog.remove();
+  }
+  returnFocus(dialog);
+  const url = new URL(window.location.href);
+  if (url.searchParams.has("dialog")) {
+    url.searchParams.delete("dialog");
+    url.searchParams.delete("row");
+    window.history.replaceState(null, "", url);
+  }
+}
+
 for (const dialog of document.querySelectorAll("dialog[data-modal][open]")) {
-  dialog.close();
+  dialog.removeAttribute("open");
   dialog.showModal();
   const autofocus = dialog.querySelector("[autofocus]");
   if (autofocus) autofocus.focus();
-  dialog.addEventListener("close", () => {
-    if ("removeOnClose" in dialog.dataset) {
-      // A revealed secret leaves the page for good.
-      dialog.remove();
-    }
-    returnFocus(dialog);
-    const url = new URL(window.location.href);
-    if (url.searchParams.has("dialog")) {
-      url.searchParams.delete("dialog");
-      url.searchParams.delete("row");
-      window.history.replaceState(null, "", url);
-    }
-  });
+  // Listen only after opening, so nothing queued by the switch to modal counts as a close.
+  setTimeout(() => dialog.addEventListener("close", () => onDialogClose(dialog)), 0);
 }
 
 for (const link of document.querySelectorAll("[data-close-dialog]")) {

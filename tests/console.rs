@@ -20,7 +20,16 @@ async fn first_run_setup_then_sign_in_and_out() {
 
     // Mismatched passwords: the form again with a message, nothing created.
     let page = visitor
-        .post("/setup", &[("organisation", "Acme"), ("name", "Ada"), ("email", ADMIN_EMAIL), ("password", "abcdefghijk"), ("password_confirm", "abcdefghijX")])
+        .post(
+            "/setup",
+            &[
+                ("organisation", "Acme"),
+                ("name", "Ada"),
+                ("email", ADMIN_EMAIL),
+                ("password", "abcdefghijk"),
+                ("password_confirm", "abcdefghijX"),
+            ],
+        )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("The two passwords differ."));
@@ -47,7 +56,12 @@ async fn first_run_setup_then_sign_in_and_out() {
     assert!(account.contains("View all operators"));
 
     // Sign out ends the session on the server: replaying the old cookie does not work.
-    let old_cookie = admin.client.get(format!("{}/account", app.base)).send().await.expect("get");
+    let old_cookie = admin
+        .client
+        .get(format!("{}/account", app.base))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(old_cookie.status(), StatusCode::OK);
     let session_cookie = admin_session_cookie(&admin, &app).await;
     let out = admin.post("/logout", &[]).await;
@@ -63,7 +77,11 @@ async fn first_run_setup_then_sign_in_and_out() {
         .send()
         .await
         .expect("replay");
-    assert_eq!(replay.status(), StatusCode::SEE_OTHER, "an old session cookie must not work after sign-out");
+    assert_eq!(
+        replay.status(),
+        StatusCode::SEE_OTHER,
+        "an old session cookie must not work after sign-out"
+    );
 }
 
 /// The session cookie the visitor currently holds, as a `Cookie` header value.
@@ -77,21 +95,57 @@ async fn admin_session_cookie(visitor: &common::Visitor, app: &TestApp) -> Strin
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let page = client.get(format!("{}/login", app.base)).send().await.expect("login").text().await.expect("body");
-    let token = page.split("name=\"csrf\" value=\"").nth(1).and_then(|v| v.split('"').next()).expect("csrf");
+    let page = client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("body");
+    let token = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .expect("csrf");
     let res = client
         .post(format!("{}/login", app.base))
-        .form(&[("csrf", token), ("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+        .form(&[
+            ("csrf", token),
+            ("email", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+        ])
         .send()
         .await
         .expect("sign in");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let url = app.base.parse().expect("url");
-    let cookie = jar.cookies(&url).expect("cookie").to_str().expect("ascii").to_owned();
+    let cookie = jar
+        .cookies(&url)
+        .expect("cookie")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     // Sign this second session out too, then hand back its (now dead) cookie.
-    let page = client.get(format!("{}/account", app.base)).send().await.expect("page").text().await.expect("body");
-    let token = page.split("name=\"csrf\" value=\"").nth(1).and_then(|v| v.split('"').next()).expect("csrf");
-    let out = client.post(format!("{}/logout", app.base)).form(&[("csrf", token)]).send().await.expect("logout");
+    let page = client
+        .get(format!("{}/account", app.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let token = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .expect("csrf");
+    let out = client
+        .post(format!("{}/logout", app.base))
+        .form(&[("csrf", token)])
+        .send()
+        .await
+        .expect("logout");
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     cookie
 }
@@ -104,7 +158,9 @@ async fn navigation_follows_the_seed() {
     assert!(account.contains("Account setup"));
     assert!(account.contains("Operators, groups (and sub accounts)"));
     assert!(account.contains("href=\"/account/operators\""));
-    let bob = app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let list = admin.get("/account/operators").await;
     assert!(list.contains(&format!("href=\"/account/operators/{bob}\"")));
     assert!(list.contains("Bob Builder"));
@@ -115,24 +171,48 @@ async fn navigation_follows_the_seed() {
     assert_eq!(tab.status, StatusCode::OK);
     assert!(tab.contains("Add API user"));
     assert!(tab.contains("This operator has no API account yet."));
-    assert_eq!(tab.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    assert_eq!(
+        tab.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
     assert!(tab.headers.get("content-security-policy").is_some());
 
     // Duplicate email: the form again, nothing created.
     admin.get("/account/operators/new").await;
     let dup = admin
-        .post("/account/operators", &[("name", "Bob 2"), ("email", "BOB@example.org"), ("password", "operator-pass-1"), ("password_confirm", "operator-pass-1")])
+        .post(
+            "/account/operators",
+            &[
+                ("name", "Bob 2"),
+                ("email", "BOB@example.org"),
+                ("password", "operator-pass-1"),
+                ("password_confirm", "operator-pass-1"),
+            ],
+        )
         .await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.contains("An operator with this email already exists."));
-    assert_eq!(admin.get("/account/operators").await.body.matches("/account/operators/").count(), 3, "Ada, Bob and the new-operator link");
+    assert_eq!(
+        admin
+            .get("/account/operators")
+            .await
+            .body
+            .matches("/account/operators/")
+            .count(),
+        3,
+        "Ada, Bob and the new-operator link"
+    );
 }
 
 #[tokio::test]
 async fn staged_add_works_only_after_save_and_the_secret_shows_once() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let bob = app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let tab = format!("/account/operators/{bob}/api");
 
     let wizard = admin.get(&format!("{tab}?dialog=add")).await;
@@ -140,13 +220,19 @@ async fn staged_add_works_only_after_save_and_the_secret_shows_once() {
     let created = app.stage_api_user(&admin, bob, "CI deploys").await;
     assert_eq!(created.username.len(), 16);
     assert_eq!(created.password.len(), 32);
-    assert_eq!(created.token, format!("kwd_{}_{}", created.username, created.password));
+    assert_eq!(
+        created.token,
+        format!("kwd_{}_{}", created.username, created.password)
+    );
 
     // Staged: listed as new, a banner says so, and the secret does not work yet.
     let page = admin.get(&tab).await;
     assert!(page.contains("New, not saved yet"));
     assert!(page.contains("You have unsaved changes."));
-    assert_eq!(app.whoami(&created.username, &created.password).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.whoami(&created.username, &created.password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Survives visiting another page.
     admin.get("/account/operators").await;
@@ -176,9 +262,17 @@ async fn staged_add_works_only_after_save_and_the_secret_shows_once() {
     assert_eq!(admin.responses_containing(&created.password), 1);
     let mut conn = app.db();
     use keyward::db::schema::{credentials, web_sessions};
-    let hashes: Vec<String> = credentials::table.select(credentials::secret_hash).load(&mut conn).expect("rows");
-    assert!(hashes.iter().all(|h| h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$") && !h.contains(&created.password)));
-    let sessions: Vec<String> = web_sessions::table.select(web_sessions::state).load(&mut conn).expect("rows");
+    let hashes: Vec<String> = credentials::table
+        .select(credentials::secret_hash)
+        .load(&mut conn)
+        .expect("rows");
+    assert!(hashes.iter().all(
+        |h| h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$") && !h.contains(&created.password)
+    ));
+    let sessions: Vec<String> = web_sessions::table
+        .select(web_sessions::state)
+        .load(&mut conn)
+        .expect("rows");
     assert!(sessions.iter().all(|s| !s.contains(&created.password)));
 }
 
@@ -186,33 +280,55 @@ async fn staged_add_works_only_after_save_and_the_secret_shows_once() {
 async fn rename_deactivate_delete_are_staged_until_save() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let bob = app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let tab = format!("/account/operators/{bob}/api");
     let key = app.stage_api_user(&admin, bob, "Nightly backup").await;
     app.save(&admin, bob).await;
     let row = |action: &str| format!("{tab}/{}/{action}", key.username);
 
     // Rename: staged, the old label still answers until Save.
-    let dialog = admin.get(&format!("{tab}?dialog=rename&row={}", key.username)).await;
+    let dialog = admin
+        .get(&format!("{tab}?dialog=rename&row={}", key.username))
+        .await;
     assert!(dialog.contains("Rename API user"));
-    admin.post(&row("rename"), &[("label", "Nightly backup (v2)")]).await.assert_redirect(&tab);
+    admin
+        .post(&row("rename"), &[("label", "Nightly backup (v2)")])
+        .await
+        .assert_redirect(&tab);
     let page = admin.get(&tab).await;
     assert!(page.contains("Renamed from Nightly backup"));
-    assert_eq!(app.whoami(&key.username, &key.password).await.1["credential"]["label"], "Nightly backup");
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.1["credential"]["label"],
+        "Nightly backup"
+    );
     app.save(&admin, bob).await;
-    assert_eq!(app.whoami(&key.username, &key.password).await.1["credential"]["label"], "Nightly backup (v2)");
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.1["credential"]["label"],
+        "Nightly backup (v2)"
+    );
 
     // Deactivate: still works until Save, refused after, the same secret works again after
     // reactivation.
-    admin.post(&row("active"), &[("active", "false")]).await.assert_redirect(&tab);
+    admin
+        .post(&row("active"), &[("active", "false")])
+        .await
+        .assert_redirect(&tab);
     assert!(admin.get(&tab).await.contains("Status will change"));
-    assert_eq!(app.whoami(&key.username, &key.password).await.0, StatusCode::OK);
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
     app.save(&admin, bob).await;
     let (status, inactive_body) = app.whoami(&key.username, &key.password).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     admin.post(&row("active"), &[("active", "true")]).await;
     app.save(&admin, bob).await;
-    assert_eq!(app.whoami(&key.username, &key.password).await.0, StatusCode::OK);
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
 
     // Delete: staged, undo-able, then saved: refused at once, with the same body as any
     // other invalid credential.
@@ -221,12 +337,17 @@ async fn rename_deactivate_delete_are_staged_until_save() {
     admin.post(&row("undo"), &[]).await;
     assert!(!admin.get(&tab).await.contains("Will be deleted"));
     admin.post(&row("delete"), &[]).await;
-    assert_eq!(app.whoami(&key.username, &key.password).await.0, StatusCode::OK);
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
     let page = app.save(&admin, bob).await;
     assert!(page.contains("This operator has no API account yet."));
     let (status, deleted_body) = app.whoami(&key.username, &key.password).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (_, unknown_body) = app.whoami("AAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB").await;
+    let (_, unknown_body) = app
+        .whoami("AAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB")
+        .await;
     assert_eq!(deleted_body, inactive_body);
     assert_eq!(deleted_body, unknown_body);
     assert_eq!(deleted_body["error"], "invalid_credentials");
@@ -236,13 +357,23 @@ async fn rename_deactivate_delete_are_staged_until_save() {
 async fn cancel_discards_every_staged_change() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let bob = app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let tab = format!("/account/operators/{bob}/api");
     let kept = app.stage_api_user(&admin, bob, "Kept").await;
     app.save(&admin, bob).await;
     let discarded = app.stage_api_user(&admin, bob, "Discarded").await;
-    admin.post(&format!("{tab}/{}/rename", kept.username), &[("label", "Renamed")]).await;
-    admin.post(&format!("{tab}/cancel"), &[]).await.assert_redirect(&tab);
+    admin
+        .post(
+            &format!("{tab}/{}/rename", kept.username),
+            &[("label", "Renamed")],
+        )
+        .await;
+    admin
+        .post(&format!("{tab}/cancel"), &[])
+        .await
+        .assert_redirect(&tab);
     let page = admin.get(&tab).await;
     assert!(page.contains("Unsaved changes discarded."));
     assert!(!page.contains("Discarded"));
@@ -251,53 +382,87 @@ async fn cancel_discards_every_staged_change() {
     // Save now has nothing to apply; the discarded key never works.
     admin.post(&format!("{tab}/save"), &[]).await;
     assert!(admin.get(&tab).await.contains("There is nothing to save."));
-    assert_eq!(app.whoami(&discarded.username, &discarded.password).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.whoami(&discarded.username, &discarded.password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn a_second_save_after_someone_elses_is_refused_and_loses_nothing() {
     let app = TestApp::spawn().await;
     let alice = app.admin().await;
-    let bob = app.create_operator(&alice, "Bob Builder", "bob@example.org", false).await;
-    app.create_operator(&alice, "Carol Admin", "carol@example.org", true).await;
+    let bob = app
+        .create_operator(&alice, "Bob Builder", "bob@example.org", false)
+        .await;
+    app.create_operator(&alice, "Carol Admin", "carol@example.org", true)
+        .await;
     let tab = format!("/account/operators/{bob}/api");
     let first = app.stage_api_user(&alice, bob, "First").await;
     let second = app.stage_api_user(&alice, bob, "Second").await;
     app.save(&alice, bob).await;
 
     let carol = app.visitor();
-    carol.sign_in("carol@example.org", "operator-pass-1").await.assert_redirect("/");
+    carol
+        .sign_in("carol@example.org", "operator-pass-1")
+        .await
+        .assert_redirect("/");
 
     // Alice stages a rename; meanwhile Carol deletes "First" and saves.
     alice.get(&tab).await;
-    alice.post(&format!("{tab}/{}/rename", second.username), &[("label", "Second, renamed")]).await;
+    alice
+        .post(
+            &format!("{tab}/{}/rename", second.username),
+            &[("label", "Second, renamed")],
+        )
+        .await;
     carol.get(&tab).await;
-    carol.post(&format!("{tab}/{}/delete", first.username), &[]).await;
-    carol.post(&format!("{tab}/save"), &[]).await.assert_redirect(&tab);
-    assert_eq!(app.whoami(&first.username, &first.password).await.0, StatusCode::UNAUTHORIZED);
+    carol
+        .post(&format!("{tab}/{}/delete", first.username), &[])
+        .await;
+    carol
+        .post(&format!("{tab}/save"), &[])
+        .await
+        .assert_redirect(&tab);
+    assert_eq!(
+        app.whoami(&first.username, &first.password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Alice's Save is refused, names what changed, applies nothing, keeps her draft.
-    alice.post(&format!("{tab}/save"), &[]).await.assert_redirect(&tab);
+    alice
+        .post(&format!("{tab}/save"), &[])
+        .await
+        .assert_redirect(&tab);
     let page = alice.get(&tab).await;
     assert!(page.contains("Not saved: another administrator saved changes"));
     assert!(page.contains("Another administrator changed these API accounts"));
     assert!(page.contains(&format!("API user deleted: First ({})", first.username)));
     assert!(page.contains("Renamed from Second"), "the draft is kept");
-    assert_eq!(app.whoami(&second.username, &second.password).await.1["credential"]["label"], "Second");
+    assert_eq!(
+        app.whoami(&second.username, &second.password).await.1["credential"]["label"],
+        "Second"
+    );
 
     // Retry on top of Carol's change: Alice's rename goes through.
     alice.post(&format!("{tab}/rebase"), &[]).await;
     let page = app.save(&alice, bob).await;
     assert!(page.contains("Changes saved."));
-    assert_eq!(app.whoami(&second.username, &second.password).await.1["credential"]["label"], "Second, renamed");
+    assert_eq!(
+        app.whoami(&second.username, &second.password).await.1["credential"]["label"],
+        "Second, renamed"
+    );
 }
 
 #[tokio::test]
 async fn concurrent_saves_apply_exactly_one() {
     let app = TestApp::spawn().await;
     let alice = app.admin().await;
-    let bob = app.create_operator(&alice, "Bob Builder", "bob@example.org", false).await;
-    app.create_operator(&alice, "Carol Admin", "carol@example.org", true).await;
+    let bob = app
+        .create_operator(&alice, "Bob Builder", "bob@example.org", false)
+        .await;
+    app.create_operator(&alice, "Carol Admin", "carol@example.org", true)
+        .await;
     let tab = format!("/account/operators/{bob}/api");
     let carol = app.visitor();
     carol.sign_in("carol@example.org", "operator-pass-1").await;
@@ -309,25 +474,42 @@ async fn concurrent_saves_apply_exactly_one() {
     rc.assert_redirect(&tab);
     let ok_a = app.whoami(&a.username, &a.password).await.0 == StatusCode::OK;
     let ok_c = app.whoami(&c.username, &c.password).await.0 == StatusCode::OK;
-    assert!(ok_a ^ ok_c, "exactly one of two concurrent Saves applies (alice {ok_a}, carol {ok_c})");
+    assert!(
+        ok_a ^ ok_c,
+        "exactly one of two concurrent Saves applies (alice {ok_a}, carol {ok_c})"
+    );
 }
 
 #[tokio::test]
 async fn forged_or_missing_csrf_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let bob = app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let tab = format!("/account/operators/{bob}/api");
     admin.get(&tab).await;
-    let forged = admin.post_raw(&format!("{tab}/add"), &[("csrf", "forged"), ("label", "Evil")]).await;
+    let forged = admin
+        .post_raw(
+            &format!("{tab}/add"),
+            &[("csrf", "forged"), ("label", "Evil")],
+        )
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert!(forged.contains("Nothing was changed"));
-    let missing = admin.post_raw(&format!("{tab}/add"), &[("label", "Evil")]).await;
+    let missing = admin
+        .post_raw(&format!("{tab}/add"), &[("label", "Evil")])
+        .await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN);
     // A token from another session is no better.
     let other = app.visitor();
     other.get("/login").await;
-    let stolen = admin.post_raw(&format!("{tab}/add"), &[("csrf", &other.csrf()), ("label", "Evil")]).await;
+    let stolen = admin
+        .post_raw(
+            &format!("{tab}/add"),
+            &[("csrf", &other.csrf()), ("label", "Evil")],
+        )
+        .await;
     assert_eq!(stolen.status, StatusCode::FORBIDDEN);
     // Cross-site requests are refused even with the right token.
     let token = admin.csrf();
@@ -349,27 +531,44 @@ async fn forged_or_missing_csrf_is_refused_and_changes_nothing() {
 async fn unknown_ids_and_bad_input_get_clear_errors() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    for path in ["/account/operators/999", "/account/operators/999/api", "/account/operators/abc/api", "/no/such/page"] {
+    for path in [
+        "/account/operators/999",
+        "/account/operators/999/api",
+        "/account/operators/abc/api",
+        "/no/such/page",
+    ] {
         let page = admin.get(path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert!(page.contains("does not exist"), "{path}");
     }
-    let bob = app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let tab = format!("/account/operators/{bob}/api");
     admin.get(&tab).await;
     // Unknown row → 404, nothing staged.
-    let page = admin.post(&format!("{tab}/NoSuchRow0000000/delete"), &[]).await;
+    let page = admin
+        .post(&format!("{tab}/NoSuchRow0000000/delete"), &[])
+        .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     // Too long and empty labels: the wizard again with the message, nothing staged.
     let long = "x".repeat(101);
-    for (label, message) in [(long.as_str(), "The label is too long"), ("   ", "Enter a label.")] {
+    for (label, message) in [
+        (long.as_str(), "The label is too long"),
+        ("   ", "Enter a label."),
+    ] {
         let page = admin.post(&format!("{tab}/add"), &[("label", label)]).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains(message));
         assert!(page.contains("<dialog"));
     }
     // Wrong type in a field.
-    let page = admin.post(&format!("{tab}/NoSuchRow0000000/active"), &[("active", "maybe")]).await;
+    let page = admin
+        .post(
+            &format!("{tab}/NoSuchRow0000000/active"),
+            &[("active", "maybe")],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     // Labels with markup, RTL marks and emoji are kept intact and shown escaped.
     let exotic = "<script>alert(1)</script> \u{200f}עברית 🚀";
@@ -384,16 +583,24 @@ async fn unknown_ids_and_bad_input_get_clear_errors() {
 async fn only_administrators_reach_the_console_sections() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    app.create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let bob = app.visitor();
-    bob.sign_in("bob@example.org", "operator-pass-1").await.assert_redirect("/");
+    bob.sign_in("bob@example.org", "operator-pass-1")
+        .await
+        .assert_redirect("/");
     assert_eq!(bob.get("/").await.status, StatusCode::OK);
     for path in ["/account", "/account/operators", "/account/operators/1/api"] {
         let page = bob.get(path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
-        assert!(page.contains("Administrators"), "the page names the missing permission");
+        assert!(
+            page.contains("Administrators"),
+            "the page names the missing permission"
+        );
     }
-    let page = bob.post("/account/operators/1/api/add", &[("label", "sneaky")]).await;
+    let page = bob
+        .post("/account/operators/1/api/add", &[("label", "sneaky")])
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
 
@@ -401,7 +608,9 @@ async fn only_administrators_reach_the_console_sections() {
 async fn last_used_says_unknown_not_yet_used_or_when() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let bob = app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let imported = app.stage_api_user(&admin, bob, "Imported").await;
     app.save(&admin, bob).await;
     // A row that predates usage tracking (as an import would write it).
@@ -426,7 +635,9 @@ async fn last_used_says_unknown_not_yet_used_or_when() {
 async fn french_and_english_pages_and_the_language_switch() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
-    let bob = app.create_operator(&admin, "Bob Builder", "bob@example.org", false).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
     let tab = format!("/account/operators/{bob}/api");
     let en = admin.get(&tab).await;
     assert!(en.contains("lang=\"en\""));
@@ -437,15 +648,27 @@ async fn french_and_english_pages_and_the_language_switch() {
     fr.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let page = fr.get(&tab).await;
     assert!(page.contains("lang=\"fr\""));
-    for text in ["Gestion des API", "Ajouter un utilisateur d'API", "Enregistrer", "Configuration de compte"] {
-        assert!(page.contains(&text.replace('\'', "&#39;")) || page.contains(text), "{text}");
+    for text in [
+        "Gestion des API",
+        "Ajouter un utilisateur d'API",
+        "Enregistrer",
+        "Configuration de compte",
+    ] {
+        assert!(
+            page.contains(&text.replace('\'', "&#39;")) || page.contains(text),
+            "{text}"
+        );
     }
     // The switch overrides Accept-Language for the session and comes back to the same page.
-    let switched = fr.post("/language", &[("lang", "en"), ("next", &tab)]).await;
+    let switched = fr
+        .post("/language", &[("lang", "en"), ("next", &tab)])
+        .await;
     switched.assert_redirect(&tab);
     assert!(fr.get(&tab).await.contains("Add API user"));
     // Only local paths are followed.
-    fr.post("/language", &[("lang", "fr"), ("next", "//evil.example")]).await.assert_redirect("/");
+    fr.post("/language", &[("lang", "fr"), ("next", "//evil.example")])
+        .await
+        .assert_redirect("/");
     // Dates in the user's language.
     app.stage_api_user(&fr, bob, "Date").await;
     app.save(&fr, bob).await;
@@ -456,7 +679,9 @@ async fn french_and_english_pages_and_the_language_switch() {
 #[tokio::test]
 async fn health_check_answers() {
     let app = TestApp::spawn().await;
-    let res = reqwest::get(format!("{}/healthz", app.base)).await.expect("healthz");
+    let res = reqwest::get(format!("{}/healthz", app.base))
+        .await
+        .expect("healthz");
     assert_eq!(res.status(), StatusCode::OK);
 }
 
@@ -473,12 +698,28 @@ async fn malformed_authorization_headers_never_give_500() {
         reqwest::header::HeaderValue::from_bytes(b"Basic \xff\xfe").expect("hv"),
     ];
     for value in cases {
-        let res = client.get(format!("{}/api/v1/whoami", app.base)).header("authorization", value).send().await.expect("get");
-        assert!(matches!(res.status(), StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED), "{}", res.status());
+        let res = client
+            .get(format!("{}/api/v1/whoami", app.base))
+            .header("authorization", value)
+            .send()
+            .await
+            .expect("get");
+        assert!(
+            matches!(
+                res.status(),
+                StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED
+            ),
+            "{}",
+            res.status()
+        );
         let body: serde_json::Value = res.json().await.expect("json");
         assert!(body["error"].is_string());
     }
-    let res = client.get(format!("{}/api/v1/whoami", app.base)).send().await.expect("get");
+    let res = client
+        .get(format!("{}/api/v1/whoami", app.base))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(res.headers().get("www-authenticate").is_some());
 }

@@ -33,8 +33,7 @@ impl DbSessionStore {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        let result = web::block(move || -> anyhow::Result<T> { Ok(f(&mut *pool.get()?)?) }).await?;
-        result
+        web::block(move || -> anyhow::Result<T> { Ok(f(&mut *pool.get()?)?) }).await?
     }
 }
 
@@ -60,7 +59,11 @@ impl SessionStore for DbSessionStore {
             .map_err(|e| LoadError::Deserialization(e.into()))
     }
 
-    async fn save(&self, state: HashMap<String, String>, ttl: &Duration) -> Result<SessionKey, SaveError> {
+    async fn save(
+        &self,
+        state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
         let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let key = new_key().map_err(SaveError::Other)?;
         let (id, expires) = (row_id(&key), self.expiry(ttl));
@@ -76,7 +79,8 @@ impl SessionStore for DbSessionStore {
         state: HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        let body = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let body =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let (id, expires) = (row_id(&key), self.expiry(ttl));
         let moved = body.clone();
         let updated = self
@@ -97,7 +101,8 @@ impl SessionStore for DbSessionStore {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
         let (id, expires) = (row_id(key), self.expiry(ttl));
-        self.run(move |c| db::sessions::touch(c, &id, expires)).await
+        self.run(move |c| db::sessions::touch(c, &id, expires))
+            .await
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {

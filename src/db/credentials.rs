@@ -58,7 +58,10 @@ pub fn list_for_operator(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec
 }
 
 pub fn saved_rows(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<SavedRow>> {
-    Ok(list_for_operator(conn, operator_id)?.iter().map(Credential::saved_row).collect())
+    Ok(list_for_operator(conn, operator_id)?
+        .iter()
+        .map(Credential::saved_row)
+        .collect())
 }
 
 pub enum SaveOutcome {
@@ -95,10 +98,14 @@ pub fn apply_draft(
                 continue;
             }
             if let Some(label) = &edit.label {
-                diesel::update(row).set(credentials::label.eq(label)).execute(conn)?;
+                diesel::update(row)
+                    .set(credentials::label.eq(label))
+                    .execute(conn)?;
             }
             if let Some(active) = edit.active {
-                diesel::update(row).set(credentials::active.eq(active)).execute(conn)?;
+                diesel::update(row)
+                    .set(credentials::active.eq(active))
+                    .execute(conn)?;
             }
         }
         for add in &draft.adds {
@@ -142,9 +149,16 @@ pub struct AuthRecord {
     pub usable: bool,
 }
 
+/// A credential with its owner's (id, name, active) if an operator's, (id, name) if a machine's.
+type AuthRow = (
+    Credential,
+    Option<(i32, String, bool)>,
+    Option<(i32, String)>,
+);
+
 /// One indexed lookup by public id, owner included.
 pub fn find_for_auth(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<AuthRecord>> {
-    let found: Option<(Credential, Option<(i32, String, bool)>, Option<(i32, String)>)> = credentials::table
+    let found: Option<AuthRow> = credentials::table
         .left_join(operators::table)
         .left_join(machines::table)
         .filter(credentials::public_id.eq(public_id))
@@ -157,18 +171,39 @@ pub fn find_for_auth(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<A
         .optional()?;
     Ok(found.and_then(|(credential, operator, machine)| {
         let (owner, owner_active) = match (operator, machine) {
-            (Some((id, name, active)), _) => (Owner { kind: "operator", id, name }, active),
-            (None, Some((id, name))) => (Owner { kind: "machine", id, name }, true),
+            (Some((id, name, active)), _) => (
+                Owner {
+                    kind: "operator",
+                    id,
+                    name,
+                },
+                active,
+            ),
+            (None, Some((id, name))) => (
+                Owner {
+                    kind: "machine",
+                    id,
+                    name,
+                },
+                true,
+            ),
             (None, None) => return None,
         };
         let usable = credential.active && owner_active;
-        Some(AuthRecord { credential, owner, usable })
+        Some(AuthRecord {
+            credential,
+            owner,
+            usable,
+        })
     }))
 }
 
 pub fn record_use(conn: &mut DbConn, id: i32, at: NaiveDateTime, ip: &str) -> QueryResult<()> {
     diesel::update(credentials::table.find(id))
-        .set((credentials::last_used_at.eq(at), credentials::last_used_ip.eq(ip)))
+        .set((
+            credentials::last_used_at.eq(at),
+            credentials::last_used_ip.eq(ip),
+        ))
         .execute(conn)
         .map(|_| ())
 }

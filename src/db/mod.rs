@@ -68,7 +68,9 @@ impl r2d2::ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConn, ConnectError> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConn::Postgres(diesel::PgConnection::establish(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                Ok(DbConn::Postgres(diesel::PgConnection::establish(url)?))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 // WAL lets readers work while one writer writes; the busy timeout makes

@@ -36,7 +36,10 @@ pub fn any_exists(conn: &mut DbConn) -> QueryResult<bool> {
 }
 
 pub fn find(conn: &mut DbConn, id: i32) -> QueryResult<Operator> {
-    operators::table.find(id).select(Operator::as_select()).first(conn)
+    operators::table
+        .find(id)
+        .select(Operator::as_select())
+        .first(conn)
 }
 
 /// Finds an operator of the given account; another account's operator is "not found".
@@ -145,7 +148,10 @@ pub fn first_run_setup(
             return Ok(None);
         }
         let account_id: i32 = diesel::insert_into(accounts::table)
-            .values((accounts::name.eq(account_name), accounts::created_at.eq(now)))
+            .values((
+                accounts::name.eq(account_name),
+                accounts::created_at.eq(now),
+            ))
             .returning(accounts::id)
             .get_result(conn)?;
         diesel::insert_into(groups::table)
@@ -168,5 +174,8 @@ pub fn set_language(conn: &mut DbConn, operator_id: i32, language: &str) -> Quer
 }
 
 pub fn list_accounts(conn: &mut DbConn) -> QueryResult<Vec<i32>> {
-    accounts::table.order(accounts::id).select(accounts::id).load(conn)
+    accounts::table
+        .order(accounts::id)
+        .select(accounts::id)
+        .load(conn)
 }

@@ -16,7 +16,12 @@ pub fn load(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<Opti
         .optional()
 }
 
-pub fn insert(conn: &mut DbConn, id: &str, state: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
+pub fn insert(
+    conn: &mut DbConn,
+    id: &str,
+    state: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::insert_into(web_sessions::table)
         .values((
             web_sessions::id.eq(id),
@@ -28,9 +33,17 @@ pub fn insert(conn: &mut DbConn, id: &str, state: &str, expires_at: NaiveDateTim
 }
 
 /// Returns false when the row is gone (expired and purged, or ended by sign-out).
-pub fn update(conn: &mut DbConn, id: &str, state: &str, expires_at: NaiveDateTime) -> QueryResult<bool> {
+pub fn update(
+    conn: &mut DbConn,
+    id: &str,
+    state: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<bool> {
     diesel::update(web_sessions::table.find(id))
-        .set((web_sessions::state.eq(state), web_sessions::expires_at.eq(expires_at)))
+        .set((
+            web_sessions::state.eq(state),
+            web_sessions::expires_at.eq(expires_at),
+        ))
         .execute(conn)
         .map(|n| n > 0)
 }
@@ -43,7 +56,9 @@ pub fn touch(conn: &mut DbConn, id: &str, expires_at: NaiveDateTime) -> QueryRes
 }
 
 pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
-    diesel::delete(web_sessions::table.find(id)).execute(conn).map(|_| ())
+    diesel::delete(web_sessions::table.find(id))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {

@@ -110,10 +110,15 @@ pub fn parse_authorization(value: Option<&[u8]>) -> Result<Option<Presented>, Au
         return Err(AuthHeaderError::Malformed);
     }
     let value = std::str::from_utf8(value).map_err(|_| AuthHeaderError::Malformed)?;
-    let (scheme, rest) = value.trim().split_once(' ').ok_or(AuthHeaderError::Malformed)?;
+    let (scheme, rest) = value
+        .trim()
+        .split_once(' ')
+        .ok_or(AuthHeaderError::Malformed)?;
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("basic") {
-        let decoded = STANDARD.decode(rest).map_err(|_| AuthHeaderError::Malformed)?;
+        let decoded = STANDARD
+            .decode(rest)
+            .map_err(|_| AuthHeaderError::Malformed)?;
         let decoded = String::from_utf8(decoded).map_err(|_| AuthHeaderError::Malformed)?;
         let (user, password) = decoded.split_once(':').ok_or(AuthHeaderError::Malformed)?;
         Ok(well_formed(user, password))
@@ -153,16 +158,35 @@ mod tests {
         let id = "A".repeat(PUBLIC_ID_LEN);
         let secret = "b".repeat(SECRET_LEN);
         let basic = format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
-        let parsed = parse_authorization(Some(basic.as_bytes())).expect("ok").expect("some");
+        let parsed = parse_authorization(Some(basic.as_bytes()))
+            .expect("ok")
+            .expect("some");
         assert_eq!(parsed.public_id, id);
         let bearer = format!("Bearer kwd_{id}_{secret}");
-        assert!(parse_authorization(Some(bearer.as_bytes())).expect("ok").is_some());
+        assert!(
+            parse_authorization(Some(bearer.as_bytes()))
+                .expect("ok")
+                .is_some()
+        );
         assert_eq!(parse_authorization(None), Err(AuthHeaderError::Missing));
-        for bad in [&b"Basic %%%"[..], b"Basic Zm9v", b"Digest abc", b"\xff\xfe", b"Basic"] {
-            assert_eq!(parse_authorization(Some(bad)), Err(AuthHeaderError::Malformed), "{bad:?}");
+        for bad in [
+            &b"Basic %%%"[..],
+            b"Basic Zm9v",
+            b"Digest abc",
+            b"\xff\xfe",
+            b"Basic",
+        ] {
+            assert_eq!(
+                parse_authorization(Some(bad)),
+                Err(AuthHeaderError::Malformed),
+                "{bad:?}"
+            );
         }
         let huge = format!("Bearer {}", "a".repeat(10_000));
-        assert_eq!(parse_authorization(Some(huge.as_bytes())), Err(AuthHeaderError::Malformed));
+        assert_eq!(
+            parse_authorization(Some(huge.as_bytes())),
+            Err(AuthHeaderError::Malformed)
+        );
         assert_eq!(parse_authorization(Some(b"Bearer kwd_short_x")), Ok(None));
     }
 }

@@ -56,10 +56,24 @@ pub struct RowChange {
 /// Something another administrator changed since the draft was started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
-    Added { public_id: String, label: String },
-    Deleted { public_id: String, label: String },
-    Renamed { public_id: String, from: String, to: String },
-    StatusChanged { public_id: String, label: String, active: bool },
+    Added {
+        public_id: String,
+        label: String,
+    },
+    Deleted {
+        public_id: String,
+        label: String,
+    },
+    Renamed {
+        public_id: String,
+        from: String,
+        to: String,
+    },
+    StatusChanged {
+        public_id: String,
+        label: String,
+        active: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +97,12 @@ impl Draft {
     }
 
     pub fn change_count(&self) -> usize {
-        self.adds.len() + self.edits.values().filter(|e| **e != Edit::default()).count()
+        self.adds.len()
+            + self
+                .edits
+                .values()
+                .filter(|e| **e != Edit::default())
+                .count()
     }
 
     fn saved(&self, public_id: &str) -> Option<&SavedRow> {
@@ -145,7 +164,12 @@ impl Draft {
     /// The label and status a row will have after Save, and what marks it as changed.
     pub fn view(&self, row: &SavedRow) -> (String, bool, RowChange) {
         if let Some(add) = self.adds.iter().find(|a| a.public_id == row.public_id) {
-            let change = RowChange { new: true, deleting: false, renamed_from: None, status_changed: false };
+            let change = RowChange {
+                new: true,
+                deleting: false,
+                renamed_from: None,
+                status_changed: false,
+            };
             return (add.label.clone(), add.active, change);
         }
         let edit = self.edits.get(&row.public_id).cloned().unwrap_or_default();
@@ -165,7 +189,10 @@ impl Draft {
         let mut out = Vec::new();
         for old in &self.snapshot {
             match current.iter().find(|r| r.public_id == old.public_id) {
-                None => out.push(Conflict::Deleted { public_id: old.public_id.clone(), label: old.label.clone() }),
+                None => out.push(Conflict::Deleted {
+                    public_id: old.public_id.clone(),
+                    label: old.label.clone(),
+                }),
                 Some(now) => {
                     if now.label != old.label {
                         out.push(Conflict::Renamed {
@@ -184,8 +211,14 @@ impl Draft {
                 }
             }
         }
-        for now in current.iter().filter(|r| self.saved(&r.public_id).is_none()) {
-            out.push(Conflict::Added { public_id: now.public_id.clone(), label: now.label.clone() });
+        for now in current
+            .iter()
+            .filter(|r| self.saved(&r.public_id).is_none())
+        {
+            out.push(Conflict::Added {
+                public_id: now.public_id.clone(),
+                label: now.label.clone(),
+            });
         }
         out
     }
@@ -196,7 +229,8 @@ impl Draft {
         self.base_version = version;
         self.snapshot = current;
         let snapshot = &self.snapshot;
-        self.edits.retain(|id, _| snapshot.iter().any(|r| &r.public_id == id));
+        self.edits
+            .retain(|id, _| snapshot.iter().any(|r| &r.public_id == id));
         let edits: Vec<(String, Edit)> = std::mem::take(&mut self.edits).into_iter().collect();
         for (id, edit) in edits {
             // Re-stage through the normal path so edits that became no-ops disappear.
@@ -218,7 +252,11 @@ mod tests {
     use super::*;
 
     fn row(id: &str, label: &str, active: bool) -> SavedRow {
-        SavedRow { public_id: id.into(), label: label.into(), active }
+        SavedRow {
+            public_id: id.into(),
+            label: label.into(),
+            active,
+        }
     }
 
     #[test]
@@ -242,7 +280,12 @@ mod tests {
     #[test]
     fn staged_adds_are_edited_in_place() {
         let mut d = Draft::new(0, vec![]);
-        d.add(StagedAdd { public_id: "n".into(), secret_hash: "h".into(), label: "New".into(), active: true });
+        d.add(StagedAdd {
+            public_id: "n".into(),
+            secret_hash: "h".into(),
+            label: "New".into(),
+            active: true,
+        });
         d.rename("n", "Renamed".into()).expect("staged");
         d.set_active("n", false).expect("staged");
         assert_eq!(d.adds[0].label, "Renamed");
@@ -255,10 +298,24 @@ mod tests {
         let d = Draft::new(1, vec![row("a", "CI", true), row("b", "Backup", true)]);
         let now = vec![row("a", "CI-2", false), row("c", "Other", true)];
         let c = d.conflicts(&now);
-        assert!(c.contains(&Conflict::Deleted { public_id: "b".into(), label: "Backup".into() }));
-        assert!(c.contains(&Conflict::Renamed { public_id: "a".into(), from: "CI".into(), to: "CI-2".into() }));
-        assert!(c.contains(&Conflict::StatusChanged { public_id: "a".into(), label: "CI-2".into(), active: false }));
-        assert!(c.contains(&Conflict::Added { public_id: "c".into(), label: "Other".into() }));
+        assert!(c.contains(&Conflict::Deleted {
+            public_id: "b".into(),
+            label: "Backup".into()
+        }));
+        assert!(c.contains(&Conflict::Renamed {
+            public_id: "a".into(),
+            from: "CI".into(),
+            to: "CI-2".into()
+        }));
+        assert!(c.contains(&Conflict::StatusChanged {
+            public_id: "a".into(),
+            label: "CI-2".into(),
+            active: false
+        }));
+        assert!(c.contains(&Conflict::Added {
+            public_id: "c".into(),
+            label: "Other".into()
+        }));
         assert_eq!(c.len(), 4);
     }
 

@@ -39,10 +39,13 @@ pub fn name(input: &str) -> Result<String, &'static str> {
 /// Emails are compared lower-cased; only the shape is checked here (one `@`, a dot after it).
 pub fn email(input: &str) -> Result<String, &'static str> {
     let value = input.trim().to_lowercase();
-    let valid_shape = value
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
-    if value.chars().count() > MAX_EMAIL_CHARS || !valid_shape || value.chars().any(char::is_whitespace) {
+    let valid_shape = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.contains('@')
+    });
+    if value.chars().count() > MAX_EMAIL_CHARS
+        || !valid_shape
+        || value.chars().any(char::is_whitespace)
+    {
         return Err("error.email_invalid");
     }
     Ok(value)

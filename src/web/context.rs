@@ -56,11 +56,15 @@ impl Chrome {
             Lang::En => "%-d %b %Y, %H:%M UTC",
             Lang::Fr => "%-d %b %Y à %H:%M UTC",
         };
-        at.and_utc().format_localized(format, self.lang.chrono_locale()).to_string()
+        at.and_utc()
+            .format_localized(format, self.lang.chrono_locale())
+            .to_string()
     }
 
     pub fn date(&self, at: &NaiveDateTime) -> String {
-        at.and_utc().format_localized("%-d %b %Y", self.lang.chrono_locale()).to_string()
+        at.and_utc()
+            .format_localized("%-d %b %Y", self.lang.chrono_locale())
+            .to_string()
     }
 
     pub fn is_admin(&self) -> bool {
@@ -76,7 +80,10 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn operator(&self) -> Result<&SignedIn, AppError> {
-        self.chrome.operator.as_ref().ok_or(AppError::SignInRequired)
+        self.chrome
+            .operator
+            .as_ref()
+            .ok_or(AppError::SignInRequired)
     }
 
     /// For now only administrators manage operators and their API accounts.
@@ -103,7 +110,13 @@ impl Ctx {
 }
 
 pub fn set_flash(session: &Session, key: &str, error: bool) -> Result<(), AppError> {
-    Ok(session.insert(SESSION_FLASH, Flash { error, key: key.to_owned() })?)
+    Ok(session.insert(
+        SESSION_FLASH,
+        Flash {
+            error,
+            key: key.to_owned(),
+        },
+    )?)
 }
 
 /// The visitor's language: their choice in this session, else `Accept-Language`, else English.
@@ -204,7 +217,13 @@ impl FromRequest for Ctx {
             Ok(Ctx {
                 state,
                 session,
-                chrome: Chrome { lang, operator, csrf, here, flash },
+                chrome: Chrome {
+                    lang,
+                    operator,
+                    csrf,
+                    here,
+                    flash,
+                },
             })
         })
     }

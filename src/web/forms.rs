@@ -33,11 +33,18 @@ fn cross_site(req: &HttpRequest) -> bool {
 }
 
 fn foreign_origin(req: &HttpRequest) -> bool {
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let host = req.connection_info().host().to_owned();
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(origin);
     origin != "null" && origin_host != host
 }
 
@@ -49,10 +56,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let body = body.await.map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
-                Some(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
-                _ => AppError::BadRequest("error.bad_form"),
-            })?;
+            let body =
+                body.await
+                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                        Some(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge,
+                        _ => AppError::BadRequest("error.bad_form"),
+                    })?;
             if body.len() > MAX_FORM_BYTES {
                 return Err(AppError::PayloadTooLarge);
             }
@@ -63,11 +72,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .ok()
                 .and_then(|f| f.csrf)
                 .ok_or(AppError::Csrf)?;
-            let expected = req.get_session().get::<String>(SESSION_CSRF)?.ok_or(AppError::Csrf)?;
+            let expected = req
+                .get_session()
+                .get::<String>(SESSION_CSRF)?
+                .ok_or(AppError::Csrf)?;
             if !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
                 return Err(AppError::Csrf);
             }
-            let form = serde_urlencoded::from_bytes::<T>(&body).map_err(|_| AppError::BadRequest("error.bad_form"))?;
+            let form = serde_urlencoded::from_bytes::<T>(&body)
+                .map_err(|_| AppError::BadRequest("error.bad_form"))?;
             Ok(CsrfForm(form))
         })
     }

@@ -8,8 +8,8 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
-use super::context::request_lang;
 use super::State;
+use super::context::request_lang;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -35,9 +35,15 @@ impl ErrorPage {
 /// The JSON error body of the API: `{"error": CODE, "message": …}`.
 pub fn json_error(error: &AppError) -> HttpResponse {
     let mut res = HttpResponse::build(error.status_code());
-    if matches!(error, AppError::InvalidCredentials | AppError::SignInRequired) {
+    if matches!(
+        error,
+        AppError::InvalidCredentials | AppError::SignInRequired
+    ) {
         res.status(actix_web::http::StatusCode::UNAUTHORIZED);
-        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"Keyward\", charset=\"UTF-8\""));
+        res.insert_header((
+            header::WWW_AUTHENTICATE,
+            "Basic realm=\"Keyward\", charset=\"UTF-8\"",
+        ));
     }
     res.json(serde_json::json!({
         "error": error.code(),
@@ -68,7 +74,11 @@ fn html_error(req: &actix_web::HttpRequest, error: &AppError) -> HttpResponse {
         // The plain-text fallback when even the error template fails.
         Err(_) => HttpResponse::build(error.status_code())
             .content_type("text/plain; charset=utf-8")
-            .body(format!("{} — {}", error.status_code(), lang.t(error.message_key()))),
+            .body(format!(
+                "{} — {}",
+                error.status_code(),
+                lang.t(error.message_key())
+            )),
     }
 }
 
@@ -78,7 +88,11 @@ pub async fn render_errors(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?.map_into_boxed_body();
-    let Some(error) = res.response().error().and_then(|e| e.as_error::<AppError>()) else {
+    let Some(error) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+    else {
         return Ok(res);
     };
     let replacement = if is_api_path(res.request().path()) || res.request().path() == "/healthz" {
@@ -113,8 +127,14 @@ pub async fn security_headers(
             "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         ),
     );
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if secure {
         headers.insert(

@@ -44,7 +44,12 @@ fn base_cookie(value: String, secure: bool) -> Cookie<'static> {
 }
 
 /// Attaches the encrypted reveal cookie to a (redirect) response.
-pub fn attach(res: &mut HttpResponseBuilder, key: &Key, reveal: &Reveal, secure: bool) -> Result<(), serde_json::Error> {
+pub fn attach(
+    res: &mut HttpResponseBuilder,
+    key: &Key,
+    reveal: &Reveal,
+    secure: bool,
+) -> Result<(), serde_json::Error> {
     let stored = Stored {
         owner: reveal.owner.clone(),
         public_id: reveal.public_id.clone(),
@@ -52,7 +57,8 @@ pub fn attach(res: &mut HttpResponseBuilder, key: &Key, reveal: &Reveal, secure:
         secret: reveal.secret.expose().to_owned(),
     };
     let mut jar = CookieJar::new();
-    jar.private_mut(key).add(base_cookie(serde_json::to_string(&stored)?, secure));
+    jar.private_mut(key)
+        .add(base_cookie(serde_json::to_string(&stored)?, secure));
     if let Some(encrypted) = jar.delta().next() {
         res.cookie(encrypted.clone());
     }

@@ -47,7 +47,11 @@ pub async fn login_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
     if ctx.chrome.operator.is_some() {
         return Ok(see_other("/"));
     }
-    render(&LoginPage { c: ctx.chrome, email: String::new(), failed: false })
+    render(&LoginPage {
+        c: ctx.chrome,
+        email: String::new(),
+        failed: false,
+    })
 }
 
 #[derive(Deserialize)]
@@ -56,10 +60,16 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login(ctx: Ctx, CsrfForm(form): CsrfForm<LoginForm>) -> Result<HttpResponse, AppError> {
+pub async fn login(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
     let email = form.email.trim().to_lowercase();
     let lookup = email.clone();
-    let found = ctx.state.db(move |c| Ok(db::operators::find_by_email(c, &lookup)?)).await?;
+    let found = ctx
+        .state
+        .db(move |c| Ok(db::operators::find_by_email(c, &lookup)?))
+        .await?;
     // Unknown email, inactive operator and wrong password all cost one argon2 check and
     // give the same answer.
     let dummy = ctx.state.dummy_hash.clone();
@@ -74,7 +84,11 @@ pub async fn login(ctx: Ctx, CsrfForm(form): CsrfForm<LoginForm>) -> Result<Http
     })
     .await?;
     let Some(operator) = operator else {
-        let mut res = render(&LoginPage { c: ctx.chrome, email, failed: true })?;
+        let mut res = render(&LoginPage {
+            c: ctx.chrome,
+            email,
+            failed: true,
+        })?;
         *res.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
         return Ok(res);
     };
@@ -113,7 +127,10 @@ pub fn local_path(next: Option<&str>) -> &str {
     }
 }
 
-pub async fn language(ctx: Ctx, CsrfForm(form): CsrfForm<LanguageForm>) -> Result<HttpResponse, AppError> {
+pub async fn language(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> Result<HttpResponse, AppError> {
     let lang = Lang::from_code(&form.lang).ok_or(AppError::BadRequest("error.bad_form"))?;
     ctx.session.insert(SESSION_LANG, lang)?;
     if let Some(me) = &ctx.chrome.operator {

@@ -36,11 +36,21 @@ pub async fn form(ctx: Ctx) -> Result<HttpResponse, AppError> {
     if ctx.state.setup_done.load(Ordering::Relaxed) {
         return Ok(see_other("/login"));
     }
-    let form = SetupForm { organisation: "My organisation".into(), ..SetupForm::default() };
-    render(&SetupPage { c: ctx.chrome, form, error: None })
+    let form = SetupForm {
+        organisation: "My organisation".into(),
+        ..SetupForm::default()
+    };
+    render(&SetupPage {
+        c: ctx.chrome,
+        form,
+        error: None,
+    })
 }
 
-pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<SetupForm>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> Result<HttpResponse, AppError> {
     if ctx.state.setup_done.load(Ordering::Relaxed) {
         return Ok(see_other("/login"));
     }
@@ -54,8 +64,16 @@ pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<SetupForm>) -> Result<Htt
     let (organisation, name, email) = match checked {
         Ok(values) => values,
         Err(key) => {
-            let form = SetupForm { password: String::new(), password_confirm: String::new(), ..form };
-            let mut res = render(&SetupPage { c: ctx.chrome, form, error: Some(key) })?;
+            let form = SetupForm {
+                password: String::new(),
+                password_confirm: String::new(),
+                ..form
+            };
+            let mut res = render(&SetupPage {
+                c: ctx.chrome,
+                form,
+                error: Some(key),
+            })?;
             *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(res);
         }
@@ -72,7 +90,12 @@ pub async fn submit(ctx: Ctx, CsrfForm(form): CsrfForm<SetupForm>) -> Result<Htt
                 language: lang.code(),
                 admin: true,
             };
-            Ok(db::operators::first_run_setup(c, &organisation, &input, now)?)
+            Ok(db::operators::first_run_setup(
+                c,
+                &organisation,
+                &input,
+                now,
+            )?)
         })
         .await?;
     ctx.state.setup_done.store(true, Ordering::Relaxed);

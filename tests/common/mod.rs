@@ -36,7 +36,12 @@ impl Page {
     }
 
     pub fn assert_redirect(&self, to: &str) {
-        assert_eq!(self.status, StatusCode::SEE_OTHER, "expected a redirect to {to}: {}", self.body);
+        assert_eq!(
+            self.status,
+            StatusCode::SEE_OTHER,
+            "expected a redirect to {to}: {}",
+            self.body
+        );
         assert_eq!(self.location(), Some(to));
     }
 
@@ -80,7 +85,12 @@ impl Visitor {
             .default_headers(headers)
             .build()
             .expect("client");
-        Visitor { client, base: base.to_owned(), csrf: Arc::default(), history: Arc::default() }
+        Visitor {
+            client,
+            base: base.to_owned(),
+            csrf: Arc::default(),
+            history: Arc::default(),
+        }
     }
 
     async fn record(&self, res: reqwest::Response) -> Page {
@@ -90,18 +100,31 @@ impl Visitor {
         if let Some(token) = extract_csrf(&body) {
             *self.csrf.lock().expect("lock") = Some(token);
         }
-        let page = Page { status, headers, body };
+        let page = Page {
+            status,
+            headers,
+            body,
+        };
         self.history.lock().expect("lock").push(page.clone());
         page
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
         self.record(res).await
     }
 
     pub fn csrf(&self) -> String {
-        self.csrf.lock().expect("lock").clone().expect("visit a page before posting a form")
+        self.csrf
+            .lock()
+            .expect("lock")
+            .clone()
+            .expect("visit a page before posting a form")
     }
 
     /// Posts a form with this visitor's CSRF token.
@@ -114,13 +137,20 @@ impl Visitor {
 
     /// Posts exactly these fields (no token added).
     pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        let res = self.client.post(format!("{}{path}", self.base)).form(form).send().await.expect("POST");
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
         self.record(res).await
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
         self.get("/login").await;
-        self.post("/login", &[("email", email), ("password", password)]).await
+        self.post("/login", &[("email", email), ("password", password)])
+            .await
     }
 
     /// How many responses this visitor received contain `needle` (body or headers).
@@ -129,7 +159,12 @@ impl Visitor {
             .lock()
             .expect("lock")
             .iter()
-            .filter(|p| p.body.contains(needle) || p.headers.values().any(|v| v.to_str().unwrap_or("").contains(needle)))
+            .filter(|p| {
+                p.body.contains(needle)
+                    || p.headers
+                        .values()
+                        .any(|v| v.to_str().unwrap_or("").contains(needle))
+            })
             .count()
     }
 }
@@ -151,21 +186,39 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let mut settings = Settings::for_data_dir(data_dir.path().to_path_buf());
         let postgres = std::env::var("KEYWARD_TEST_DATABASE_URL").ok().map(|base| {
-            let name = format!("keyward_test_{}", keyward::domain::credential::random_alphanumeric(12).expect("rng").to_lowercase());
-            let mut admin = db::connect(&DatabaseUrl::parse(&base)).expect("connect to KEYWARD_TEST_DATABASE_URL");
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            let name = format!(
+                "keyward_test_{}",
+                keyward::domain::credential::random_alphanumeric(12)
+                    .expect("rng")
+                    .to_lowercase()
+            );
+            let mut admin = db::connect(&DatabaseUrl::parse(&base))
+                .expect("connect to KEYWARD_TEST_DATABASE_URL");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
             (base, name)
         });
         let database_url = match &postgres {
             Some((base, name)) => with_database(base, name),
-            None => data_dir.path().join("keyward.db").to_string_lossy().into_owned(),
+            None => data_dir
+                .path()
+                .join("keyward.db")
+                .to_string_lossy()
+                .into_owned(),
         };
         settings.database_url = Some(database_url.clone());
         configure(&mut settings);
         let app = keyward::build(settings).expect("Keyward starts");
         let handle = app.server.handle();
         tokio::spawn(app.server);
-        TestApp { base: format!("http://{}", app.addr), database_url, data_dir, handle, postgres }
+        TestApp {
+            base: format!("http://{}", app.addr),
+            database_url,
+            data_dir,
+            handle,
+            postgres,
+        }
     }
 
     pub fn visitor(&self) -> Visitor {
@@ -198,32 +251,61 @@ impl TestApp {
             )
             .await;
         page.assert_redirect("/login");
-        admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await.assert_redirect("/");
+        admin
+            .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .assert_redirect("/");
         admin
     }
 
     /// Creates an operator through the console; returns its id.
-    pub async fn create_operator(&self, admin: &Visitor, name: &str, email: &str, make_admin: bool) -> i32 {
+    pub async fn create_operator(
+        &self,
+        admin: &Visitor,
+        name: &str,
+        email: &str,
+        make_admin: bool,
+    ) -> i32 {
         admin.get("/account/operators/new").await;
-        let mut form = vec![("name", name), ("email", email), ("password", "operator-pass-1"), ("password_confirm", "operator-pass-1")];
+        let mut form = vec![
+            ("name", name),
+            ("email", email),
+            ("password", "operator-pass-1"),
+            ("password_confirm", "operator-pass-1"),
+        ];
         if make_admin {
             form.push(("admin", "on"));
         }
         let page = admin.post("/account/operators", &form).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        page.location().expect("location").rsplit('/').next().expect("id").parse().expect("numeric id")
+        page.location()
+            .expect("location")
+            .rsplit('/')
+            .next()
+            .expect("id")
+            .parse()
+            .expect("numeric id")
     }
 
     /// Stages a new API user through the wizard and reads the reveal-once modal.
     pub async fn stage_api_user(&self, admin: &Visitor, operator: i32, label: &str) -> Revealed {
         let tab = format!("/account/operators/{operator}/api");
         admin.get(&format!("{tab}?dialog=add")).await;
-        admin.post(&format!("{tab}/add"), &[("label", label)]).await.assert_redirect(&tab);
+        admin
+            .post(&format!("{tab}/add"), &[("label", label)])
+            .await
+            .assert_redirect(&tab);
         let page = admin.get(&tab).await;
         Revealed {
-            username: page.input_value("reveal-username").expect("username in the reveal modal"),
-            password: page.input_value("reveal-secret").expect("password in the reveal modal"),
-            token: page.input_value("reveal-token").expect("token in the reveal modal"),
+            username: page
+                .input_value("reveal-username")
+                .expect("username in the reveal modal"),
+            password: page
+                .input_value("reveal-secret")
+                .expect("password in the reveal modal"),
+            token: page
+                .input_value("reveal-token")
+                .expect("token in the reveal modal"),
         }
     }
 
@@ -260,8 +342,12 @@ impl TestApp {
 }
 
 fn with_database(base: &str, name: &str) -> String {
-    let (without_query, query) = base.split_once('?').map_or((base, None), |(b, q)| (b, Some(q)));
-    let root = without_query.rsplit_once('/').map_or(without_query, |(root, _)| root);
+    let (without_query, query) = base
+        .split_once('?')
+        .map_or((base, None), |(b, q)| (b, Some(q)));
+    let root = without_query
+        .rsplit_once('/')
+        .map_or(without_query, |(root, _)| root);
     match query {
         Some(q) => format!("{root}/{name}?{q}"),
         None => format!("{root}/{name}"),
@@ -271,10 +357,10 @@ fn with_database(base: &str, name: &str) -> String {
 impl Drop for TestApp {
     fn drop(&mut self) {
         drop(self.handle.stop(false));
-        if let Some((base, name)) = &self.postgres {
-            if let Ok(mut admin) = db::connect(&DatabaseUrl::parse(base)) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+        if let Some((base, name)) = &self.postgres
+            && let Ok(mut admin) = db::connect(&DatabaseUrl::parse(base))
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }

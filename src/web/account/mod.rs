@@ -29,9 +29,16 @@ pub async fn index(ctx: Ctx) -> Result<HttpResponse, AppError> {
     let (operator_count, admin_count) = ctx
         .state
         .db(move |c| {
-            let ids: Vec<i32> = db::operators::list(c, account_id)?.iter().map(|o| o.id).collect();
+            let ids: Vec<i32> = db::operators::list(c, account_id)?
+                .iter()
+                .map(|o| o.id)
+                .collect();
             Ok((ids.len(), db::operators::admins_among(c, &ids)?.len()))
         })
         .await?;
-    render(&AccountPage { c: ctx.chrome, operator_count, admin_count })
+    render(&AccountPage {
+        c: ctx.chrome,
+        operator_count,
+        admin_count,
+    })
 }

@@ -56,7 +56,10 @@ fn store_draft(session: &Session, operator_id: i32, draft: &Draft) -> Result<(),
 }
 
 /// The operator (of the administrator's own account) and their saved API accounts.
-async fn load(ctx: &Ctx, operator_id: i32) -> Result<(Operator, Vec<db::credentials::Credential>), AppError> {
+async fn load(
+    ctx: &Ctx,
+    operator_id: i32,
+) -> Result<(Operator, Vec<db::credentials::Credential>), AppError> {
     let account_id = ctx.admin()?.account_id;
     ctx.state
         .db(move |c| {
@@ -72,7 +75,10 @@ async fn draft_for(ctx: &Ctx, operator_id: i32) -> Result<Draft, AppError> {
     let (operator, credentials) = load(ctx, operator_id).await?;
     Ok(match load_draft(&ctx.session, operator_id)? {
         Some(draft) => draft,
-        None => Draft::new(operator.api_version, credentials.iter().map(|c| c.saved_row()).collect()),
+        None => Draft::new(
+            operator.api_version,
+            credentials.iter().map(|c| c.saved_row()).collect(),
+        ),
     })
 }
 
@@ -126,13 +132,32 @@ impl TabPage {
 
 fn conflict_line(c: &Chrome, conflict: &Conflict) -> String {
     match conflict {
-        Conflict::Added { public_id, label } => format!("{} {label} ({public_id})", c.t("api.conflict_added")),
-        Conflict::Deleted { public_id, label } => format!("{} {label} ({public_id})", c.t("api.conflict_deleted")),
-        Conflict::Renamed { public_id, from, to } => {
-            format!("{} {from} → {to} ({public_id})", c.t("api.conflict_renamed"))
+        Conflict::Added { public_id, label } => {
+            format!("{} {label} ({public_id})", c.t("api.conflict_added"))
         }
-        Conflict::StatusChanged { public_id, label, active } => {
-            let key = if *active { "api.conflict_activated" } else { "api.conflict_deactivated" };
+        Conflict::Deleted { public_id, label } => {
+            format!("{} {label} ({public_id})", c.t("api.conflict_deleted"))
+        }
+        Conflict::Renamed {
+            public_id,
+            from,
+            to,
+        } => {
+            format!(
+                "{} {from} → {to} ({public_id})",
+                c.t("api.conflict_renamed")
+            )
+        }
+        Conflict::StatusChanged {
+            public_id,
+            label,
+            active,
+        } => {
+            let key = if *active {
+                "api.conflict_activated"
+            } else {
+                "api.conflict_deactivated"
+            };
             format!("{} {label} ({public_id})", c.t(key))
         }
     }
@@ -169,7 +194,16 @@ async fn tab_response(
         let saved = cred.saved_row();
         let (label, active, change) = match &draft {
             Some(d) => d.view(&saved),
-            None => (saved.label, saved.active, RowChange { new: false, deleting: false, renamed_from: None, status_changed: false }),
+            None => (
+                saved.label,
+                saved.active,
+                RowChange {
+                    new: false,
+                    deleting: false,
+                    renamed_from: None,
+                    status_changed: false,
+                },
+            ),
         };
         let last_used = match (&cred.last_used_at, cred.usage_tracked) {
             (Some(at), _) => match &cred.last_used_ip {
@@ -179,11 +213,23 @@ async fn tab_response(
             (None, true) => c.t("api.not_yet_used").to_owned(),
             (None, false) => c.t("api.last_used_unknown").to_owned(),
         };
-        rows.push(Row { public_id: cred.public_id.clone(), label, active, created: c.date(&cred.created_at), last_used, change });
+        rows.push(Row {
+            public_id: cred.public_id.clone(),
+            label,
+            active,
+            created: c.date(&cred.created_at),
+            last_used,
+            change,
+        });
     }
     if let Some(d) = &draft {
         for add in &d.adds {
-            let change = RowChange { new: true, deleting: false, renamed_from: None, status_changed: false };
+            let change = RowChange {
+                new: true,
+                deleting: false,
+                renamed_from: None,
+                status_changed: false,
+            };
             rows.push(Row {
                 public_id: add.public_id.clone(),
                 label: add.label.clone(),
@@ -195,29 +241,52 @@ async fn tab_response(
         }
     }
 
-    let conflicts = draft.as_ref().filter(|d| d.base_version != operator.api_version).map(|d| {
-        let current: Vec<_> = credentials.iter().map(|c| c.saved_row()).collect();
-        let lines: Vec<String> = d.conflicts(&current).iter().map(|x| conflict_line(c, x)).collect();
-        if lines.is_empty() { vec![c.t("api.conflict_other").to_owned()] } else { lines }
-    });
+    let conflicts = draft
+        .as_ref()
+        .filter(|d| d.base_version != operator.api_version)
+        .map(|d| {
+            let current: Vec<_> = credentials.iter().map(|c| c.saved_row()).collect();
+            let lines: Vec<String> = d
+                .conflicts(&current)
+                .iter()
+                .map(|x| conflict_line(c, x))
+                .collect();
+            if lines.is_empty() {
+                vec![c.t("api.conflict_other").to_owned()]
+            } else {
+                lines
+            }
+        });
 
     let dialog = match (refused, query.dialog.as_deref(), &query.row) {
         (Some(dialog), _, _) => dialog,
-        (None, Some("add"), _) => Dialog::Add(FormDialog { public_id: String::new(), label: String::new(), error: None }),
+        (None, Some("add"), _) => Dialog::Add(FormDialog {
+            public_id: String::new(),
+            label: String::new(),
+            error: None,
+        }),
         (None, Some("rename"), Some(row)) => {
-            let found = rows.iter().find(|r| &r.public_id == row).ok_or(AppError::NotFound)?;
-            Dialog::Rename(FormDialog { public_id: found.public_id.clone(), label: found.label.clone(), error: None })
+            let found = rows
+                .iter()
+                .find(|r| &r.public_id == row)
+                .ok_or(AppError::NotFound)?;
+            Dialog::Rename(FormDialog {
+                public_id: found.public_id.clone(),
+                label: found.label.clone(),
+                error: None,
+            })
         }
         _ => Dialog::None,
     };
 
     let secure = ctx.state.settings.secure_cookies;
-    let revealed = reveal::take(req, &ctx.state.cookie_key, &owner_key(id)).map(|r: Reveal| RevealView {
-        token: r.token(),
-        public_id: r.public_id,
-        label: r.label,
-        secret: r.secret,
-    });
+    let revealed =
+        reveal::take(req, &ctx.state.cookie_key, &owner_key(id)).map(|r: Reveal| RevealView {
+            token: r.token(),
+            public_id: r.public_id,
+            label: r.label,
+            secret: r.secret,
+        });
     let had_cookie = reveal::present(req);
     let pending = draft.as_ref().map_or(0, Draft::change_count);
     let (add_dialog, rename_dialog) = match dialog {
@@ -225,17 +294,32 @@ async fn tab_response(
         Dialog::Add(d) => (Some(d), None),
         Dialog::Rename(d) => (None, Some(d)),
     };
-    let page = TabPage { c: ctx.chrome, operator, rows, pending, conflicts, add_dialog, rename_dialog, reveal: revealed };
+    let page = TabPage {
+        c: ctx.chrome,
+        operator,
+        rows,
+        pending,
+        conflicts,
+        add_dialog,
+        rename_dialog,
+        reveal: revealed,
+    };
     let mut res = render(&page)?;
     if had_cookie {
         // Shown (or not meant for this page): either way it is gone for good now.
-        res.add_cookie(&reveal::removal(secure)).map_err(|e| AppError::Internal(e.to_string()))?;
+        res.add_cookie(&reveal::removal(secure))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     Ok(res)
 }
 
 /// Re-renders the tab with the refused form open and its message (422).
-async fn refuse(ctx: Ctx, req: HttpRequest, id: i32, dialog: Dialog) -> Result<HttpResponse, AppError> {
+async fn refuse(
+    ctx: Ctx,
+    req: HttpRequest,
+    id: i32,
+    dialog: Dialog,
+) -> Result<HttpResponse, AppError> {
     let mut res = tab_response(ctx, &req, id, &TabQuery::default(), Some(dialog)).await?;
     *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
@@ -257,7 +341,11 @@ pub async fn add(
     let label = match validation::label(&form.label) {
         Ok(label) => label,
         Err(key) => {
-            let dialog = FormDialog { public_id: String::new(), label: form.label, error: Some(key) };
+            let dialog = FormDialog {
+                public_id: String::new(),
+                label: form.label,
+                error: Some(key),
+            };
             return refuse(ctx, req, id, Dialog::Add(dialog)).await;
         }
     };
@@ -265,12 +353,27 @@ pub async fn add(
     let secret = credential::generate_secret()?;
     let to_hash = secret.clone();
     let secret_hash = web::block(move || password::hash(to_hash.expose())).await??;
-    draft.add(StagedAdd { public_id: public_id.clone(), secret_hash, label: label.clone(), active: true });
+    draft.add(StagedAdd {
+        public_id: public_id.clone(),
+        secret_hash,
+        label: label.clone(),
+        active: true,
+    });
     store_draft(&ctx.session, id, &draft)?;
     let mut res = HttpResponse::SeeOther();
     res.insert_header((actix_web::http::header::LOCATION, tab_url(id)));
-    let reveal = Reveal { owner: owner_key(id), public_id, label, secret };
-    reveal::attach(&mut res, &ctx.state.cookie_key, &reveal, ctx.state.settings.secure_cookies)?;
+    let reveal = Reveal {
+        owner: owner_key(id),
+        public_id,
+        label,
+        secret,
+    };
+    reveal::attach(
+        &mut res,
+        &ctx.state.cookie_key,
+        &reveal,
+        ctx.state.settings.secure_cookies,
+    )?;
     Ok(res.finish())
 }
 
@@ -289,7 +392,11 @@ pub async fn rename(
     let label = match validation::label(&form.label) {
         Ok(label) => label,
         Err(key) => {
-            let dialog = FormDialog { public_id: row, label: form.label, error: Some(key) };
+            let dialog = FormDialog {
+                public_id: row,
+                label: form.label,
+                error: Some(key),
+            };
             return refuse(ctx, req, id, Dialog::Rename(dialog)).await;
         }
     };
@@ -320,7 +427,11 @@ pub async fn set_active(
     Ok(see_other(&tab_url(id)))
 }
 
-pub async fn delete(ctx: Ctx, path: web::Path<(i32, String)>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+pub async fn delete(
+    ctx: Ctx,
+    path: web::Path<(i32, String)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
     let (id, row) = path.into_inner();
     let mut draft = draft_for(&ctx, id).await?;
     staged(draft.delete(&row))?;
@@ -328,7 +439,11 @@ pub async fn delete(ctx: Ctx, path: web::Path<(i32, String)>, CsrfForm(_): CsrfF
     Ok(see_other(&tab_url(id)))
 }
 
-pub async fn undo(ctx: Ctx, path: web::Path<(i32, String)>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+pub async fn undo(
+    ctx: Ctx,
+    path: web::Path<(i32, String)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
     let (id, row) = path.into_inner();
     let mut draft = draft_for(&ctx, id).await?;
     draft.undo(&row);
@@ -336,7 +451,11 @@ pub async fn undo(ctx: Ctx, path: web::Path<(i32, String)>, CsrfForm(_): CsrfFor
     Ok(see_other(&tab_url(id)))
 }
 
-pub async fn save(ctx: Ctx, path: web::Path<i32>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+pub async fn save(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (operator, _) = load(&ctx, id).await?;
     let Some(draft) = load_draft(&ctx.session, id)? else {
@@ -347,7 +466,11 @@ pub async fn save(ctx: Ctx, path: web::Path<i32>, CsrfForm(_): CsrfForm<Empty>) 
     let to_apply = draft.clone();
     let outcome = ctx
         .state
-        .db(move |c| Ok(db::credentials::apply_draft(c, &operator, &to_apply, actor, now)?))
+        .db(move |c| {
+            Ok(db::credentials::apply_draft(
+                c, &operator, &to_apply, actor, now,
+            )?)
+        })
         .await?;
     match outcome {
         SaveOutcome::Saved => {
@@ -360,7 +483,11 @@ pub async fn save(ctx: Ctx, path: web::Path<i32>, CsrfForm(_): CsrfForm<Empty>) 
     Ok(see_other(&tab_url(id)))
 }
 
-pub async fn cancel(ctx: Ctx, path: web::Path<i32>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+pub async fn cancel(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     load(&ctx, id).await?;
     ctx.session.remove(&draft_key(id));
@@ -368,11 +495,18 @@ pub async fn cancel(ctx: Ctx, path: web::Path<i32>, CsrfForm(_): CsrfForm<Empty>
     Ok(see_other(&tab_url(id)))
 }
 
-pub async fn rebase(ctx: Ctx, path: web::Path<i32>, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
+pub async fn rebase(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let (operator, credentials) = load(&ctx, id).await?;
     if let Some(mut draft) = load_draft(&ctx.session, id)? {
-        draft.rebase(operator.api_version, credentials.iter().map(|c| c.saved_row()).collect());
+        draft.rebase(
+            operator.api_version,
+            credentials.iter().map(|c| c.saved_row()).collect(),
+        );
         store_draft(&ctx.session, id, &draft)?;
         ctx.flash("api.rebased")?;
     }

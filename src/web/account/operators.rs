@@ -42,11 +42,17 @@ pub async fn list(ctx: Ctx) -> Result<HttpResponse, AppError> {
             let admins = db::operators::admins_among(c, &ids)?;
             Ok(operators
                 .into_iter()
-                .map(|operator| OperatorRow { is_admin: admins.contains(&operator.id), operator })
+                .map(|operator| OperatorRow {
+                    is_admin: admins.contains(&operator.id),
+                    operator,
+                })
                 .collect())
         })
         .await?;
-    render(&ListPage { c: ctx.chrome, rows })
+    render(&ListPage {
+        c: ctx.chrome,
+        rows,
+    })
 }
 
 #[derive(Template)]
@@ -71,10 +77,17 @@ pub struct NewOperatorForm {
 
 pub async fn new_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
     ctx.admin()?;
-    render(&NewPage { c: ctx.chrome, form: NewOperatorForm::default(), error: None })
+    render(&NewPage {
+        c: ctx.chrome,
+        form: NewOperatorForm::default(),
+        error: None,
+    })
 }
 
-pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<NewOperatorForm>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<NewOperatorForm>,
+) -> Result<HttpResponse, AppError> {
     let account_id = ctx.admin()?.account_id;
     let checked = (|| {
         let name = validation::name(&form.name)?;
@@ -83,8 +96,16 @@ pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<NewOperatorForm>) -> Resu
         Ok::<_, &'static str>((name, email))
     })();
     let refuse = |ctx: Ctx, form: NewOperatorForm, key| {
-        let form = NewOperatorForm { password: String::new(), password_confirm: String::new(), ..form };
-        let mut res = render(&NewPage { c: ctx.chrome, form, error: Some(key) })?;
+        let form = NewOperatorForm {
+            password: String::new(),
+            password_confirm: String::new(),
+            ..form
+        };
+        let mut res = render(&NewPage {
+            c: ctx.chrome,
+            form,
+            error: Some(key),
+        })?;
         *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
         Ok(res)
     };
@@ -98,7 +119,13 @@ pub async fn create(ctx: Ctx, CsrfForm(form): CsrfForm<NewOperatorForm>) -> Resu
     let created = ctx
         .state
         .db(move |c| {
-            let input = NewOperatorInput { email: &email, name: &name, password_hash: &hash, language: lang.code(), admin };
+            let input = NewOperatorInput {
+                email: &email,
+                name: &name,
+                password_hash: &hash,
+                language: lang.code(),
+                admin,
+            };
             Ok(db::operators::create(c, account_id, &input, now)?)
         })
         .await?;
@@ -130,5 +157,9 @@ pub async fn show(ctx: Ctx, path: web::Path<i32>) -> Result<HttpResponse, AppErr
             Ok((operator, is_admin))
         })
         .await?;
-    render(&ShowPage { c: ctx.chrome, operator, is_admin })
+    render(&ShowPage {
+        c: ctx.chrome,
+        operator,
+        is_admin,
+    })
 }
