@@ -83,6 +83,55 @@ pub struct Settings {
     #[arg(long, global = true, env = "KEYWARD_WORKERS")]
     pub workers: Option<usize>,
 
+    /// Proxies whose `X-Forwarded-For` is believed for the client address (comma-separated
+    /// addresses or CIDR ranges, e.g. `127.0.0.1,10.0.0.0/8`). Default: none, the socket peer
+    /// is the client.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// How often *last used* (time and client address) is written to the database, in ms.
+    /// Uses are gathered in memory meanwhile; a crash loses at most this window.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_LAST_USED_FLUSH_MS",
+        default_value_t = 60_000
+    )]
+    pub last_used_flush_ms: u64,
+
+    /// Failed credential checks (and sign-ins) allowed per client address, and per
+    /// credential id or account, within the window below; then 429 until it ends.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_AUTH_FAILURE_LIMIT",
+        default_value_t = 20
+    )]
+    pub auth_failure_limit: u32,
+
+    /// The window of the limit above, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_AUTH_FAILURE_WINDOW_SECONDS",
+        default_value_t = 60
+    )]
+    pub auth_failure_window_seconds: u64,
+
+    /// Verified secrets remembered (as keyed digests) so repeat checks skip argon2.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_VERIFY_CACHE_SIZE",
+        default_value_t = 100_000
+    )]
+    pub verify_cache_size: usize,
+
     /// Freeze the clock at this UTC time (`2026-01-31T09:00:00`), for screenshots and tests.
     #[arg(long, global = true, env = "KEYWARD_FAKE_NOW")]
     pub fake_now: Option<NaiveDateTime>,
@@ -113,6 +162,11 @@ impl Settings {
             db_pool_size: 10,
             db_timeout_ms: 5000,
             workers: Some(2),
+            trusted_proxies: Vec::new(),
+            last_used_flush_ms: 60_000,
+            auth_failure_limit: 20,
+            auth_failure_window_seconds: 60,
+            verify_cache_size: 100_000,
             fake_now: None,
         }
     }

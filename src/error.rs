@@ -23,6 +23,8 @@ pub enum AppError {
     SetupRequired,
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("too many failed attempts; retry after {retry_after} s")]
+    RateLimited { retry_after: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("database unavailable: {0}")]
@@ -41,6 +43,7 @@ impl AppError {
             AppError::SignInRequired | AppError::InvalidCredentials => "invalid_credentials",
             AppError::SetupRequired => "setup_required",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -57,6 +60,7 @@ impl AppError {
             AppError::SetupRequired => "error.setup_required",
             AppError::InvalidCredentials => "error.invalid_credentials",
             AppError::PayloadTooLarge => "error.payload_too_large",
+            AppError::RateLimited { .. } => "error.rate_limited",
             AppError::Unavailable(_) => "error.unavailable",
             AppError::Internal(_) => "error.internal",
         }
@@ -72,6 +76,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired | AppError::SetupRequired => StatusCode::SEE_OTHER,
             AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -84,7 +89,14 @@ impl ResponseError for AppError {
             AppError::Internal(cause) => tracing::error!(%cause, "internal error"),
             _ => {}
         }
-        HttpResponse::build(self.status_code()).finish()
+        let mut res = HttpResponse::build(self.status_code());
+        if let AppError::RateLimited { retry_after } = self {
+            res.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after.to_string(),
+            ));
+        }
+        res.finish()
     }
 }
 

@@ -24,6 +24,9 @@ use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web as aweb};
 
 use crate::auth::session_store::DbSessionStore;
+use crate::auth::throttle::Throttle;
+use crate::auth::usage::UsageRecorder;
+use crate::auth::verify::VerifyCache;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::AppError;
@@ -102,6 +105,17 @@ pub fn prepare_database(settings: &Settings) -> Result<db::DatabaseUrl, StartErr
 pub struct Application {
     pub addr: SocketAddr,
     pub server: Server,
+    pub state: Arc<AppState>,
+}
+
+impl AppState {
+    /// Writes pending *last used* data; called after a graceful stop.
+    pub fn flush_usage(&self) {
+        match self.usage.flush(&self.pool) {
+            Ok(n) => tracing::info!(uses = n, "last-used times written"),
+            Err(e) => tracing::error!(error = %e, "could not write last-used times at shutdown"),
+        }
+    }
 }
 
 pub fn build(settings: Settings) -> Result<Application, StartError> {
@@ -114,6 +128,7 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
     );
     let clock = Clock::new(settings.fake_now);
     let dummy_hash = auth::password::dummy_hash().map_err(|e| StartError::Other(e.to_string()))?;
+    let window = Duration::from_secs(settings.auth_failure_window_seconds);
     let state = Arc::new(AppState {
         pool: pool.clone(),
         settings: settings.clone(),
@@ -121,6 +136,16 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         cookie_key: key.clone(),
         setup_done: AtomicBool::new(false),
         dummy_hash,
+        auth_throttle: Throttle::new(settings.auth_failure_limit, window),
+        login_ip_throttle: Throttle::new(settings.auth_failure_limit, window),
+        // Per account: five times the per-address limit, so a real user is slowed, not locked out.
+        login_account_throttle: Throttle::new(
+            settings.auth_failure_limit.saturating_mul(5),
+            window,
+        ),
+        verify_cache: VerifyCache::new(settings.verify_cache_size)
+            .map_err(|e| StartError::Other(e.to_string()))?,
+        usage: UsageRecorder::default(),
     });
     let listener =
         TcpListener::bind(settings.bind).map_err(|e| StartError::Bind(settings.bind, e))?;
@@ -128,7 +153,7 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         .local_addr()
         .map_err(|e| StartError::Bind(settings.bind, e))?;
     let store = DbSessionStore::new(pool.clone(), clock);
-    let data = aweb::Data::new(state);
+    let data = aweb::Data::new(state.clone());
     let secure = settings.secure_cookies;
     let cookie_name = if secure {
         "__Host-keyward_session"
@@ -166,15 +191,12 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                         _ => AppError::BadRequest("error.bad_json").into(),
                     }),
             )
-            .wrap(from_fn(web::middleware::render_errors))
             .wrap(sessions)
+            // Outside the session layer, so a session-store failure (the database) also
+            // gets a proper 503 page.
+            .wrap(from_fn(web::middleware::render_errors))
             .wrap(from_fn(web::middleware::security_headers))
             .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
-            .service(
-                actix_files::Files::new("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
-                    .use_etag(true)
-                    .use_last_modified(true),
-            )
             .configure(web::routes)
             .default_service(aweb::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
@@ -201,5 +223,25 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             }
         })
         .map_err(|e| StartError::Other(e.to_string()))?;
-    Ok(Application { addr, server })
+    // *Last used* is written in batches; the thread holds only a weak reference so a stopped
+    // app (in tests) lets it end.
+    let weak = Arc::downgrade(&state);
+    let every = Duration::from_millis(settings.last_used_flush_ms.max(10));
+    std::thread::Builder::new()
+        .name("last-used-flush".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                let Some(state) = weak.upgrade() else { break };
+                if let Err(e) = state.usage.flush(&state.pool) {
+                    tracing::warn!(error = %e, "could not write last-used times; will retry");
+                }
+            }
+        })
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    Ok(Application {
+        addr,
+        server,
+        state,
+    })
 }

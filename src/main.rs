@@ -87,7 +87,10 @@ fn serve(settings: Settings) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         let app = keyward::build(settings).map_err(|e| e.to_string())?;
         tracing::info!("Keyward listening on http://{}", app.addr);
-        app.server.await.map_err(|e| e.to_string())
+        // On SIGTERM/SIGINT actix finishes in-flight requests (up to 30 s), then we get here.
+        let result = app.server.await.map_err(|e| e.to_string());
+        app.state.flush_usage();
+        result
     })
 }
 

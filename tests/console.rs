@@ -252,10 +252,12 @@ async fn staged_add_works_only_after_save_and_the_secret_shows_once() {
     assert_eq!(body["owner"]["name"], "Bob Builder");
     assert_eq!(app.whoami_bearer(&created.token).await.0, StatusCode::OK);
 
-    // Used: Last used shows the date and the client address.
-    let page = admin.get(&tab).await;
-    assert!(!page.contains("Not yet used"));
-    assert!(page.contains("from 127.0.0.1"));
+    // Used: Last used shows the date and the client address (after the next flush).
+    common::eventually("last used appears on the tab", || async {
+        let page = admin.get(&tab).await;
+        !page.contains("Not yet used") && page.contains("from 127.0.0.1")
+    })
+    .await;
 
     // The password was in exactly one response the administrator ever received, and is
     // nowhere in the database in clear.

@@ -1,5 +1,8 @@
-//! Passwords, sessions and API credential verification.
+//! Passwords, sessions, API credential verification, throttling and usage recording.
 
+pub mod mint;
 pub mod password;
 pub mod session_store;
+pub mod throttle;
+pub mod usage;
 pub mod verify;

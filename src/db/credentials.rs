@@ -198,12 +198,224 @@ pub fn find_for_auth(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<A
     }))
 }
 
-pub fn record_use(conn: &mut DbConn, id: i32, at: NaiveDateTime, ip: &str) -> QueryResult<()> {
-    diesel::update(credentials::table.find(id))
-        .set((
-            credentials::last_used_at.eq(at),
-            credentials::last_used_ip.eq(ip),
-        ))
-        .execute(conn)
-        .map(|_| ())
+/// Writes a batch of uses (credential id → time, client address) in one transaction.
+pub fn record_uses(
+    conn: &mut DbConn,
+    uses: &std::collections::HashMap<i32, (NaiveDateTime, String)>,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        for (id, (at, ip)) in uses {
+            // Never move *last used* backwards (another process may have flushed a later use).
+            diesel::update(
+                credentials::table.find(id).filter(
+                    credentials::last_used_at
+                        .is_null()
+                        .or(credentials::last_used_at.le(at)),
+                ),
+            )
+            .set((
+                credentials::last_used_at.eq(at),
+                credentials::last_used_ip.eq(ip),
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// Whose credentials: an operator's or a machine's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerRef {
+    Operator(i32),
+    Machine(i32),
+}
+
+impl OwnerRef {
+    /// `operator:12` or `machine:3`, as the API spells owners.
+    pub fn parse(text: &str) -> Option<OwnerRef> {
+        let (kind, id) = text.split_once(':')?;
+        let id = id.parse().ok()?;
+        match kind {
+            "operator" => Some(OwnerRef::Operator(id)),
+            "machine" => Some(OwnerRef::Machine(id)),
+            _ => None,
+        }
+    }
+}
+
+fn owned_by(
+    owner: OwnerRef,
+) -> Box<
+    dyn diesel::BoxableExpression<
+            credentials::table,
+            crate::db::DbBackend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+> {
+    match owner {
+        OwnerRef::Operator(id) => Box::new(credentials::operator_id.assume_not_null().eq(id)),
+        OwnerRef::Machine(id) => Box::new(credentials::machine_id.assume_not_null().eq(id)),
+    }
+}
+
+/// Marks the owner's credential list as changed, so staged drafts based on it see a conflict.
+fn bump(conn: &mut DbConn, owner: OwnerRef) -> QueryResult<()> {
+    if let OwnerRef::Operator(id) = owner {
+        diesel::update(operators::table.find(id))
+            .set(operators::api_version.eq(operators::api_version + 1))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn list_for_owner(conn: &mut DbConn, owner: OwnerRef) -> QueryResult<Vec<Credential>> {
+    credentials::table
+        .filter(owned_by(owner))
+        .order((credentials::created_at, credentials::id))
+        .select(Credential::as_select())
+        .load(conn)
+}
+
+pub fn find_for_owner(
+    conn: &mut DbConn,
+    owner: OwnerRef,
+    public_id: &str,
+) -> QueryResult<Credential> {
+    credentials::table
+        .filter(owned_by(owner))
+        .filter(credentials::public_id.eq(public_id))
+        .select(Credential::as_select())
+        .first(conn)
+}
+
+pub struct NewCredentialInput<'a> {
+    pub account_id: i32,
+    pub owner: OwnerRef,
+    pub public_id: &'a str,
+    pub secret_hash: &'a str,
+    pub label: &'a str,
+    pub created_by: Option<i32>,
+}
+
+/// Creates a credential that works at once (API, self-service, machines).
+pub fn create(
+    conn: &mut DbConn,
+    input: &NewCredentialInput,
+    now: NaiveDateTime,
+) -> QueryResult<Credential> {
+    conn.transaction(|conn| {
+        let (operator_id, machine_id) = match input.owner {
+            OwnerRef::Operator(id) => (Some(id), None),
+            OwnerRef::Machine(id) => (None, Some(id)),
+        };
+        let id: i32 = diesel::insert_into(credentials::table)
+            .values(NewCredential {
+                account_id: input.account_id,
+                public_id: input.public_id,
+                secret_hash: input.secret_hash,
+                label: input.label,
+                operator_id,
+                machine_id,
+                active: true,
+                created_at: now,
+                created_by: input.created_by,
+            })
+            .returning(credentials::id)
+            .get_result(conn)?;
+        bump(conn, input.owner)?;
+        credentials::table
+            .find(id)
+            .select(Credential::as_select())
+            .first(conn)
+    })
+}
+
+/// Renames and/or (de)activates one of the owner's credentials at once.
+pub fn update(
+    conn: &mut DbConn,
+    owner: OwnerRef,
+    public_id: &str,
+    label: Option<&str>,
+    active: Option<bool>,
+) -> QueryResult<Credential> {
+    conn.transaction(|conn| {
+        let current = find_for_owner(conn, owner, public_id)?;
+        let target = credentials::table.find(current.id);
+        if let Some(label) = label {
+            diesel::update(target)
+                .set(credentials::label.eq(label))
+                .execute(conn)?;
+        }
+        if let Some(active) = active {
+            diesel::update(target)
+                .set(credentials::active.eq(active))
+                .execute(conn)?;
+        }
+        bump(conn, owner)?;
+        target.select(Credential::as_select()).first(conn)
+    })
+}
+
+/// Deletes one of the owner's credentials at once; `NotFound` if it is not theirs.
+pub fn delete(conn: &mut DbConn, owner: OwnerRef, public_id: &str) -> QueryResult<Credential> {
+    conn.transaction(|conn| {
+        let current = find_for_owner(conn, owner, public_id)?;
+        diesel::delete(credentials::table.find(current.id)).execute(conn)?;
+        bump(conn, owner)?;
+        Ok(current)
+    })
+}
+
+/// The owner's public face (kind, id, name), if it belongs to the account.
+pub fn find_owner(conn: &mut DbConn, account_id: i32, owner: OwnerRef) -> QueryResult<Owner> {
+    Ok(match owner {
+        OwnerRef::Operator(id) => {
+            let op = crate::db::operators::find_in_account(conn, account_id, id)?;
+            Owner {
+                kind: "operator",
+                id,
+                name: op.name,
+            }
+        }
+        OwnerRef::Machine(id) => {
+            let m = crate::db::machines::find_in_account(conn, account_id, id)?;
+            Owner {
+                kind: "machine",
+                id,
+                name: m.name,
+            }
+        }
+    })
+}
+
+/// A credential of the account by public id, whoever owns it.
+pub fn find_in_account(
+    conn: &mut DbConn,
+    account_id: i32,
+    public_id: &str,
+) -> QueryResult<Credential> {
+    credentials::table
+        .filter(credentials::account_id.eq(account_id))
+        .filter(credentials::public_id.eq(public_id))
+        .select(Credential::as_select())
+        .first(conn)
+}
+
+impl Credential {
+    pub fn owner_ref(&self) -> Option<OwnerRef> {
+        match (self.operator_id, self.machine_id) {
+            (Some(id), _) => Some(OwnerRef::Operator(id)),
+            (None, Some(id)) => Some(OwnerRef::Machine(id)),
+            (None, None) => None,
+        }
+    }
+}
+
+impl Owner {
+    pub fn as_ref(&self) -> OwnerRef {
+        match self.kind {
+            "machine" => OwnerRef::Machine(self.id),
+            _ => OwnerRef::Operator(self.id),
+        }
+    }
 }

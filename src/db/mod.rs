@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, chosen by the URL.
 
 pub mod credentials;
+pub mod machines;
 pub mod operators;
 pub mod schema;
 pub mod sessions;
@@ -20,6 +21,9 @@ pub enum DbConn {
     Sqlite(diesel::SqliteConnection),
     Postgres(diesel::PgConnection),
 }
+
+/// The backend type Diesel derives for `DbConn` (for boxed queries).
+pub type DbBackend = MultiBackend;
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;

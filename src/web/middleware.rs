@@ -57,7 +57,10 @@ fn html_error(req: &actix_web::HttpRequest, error: &AppError) -> HttpResponse {
         AppError::SetupRequired => return super::see_other("/setup"),
         _ => {}
     }
-    let lang = request_lang(req, &req.get_session());
+    error_page(request_lang(req, &req.get_session()), error)
+}
+
+fn error_page(lang: Lang, error: &AppError) -> HttpResponse {
     let page = ErrorPage {
         lang,
         status: error.status_code().as_u16(),
@@ -82,12 +85,48 @@ fn html_error(req: &actix_web::HttpRequest, error: &AppError) -> HttpResponse {
     }
 }
 
+/// actix-session reports a storage failure as an opaque 500; its storage is the database.
+fn session_store_failure(e: &actix_web::Error) -> bool {
+    use actix_session::storage::{LoadError, SaveError, UpdateError};
+    use actix_web::error::InternalError;
+    let failed = e.as_error::<InternalError<LoadError>>().is_some()
+        || e.as_error::<InternalError<SaveError>>().is_some()
+        || e.as_error::<InternalError<UpdateError>>().is_some()
+        || e.as_error::<InternalError<anyhow::Error>>().is_some();
+    if failed {
+        tracing::warn!(error = %e, "session storage failed");
+    }
+    failed
+}
+
 /// Turns an `AppError` into the page or JSON body its route calls for.
 pub async fn render_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let res = next.call(req).await?.map_into_boxed_body();
+    // Read before the call: if the session layer fails, the request is gone.
+    let api = is_api_path(req.path()) || req.path() == "/healthz" || req.path() == "/auth/forward";
+    let lang = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or_default();
+    let res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        // The session layer fails with an error, not a response, when its store (the
+        // database) does: answer that with the same 503 as any other database failure.
+        Err(e) if session_store_failure(&e) => {
+            let error = AppError::Unavailable("session store".into());
+            let page = if api {
+                json_error(&error)
+            } else {
+                error_page(lang, &error)
+            };
+            return Err(actix_web::error::InternalError::from_response(error, page).into());
+        }
+        Err(e) => return Err(e),
+    };
     let Some(error) = res
         .response()
         .error()
@@ -95,16 +134,20 @@ pub async fn render_errors(
     else {
         return Ok(res);
     };
-    let replacement = if is_api_path(res.request().path()) || res.request().path() == "/healthz" {
+    let replacement = if api {
         json_error(error)
     } else {
         html_error(res.request(), error)
     };
     let (req, old) = res.into_parts();
     let mut new = replacement;
-    // Keep cookies the handler set (a purged session must still be cleared in the browser).
+    // Keep cookies and Retry-After the handler set (a cleared reveal cookie must still go out).
     for cookie in old.cookies() {
         let _ = new.add_cookie(&cookie);
+    }
+    if let Some(retry_after) = old.headers().get(header::RETRY_AFTER) {
+        new.headers_mut()
+            .insert(header::RETRY_AFTER, retry_after.clone());
     }
     Ok(ServiceResponse::new(req, new))
 }

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api;
+pub mod assets;
 pub mod context;
 pub mod forms;
 pub mod middleware;
@@ -35,6 +36,14 @@ pub struct AppState {
     pub setup_done: AtomicBool,
     /// Checked when there is no real hash, so misses take as long as wrong secrets.
     pub dummy_hash: String,
+    /// Failed API credential checks, per client address and per credential id.
+    pub auth_throttle: crate::auth::throttle::Throttle,
+    /// Failed sign-ins (console and `/register`), per client address.
+    pub login_ip_throttle: crate::auth::throttle::Throttle,
+    /// Failed sign-ins per account: generous, so an attacker cannot lock a real user out.
+    pub login_account_throttle: crate::auth::throttle::Throttle,
+    pub verify_cache: crate::auth::verify::VerifyCache,
+    pub usage: crate::auth::usage::UsageRecorder,
 }
 
 pub type State = web::Data<Arc<AppState>>;
@@ -80,6 +89,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/logout").route(web::post().to(session::logout)))
         .service(web::resource("/language").route(web::post().to(session::language)))
+        .service(web::resource("/livez").route(web::get().to(session::livez)))
+        .service(web::resource("/static/{name}").route(web::get().to(assets::asset)))
         .configure(account::routes)
         .configure(api::routes);
 }

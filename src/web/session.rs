@@ -1,12 +1,13 @@
 //! Signing in and out, the language switch, the home page and the health check.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::context::{SESSION_CSRF, SESSION_LANG, SESSION_OPERATOR};
 use super::{Chrome, CsrfForm, Ctx, State, render, see_other};
 use crate::auth::password;
+use crate::auth::verify::client_ip;
 use crate::db;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -19,6 +20,11 @@ pub async fn healthz(state: State) -> HttpResponse {
             HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
         }
     }
+}
+
+/// Liveness without the database: the process answers HTTP (also the benchmark's ceiling).
+pub async fn livez() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "alive"}))
 }
 
 #[derive(Template)]
@@ -62,9 +68,21 @@ pub struct LoginForm {
 
 pub async fn login(
     ctx: Ctx,
+    req: HttpRequest,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.email.trim().to_lowercase();
+    let ip = client_ip(&req, &ctx.state.settings.trusted_proxies);
+    let (ip_key, account_key) = (format!("ip:{ip}"), format!("email:{email}"));
+    let throttles = [
+        (&ctx.state.login_ip_throttle, &ip_key),
+        (&ctx.state.login_account_throttle, &account_key),
+    ];
+    for (throttle, key) in throttles {
+        throttle
+            .check(key)
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    }
     let lookup = email.clone();
     let found = ctx
         .state
@@ -84,6 +102,8 @@ pub async fn login(
     })
     .await?;
     let Some(operator) = operator else {
+        ctx.state.login_ip_throttle.fail(&ip_key);
+        ctx.state.login_account_throttle.fail(&account_key);
         let mut res = render(&LoginPage {
             c: ctx.chrome,
             email,

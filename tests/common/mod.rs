@@ -185,30 +185,39 @@ impl TestApp {
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let mut settings = Settings::for_data_dir(data_dir.path().to_path_buf());
-        let postgres = std::env::var("KEYWARD_TEST_DATABASE_URL").ok().map(|base| {
-            let name = format!(
-                "keyward_test_{}",
-                keyward::domain::credential::random_alphanumeric(12)
+        // Write *last used* often, so tests see it soon (see `eventually`).
+        settings.last_used_flush_ms = 50;
+        configure(&mut settings);
+        // A test that names its database (a sibling process) uses it; otherwise each test
+        // gets a fresh one.
+        let postgres = match (
+            &settings.database_url,
+            std::env::var("KEYWARD_TEST_DATABASE_URL"),
+        ) {
+            (None, Ok(base)) => {
+                let suffix = keyward::domain::credential::random_alphanumeric(12)
                     .expect("rng")
-                    .to_lowercase()
-            );
-            let mut admin = db::connect(&DatabaseUrl::parse(&base))
-                .expect("connect to KEYWARD_TEST_DATABASE_URL");
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create test database");
-            (base, name)
-        });
-        let database_url = match &postgres {
-            Some((base, name)) => with_database(base, name),
-            None => data_dir
+                    .to_lowercase();
+                let name = format!("keyward_test_{suffix}");
+                let mut admin = db::connect(&DatabaseUrl::parse(&base))
+                    .expect("connect to KEYWARD_TEST_DATABASE_URL");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                Some((base, name))
+            }
+            _ => None,
+        };
+        let database_url = match (&settings.database_url, &postgres) {
+            (Some(url), _) => url.clone(),
+            (None, Some((base, name))) => with_database(base, name),
+            (None, None) => data_dir
                 .path()
                 .join("keyward.db")
                 .to_string_lossy()
                 .into_owned(),
         };
         settings.database_url = Some(database_url.clone());
-        configure(&mut settings);
         let app = keyward::build(settings).expect("Keyward starts");
         let handle = app.server.handle();
         tokio::spawn(app.server);
@@ -219,6 +228,12 @@ impl TestApp {
             handle,
             postgres,
         }
+    }
+
+    /// A second Keyward process (same database, its own port), as behind a load balancer.
+    pub async fn sibling(&self) -> TestApp {
+        let url = self.database_url.clone();
+        TestApp::spawn_with(|s| s.database_url = Some(url)).await
     }
 
     pub fn visitor(&self) -> Visitor {
@@ -339,6 +354,22 @@ impl TestApp {
         let status = res.status();
         (status, res.json().await.expect("JSON body"))
     }
+}
+
+/// Polls `check` (up to 5 s) until it holds: for effects that are eventually consistent,
+/// such as *last used*, written in batches.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("never happened: {what}");
 }
 
 fn with_database(base: &str, name: &str) -> String {

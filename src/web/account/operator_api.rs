@@ -7,9 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::password;
+use crate::auth::mint::{Minted, mint};
 use crate::db::{self, credentials::SaveOutcome, operators::Operator};
-use crate::domain::credential::{self, Secret};
+use crate::domain::credential::Secret;
 use crate::domain::draft::{Conflict, Draft, RowChange, StageError, StagedAdd};
 use crate::domain::validation;
 use crate::error::AppError;
@@ -349,10 +349,11 @@ pub async fn add(
             return refuse(ctx, req, id, Dialog::Add(dialog)).await;
         }
     };
-    let public_id = credential::generate_public_id()?;
-    let secret = credential::generate_secret()?;
-    let to_hash = secret.clone();
-    let secret_hash = web::block(move || password::hash(to_hash.expose())).await??;
+    let Minted {
+        public_id,
+        secret,
+        secret_hash,
+    } = mint().await?;
     draft.add(StagedAdd {
         public_id: public_id.clone(),
         secret_hash,

@@ -1,27 +1,142 @@
-//! The JSON API under `/api/v1`, authenticated by a credential.
+//! The JSON API under `/api/v1`, authenticated by a credential (HTTP Basic with public id and
+//! secret, or `Authorization: Bearer kwd_…`), plus `/auth/forward` for reverse proxies and
+//! the generated reference at `/api/openapi.json` and `/api/docs`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+pub mod credentials;
+pub mod docs;
+pub mod register;
+pub mod verify;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::State;
 use crate::auth::verify::authenticate;
+use crate::db::credentials::{AuthRecord, Credential, Owner};
 use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/whoami").route(web::get().to(whoami)));
+    cfg.service(web::resource("/api/v1/whoami").route(web::get().to(whoami)))
+        .service(
+            web::resource("/api/v1/credentials")
+                .route(web::get().to(credentials::list))
+                .route(web::post().to(credentials::create)),
+        )
+        .service(
+            web::resource("/api/v1/credentials/{id}")
+                .route(web::get().to(credentials::show))
+                .route(web::patch().to(credentials::update))
+                .route(web::delete().to(credentials::delete)),
+        )
+        .service(web::resource("/api/v1/register").route(web::post().to(register::register)))
+        .service(web::resource("/api/v1/verify").route(web::post().to(verify::verify)))
+        .service(web::resource("/auth/forward").route(web::route().to(verify::forward)))
+        .service(web::resource("/api/openapi.json").route(web::get().to(docs::openapi_json)))
+        .service(web::resource("/api/docs").route(web::get().to(docs::page)));
 }
 
-/// The credential that made the call and its owner.
-pub async fn whoami(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let record = authenticate(&state, &req).await?;
-    let cred = &record.credential;
-    Ok(HttpResponse::Ok().json(json!({
-        "credential": {
-            "id": cred.public_id,
-            "label": cred.label,
-            "active": cred.active,
-            "created_at": cred.created_at.and_utc().to_rfc3339(),
-        },
-        "owner": record.owner,
-    })))
+/// The credential that authenticated this API request.
+pub struct ApiCaller(pub AuthRecord);
+
+impl FromRequest for ApiCaller {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<State>()
+                .cloned()
+                .ok_or_else(|| AppError::Internal("app state missing".into()))?;
+            Ok(ApiCaller(authenticate(&state, &req).await?))
+        })
+    }
+}
+
+/// Who owns a credential.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnerView {
+    /// `operator` or `machine`.
+    #[schema(example = "operator")]
+    pub kind: String,
+    pub id: i32,
+    pub name: String,
+}
+
+impl From<&Owner> for OwnerView {
+    fn from(o: &Owner) -> Self {
+        OwnerView {
+            kind: o.kind.to_owned(),
+            id: o.id,
+            name: o.name.clone(),
+        }
+    }
+}
+
+/// A credential as the API shows it. Never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialView {
+    /// The public id: the HTTP Basic username.
+    #[schema(example = "Ab3dE5gH7jK9mN1p")]
+    pub id: String,
+    pub label: String,
+    pub active: bool,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC; written in batches, so up to `KEYWARD_LAST_USED_FLUSH_MS` old.
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+}
+
+impl From<&Credential> for CredentialView {
+    fn from(c: &Credential) -> Self {
+        CredentialView {
+            id: c.public_id.clone(),
+            label: c.label.clone(),
+            active: c.active,
+            created_at: c.created_at.and_utc().to_rfc3339(),
+            last_used_at: c.last_used_at.map(|t| t.and_utc().to_rfc3339()),
+            last_used_ip: c.last_used_ip.clone(),
+        }
+    }
+}
+
+/// The body of every error: a stable code and an English message.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// `bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `payload_too_large`,
+    /// `rate_limited`, `unavailable`, `internal`.
+    #[schema(example = "invalid_credentials")]
+    pub error: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI {
+    pub credential: CredentialView,
+    pub owner: OwnerView,
+}
+
+/// The credential that made the call, and its owner.
+#[utoipa::path(
+    get,
+    path = "/api/v1/whoami",
+    tag = "credentials",
+    responses(
+        (status = 200, description = "The calling credential and its owner", body = WhoAmI),
+        (status = 401, description = "Invalid credentials (unknown, wrong secret, inactive, deleted)", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn whoami(caller: ApiCaller) -> HttpResponse {
+    let record = caller.0;
+    HttpResponse::Ok().json(WhoAmI {
+        credential: (&record.credential).into(),
+        owner: (&record.owner).into(),
+    })
 }

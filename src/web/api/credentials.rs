@@ -1,0 +1,253 @@
+//! `/api/v1/credentials`: the caller's own credentials — or, for an administrator's
+//! credential, any owner's in the same account (a credential has its owner's privileges).
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiCaller, CredentialView, ErrorBody, OwnerView};
+use crate::auth::mint::mint;
+use crate::db::{
+    self, credentials::AuthRecord, credentials::NewCredentialInput, credentials::OwnerRef,
+};
+use crate::domain::validation;
+use crate::error::AppError;
+use crate::web::State;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OwnerQuery {
+    /// Whose credentials: `operator:ID` or `machine:ID`. Default: the caller's owner.
+    /// Another owner needs an administrator's credential.
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialList {
+    pub owner: OwnerView,
+    pub credentials: Vec<CredentialView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCredentialRequest {
+    /// 1 to 100 characters.
+    #[schema(example = "CI deploys")]
+    pub label: String,
+    /// `operator:ID` or `machine:ID`; default: the caller's owner.
+    pub owner: Option<String>,
+}
+
+/// A new credential. `secret` and `token` appear in this response only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedCredential {
+    pub credential: CredentialView,
+    pub owner: OwnerView,
+    /// The public id (HTTP Basic username).
+    pub id: String,
+    /// The secret (HTTP Basic password). Shown once.
+    pub secret: String,
+    /// `kwd_<id>_<secret>`, for `Authorization: Bearer`. Shown once.
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateCredentialRequest {
+    pub label: Option<String>,
+    pub active: Option<bool>,
+}
+
+async fn caller_is_admin(state: &State, caller: &AuthRecord) -> Result<bool, AppError> {
+    match caller.owner.as_ref() {
+        OwnerRef::Operator(id) => state.db(move |c| Ok(db::operators::is_admin(c, id)?)).await,
+        OwnerRef::Machine(_) => Ok(false),
+    }
+}
+
+/// The owner an API call acts on: the caller's own, or another one for administrators.
+async fn target_owner(
+    state: &State,
+    caller: &AuthRecord,
+    requested: Option<&str>,
+) -> Result<db::credentials::Owner, AppError> {
+    let own = caller.owner.as_ref();
+    let target = match requested {
+        None => own,
+        Some(text) => OwnerRef::parse(text).ok_or(AppError::BadRequest("error.bad_owner"))?,
+    };
+    if target != own && !caller_is_admin(state, caller).await? {
+        return Err(AppError::Forbidden("perm.administrators"));
+    }
+    let account = caller.credential.account_id;
+    state
+        .db(move |c| Ok(db::credentials::find_owner(c, account, target)?))
+        .await
+}
+
+/// A credential by public id that the caller may manage; anyone else's is "not found".
+async fn manageable(
+    state: &State,
+    caller: &AuthRecord,
+    public_id: String,
+) -> Result<(OwnerRef, db::credentials::Credential), AppError> {
+    let account = caller.credential.account_id;
+    let found = state
+        .db(move |c| Ok(db::credentials::find_in_account(c, account, &public_id)?))
+        .await?;
+    let owner = found.owner_ref().ok_or(AppError::NotFound)?;
+    if owner != caller.owner.as_ref() && !caller_is_admin(state, caller).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok((owner, found))
+}
+
+/// List an owner's credentials.
+#[utoipa::path(
+    get, path = "/api/v1/credentials", tag = "credentials", params(OwnerQuery),
+    responses(
+        (status = 200, body = CredentialList),
+        (status = 401, body = ErrorBody), (status = 403, description = "Another owner, without an administrator's credential", body = ErrorBody),
+        (status = 404, description = "No such owner", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn list(
+    state: State,
+    caller: ApiCaller,
+    query: web::Query<OwnerQuery>,
+) -> Result<HttpResponse, AppError> {
+    let owner = target_owner(&state, &caller.0, query.owner.as_deref()).await?;
+    let target = owner.as_ref();
+    let rows = state
+        .db(move |c| Ok(db::credentials::list_for_owner(c, target)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(CredentialList {
+        owner: (&owner).into(),
+        credentials: rows.iter().map(CredentialView::from).collect(),
+    }))
+}
+
+/// Create a credential. It works at once; its secret is in this response only.
+#[utoipa::path(
+    post, path = "/api/v1/credentials", tag = "credentials", request_body = NewCredentialRequest,
+    responses(
+        (status = 201, body = CreatedCredential),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn create(
+    state: State,
+    caller: ApiCaller,
+    body: web::Json<NewCredentialRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let label = validation::label(&body.label).map_err(AppError::BadRequest)?;
+    let owner = target_owner(&state, &caller.0, body.owner.as_deref()).await?;
+    let minted = mint().await?;
+    let (account_id, created_by) = (
+        caller.0.credential.account_id,
+        caller.0.credential.created_by,
+    );
+    let created_by = match caller.0.owner.as_ref() {
+        OwnerRef::Operator(id) => Some(id),
+        OwnerRef::Machine(_) => created_by,
+    };
+    let (target, now, public_id, hash) = (
+        owner.as_ref(),
+        state.clock.now(),
+        minted.public_id.clone(),
+        minted.secret_hash.clone(),
+    );
+    let credential = state
+        .db(move |c| {
+            let input = NewCredentialInput {
+                account_id,
+                owner: target,
+                public_id: &public_id,
+                secret_hash: &hash,
+                label: &label,
+                created_by,
+            };
+            Ok(db::credentials::create(c, &input, now)?)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedCredential {
+        credential: (&credential).into(),
+        owner: (&owner).into(),
+        id: minted.public_id.clone(),
+        token: minted.token().expose().to_owned(),
+        secret: minted.secret.expose().to_owned(),
+    }))
+}
+
+/// One credential.
+#[utoipa::path(
+    get, path = "/api/v1/credentials/{id}", tag = "credentials",
+    params(("id" = String, Path, description = "Public id")),
+    responses((status = 200, body = CredentialView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn show(
+    state: State,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (_, credential) = manageable(&state, &caller.0, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(CredentialView::from(&credential)))
+}
+
+/// Rename and/or (de)activate a credential, at once. Deactivation refuses the very next
+/// request; reactivation restores the same secret.
+#[utoipa::path(
+    patch, path = "/api/v1/credentials/{id}", tag = "credentials", request_body = UpdateCredentialRequest,
+    params(("id" = String, Path, description = "Public id")),
+    responses((status = 200, body = CredentialView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn update(
+    state: State,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    body: web::Json<UpdateCredentialRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let label = body
+        .label
+        .as_deref()
+        .map(validation::label)
+        .transpose()
+        .map_err(AppError::BadRequest)?;
+    let (owner, found) = manageable(&state, &caller.0, path.into_inner()).await?;
+    let active = body.active;
+    let updated = state
+        .db(move |c| {
+            Ok(db::credentials::update(
+                c,
+                owner,
+                &found.public_id,
+                label.as_deref(),
+                active,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CredentialView::from(&updated)))
+}
+
+/// Delete a credential, at once: the next request with it gets 401.
+#[utoipa::path(
+    delete, path = "/api/v1/credentials/{id}", tag = "credentials",
+    params(("id" = String, Path, description = "Public id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn delete(
+    state: State,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (owner, found) = manageable(&state, &caller.0, path.into_inner()).await?;
+    state
+        .db(move |c| Ok(db::credentials::delete(c, owner, &found.public_id)?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

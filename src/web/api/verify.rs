@@ -1,0 +1,128 @@
+//! Verification for other services: `POST /api/v1/verify` (JSON) and `/auth/forward`
+//! (reverse proxies: nginx `auth_request`, Traefik ForwardAuth, Caddy `forward_auth`).
+
+use actix_web::{HttpRequest, HttpResponse, http::header};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ApiCaller, CredentialView, ErrorBody, OwnerView};
+use crate::auth::verify::{authenticate, check, client_ip};
+use crate::domain::credential::parse_token;
+use crate::error::AppError;
+use crate::web::State;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    /// The token to check: `kwd_<id>_<secret>`.
+    pub key: String,
+    /// The address the key was presented from, recorded as its *last used from*.
+    /// Default: the caller's address.
+    pub client_ip: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyResponse {
+    pub valid: bool,
+    /// Why not, when `valid` is false: `invalid_credentials` or `rate_limited`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<OwnerView>,
+}
+
+fn invalid(code: &str) -> VerifyResponse {
+    VerifyResponse {
+        valid: false,
+        code: Some(code.to_owned()),
+        credential: None,
+        owner: None,
+    }
+}
+
+/// Is this key valid, and whose is it? The caller authenticates with its own credential.
+/// Fails closed: without a database answer it is 503, never `valid: true`.
+#[utoipa::path(
+    post, path = "/api/v1/verify", tag = "verification", request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "The verdict on the key", body = VerifyResponse),
+        (status = 400, body = ErrorBody), (status = 401, description = "The caller's own credential is invalid", body = ErrorBody),
+        (status = 503, description = "Database unavailable", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn verify(
+    state: State,
+    req: HttpRequest,
+    _caller: ApiCaller,
+    body: actix_web::web::Json<VerifyRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let Some(presented) = parse_token(body.key.trim()) else {
+        return Ok(HttpResponse::Ok().json(invalid("invalid_credentials")));
+    };
+    let ip = match body
+        .client_ip
+        .as_deref()
+        .map(str::parse::<std::net::IpAddr>)
+    {
+        Some(Ok(ip)) => ip.to_string(),
+        Some(Err(_)) => return Err(AppError::BadRequest("error.bad_json")),
+        None => client_ip(&req, &state.settings.trusted_proxies),
+    };
+    let verdict = match check(&state, presented, &ip).await {
+        Ok(record) => VerifyResponse {
+            valid: true,
+            code: None,
+            credential: Some((&record.credential).into()),
+            owner: Some((&record.owner).into()),
+        },
+        Err(AppError::InvalidCredentials) => invalid("invalid_credentials"),
+        Err(AppError::RateLimited { .. }) => invalid("rate_limited"),
+        Err(other) => return Err(other),
+    };
+    Ok(HttpResponse::Ok().json(verdict))
+}
+
+/// For reverse proxies: checks the request's `Authorization` header. 200 with
+/// `X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (and
+/// `X-Keyward-Owner-Name`, percent-encoded), or 401. Any method.
+#[utoipa::path(
+    get, path = "/auth/forward", tag = "verification",
+    responses(
+        (status = 200, description = "Valid; identity in the X-Keyward-* headers"),
+        (status = 401, description = "Missing, malformed or invalid credentials", body = ErrorBody),
+        (status = 503, description = "Database unavailable", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn forward(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let record = match authenticate(&state, &req).await {
+        Ok(record) => record,
+        // Proxies understand 2xx, 401 and 403 only: every refusal about the request is 401.
+        Err(AppError::BadRequest(_) | AppError::RateLimited { .. }) => {
+            return Err(AppError::InvalidCredentials);
+        }
+        Err(other) => return Err(other),
+    };
+    let name: String = record
+        .owner
+        .name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b' ' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(("X-Keyward-Credential", record.credential.public_id.as_str()))
+        .insert_header(("X-Keyward-Owner", record.owner.id.to_string()))
+        .insert_header(("X-Keyward-Owner-Kind", record.owner.kind))
+        .insert_header(("X-Keyward-Owner-Name", name))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}

@@ -1,0 +1,716 @@
+//! The API side: credentials at work, verification for other services, last use,
+//! throttling — on SQLite or PostgreSQL.
+
+mod common;
+
+use common::{ADMIN_EMAIL, ADMIN_PASSWORD, Revealed, TestApp, eventually};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// An administrator's credential (staged and saved through the console).
+async fn admin_key(app: &TestApp) -> (common::Visitor, Revealed) {
+    let admin = app.admin().await;
+    let key = app.stage_api_user(&admin, 1, "Admin automation").await;
+    app.save(&admin, 1).await;
+    (admin, key)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn call(
+    method: reqwest::Method,
+    app: &TestApp,
+    path: &str,
+    key: &Revealed,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = client()
+        .request(method, format!("{}{path}", app.base))
+        .basic_auth(&key.username, Some(&key.password));
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn credentials_api_create_list_patch_delete() {
+    let app = TestApp::spawn().await;
+    let (_admin, key) = admin_key(&app).await;
+
+    // Create: 201, secret and token once, no-store.
+    let res = client()
+        .post(format!("{}/api/v1/credentials", app.base))
+        .bearer_auth(&key.token)
+        .json(&json!({"label": "Made by the API"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(
+        res.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let created: Value = res.json().await.expect("json");
+    let made = Revealed {
+        username: created["id"].as_str().expect("id").to_owned(),
+        password: created["secret"].as_str().expect("secret").to_owned(),
+        token: created["token"].as_str().expect("token").to_owned(),
+    };
+    assert_eq!(created["owner"]["id"], 1);
+    assert_eq!(
+        app.whoami(&made.username, &made.password).await.0,
+        StatusCode::OK
+    );
+
+    // List: both, never a secret.
+    let (status, list) = call(
+        reqwest::Method::GET,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = list["credentials"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert!(ids.contains(&made.username.as_str()) && ids.contains(&key.username.as_str()));
+    assert!(!list.to_string().contains(&made.password));
+
+    // Deactivate → refused at once; reactivate → the same secret works again.
+    let path = format!("/api/v1/credentials/{}", made.username);
+    let (status, body) = call(
+        reqwest::Method::PATCH,
+        &app,
+        &path,
+        &key,
+        Some(json!({"active": false})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["active"], false);
+    assert_eq!(
+        app.whoami(&made.username, &made.password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    call(
+        reqwest::Method::PATCH,
+        &app,
+        &path,
+        &key,
+        Some(json!({"active": true, "label": "Renamed"})),
+    )
+    .await;
+    let (status, me) = app.whoami(&made.username, &made.password).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["credential"]["label"], "Renamed");
+
+    // Bad input: 400 with a JSON error, nothing changed.
+    let long = "x".repeat(101);
+    let (status, body) = call(
+        reqwest::Method::PATCH,
+        &app,
+        &path,
+        &key,
+        Some(json!({"label": long})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "bad_request");
+    let (status, _) = call(
+        reqwest::Method::PATCH,
+        &app,
+        &path,
+        &key,
+        Some(json!({"active": "yes"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let res = client()
+        .post(format!("{}/api/v1/credentials", app.base))
+        .basic_auth(&key.username, Some(&key.password))
+        .header("content-type", "application/json")
+        .body("x".repeat(100_000))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        app.whoami(&made.username, &made.password).await.1["credential"]["label"],
+        "Renamed"
+    );
+
+    // Delete → 204, then 401 at once; deleting again → 404.
+    let (status, _) = call(reqwest::Method::DELETE, &app, &path, &key, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.whoami(&made.username, &made.password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = call(reqwest::Method::DELETE, &app, &path, &key, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn a_credential_has_its_owners_privileges() {
+    let app = TestApp::spawn().await;
+    let (admin, admin_cred) = admin_key(&app).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let bob_key = app.stage_api_user(&admin, bob, "Bob's script").await;
+    app.save(&admin, bob).await;
+    let owner = format!("operator:{bob}");
+
+    // The administrator's credential manages Bob's credentials.
+    let (status, list) = call(
+        reqwest::Method::GET,
+        &app,
+        &format!("/api/v1/credentials?owner={owner}"),
+        &admin_cred,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["owner"]["name"], "Bob Builder");
+    let (status, made) = call(
+        reqwest::Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &admin_cred,
+        Some(json!({"label": "For Bob", "owner": owner})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let made_id = made["id"].as_str().expect("id").to_owned();
+
+    // Bob's credential may not touch the administrator's: 403 for another owner, 404 for
+    // another owner's credential id (no leak of existence).
+    let (status, body) = call(
+        reqwest::Method::GET,
+        &app,
+        "/api/v1/credentials?owner=operator:1",
+        &bob_key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "forbidden");
+    let (status, _) = call(
+        reqwest::Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &bob_key,
+        Some(json!({"label": "x", "owner": "operator:1"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let theirs = format!("/api/v1/credentials/{}", admin_cred.username);
+    let (status, _) = call(reqwest::Method::DELETE, &app, &theirs, &bob_key, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (unknown_status, unknown_body) = call(
+        reqwest::Method::DELETE,
+        &app,
+        "/api/v1/credentials/NoSuchCredentia",
+        &bob_key,
+        None,
+    )
+    .await;
+    assert_eq!(unknown_status, StatusCode::NOT_FOUND);
+    let (_, theirs_body) = call(reqwest::Method::GET, &app, &theirs, &bob_key, None).await;
+    assert_eq!(theirs_body, unknown_body);
+    assert_eq!(
+        app.whoami(&admin_cred.username, &admin_cred.password)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // But Bob manages his own, including the one the administrator made for him.
+    let (status, _) = call(
+        reqwest::Method::PATCH,
+        &app,
+        &format!("/api/v1/credentials/{made_id}"),
+        &bob_key,
+        Some(json!({"label": "Mine now"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // Bad owner syntax and unknown owners.
+    let (status, _) = call(
+        reqwest::Method::GET,
+        &app,
+        "/api/v1/credentials?owner=robot",
+        &admin_cred,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = call(
+        reqwest::Method::GET,
+        &app,
+        "/api/v1/credentials?owner=operator:999",
+        &admin_cred,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // API changes show on the API management tab and count as a change for staged drafts.
+    let page = admin.get(&format!("/account/operators/{bob}/api")).await;
+    assert!(page.contains("Mine now"));
+}
+
+#[tokio::test]
+async fn every_invalid_credential_gets_the_same_401() {
+    let app = TestApp::spawn().await;
+    let (admin, key) = admin_key(&app).await;
+    let inactive = app.stage_api_user(&admin, 1, "Inactive").await;
+    app.save(&admin, 1).await;
+    call(
+        reqwest::Method::PATCH,
+        &app,
+        &format!("/api/v1/credentials/{}", inactive.username),
+        &key,
+        Some(json!({"active": false})),
+    )
+    .await;
+    let deleted = app.stage_api_user(&admin, 1, "Deleted").await;
+    app.save(&admin, 1).await;
+    call(
+        reqwest::Method::DELETE,
+        &app,
+        &format!("/api/v1/credentials/{}", deleted.username),
+        &key,
+        None,
+    )
+    .await;
+    // Staged but not saved: its secret does not work yet.
+    let staged = app.stage_api_user(&admin, 1, "Never saved").await;
+
+    let wrong_secret = "Z".repeat(32);
+    let cases = [
+        ("unknown", "AAAAAAAAAAAAAAAA".to_owned(), "B".repeat(32)),
+        ("wrong secret", key.username.clone(), wrong_secret),
+        (
+            "inactive",
+            inactive.username.clone(),
+            inactive.password.clone(),
+        ),
+        (
+            "deleted",
+            deleted.username.clone(),
+            deleted.password.clone(),
+        ),
+        (
+            "not yet saved",
+            staged.username.clone(),
+            staged.password.clone(),
+        ),
+        (
+            "not a Keyward credential",
+            "someone".to_owned(),
+            "password".to_owned(),
+        ),
+    ];
+    let mut bodies = Vec::new();
+    for (case, user, password) in &cases {
+        let res = client()
+            .get(format!("{}/api/v1/whoami", app.base))
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{case}");
+        assert!(res.headers().get("www-authenticate").is_some(), "{case}");
+        bodies.push(res.text().await.expect("body"));
+    }
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "identical bodies: {bodies:?}"
+    );
+    let body: Value = serde_json::from_str(&bodies[0]).expect("json");
+    assert_eq!(body["error"], "invalid_credentials");
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("invalid")
+    );
+}
+
+#[tokio::test]
+async fn register_creates_an_account_that_lists_on_the_tab() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let res = client()
+        .post(format!("{}/api/v1/register", app.base))
+        .basic_auth(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(
+        res.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let body: Value = res.json().await.expect("json");
+    let (username, password) = (
+        body["username"].as_str().expect("username"),
+        body["password"].as_str().expect("password"),
+    );
+    assert_eq!(body["id"], username);
+    assert_eq!(body["secret"], password);
+    assert_eq!(app.whoami(username, password).await.0, StatusCode::OK);
+    let page = admin.get("/account/operators/1/api").await;
+    assert!(page.contains(username));
+    assert!(page.contains("Registered through the API"));
+    assert!(!page.contains(password));
+
+    // With a label; and the wrong password is refused like any sign-in failure.
+    let res = client()
+        .post(format!("{}/api/v1/register", app.base))
+        .basic_auth(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+        .json(&json!({"label": "Uptrends checks"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = client()
+        .post(format!("{}/api/v1/register", app.base))
+        .basic_auth(ADMIN_EMAIL, Some("wrong password"))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        admin
+            .get("/account/operators/1/api")
+            .await
+            .contains("Uptrends checks")
+    );
+}
+
+#[tokio::test]
+async fn failures_are_throttled_then_recover() {
+    let app = TestApp::spawn_with(|s| {
+        s.auth_failure_limit = 3;
+        s.auth_failure_window_seconds = 1;
+    })
+    .await;
+    let (_admin, key) = admin_key(&app).await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.whoami(&key.username, &"W".repeat(32)).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let res = client()
+        .get(format!("{}/api/v1/whoami", app.base))
+        .basic_auth(&key.username, Some(&key.password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get("retry-after").is_some());
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["error"], "rate_limited");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+
+    // /register failures are throttled like sign-in.
+    for _ in 0..3 {
+        let res = client()
+            .post(format!("{}/api/v1/register", app.base))
+            .basic_auth(ADMIN_EMAIL, Some("nope"))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = client()
+        .post(format!("{}/api/v1/register", app.base))
+        .basic_auth(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn verification_for_other_services() {
+    let app = TestApp::spawn().await;
+    let (admin, service) = admin_key(&app).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let bobs = app.stage_api_user(&admin, bob, "Bob's client").await;
+    app.save(&admin, bob).await;
+
+    let verify = |key: String| {
+        let (base, service) = (app.base.clone(), service.clone());
+        async move {
+            let res = client()
+                .post(format!("{base}/api/v1/verify"))
+                .basic_auth(&service.username, Some(&service.password))
+                .json(&json!({"key": key, "client_ip": "198.51.100.7"}))
+                .send()
+                .await
+                .expect("verify");
+            (res.status(), res.json::<Value>().await.expect("json"))
+        }
+    };
+    let (status, body) = verify(bobs.token.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["valid"], true);
+    assert_eq!(body["owner"]["kind"], "operator");
+    assert_eq!(body["owner"]["name"], "Bob Builder");
+    assert_eq!(body["credential"]["id"], bobs.username.as_str());
+    let (_, body) = verify("kwd_nonsense".into()).await;
+    assert_eq!(body, json!({"valid": false, "code": "invalid_credentials"}));
+    // The verified key's last use is recorded from the address the service reported.
+    eventually("last use from the reported address", || async {
+        admin
+            .get(&format!("/account/operators/{bob}/api"))
+            .await
+            .contains("from 198.51.100.7")
+    })
+    .await;
+    // The caller itself must authenticate.
+    let res = client()
+        .post(format!("{}/api/v1/verify", app.base))
+        .json(&json!({"key": bobs.token}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // /auth/forward for reverse proxies.
+    let res = client()
+        .get(format!("{}/auth/forward", app.base))
+        .bearer_auth(&bobs.token)
+        .send()
+        .await
+        .expect("forward");
+    assert_eq!(res.status(), StatusCode::OK);
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(header("x-keyward-credential"), Some(bobs.username.clone()));
+    assert_eq!(header("x-keyward-owner"), Some(bob.to_string()));
+    assert_eq!(header("x-keyward-owner-kind"), Some("operator".into()));
+    for auth in [None, Some("Bearer kwd_x_y"), Some("Basic %%%")] {
+        let mut req = client().get(format!("{}/auth/forward", app.base));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        assert_eq!(
+            req.send().await.expect("forward").status(),
+            StatusCode::UNAUTHORIZED,
+            "{auth:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn client_address_comes_from_forwarded_for_only_behind_a_trusted_proxy() {
+    for (trusted, expected) in [
+        (vec![], "127.0.0.1"),
+        (vec!["127.0.0.0/8".parse().expect("net")], "203.0.113.9"),
+    ] {
+        let app = TestApp::spawn_with(|s| s.trusted_proxies = trusted).await;
+        let (admin, key) = admin_key(&app).await;
+        let res = client()
+            .get(format!("{}/api/v1/whoami", app.base))
+            .basic_auth(&key.username, Some(&key.password))
+            .header("x-forwarded-for", "203.0.113.9")
+            .send()
+            .await
+            .expect("whoami");
+        assert_eq!(res.status(), StatusCode::OK);
+        eventually("the client address shows", || async {
+            admin
+                .get("/account/operators/1/api")
+                .await
+                .contains(&format!("from {expected}"))
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn revocation_through_one_process_is_honoured_by_another_at_once() {
+    let a = TestApp::spawn().await;
+    let b = a.sibling().await;
+    let (_admin, key) = admin_key(&a).await;
+    let bob_key = {
+        let (status, made) = call(
+            reqwest::Method::POST,
+            &a,
+            "/api/v1/credentials",
+            &key,
+            Some(json!({"label": "Shared"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        Revealed {
+            username: made["id"].as_str().expect("id").into(),
+            password: made["secret"].as_str().expect("secret").into(),
+            token: made["token"].as_str().expect("token").into(),
+        }
+    };
+    // B verifies it (and caches the successful check).
+    for _ in 0..3 {
+        assert_eq!(b.whoami_bearer(&bob_key.token).await.0, StatusCode::OK);
+    }
+    // Deactivated through A: the next request through B is refused.
+    call(
+        reqwest::Method::PATCH,
+        &a,
+        &format!("/api/v1/credentials/{}", bob_key.username),
+        &key,
+        Some(json!({"active": false})),
+    )
+    .await;
+    assert_eq!(
+        b.whoami_bearer(&bob_key.token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    call(
+        reqwest::Method::PATCH,
+        &a,
+        &format!("/api/v1/credentials/{}", bob_key.username),
+        &key,
+        Some(json!({"active": true})),
+    )
+    .await;
+    assert_eq!(b.whoami_bearer(&bob_key.token).await.0, StatusCode::OK);
+    // Deleted through A: refused through B at once.
+    call(
+        reqwest::Method::DELETE,
+        &a,
+        &format!("/api/v1/credentials/{}", bob_key.username),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(
+        b.whoami_bearer(&bob_key.token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn openapi_document_and_reference_page() {
+    let app = TestApp::spawn().await;
+    let res = client()
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: Value = res.json().await.expect("json");
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    for path in [
+        "/api/v1/whoami",
+        "/api/v1/credentials",
+        "/api/v1/credentials/{id}",
+        "/api/v1/register",
+        "/api/v1/verify",
+        "/auth/forward",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    assert!(doc.pointer("/components/securitySchemes/basic").is_some());
+    let admin = app.admin().await;
+    let page = admin.get("/api/docs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("API reference"));
+    assert!(page.contains("/api/v1/register"));
+    assert!(page.contains("CreatedCredential"));
+    assert!(
+        admin
+            .get("/account/operators/1/api")
+            .await
+            .contains("href=\"/api/docs\""),
+        "linked from the console"
+    );
+}
+
+#[tokio::test]
+async fn database_down_fails_closed_and_recovers() {
+    // Only PostgreSQL can be stopped under a running app; on SQLite the database is a file
+    // inside the process, and this test checks the healthy answers only.
+    let app = TestApp::spawn_with(|s| s.db_timeout_ms = 500).await;
+    let (_admin, key) = admin_key(&app).await;
+    let health = || async {
+        client()
+            .get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .expect("healthz")
+            .status()
+    };
+    assert_eq!(health().await, StatusCode::OK);
+    let Ok(base) = std::env::var("KEYWARD_TEST_DATABASE_URL") else {
+        return;
+    };
+    let name = app
+        .database_url
+        .rsplit('/')
+        .next()
+        .expect("name")
+        .to_owned();
+    let mut admin_conn =
+        keyward::db::connect(&keyward::db::DatabaseUrl::parse(&base)).expect("connect");
+    use diesel::connection::SimpleConnection;
+    // Refuse new connections and end the current ones: the database is "down".
+    admin_conn
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
+        ))
+        .expect("alter");
+    admin_conn
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .expect("terminate");
+    assert_eq!(health().await, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, body) = app.whoami(&key.username, &key.password).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"], "unavailable");
+    let page = app.visitor().get("/login").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.contains("The database is not answering"));
+    // Back: Keyward recovers without a restart.
+    admin_conn
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
+        ))
+        .expect("alter");
+    eventually("the API works again", || async {
+        app.whoami(&key.username, &key.password).await.0 == StatusCode::OK
+    })
+    .await;
+    assert_eq!(health().await, StatusCode::OK);
+}
