@@ -122,6 +122,12 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl crate::db::LostConnection for AppError {
+    fn lost_connection(&self) -> bool {
+        matches!(self, AppError::Unavailable(_))
+    }
+}
+
 impl From<r2d2::Error> for AppError {
     fn from(e: r2d2::Error) -> Self {
         AppError::Unavailable(e.to_string())

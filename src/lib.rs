@@ -217,8 +217,11 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         .spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_secs(600));
-                if let Ok(mut conn) = pool.get() {
-                    let _ = db::sessions::purge_expired(&mut conn, clock.now());
+                let purged = db::with_conn(&pool, |c| {
+                    db::sessions::purge_expired(c, clock.now()).map_err(AppError::from)
+                });
+                if let Err(e) = purged {
+                    tracing::warn!(error = %e, "could not purge expired sessions");
                 }
             }
         })

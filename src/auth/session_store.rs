@@ -29,11 +29,32 @@ impl DbSessionStore {
 
     async fn run<T, F>(&self, f: F) -> anyhow::Result<T>
     where
-        F: FnOnce(&mut db::DbConn) -> diesel::QueryResult<T> + Send + 'static,
+        F: FnOnce(&mut db::DbConn) -> Result<T, SessionDbError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        web::block(move || -> anyhow::Result<T> { Ok(f(&mut *pool.get()?)?) }).await?
+        web::block(move || -> anyhow::Result<T> {
+            Ok(db::with_conn(&pool, f).map_err(|e| match e {
+                SessionDbError::Pool(e) => anyhow::Error::from(e),
+                SessionDbError::Query(e) => anyhow::Error::from(e),
+            })?)
+        })
+        .await?
+    }
+}
+
+/// Failures of the session table, telling the pool when a connection died.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionDbError {
+    #[error(transparent)]
+    Pool(#[from] r2d2::Error),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl db::LostConnection for SessionDbError {
+    fn lost_connection(&self) -> bool {
+        matches!(self, SessionDbError::Query(e) if db::connection_lost(e))
     }
 }
 
@@ -50,7 +71,7 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
         let (id, now) = (row_id(key), self.clock.now());
         let state = self
-            .run(move |c| db::sessions::load(c, &id, now))
+            .run(move |c| Ok(db::sessions::load(c, &id, now)?))
             .await
             .map_err(LoadError::Other)?;
         state
@@ -67,7 +88,7 @@ impl SessionStore for DbSessionStore {
         let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let key = new_key().map_err(SaveError::Other)?;
         let (id, expires) = (row_id(&key), self.expiry(ttl));
-        self.run(move |c| db::sessions::insert(c, &id, &body, expires))
+        self.run(move |c| Ok(db::sessions::insert(c, &id, &body, expires)?))
             .await
             .map_err(SaveError::Other)?;
         Ok(key)
@@ -84,7 +105,7 @@ impl SessionStore for DbSessionStore {
         let (id, expires) = (row_id(&key), self.expiry(ttl));
         let moved = body.clone();
         let updated = self
-            .run(move |c| db::sessions::update(c, &id, &moved, expires))
+            .run(move |c| Ok(db::sessions::update(c, &id, &moved, expires)?))
             .await
             .map_err(UpdateError::Other)?;
         if updated {
@@ -93,7 +114,7 @@ impl SessionStore for DbSessionStore {
         // The row is gone (expired meanwhile): start a fresh one rather than lose the state.
         let key = new_key().map_err(UpdateError::Other)?;
         let id = row_id(&key);
-        self.run(move |c| db::sessions::insert(c, &id, &body, expires))
+        self.run(move |c| Ok(db::sessions::insert(c, &id, &body, expires)?))
             .await
             .map_err(UpdateError::Other)?;
         Ok(key)
@@ -101,12 +122,12 @@ impl SessionStore for DbSessionStore {
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
         let (id, expires) = (row_id(key), self.expiry(ttl));
-        self.run(move |c| db::sessions::touch(c, &id, expires))
+        self.run(move |c| Ok(db::sessions::touch(c, &id, expires)?))
             .await
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
         let id = row_id(key);
-        self.run(move |c| db::sessions::delete(c, &id)).await
+        self.run(move |c| Ok(db::sessions::delete(c, &id)?)).await
     }
 }

@@ -26,9 +26,10 @@ impl UsageRecorder {
         if batch.is_empty() {
             return Ok(0);
         }
-        let result = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-            db::credentials::record_uses(&mut conn, &batch).map_err(|e| e.to_string())
-        });
+        let result = db::with_conn(pool, |conn| {
+            db::credentials::record_uses(conn, &batch).map_err(crate::error::AppError::from)
+        })
+        .map_err(|e| e.to_string());
         match result {
             Ok(()) => Ok(batch.len()),
             Err(e) => {

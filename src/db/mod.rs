@@ -66,34 +66,102 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
 }
 
+/// A pooled connection that remembers whether it failed like a dead connection does, so the
+/// pool drops it instead of handing it out again. This replaces a `SELECT 1` before every
+/// use: after a database restart each old connection fails once, then is replaced.
+pub struct PooledDb {
+    conn: DbConn,
+    broken: bool,
+}
+
+impl std::ops::Deref for PooledDb {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledDb {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// True for errors that mean the connection itself is gone.
+pub fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("terminating connection")
+                || m.contains("server closed the connection")
+                || m.contains("connection to server")
+        }
+        _ => false,
+    }
+}
+
+/// Errors that can tell whether the connection was lost.
+pub trait LostConnection {
+    fn lost_connection(&self) -> bool;
+}
+
+impl LostConnection for diesel::result::Error {
+    fn lost_connection(&self) -> bool {
+        connection_lost(self)
+    }
+}
+
+/// Runs `f` on a pooled connection; a connection that died under `f` is not reused.
+pub fn with_conn<T, E>(pool: &Pool, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<r2d2::Error> + LostConnection,
+{
+    let mut pooled = pool.get()?;
+    let result = f(&mut pooled.conn);
+    if let Err(e) = &result
+        && e.lost_connection()
+    {
+        pooled.broken = true;
+    }
+    result
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConn;
+    type Connection = PooledDb;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConn, ConnectError> {
-        match &self.url {
-            DatabaseUrl::Postgres(url) => {
-                Ok(DbConn::Postgres(diesel::PgConnection::establish(url)?))
-            }
-            DatabaseUrl::Sqlite(path) => {
-                let mut conn = diesel::SqliteConnection::establish(path)?;
-                // WAL lets readers work while one writer writes; the busy timeout makes
-                // concurrent writers wait instead of failing at once.
-                conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                )?;
-                Ok(DbConn::Sqlite(conn))
-            }
+    fn connect(&self) -> Result<PooledDb, ConnectError> {
+        connect(&self.url).map(|conn| PooledDb { conn, broken: false })
+    }
+
+    fn is_valid(&self, conn: &mut PooledDb) -> Result<(), ConnectError> {
+        Ok(conn.conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut PooledDb) -> bool {
+        conn.broken
+    }
+}
+
+/// Opens one connection, outside any pool (SQLite pragmas included).
+pub fn connect(url: &DatabaseUrl) -> Result<DbConn, ConnectError> {
+    match url {
+        DatabaseUrl::Postgres(url) => Ok(DbConn::Postgres(diesel::PgConnection::establish(url)?)),
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = diesel::SqliteConnection::establish(path)?;
+            // WAL lets readers work while one writer writes; the busy timeout makes
+            // concurrent writers wait instead of failing at once.
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            )?;
+            Ok(DbConn::Sqlite(conn))
         }
-    }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
-        Ok(conn.batch_execute("SELECT 1")?)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
     }
 }
 
@@ -104,13 +172,12 @@ pub fn pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Pool {
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(timeout)
-        .test_on_check_out(true)
+        // No `SELECT 1` per checkout: dead connections are dropped after their first failure
+        // (see `PooledDb`).
+        .test_on_check_out(false)
         .build_unchecked(ConnectionManager { url: url.clone() })
 }
 
-pub fn connect(url: &DatabaseUrl) -> Result<DbConn, ConnectError> {
-    r2d2::ManageConnection::connect(&ConnectionManager { url: url.clone() })
-}
 
 /// Runs the pending migrations of the connection's backend; running it again does nothing.
 pub fn migrate(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {

@@ -56,7 +56,7 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        web::block(move || f(&mut *pool.get()?)).await?
+        web::block(move || crate::db::with_conn(&pool, f)).await?
     }
 }
 

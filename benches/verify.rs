@@ -1,0 +1,172 @@
+//! Verification throughput, as a ratio against a trivial endpoint of the same app in the
+//! same run. `cargo bench --bench verify` (SQLite; set KEYWARD_TEST_DATABASE_URL to add
+//! PostgreSQL). Knobs: KEYWARD_BENCH_SECONDS (per scenario, default 5),
+//! KEYWARD_BENCH_CONNECTIONS (default 32), KEYWARD_BENCH_LARGE (rows for the scale run,
+//! default 1000000).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use keyward::config::Settings;
+use keyward::db::{self, DatabaseUrl, DbConn, credentials::NewCredentialInput, credentials::OwnerRef, operators::NewOperatorInput};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Outcome {
+    name: String,
+    requests: usize,
+    errors: usize,
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// `connections` keep-alive clients hammer one request for `seconds`.
+async fn load(name: &str, connections: usize, seconds: u64, make: Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>) -> Outcome {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("client");
+    // Warm up: open the connections, fill caches.
+    for _ in 0..connections {
+        let _ = make(&client).send().await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (client, make) = (client.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0usize);
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match make(&client).send().await {
+                    Ok(res) if res.status().is_success() || res.status() == reqwest::StatusCode::UNAUTHORIZED => {
+                        let _ = res.bytes().await;
+                        latencies.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for task in tasks {
+        let (l, e) = task.await.expect("task");
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pick = |q: f64| all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default();
+    Outcome { name: name.into(), requests: all.len(), errors, rps: all.len() as f64 / elapsed, p50: pick(0.50), p99: pick(0.99) }
+}
+
+/// Adds filler credentials (same hash, distinct ids) until the table holds `total` rows.
+fn fill(conn: &mut DbConn, total: u64) {
+    let sql = match conn {
+        DbConn::Sqlite(_) => format!(
+            "WITH RECURSIVE n(x) AS (SELECT (SELECT COUNT(*) FROM credentials) + 1 UNION ALL SELECT x + 1 FROM n WHERE x < {total}) \
+             INSERT INTO credentials (account_id, public_id, secret_hash, label, operator_id, active, created_at, usage_tracked) \
+             SELECT 1, printf('F%015d', x), (SELECT secret_hash FROM credentials LIMIT 1), 'filler', 1, 1, '2026-01-01 00:00:00', 1 FROM n"
+        ),
+        DbConn::Postgres(_) => format!(
+            "INSERT INTO credentials (account_id, public_id, secret_hash, label, operator_id, active, created_at, usage_tracked) \
+             SELECT 1, 'F' || lpad(x::text, 15, '0'), (SELECT secret_hash FROM credentials LIMIT 1), 'filler', 1, TRUE, '2026-01-01 00:00:00', TRUE \
+             FROM generate_series((SELECT COUNT(*) FROM credentials) + 1, {total}) AS x; ANALYZE credentials"
+        ),
+    };
+    conn.batch_execute(&sql).expect("fill");
+}
+
+fn print(backend: &str, rows: u64, outcomes: &[Outcome]) {
+    println!("\n{backend}, {rows} credentials stored");
+    println!("{:<34} {:>9} {:>10} {:>9} {:>9} {:>7}", "scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors");
+    for o in outcomes {
+        println!(
+            "{:<34} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+            o.name,
+            o.requests,
+            o.rps,
+            o.p50.as_secs_f64() * 1000.0,
+            o.p99.as_secs_f64() * 1000.0,
+            o.errors
+        );
+    }
+}
+
+async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
+    let (seconds, connections, large) = (env_or("KEYWARD_BENCH_SECONDS", 5u64), env_or("KEYWARD_BENCH_CONNECTIONS", 32usize), env_or("KEYWARD_BENCH_LARGE", 1_000_000u64));
+    let mut settings = Settings::for_data_dir(data_dir.to_path_buf());
+    settings.database_url = Some(url.clone());
+    settings.workers = None;
+    settings.auth_failure_limit = u32::MAX;
+    settings.db_pool_size = 16;
+    let app = keyward::build(settings).expect("start");
+    let base = format!("http://{}", app.addr);
+    tokio::spawn(app.server);
+
+    // One operator with one known key.
+    let mut conn = db::connect(&DatabaseUrl::parse(&url)).expect("connect");
+    let now = chrono::Utc::now().naive_utc();
+    let hash = keyward::auth::password::hash("benchmark password").expect("hash");
+    let input = NewOperatorInput { email: "bench@example.org", name: "Bench", password_hash: &hash, language: "en", admin: true };
+    db::operators::first_run_setup(&mut conn, "Bench", &input, now).expect("setup");
+    let secret = "S".repeat(32);
+    let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
+    let id = "BenchKey00000001";
+    let cred = NewCredentialInput { account_id: 1, owner: OwnerRef::Operator(1), public_id: id, secret_hash: &secret_hash, label: "bench", created_by: None };
+    db::credentials::create(&mut conn, &cred, now).expect("key");
+    fill(&mut conn, 1_000);
+
+    let token = format!("kwd_{id}_{secret}");
+    let scenarios = |base: String, token: String| -> Vec<(&'static str, Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>)> {
+        let (b1, b2, b3, b4) = (base.clone(), base.clone(), base.clone(), base);
+        let (t2, t3) = (token.clone(), token);
+        vec![
+            ("(a) GET /livez (ceiling)", Arc::new(move |c: &reqwest::Client| c.get(format!("{b1}/livez")))),
+            ("(b) GET /api/v1/whoami, valid key", Arc::new(move |c: &reqwest::Client| c.get(format!("{b2}/api/v1/whoami")).bearer_auth(&t2))),
+            ("(c) GET /auth/forward, valid key", Arc::new(move |c: &reqwest::Client| c.get(format!("{b3}/auth/forward")).bearer_auth(&t3))),
+            ("(d) GET /api/v1/whoami, wrong key", Arc::new(move |c: &reqwest::Client| c.get(format!("{b4}/api/v1/whoami")).bearer_auth(format!("kwd_BenchKey00000001_{}", "W".repeat(32))))),
+        ]
+    };
+    let mut outcomes = Vec::new();
+    for (name, make) in scenarios(base.clone(), token.clone()) {
+        outcomes.push(load(name, connections, seconds, make).await);
+    }
+    print(backend, 1_001, &outcomes);
+    let ratio = outcomes[1].rps / outcomes[0].rps;
+    println!("ratio (b)/(a) = {ratio:.2}");
+
+    let started = Instant::now();
+    fill(&mut conn, large);
+    println!("\n(filled to {large} credentials in {:.1} s)", started.elapsed().as_secs_f64());
+    let mut scaled = Vec::new();
+    for (name, make) in scenarios(base, token).into_iter().take(2) {
+        scaled.push(load(name, connections, seconds, make).await);
+    }
+    print(backend, large + 1, &scaled);
+    println!("ratio (b)/(a) = {:.2}; whoami at {large} vs 1,000 rows: {:.2}x the req/s", scaled[1].rps / scaled[0].rps, scaled[1].rps / outcomes[1].rps);
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing to parse.
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        bench("SQLite", dir.path().join("bench.db").display().to_string(), dir.path()).await;
+        if let Ok(base) = std::env::var("KEYWARD_TEST_DATABASE_URL") {
+            let name = format!("keyward_bench_{}", std::process::id());
+            let mut admin = db::connect(&DatabaseUrl::parse(&base)).expect("connect");
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop");
+            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create");
+            let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r);
+            let pg_dir = tempfile::tempdir().expect("tempdir");
+            bench("PostgreSQL", format!("{root}/{name}"), pg_dir.path()).await;
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        } else {
+            println!("\nPostgreSQL not measured: set KEYWARD_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test");
+        }
+    });
+}
