@@ -9,11 +9,20 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use keyward::config::Settings;
-use keyward::db::{self, DatabaseUrl, DbConn, credentials::NewCredentialInput, credentials::OwnerRef, operators::NewOperatorInput};
+use keyward::db::{
+    self, DatabaseUrl, DbConn, credentials::NewCredentialInput, credentials::OwnerRef,
+    operators::NewOperatorInput,
+};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
+
+/// Builds one request of a scenario.
+type MakeRequest = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>;
 
 struct Outcome {
     name: String,
@@ -25,8 +34,11 @@ struct Outcome {
 }
 
 /// `connections` keep-alive clients hammer one request for `seconds`.
-async fn load(name: &str, connections: usize, seconds: u64, make: Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>) -> Outcome {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(connections).build().expect("client");
+async fn load(name: &str, connections: usize, seconds: u64, make: MakeRequest) -> Outcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .expect("client");
     // Warm up: open the connections, fill caches.
     for _ in 0..connections {
         let _ = make(&client).send().await;
@@ -41,7 +53,10 @@ async fn load(name: &str, connections: usize, seconds: u64, make: Arc<dyn Fn(&re
             while Instant::now() < deadline {
                 let t = Instant::now();
                 match make(&client).send().await {
-                    Ok(res) if res.status().is_success() || res.status() == reqwest::StatusCode::UNAUTHORIZED => {
+                    Ok(res)
+                        if res.status().is_success()
+                            || res.status() == reqwest::StatusCode::UNAUTHORIZED =>
+                    {
                         let _ = res.bytes().await;
                         latencies.push(t.elapsed());
                     }
@@ -59,8 +74,19 @@ async fn load(name: &str, connections: usize, seconds: u64, make: Arc<dyn Fn(&re
     }
     let elapsed = started.elapsed().as_secs_f64();
     all.sort();
-    let pick = |q: f64| all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default();
-    Outcome { name: name.into(), requests: all.len(), errors, rps: all.len() as f64 / elapsed, p50: pick(0.50), p99: pick(0.99) }
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Outcome {
+        name: name.into(),
+        requests: all.len(),
+        errors,
+        rps: all.len() as f64 / elapsed,
+        p50: pick(0.50),
+        p99: pick(0.99),
+    }
 }
 
 /// Adds filler credentials (same hash, distinct ids) until the table holds `total` rows.
@@ -82,7 +108,10 @@ fn fill(conn: &mut DbConn, total: u64) {
 
 fn print(backend: &str, rows: u64, outcomes: &[Outcome]) {
     println!("\n{backend}, {rows} credentials stored");
-    println!("{:<34} {:>9} {:>10} {:>9} {:>9} {:>7}", "scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors");
+    println!(
+        "{:<34} {:>9} {:>10} {:>9} {:>9} {:>7}",
+        "scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors"
+    );
     for o in outcomes {
         println!(
             "{:<34} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7}",
@@ -97,7 +126,11 @@ fn print(backend: &str, rows: u64, outcomes: &[Outcome]) {
 }
 
 async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
-    let (seconds, connections, large) = (env_or("KEYWARD_BENCH_SECONDS", 5u64), env_or("KEYWARD_BENCH_CONNECTIONS", 32usize), env_or("KEYWARD_BENCH_LARGE", 1_000_000u64));
+    let (seconds, connections, large) = (
+        env_or("KEYWARD_BENCH_SECONDS", 5u64),
+        env_or("KEYWARD_BENCH_CONNECTIONS", 32usize),
+        env_or("KEYWARD_BENCH_LARGE", 1_000_000u64),
+    );
     let mut settings = Settings::for_data_dir(data_dir.to_path_buf());
     settings.database_url = Some(url.clone());
     settings.workers = None;
@@ -111,24 +144,56 @@ async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
     let mut conn = db::connect(&DatabaseUrl::parse(&url)).expect("connect");
     let now = chrono::Utc::now().naive_utc();
     let hash = keyward::auth::password::hash("benchmark password").expect("hash");
-    let input = NewOperatorInput { email: "bench@example.org", name: "Bench", password_hash: &hash, language: "en", admin: true };
+    let input = NewOperatorInput {
+        email: "bench@example.org",
+        name: "Bench",
+        password_hash: &hash,
+        language: "en",
+        admin: true,
+    };
     db::operators::first_run_setup(&mut conn, "Bench", &input, now).expect("setup");
     let secret = "S".repeat(32);
     let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
     let id = "BenchKey00000001";
-    let cred = NewCredentialInput { account_id: 1, owner: OwnerRef::Operator(1), public_id: id, secret_hash: &secret_hash, label: "bench", created_by: None };
+    let cred = NewCredentialInput {
+        account_id: 1,
+        owner: OwnerRef::Operator(1),
+        public_id: id,
+        secret_hash: &secret_hash,
+        label: "bench",
+        created_by: None,
+    };
     db::credentials::create(&mut conn, &cred, now).expect("key");
     fill(&mut conn, 1_000);
 
     let token = format!("kwd_{id}_{secret}");
-    let scenarios = |base: String, token: String| -> Vec<(&'static str, Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>)> {
+    let scenarios = |base: String, token: String| -> Vec<(&'static str, MakeRequest)> {
         let (b1, b2, b3, b4) = (base.clone(), base.clone(), base.clone(), base);
         let (t2, t3) = (token.clone(), token);
         vec![
-            ("(a) GET /livez (ceiling)", Arc::new(move |c: &reqwest::Client| c.get(format!("{b1}/livez")))),
-            ("(b) GET /api/v1/whoami, valid key", Arc::new(move |c: &reqwest::Client| c.get(format!("{b2}/api/v1/whoami")).bearer_auth(&t2))),
-            ("(c) GET /auth/forward, valid key", Arc::new(move |c: &reqwest::Client| c.get(format!("{b3}/auth/forward")).bearer_auth(&t3))),
-            ("(d) GET /api/v1/whoami, wrong key", Arc::new(move |c: &reqwest::Client| c.get(format!("{b4}/api/v1/whoami")).bearer_auth(format!("kwd_BenchKey00000001_{}", "W".repeat(32))))),
+            (
+                "(a) GET /livez (ceiling)",
+                Arc::new(move |c: &reqwest::Client| c.get(format!("{b1}/livez"))),
+            ),
+            (
+                "(b) GET /api/v1/whoami, valid key",
+                Arc::new(move |c: &reqwest::Client| {
+                    c.get(format!("{b2}/api/v1/whoami")).bearer_auth(&t2)
+                }),
+            ),
+            (
+                "(c) GET /auth/forward, valid key",
+                Arc::new(move |c: &reqwest::Client| {
+                    c.get(format!("{b3}/auth/forward")).bearer_auth(&t3)
+                }),
+            ),
+            (
+                "(d) GET /api/v1/whoami, wrong key",
+                Arc::new(move |c: &reqwest::Client| {
+                    c.get(format!("{b4}/api/v1/whoami"))
+                        .bearer_auth(format!("kwd_BenchKey00000001_{}", "W".repeat(32)))
+                }),
+            ),
         ]
     };
     let mut outcomes = Vec::new();
@@ -141,18 +206,28 @@ async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
 
     let started = Instant::now();
     fill(&mut conn, large);
-    println!("\n(filled to {large} credentials in {:.1} s)", started.elapsed().as_secs_f64());
+    println!(
+        "\n(filled to {large} credentials in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
     let mut scaled = Vec::new();
     for (name, make) in scenarios(base, token).into_iter().take(2) {
         scaled.push(load(name, connections, seconds, make).await);
     }
     print(backend, large + 1, &scaled);
-    println!("ratio (b)/(a) = {:.2}; whoami at {large} vs 1,000 rows: {:.2}x the req/s", scaled[1].rps / scaled[0].rps, scaled[1].rps / outcomes[1].rps);
+    println!(
+        "ratio (b)/(a) = {:.2}; whoami at {large} vs 1,000 rows: {:.2}x the req/s",
+        scaled[1].rps / scaled[0].rps,
+        scaled[1].rps / outcomes[1].rps
+    );
 }
 
 fn main() {
     // `cargo bench` passes --bench; nothing to parse.
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
         bench("SQLite", dir.path().join("bench.db").display().to_string(), dir.path()).await;

@@ -18,7 +18,11 @@ impl Drop for Nginx {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// The README's snippet, with the ports of this test.
@@ -69,11 +73,15 @@ http {{
 
 #[tokio::test]
 async fn nginx_auth_request_lets_valid_keys_through_only() {
-    let nginx_bin = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| std::path::Path::new(p).exists());
+    let nginx_bin = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
     let Some(nginx_bin) = nginx_bin else {
         panic!("nginx is not installed: apt-get install -y nginx-light (.ci/run does this)");
     };
-    let app = TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")]).await;
+    let app =
+        TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")])
+            .await;
     let admin = app.admin().await;
     let key = app.stage_api_user(&admin, 1, "Behind nginx").await;
     app.save(&admin, 1).await;
@@ -84,27 +92,82 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
     std::fs::write(&conf, config(dir.path(), port, &app.base)).expect("write config");
     let _nginx = Nginx(
         Command::new(nginx_bin)
-            .args(["-c", &conf.display().to_string(), "-p", &dir.path().display().to_string()])
+            .args([
+                "-c",
+                &conf.display().to_string(),
+                "-p",
+                &dir.path().display().to_string(),
+            ])
             .spawn()
             .expect("start nginx"),
     );
     let url = format!("http://127.0.0.1:{port}/protected/");
     let client = reqwest::Client::new();
-    common::eventually("nginx listens", || async { client.get(&url).send().await.is_ok() }).await;
+    common::eventually("nginx listens", || async {
+        client.get(&url).send().await.is_ok()
+    })
+    .await;
 
-    assert_eq!(client.get(&url).send().await.expect("get").status(), StatusCode::UNAUTHORIZED);
-    let wrong = client.get(&url).basic_auth(&key.username, Some("x".repeat(32))).send().await.expect("get");
+    assert_eq!(
+        client.get(&url).send().await.expect("get").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong = client
+        .get(&url)
+        .basic_auth(&key.username, Some("x".repeat(32)))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let ok = client.get(&url).bearer_auth(&key.token).send().await.expect("get");
-    assert_eq!(ok.status(), StatusCode::OK, "{}", std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default());
-    assert_eq!(ok.headers().get("x-seen-credential").and_then(|v| v.to_str().ok()), Some(key.username.as_str()));
-    assert_eq!(ok.headers().get("x-seen-owner-kind").and_then(|v| v.to_str().ok()), Some("operator"));
-    let basic = client.get(&url).basic_auth(&key.username, Some(&key.password)).send().await.expect("get");
+    let ok = client
+        .get(&url)
+        .bearer_auth(&key.token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        ok.status(),
+        StatusCode::OK,
+        "{}",
+        std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default()
+    );
+    assert_eq!(
+        ok.headers()
+            .get("x-seen-credential")
+            .and_then(|v| v.to_str().ok()),
+        Some(key.username.as_str())
+    );
+    assert_eq!(
+        ok.headers()
+            .get("x-seen-owner-kind")
+            .and_then(|v| v.to_str().ok()),
+        Some("operator")
+    );
+    let basic = client
+        .get(&url)
+        .basic_auth(&key.username, Some(&key.password))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(basic.status(), StatusCode::OK);
 
     // Deactivated in the console: refused through nginx on the next request.
     admin.get("/account/operators/1/api").await;
-    admin.post(&format!("/account/operators/1/api/{}/active", key.username), &[("active", "false")]).await;
+    admin
+        .post(
+            &format!("/account/operators/1/api/{}/active", key.username),
+            &[("active", "false")],
+        )
+        .await;
     app.save(&admin, 1).await;
-    assert_eq!(client.get(&url).bearer_auth(&key.token).send().await.expect("get").status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        client
+            .get(&url)
+            .bearer_auth(&key.token)
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

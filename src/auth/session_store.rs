@@ -34,10 +34,7 @@ impl DbSessionStore {
     {
         let pool = self.pool.clone();
         web::block(move || -> anyhow::Result<T> {
-            Ok(db::with_conn(&pool, f).map_err(|e| match e {
-                SessionDbError::Pool(e) => anyhow::Error::from(e),
-                SessionDbError::Query(e) => anyhow::Error::from(e),
-            })?)
+            db::with_conn(&pool, f).map_err(anyhow::Error::from)
         })
         .await?
     }

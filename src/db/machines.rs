@@ -23,3 +23,74 @@ pub fn find_in_account(conn: &mut DbConn, account_id: i32, id: i32) -> QueryResu
         .select(Machine::as_select())
         .first(conn)
 }
+
+pub struct MachineSummary {
+    pub machine: Machine,
+    pub keys: usize,
+    pub active_keys: usize,
+}
+
+pub fn list(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<MachineSummary>> {
+    use super::schema::credentials;
+    let all: Vec<Machine> = machines::table
+        .filter(machines::account_id.eq(account_id))
+        .order((machines::name, machines::id))
+        .select(Machine::as_select())
+        .load(conn)?;
+    let ids: Vec<i32> = all.iter().map(|m| m.id).collect();
+    let keys: Vec<(Option<i32>, bool)> = credentials::table
+        .filter(credentials::machine_id.eq_any(&ids))
+        .select((credentials::machine_id, credentials::active))
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .map(|machine| {
+            let mine = keys.iter().filter(|(m, _)| *m == Some(machine.id));
+            let (total, active) =
+                mine.fold((0, 0), |(t, a), (_, on)| (t + 1, a + usize::from(*on)));
+            MachineSummary {
+                machine,
+                keys: total,
+                active_keys: active,
+            }
+        })
+        .collect())
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    account_id: i32,
+    name: &str,
+    description: &str,
+    now: NaiveDateTime,
+) -> QueryResult<i32> {
+    diesel::insert_into(machines::table)
+        .values((
+            machines::account_id.eq(account_id),
+            machines::name.eq(name),
+            machines::description.eq(description),
+            machines::created_at.eq(now),
+        ))
+        .returning(machines::id)
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut DbConn, id: i32, name: &str, description: &str) -> QueryResult<()> {
+    diesel::update(machines::table.find(id))
+        .set((
+            machines::name.eq(name),
+            machines::description.eq(description),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Deletes the machine and, with it, its keys (in one transaction).
+pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<()> {
+    use super::schema::credentials;
+    conn.transaction(|conn| {
+        diesel::delete(credentials::table.filter(credentials::machine_id.eq(id))).execute(conn)?;
+        diesel::delete(machines::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}

@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, chosen by the URL.
 
 pub mod credentials;
+pub mod groups;
 pub mod machines;
 pub mod operators;
 pub mod schema;
@@ -136,7 +137,10 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<PooledDb, ConnectError> {
-        connect(&self.url).map(|conn| PooledDb { conn, broken: false })
+        connect(&self.url).map(|conn| PooledDb {
+            conn,
+            broken: false,
+        })
     }
 
     fn is_valid(&self, conn: &mut PooledDb) -> Result<(), ConnectError> {
@@ -177,7 +181,6 @@ pub fn pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Pool {
         .test_on_check_out(false)
         .build_unchecked(ConnectionManager { url: url.clone() })
 }
-
 
 /// Runs the pending migrations of the connection's backend; running it again does nothing.
 pub fn migrate(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {

@@ -39,6 +39,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    group_permissions (group_id, permission) {
+        group_id -> Integer,
+        permission -> Text,
+    }
+}
+
+diesel::table! {
     machines (id) {
         id -> Integer,
         account_id -> Integer,
@@ -77,6 +84,7 @@ diesel::table! {
 diesel::joinable!(operators -> accounts (account_id));
 diesel::joinable!(group_members -> groups (group_id));
 diesel::joinable!(group_members -> operators (operator_id));
+diesel::joinable!(group_permissions -> groups (group_id));
 diesel::joinable!(credentials -> operators (operator_id));
 diesel::joinable!(credentials -> machines (machine_id));
 
@@ -85,6 +93,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     operators,
     groups,
     group_members,
+    group_permissions,
     machines,
     credentials,
     web_sessions,

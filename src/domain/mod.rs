@@ -2,4 +2,5 @@
 
 pub mod credential;
 pub mod draft;
+pub mod permissions;
 pub mod validation;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::State;
 use crate::db;
 use crate::domain::credential::random_alphanumeric;
+use crate::domain::permissions::{Grants, Permission};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -27,7 +28,18 @@ pub struct SignedIn {
     pub account_id: i32,
     pub name: String,
     pub email: String,
-    pub is_admin: bool,
+    pub grants: Grants,
+}
+
+impl SignedIn {
+    pub fn may(&self, p: Permission) -> bool {
+        self.grants.allows(p)
+    }
+
+    /// For templates: `me.may_code("machines.read")`.
+    pub fn may_code(&self, code: &str) -> bool {
+        Permission::parse(code).is_some_and(|p| self.may(p))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,8 +79,9 @@ impl Chrome {
             .to_string()
     }
 
-    pub fn is_admin(&self) -> bool {
-        self.operator.as_ref().is_some_and(|o| o.is_admin)
+    /// For templates: may the signed-in operator do `code` (e.g. "machines.write")?
+    pub fn may(&self, code: &str) -> bool {
+        self.operator.as_ref().is_some_and(|o| o.may_code(code))
     }
 }
 
@@ -86,13 +99,13 @@ impl Ctx {
             .ok_or(AppError::SignInRequired)
     }
 
-    /// For now only administrators manage operators and their API accounts.
-    pub fn admin(&self) -> Result<&SignedIn, AppError> {
+    /// The signed-in operator, if they have `p`; otherwise 403 naming `p`.
+    pub fn require(&self, p: Permission) -> Result<&SignedIn, AppError> {
         let me = self.operator()?;
-        if me.is_admin {
+        if me.may(p) {
             Ok(me)
         } else {
-            Err(AppError::Forbidden("perm.administrators"))
+            Err(AppError::Forbidden(p.label_key()))
         }
     }
 
@@ -175,13 +188,13 @@ impl FromRequest for Ctx {
                             let op = db::operators::find(c, id).map_err(AppError::from);
                             match op {
                                 Ok(op) if op.active => {
-                                    let is_admin = db::operators::is_admin(c, op.id)?;
+                                    let grants = db::groups::grants_for(c, op.id)?;
                                     Ok(Some(SignedIn {
                                         id: op.id,
                                         account_id: op.account_id,
                                         name: op.name,
                                         email: op.email,
-                                        is_admin,
+                                        grants,
                                     }))
                                 }
                                 Ok(_) | Err(AppError::NotFound) => Ok(None),

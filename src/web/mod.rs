@@ -7,8 +7,11 @@ pub mod api;
 pub mod assets;
 pub mod context;
 pub mod forms;
+pub mod keys;
 pub mod middleware;
+pub mod profile;
 pub mod reveal;
+pub mod rights;
 pub mod session;
 pub mod setup;
 
@@ -92,5 +95,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/livez").route(web::get().to(session::livez)))
         .service(web::resource("/static/{name}").route(web::get().to(assets::asset)))
         .configure(account::routes)
+        .configure(profile::routes)
+        .configure(rights::routes)
         .configure(api::routes);
 }

@@ -9,6 +9,7 @@ use super::{Chrome, CsrfForm, Ctx, State, render, see_other};
 use crate::auth::password;
 use crate::auth::verify::client_ip;
 use crate::db;
+use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -27,18 +28,13 @@ pub async fn livez() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "alive"}))
 }
 
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    c: Chrome,
-}
-
 pub async fn home(ctx: Ctx) -> Result<HttpResponse, AppError> {
     let me = ctx.operator()?;
-    if me.is_admin {
+    // Account setup for those who may see it; everybody else starts at their own keys.
+    if me.may(Permission::OperatorsRead) {
         return Ok(see_other("/account"));
     }
-    render(&HomePage { c: ctx.chrome })
+    Ok(see_other("/profile/api-credentials"))
 }
 
 #[derive(Template)]

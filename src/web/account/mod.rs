@@ -1,5 +1,6 @@
 //! Account setup → Operators, groups (and sub accounts).
 
+pub mod groups;
 pub mod operator_api;
 pub mod operators;
 
@@ -7,13 +8,15 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{Chrome, Ctx, render};
-use crate::db;
+use crate::db::{self, groups::GroupSummary};
+use crate::domain::permissions::Permission;
 use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/account").route(web::get().to(index)))
         .configure(operators::routes)
-        .configure(operator_api::routes);
+        .configure(operator_api::routes)
+        .configure(groups::routes);
 }
 
 #[derive(Template)]
@@ -21,24 +24,40 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct AccountPage {
     c: Chrome,
     operator_count: usize,
-    admin_count: usize,
+    groups: Vec<GroupSummary>,
+    new_group_error: Option<&'static str>,
+    new_group_name: String,
 }
 
 pub async fn index(ctx: Ctx) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.admin()?.account_id;
-    let (operator_count, admin_count) = ctx
+    overview(ctx, None, String::new()).await
+}
+
+/// The overview, optionally with the create-group form refused.
+pub async fn overview(
+    ctx: Ctx,
+    new_group_error: Option<&'static str>,
+    new_group_name: String,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::OperatorsRead)?.account_id;
+    let (operator_count, groups) = ctx
         .state
         .db(move |c| {
-            let ids: Vec<i32> = db::operators::list(c, account_id)?
-                .iter()
-                .map(|o| o.id)
-                .collect();
-            Ok((ids.len(), db::operators::admins_among(c, &ids)?.len()))
+            Ok((
+                db::operators::list(c, account_id)?.len(),
+                db::groups::list(c, account_id)?,
+            ))
         })
         .await?;
-    render(&AccountPage {
+    let mut res = render(&AccountPage {
         c: ctx.chrome,
         operator_count,
-        admin_count,
-    })
+        groups,
+        new_group_error,
+        new_group_name,
+    })?;
+    if new_group_error.is_some() {
+        *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
 }

@@ -9,10 +9,11 @@ use serde::Deserialize;
 
 use crate::auth::mint::{Minted, mint};
 use crate::db::{self, credentials::SaveOutcome, operators::Operator};
-use crate::domain::credential::Secret;
-use crate::domain::draft::{Conflict, Draft, RowChange, StageError, StagedAdd};
+use crate::domain::draft::{Conflict, Draft, StageError, StagedAdd};
+use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
+use crate::web::keys::{self, Config, FormDialog, KeyList, KeyQuery, Refused, Texts};
 use crate::web::reveal::{self, Reveal};
 use crate::web::session::Empty;
 use crate::web::{Chrome, CsrfForm, Ctx, render, see_other};
@@ -34,10 +35,6 @@ fn draft_key(operator_id: i32) -> String {
     format!("draft:operator:{operator_id}")
 }
 
-fn owner_key(operator_id: i32) -> String {
-    format!("operator:{operator_id}")
-}
-
 fn tab_url(operator_id: i32) -> String {
     format!("/account/operators/{operator_id}/api")
 }
@@ -55,12 +52,13 @@ fn store_draft(session: &Session, operator_id: i32, draft: &Draft) -> Result<(),
     Ok(())
 }
 
-/// The operator (of the administrator's own account) and their saved API accounts.
+/// The operator (of the viewer's own account) and their saved API accounts.
 async fn load(
     ctx: &Ctx,
     operator_id: i32,
+    need: Permission,
 ) -> Result<(Operator, Vec<db::credentials::Credential>), AppError> {
-    let account_id = ctx.admin()?.account_id;
+    let account_id = ctx.require(need)?.account_id;
     ctx.state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, operator_id)?;
@@ -72,7 +70,7 @@ async fn load(
 
 /// The current draft, or a new empty one based on what is saved now.
 async fn draft_for(ctx: &Ctx, operator_id: i32) -> Result<Draft, AppError> {
-    let (operator, credentials) = load(ctx, operator_id).await?;
+    let (operator, credentials) = load(ctx, operator_id, Permission::OperatorsWrite).await?;
     Ok(match load_draft(&ctx.session, operator_id)? {
         Some(draft) => draft,
         None => Draft::new(
@@ -82,33 +80,39 @@ async fn draft_for(ctx: &Ctx, operator_id: i32) -> Result<Draft, AppError> {
     })
 }
 
-pub struct Row {
-    pub public_id: String,
-    pub label: String,
-    pub active: bool,
-    pub created: String,
-    pub last_used: String,
-    pub change: RowChange,
-}
-
-/// A form shown in a modal over the tab: the add wizard or the rename form.
-pub struct FormDialog {
-    pub public_id: String,
-    pub label: String,
-    pub error: Option<&'static str>,
-}
-
-pub enum Dialog {
-    None,
-    Add(FormDialog),
-    Rename(FormDialog),
-}
-
-pub struct RevealView {
-    pub public_id: String,
-    pub label: String,
-    pub secret: Secret,
-    pub token: Secret,
+fn config(operator_id: i32, can_edit: bool) -> Config {
+    Config {
+        base: tab_url(operator_id),
+        staged: true,
+        can_edit,
+        username_column: true,
+        created_column: true,
+        last_used_column: true,
+        last_ip_column: false,
+        status: "switch",
+        edit_status: false,
+        confirm_delete: false,
+        plus_icon: false,
+        texts: Texts {
+            label_header: "api.label",
+            add: "api.add",
+            add_title: "api.wizard_title",
+            add_intro: "api.wizard_intro",
+            add_submit: "api.wizard_next",
+            edit: "api.rename",
+            edit_title: "api.rename_title",
+            delete: "api.delete",
+            delete_title: "api.delete",
+            delete_question: "api.delete",
+            empty: "api.empty",
+            help: "api.staleness",
+            secret_name: "common.password",
+            reveal_title: "api.reveal_title",
+            reveal_intro: "api.reveal_intro",
+            reveal_note: "api.reveal_staged",
+            reveal_done: "api.reveal_done",
+        },
+    }
 }
 
 #[derive(Template)]
@@ -116,18 +120,9 @@ pub struct RevealView {
 struct TabPage {
     c: Chrome,
     operator: Operator,
-    rows: Vec<Row>,
+    keys: KeyList,
     pending: usize,
     conflicts: Option<Vec<String>>,
-    add_dialog: Option<FormDialog>,
-    rename_dialog: Option<FormDialog>,
-    reveal: Option<RevealView>,
-}
-
-impl TabPage {
-    fn url(&self) -> String {
-        tab_url(self.operator.id)
-    }
 }
 
 fn conflict_line(c: &Chrome, conflict: &Conflict) -> String {
@@ -163,17 +158,11 @@ fn conflict_line(c: &Chrome, conflict: &Conflict) -> String {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct TabQuery {
-    dialog: Option<String>,
-    row: Option<String>,
-}
-
 pub async fn tab(
     ctx: Ctx,
     req: HttpRequest,
     path: web::Path<i32>,
-    query: web::Query<TabQuery>,
+    query: web::Query<KeyQuery>,
 ) -> Result<HttpResponse, AppError> {
     tab_response(ctx, &req, path.into_inner(), &query, None).await
 }
@@ -182,65 +171,13 @@ async fn tab_response(
     ctx: Ctx,
     req: &HttpRequest,
     id: i32,
-    query: &TabQuery,
-    refused: Option<Dialog>,
+    query: &KeyQuery,
+    refused: Option<Refused>,
 ) -> Result<HttpResponse, AppError> {
-    let (operator, credentials) = load(&ctx, id).await?;
+    let (operator, credentials) = load(&ctx, id, Permission::OperatorsRead).await?;
+    let can_edit = ctx.operator()?.may(Permission::OperatorsWrite);
     let draft = load_draft(&ctx.session, id)?;
     let c = &ctx.chrome;
-
-    let mut rows = Vec::new();
-    for cred in &credentials {
-        let saved = cred.saved_row();
-        let (label, active, change) = match &draft {
-            Some(d) => d.view(&saved),
-            None => (
-                saved.label,
-                saved.active,
-                RowChange {
-                    new: false,
-                    deleting: false,
-                    renamed_from: None,
-                    status_changed: false,
-                },
-            ),
-        };
-        let last_used = match (&cred.last_used_at, cred.usage_tracked) {
-            (Some(at), _) => match &cred.last_used_ip {
-                Some(ip) => format!("{} {} {ip}", c.datetime(at), c.t("api.from_ip")),
-                None => c.datetime(at),
-            },
-            (None, true) => c.t("api.not_yet_used").to_owned(),
-            (None, false) => c.t("api.last_used_unknown").to_owned(),
-        };
-        rows.push(Row {
-            public_id: cred.public_id.clone(),
-            label,
-            active,
-            created: c.date(&cred.created_at),
-            last_used,
-            change,
-        });
-    }
-    if let Some(d) = &draft {
-        for add in &d.adds {
-            let change = RowChange {
-                new: true,
-                deleting: false,
-                renamed_from: None,
-                status_changed: false,
-            };
-            rows.push(Row {
-                public_id: add.public_id.clone(),
-                label: add.label.clone(),
-                active: add.active,
-                created: String::new(),
-                last_used: c.t("api.not_yet_used").to_owned(),
-                change,
-            });
-        }
-    }
-
     let conflicts = draft
         .as_ref()
         .filter(|d| d.base_version != operator.api_version)
@@ -257,60 +194,25 @@ async fn tab_response(
                 lines
             }
         });
-
-    let dialog = match (refused, query.dialog.as_deref(), &query.row) {
-        (Some(dialog), _, _) => dialog,
-        (None, Some("add"), _) => Dialog::Add(FormDialog {
-            public_id: String::new(),
-            label: String::new(),
-            error: None,
-        }),
-        (None, Some("rename"), Some(row)) => {
-            let found = rows
-                .iter()
-                .find(|r| &r.public_id == row)
-                .ok_or(AppError::NotFound)?;
-            Dialog::Rename(FormDialog {
-                public_id: found.public_id.clone(),
-                label: found.label.clone(),
-                error: None,
-            })
-        }
-        _ => Dialog::None,
-    };
-
-    let secure = ctx.state.settings.secure_cookies;
-    let revealed =
-        reveal::take(req, &ctx.state.cookie_key, &owner_key(id)).map(|r: Reveal| RevealView {
-            token: r.token(),
-            public_id: r.public_id,
-            label: r.label,
-            secret: r.secret,
-        });
-    let had_cookie = reveal::present(req);
+    let keys = KeyList::build(
+        &ctx,
+        req,
+        config(id, can_edit),
+        &credentials,
+        draft.as_ref(),
+        query,
+        refused,
+    )?;
     let pending = draft.as_ref().map_or(0, Draft::change_count);
-    let (add_dialog, rename_dialog) = match dialog {
-        Dialog::None => (None, None),
-        Dialog::Add(d) => (Some(d), None),
-        Dialog::Rename(d) => (None, Some(d)),
-    };
-    let page = TabPage {
+    let secure = ctx.state.settings.secure_cookies;
+    let res = render(&TabPage {
         c: ctx.chrome,
         operator,
-        rows,
+        keys,
         pending,
         conflicts,
-        add_dialog,
-        rename_dialog,
-        reveal: revealed,
-    };
-    let mut res = render(&page)?;
-    if had_cookie {
-        // Shown (or not meant for this page): either way it is gone for good now.
-        res.add_cookie(&reveal::removal(secure))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    Ok(res)
+    })?;
+    keys::finish_page(req, res, secure)
 }
 
 /// Re-renders the tab with the refused form open and its message (422).
@@ -318,16 +220,16 @@ async fn refuse(
     ctx: Ctx,
     req: HttpRequest,
     id: i32,
-    dialog: Dialog,
+    refused: Refused,
 ) -> Result<HttpResponse, AppError> {
-    let mut res = tab_response(ctx, &req, id, &TabQuery::default(), Some(dialog)).await?;
+    let mut res = tab_response(ctx, &req, id, &KeyQuery::default(), Some(refused)).await?;
     *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
 }
 
 #[derive(Deserialize)]
 pub struct LabelForm {
-    label: String,
+    pub label: String,
 }
 
 pub async fn add(
@@ -344,9 +246,10 @@ pub async fn add(
             let dialog = FormDialog {
                 public_id: String::new(),
                 label: form.label,
+                active: true,
                 error: Some(key),
             };
-            return refuse(ctx, req, id, Dialog::Add(dialog)).await;
+            return refuse(ctx, req, id, Refused::Add(dialog)).await;
         }
     };
     let Minted {
@@ -364,7 +267,7 @@ pub async fn add(
     let mut res = HttpResponse::SeeOther();
     res.insert_header((actix_web::http::header::LOCATION, tab_url(id)));
     let reveal = Reveal {
-        owner: owner_key(id),
+        owner: keys::reveal_owner(&tab_url(id)),
         public_id,
         label,
         secret,
@@ -396,9 +299,10 @@ pub async fn rename(
             let dialog = FormDialog {
                 public_id: row,
                 label: form.label,
+                active: true,
                 error: Some(key),
             };
-            return refuse(ctx, req, id, Dialog::Rename(dialog)).await;
+            return refuse(ctx, req, id, Refused::Edit(dialog)).await;
         }
     };
     staged(draft.rename(&row, label))?;
@@ -458,12 +362,12 @@ pub async fn save(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (operator, _) = load(&ctx, id).await?;
+    let (operator, _) = load(&ctx, id, Permission::OperatorsWrite).await?;
     let Some(draft) = load_draft(&ctx.session, id)? else {
         ctx.flash("api.nothing_to_save")?;
         return Ok(see_other(&tab_url(id)));
     };
-    let (actor, now) = (ctx.admin()?.id, ctx.state.clock.now());
+    let (actor, now) = (ctx.operator()?.id, ctx.state.clock.now());
     let to_apply = draft.clone();
     let outcome = ctx
         .state
@@ -490,7 +394,7 @@ pub async fn cancel(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    load(&ctx, id).await?;
+    load(&ctx, id, Permission::OperatorsWrite).await?;
     ctx.session.remove(&draft_key(id));
     ctx.flash("api.discarded")?;
     Ok(see_other(&tab_url(id)))
@@ -502,7 +406,7 @@ pub async fn rebase(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (operator, credentials) = load(&ctx, id).await?;
+    let (operator, credentials) = load(&ctx, id, Permission::OperatorsWrite).await?;
     if let Some(mut draft) = load_draft(&ctx.session, id)? {
         draft.rebase(
             operator.api_version,

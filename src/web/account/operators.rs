@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::auth::password;
 use crate::db::{self, operators::NewOperatorInput, operators::Operator};
+use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::{Chrome, CsrfForm, Ctx, render, see_other};
@@ -33,7 +34,7 @@ struct ListPage {
 }
 
 pub async fn list(ctx: Ctx) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.admin()?.account_id;
+    let account_id = ctx.require(Permission::OperatorsRead)?.account_id;
     let rows = ctx
         .state
         .db(move |c| {
@@ -76,7 +77,7 @@ pub struct NewOperatorForm {
 }
 
 pub async fn new_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ctx.admin()?;
+    ctx.require(Permission::OperatorsWrite)?;
     render(&NewPage {
         c: ctx.chrome,
         form: NewOperatorForm::default(),
@@ -88,7 +89,7 @@ pub async fn create(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<NewOperatorForm>,
 ) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.admin()?.account_id;
+    let account_id = ctx.require(Permission::OperatorsWrite)?.account_id;
     let checked = (|| {
         let name = validation::name(&form.name)?;
         let email = validation::email(&form.email)?;
@@ -143,23 +144,23 @@ pub async fn create(
 struct ShowPage {
     c: Chrome,
     operator: Operator,
-    is_admin: bool,
+    groups: Vec<db::groups::Group>,
 }
 
 pub async fn show(ctx: Ctx, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.admin()?.account_id;
+    let account_id = ctx.require(Permission::OperatorsRead)?.account_id;
     let id = path.into_inner();
-    let (operator, is_admin) = ctx
+    let (operator, groups) = ctx
         .state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, id)?;
-            let is_admin = db::operators::is_admin(c, id)?;
-            Ok((operator, is_admin))
+            let groups = db::groups::of_operator(c, id)?;
+            Ok((operator, groups))
         })
         .await?;
     render(&ShowPage {
         c: ctx.chrome,
         operator,
-        is_admin,
+        groups,
     })
 }

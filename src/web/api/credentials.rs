@@ -10,6 +10,7 @@ use crate::auth::mint::mint;
 use crate::db::{
     self, credentials::AuthRecord, credentials::NewCredentialInput, credentials::OwnerRef,
 };
+use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::State;
@@ -55,11 +56,26 @@ pub struct UpdateCredentialRequest {
     pub active: Option<bool>,
 }
 
-async fn caller_is_admin(state: &State, caller: &AuthRecord) -> Result<bool, AppError> {
-    match caller.owner.as_ref() {
-        OwnerRef::Operator(id) => state.db(move |c| Ok(db::operators::is_admin(c, id)?)).await,
-        OwnerRef::Machine(_) => Ok(false),
+/// May the caller manage `target`'s credentials? Its own always; another operator's with
+/// *Operators / Write*, a machine's with *Machines / Write* — the owner's privileges.
+async fn may_manage(
+    state: &State,
+    caller: &AuthRecord,
+    target: OwnerRef,
+) -> Result<bool, AppError> {
+    if target == caller.owner.as_ref() {
+        return Ok(true);
     }
+    let OwnerRef::Operator(id) = caller.owner.as_ref() else {
+        return Ok(false);
+    };
+    let grants = state
+        .db(move |c| Ok(db::groups::grants_for(c, id)?))
+        .await?;
+    Ok(grants.allows(match target {
+        OwnerRef::Operator(_) => Permission::OperatorsWrite,
+        OwnerRef::Machine(_) => Permission::MachinesWrite,
+    }))
 }
 
 /// The owner an API call acts on: the caller's own, or another one for administrators.
@@ -68,13 +84,15 @@ async fn target_owner(
     caller: &AuthRecord,
     requested: Option<&str>,
 ) -> Result<db::credentials::Owner, AppError> {
-    let own = caller.owner.as_ref();
     let target = match requested {
-        None => own,
+        None => caller.owner.as_ref(),
         Some(text) => OwnerRef::parse(text).ok_or(AppError::BadRequest("error.bad_owner"))?,
     };
-    if target != own && !caller_is_admin(state, caller).await? {
-        return Err(AppError::Forbidden("perm.administrators"));
+    if !may_manage(state, caller, target).await? {
+        return Err(AppError::Forbidden(match target {
+            OwnerRef::Operator(_) => Permission::OperatorsWrite.label_key(),
+            OwnerRef::Machine(_) => Permission::MachinesWrite.label_key(),
+        }));
     }
     let account = caller.credential.account_id;
     state
@@ -93,7 +111,7 @@ async fn manageable(
         .db(move |c| Ok(db::credentials::find_in_account(c, account, &public_id)?))
         .await?;
     let owner = found.owner_ref().ok_or(AppError::NotFound)?;
-    if owner != caller.owner.as_ref() && !caller_is_admin(state, caller).await? {
+    if !may_manage(state, caller, owner).await? {
         return Err(AppError::NotFound);
     }
     Ok((owner, found))

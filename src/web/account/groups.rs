@@ -1,0 +1,302 @@
+//! `/account/groups/{id}`: a group's name, members and permission matrix.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::db::{self, groups::Group, operators::Operator};
+use crate::domain::permissions::Permission;
+use crate::domain::validation;
+use crate::error::AppError;
+use crate::web::session::Empty;
+use crate::web::{Chrome, CsrfForm, Ctx, render, see_other};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/account/groups").route(web::post().to(create)))
+        .service(web::resource("/account/groups/{id}").route(web::get().to(show)))
+        .service(web::resource("/account/groups/{id}/rename").route(web::post().to(rename)))
+        .service(
+            web::resource("/account/groups/{id}/permissions")
+                .route(web::post().to(set_permissions)),
+        )
+        .service(web::resource("/account/groups/{id}/members").route(web::post().to(add_member)))
+        .service(
+            web::resource("/account/groups/{id}/members/{operator}/remove")
+                .route(web::post().to(remove_member)),
+        )
+        .service(web::resource("/account/groups/{id}/delete").route(web::post().to(delete)));
+}
+
+fn url(id: i32) -> String {
+    format!("/account/groups/{id}")
+}
+
+/// One cell of the permission matrix.
+pub struct Cell {
+    pub permission: Permission,
+    pub granted: bool,
+}
+
+/// One row of the matrix: an area with its Read and Write cells (absent where the area has
+/// no such level).
+pub struct MatrixRow {
+    pub area_key: &'static str,
+    pub read: Option<Cell>,
+    pub write: Option<Cell>,
+}
+
+fn matrix(group: &Group, granted: &[Permission]) -> Vec<MatrixRow> {
+    let cell = |p: Permission| {
+        Some(Cell {
+            permission: p,
+            granted: group.builtin_admin || granted.contains(&p),
+        })
+    };
+    vec![
+        MatrixRow {
+            area_key: "perm.area_operators",
+            read: cell(Permission::OperatorsRead),
+            write: cell(Permission::OperatorsWrite),
+        },
+        MatrixRow {
+            area_key: "perm.area_machines",
+            read: cell(Permission::MachinesRead),
+            write: cell(Permission::MachinesWrite),
+        },
+        MatrixRow {
+            area_key: "perm.area_audit",
+            read: cell(Permission::AuditRead),
+            write: None,
+        },
+        MatrixRow {
+            area_key: "perm.area_settings",
+            read: None,
+            write: cell(Permission::SettingsWrite),
+        },
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "account/groups/show.html")]
+struct GroupPage {
+    c: Chrome,
+    group: Group,
+    matrix: Vec<MatrixRow>,
+    members: Vec<Operator>,
+    candidates: Vec<Operator>,
+    can_edit: bool,
+    confirm_delete: bool,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct GroupQuery {
+    dialog: Option<String>,
+}
+
+async fn load(ctx: &Ctx, id: i32, need: Permission) -> Result<Group, AppError> {
+    let account_id = ctx.require(need)?.account_id;
+    ctx.state
+        .db(move |c| Ok(db::groups::find_in_account(c, account_id, id)?))
+        .await
+}
+
+pub async fn show(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    query: web::Query<GroupQuery>,
+) -> Result<HttpResponse, AppError> {
+    page(
+        ctx,
+        path.into_inner(),
+        query.dialog.as_deref() == Some("delete"),
+        None,
+    )
+    .await
+}
+
+async fn page(
+    ctx: Ctx,
+    id: i32,
+    confirm_delete: bool,
+    error: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
+    let group = load(&ctx, id, Permission::OperatorsRead).await?;
+    let can_edit = ctx.operator()?.may(Permission::OperatorsWrite);
+    let account_id = group.account_id;
+    let (granted, members, everyone) = ctx
+        .state
+        .db(move |c| {
+            Ok((
+                db::groups::permissions(c, id)?,
+                db::groups::members(c, id)?,
+                db::operators::list(c, account_id)?,
+            ))
+        })
+        .await?;
+    let candidates = everyone
+        .into_iter()
+        .filter(|o| !members.iter().any(|m| m.id == o.id))
+        .collect();
+    let matrix = matrix(&group, &granted);
+    let mut res = render(&GroupPage {
+        c: ctx.chrome,
+        group,
+        matrix,
+        members,
+        candidates,
+        can_edit,
+        confirm_delete,
+        error,
+    })?;
+    if error.is_some() {
+        *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    name: String,
+}
+
+pub async fn create(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<NameForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::OperatorsWrite)?.account_id;
+    let name = match validation::name(&form.name) {
+        Ok(name) => name,
+        Err(key) => return super::overview(ctx, Some(key), form.name).await,
+    };
+    let now = ctx.state.clock.now();
+    let stored = name.clone();
+    match ctx
+        .state
+        .db(move |c| Ok(db::groups::create(c, account_id, &stored, now)?))
+        .await?
+    {
+        Ok(id) => {
+            ctx.flash("groups.created")?;
+            Ok(see_other(&url(id)))
+        }
+        Err(refusal) => super::overview(ctx, Some(refusal.key()), name).await,
+    }
+}
+
+pub async fn rename(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(form): CsrfForm<NameForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    if group.builtin_admin {
+        return page(ctx, id, false, Some("groups.builtin")).await;
+    }
+    let name = match validation::name(&form.name) {
+        Ok(name) => name,
+        Err(key) => return page(ctx, id, false, Some(key)).await,
+    };
+    match ctx
+        .state
+        .db(move |c| Ok(db::groups::rename(c, &group, &name)?))
+        .await?
+    {
+        Ok(()) => {
+            ctx.flash("groups.saved")?;
+            Ok(see_other(&url(id)))
+        }
+        Err(refusal) => page(ctx, id, false, Some(refusal.key())).await,
+    }
+}
+
+pub async fn set_permissions(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let mut granted = Vec::new();
+    for (field, value) in &form {
+        if field == "permission" {
+            granted.push(Permission::parse(value).ok_or(AppError::BadRequest("error.bad_form"))?);
+        }
+    }
+    match ctx
+        .state
+        .db(move |c| Ok(db::groups::set_permissions(c, &group, &granted)?))
+        .await?
+    {
+        Ok(()) => {
+            ctx.flash("groups.saved")?;
+            Ok(see_other(&url(id)))
+        }
+        Err(refusal) => page(ctx, id, false, Some(refusal.key())).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    operator_id: i32,
+}
+
+pub async fn add_member(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(form): CsrfForm<MemberForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let account_id = group.account_id;
+    ctx.state
+        .db(move |c| {
+            // Only an operator of the same account: anything else is "not found".
+            db::operators::find_in_account(c, account_id, form.operator_id)?;
+            Ok(db::groups::add_member(c, &group, form.operator_id)?)
+        })
+        .await?;
+    ctx.flash("groups.saved")?;
+    Ok(see_other(&url(id)))
+}
+
+pub async fn remove_member(
+    ctx: Ctx,
+    path: web::Path<(i32, i32)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (id, operator_id) = path.into_inner();
+    let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    match ctx
+        .state
+        .db(move |c| Ok(db::groups::remove_member(c, &group, operator_id)?))
+        .await?
+    {
+        Ok(()) => {
+            ctx.flash("groups.saved")?;
+            Ok(see_other(&url(id)))
+        }
+        Err(refusal) => page(ctx, id, false, Some(refusal.key())).await,
+    }
+}
+
+pub async fn delete(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    match ctx
+        .state
+        .db(move |c| Ok(db::groups::delete(c, &group)?))
+        .await?
+    {
+        Ok(()) => {
+            ctx.flash("groups.deleted")?;
+            Ok(see_other("/account"))
+        }
+        Err(refusal) => page(ctx, id, false, Some(refusal.key())).await,
+    }
+}

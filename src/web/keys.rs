@@ -1,0 +1,382 @@
+//! The one key list: the operator's API management tab (staged until Save), My profile →
+//! API credentials and a machine's API keys card (immediate). One row builder, one set of
+//! templates (`templates/credentials/`), one reveal-once modal, one set of immediate actions;
+//! each page only says how it is configured.
+
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use serde::Deserialize;
+
+use super::reveal::{self, Reveal};
+use super::{Chrome, Ctx};
+use crate::auth::mint::{Minted, mint};
+use crate::db::{
+    self, credentials::Credential, credentials::NewCredentialInput, credentials::OwnerRef,
+};
+use crate::domain::credential::Secret;
+use crate::domain::draft::{Draft, RowChange};
+use crate::error::AppError;
+
+pub struct KeyRow {
+    pub public_id: String,
+    pub label: String,
+    pub active: bool,
+    pub created: String,
+    pub last_used: String,
+    pub last_ip: String,
+    pub change: RowChange,
+}
+
+/// A form in a modal over the list: add, edit (rename, and status where the page has it).
+pub struct FormDialog {
+    pub public_id: String,
+    pub label: String,
+    pub active: bool,
+    pub error: Option<&'static str>,
+}
+
+pub struct DeleteDialog {
+    pub public_id: String,
+    pub label: String,
+}
+
+/// A dialog refused with a message, to show again (422).
+pub enum Refused {
+    Add(FormDialog),
+    Edit(FormDialog),
+}
+
+pub struct RevealView {
+    pub public_id: String,
+    pub label: String,
+    pub secret: Secret,
+    pub token: Secret,
+}
+
+/// Catalog keys of the wording that differs between pages.
+pub struct Texts {
+    pub label_header: &'static str,
+    pub add: &'static str,
+    pub add_title: &'static str,
+    pub add_intro: &'static str,
+    pub add_submit: &'static str,
+    pub edit: &'static str,
+    pub edit_title: &'static str,
+    pub delete: &'static str,
+    pub delete_title: &'static str,
+    pub delete_question: &'static str,
+    pub empty: &'static str,
+    pub help: &'static str,
+    pub secret_name: &'static str,
+    pub reveal_title: &'static str,
+    pub reveal_intro: &'static str,
+    pub reveal_note: &'static str,
+    pub reveal_done: &'static str,
+}
+
+/// How a page shows its keys.
+pub struct Config {
+    /// The page's URL; actions post to `{base}/add`, `{base}/{public id}/rename`, …
+    pub base: String,
+    pub staged: bool,
+    pub can_edit: bool,
+    pub username_column: bool,
+    pub created_column: bool,
+    pub last_used_column: bool,
+    /// The last client address in a column of its own (else after the time).
+    pub last_ip_column: bool,
+    /// "switch" (staged toggle), "badge", or "none".
+    pub status: &'static str,
+    /// The pencil edits the status too (machine keys).
+    pub edit_status: bool,
+    /// The red circle asks first.
+    pub confirm_delete: bool,
+    pub plus_icon: bool,
+    pub texts: Texts,
+}
+
+pub struct KeyList {
+    pub base: String,
+    pub staged: bool,
+    pub can_edit: bool,
+    pub username_column: bool,
+    pub created_column: bool,
+    pub last_used_column: bool,
+    pub last_ip_column: bool,
+    pub status: &'static str,
+    pub edit_status: bool,
+    pub confirm_delete: bool,
+    pub plus_icon: bool,
+    pub texts: Texts,
+    pub rows: Vec<KeyRow>,
+    pub add_dialog: Option<FormDialog>,
+    pub edit_dialog: Option<FormDialog>,
+    pub delete_dialog: Option<DeleteDialog>,
+    pub reveal: Option<RevealView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct KeyQuery {
+    pub dialog: Option<String>,
+    pub row: Option<String>,
+}
+
+const UNCHANGED: RowChange = RowChange {
+    new: false,
+    deleting: false,
+    renamed_from: None,
+    status_changed: false,
+};
+
+fn row(c: &Chrome, cred: &Credential, config: &Config, draft: Option<&Draft>) -> KeyRow {
+    let saved = cred.saved_row();
+    let (label, active, change) = match draft {
+        Some(d) => d.view(&saved),
+        None => (saved.label, saved.active, UNCHANGED),
+    };
+    let last_used = match (&cred.last_used_at, cred.usage_tracked) {
+        (Some(at), _) => match (&cred.last_used_ip, config.last_ip_column) {
+            (Some(ip), false) => format!("{} {} {ip}", c.datetime(at), c.t("api.from_ip")),
+            _ => c.datetime(at),
+        },
+        (None, true) => c.t("api.not_yet_used").to_owned(),
+        (None, false) => c.t("api.last_used_unknown").to_owned(),
+    };
+    KeyRow {
+        public_id: cred.public_id.clone(),
+        label,
+        active,
+        created: c.date(&cred.created_at),
+        last_used,
+        last_ip: cred.last_used_ip.clone().unwrap_or_default(),
+        change,
+    }
+}
+
+/// The owner key of the reveal cookie: a secret is shown only on the page it was made for.
+pub fn reveal_owner(config_base: &str) -> String {
+    config_base.to_owned()
+}
+
+impl KeyList {
+    /// Builds the list from saved credentials (and a draft on the staged tab), opens the
+    /// dialog the query asks for (or the refused one), and takes a pending reveal.
+    pub fn build(
+        ctx: &Ctx,
+        req: &HttpRequest,
+        config: Config,
+        saved: &[Credential],
+        draft: Option<&Draft>,
+        query: &KeyQuery,
+        refused: Option<Refused>,
+    ) -> Result<KeyList, AppError> {
+        let (c, cookie_key) = (&ctx.chrome, &ctx.state.cookie_key);
+        let mut rows: Vec<KeyRow> = saved
+            .iter()
+            .map(|cred| row(c, cred, &config, draft))
+            .collect();
+        for add in draft.map(|d| d.adds.as_slice()).unwrap_or_default() {
+            rows.push(KeyRow {
+                public_id: add.public_id.clone(),
+                label: add.label.clone(),
+                active: add.active,
+                created: String::new(),
+                last_used: c.t("api.not_yet_used").to_owned(),
+                last_ip: String::new(),
+                change: RowChange {
+                    new: true,
+                    ..UNCHANGED
+                },
+            });
+        }
+        let find = |id: &Option<String>| -> Result<&KeyRow, AppError> {
+            id.as_ref()
+                .and_then(|id| rows.iter().find(|r| &r.public_id == id))
+                .ok_or(AppError::NotFound)
+        };
+        let (mut add_dialog, mut edit_dialog, mut delete_dialog) = (None, None, None);
+        match (refused, query.dialog.as_deref()) {
+            (Some(Refused::Add(d)), _) => add_dialog = Some(d),
+            (Some(Refused::Edit(d)), _) => edit_dialog = Some(d),
+            (None, Some("add")) if config.can_edit => {
+                add_dialog = Some(FormDialog {
+                    public_id: String::new(),
+                    label: String::new(),
+                    active: true,
+                    error: None,
+                })
+            }
+            (None, Some("edit")) if config.can_edit => {
+                let r = find(&query.row)?;
+                edit_dialog = Some(FormDialog {
+                    public_id: r.public_id.clone(),
+                    label: r.label.clone(),
+                    active: r.active,
+                    error: None,
+                });
+            }
+            (None, Some("delete")) if config.can_edit => {
+                let r = find(&query.row)?;
+                delete_dialog = Some(DeleteDialog {
+                    public_id: r.public_id.clone(),
+                    label: r.label.clone(),
+                });
+            }
+            _ => {}
+        }
+        let reveal = reveal::take(req, cookie_key, &reveal_owner(&config.base)).map(|r: Reveal| {
+            RevealView {
+                token: r.token(),
+                public_id: r.public_id,
+                label: r.label,
+                secret: r.secret,
+            }
+        });
+        let Config {
+            base,
+            staged,
+            can_edit,
+            username_column,
+            created_column,
+            last_used_column,
+            last_ip_column,
+            status,
+            edit_status,
+            confirm_delete,
+            plus_icon,
+            texts,
+        } = config;
+        Ok(KeyList {
+            base,
+            staged,
+            can_edit,
+            username_column,
+            created_column,
+            last_used_column,
+            last_ip_column,
+            status,
+            edit_status,
+            confirm_delete,
+            plus_icon,
+            texts,
+            rows,
+            add_dialog,
+            edit_dialog,
+            delete_dialog,
+            reveal,
+        })
+    }
+}
+
+/// Sends a page that may have shown a reveal: the reveal cookie goes, shown or not.
+pub fn finish_page(
+    req: &HttpRequest,
+    mut res: HttpResponse,
+    secure: bool,
+) -> Result<HttpResponse, AppError> {
+    if reveal::present(req) {
+        res.add_cookie(&reveal::removal(secure))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(res)
+}
+
+/// Redirects to the list with a new secret to reveal once.
+pub fn redirect_with_reveal(
+    ctx: &Ctx,
+    base: &str,
+    minted: Minted,
+    label: String,
+) -> Result<HttpResponse, AppError> {
+    let mut res = HttpResponseBuilder::new(actix_web::http::StatusCode::SEE_OTHER);
+    res.insert_header((actix_web::http::header::LOCATION, base.to_owned()));
+    let reveal = Reveal {
+        owner: reveal_owner(base),
+        public_id: minted.public_id,
+        label,
+        secret: minted.secret,
+    };
+    reveal::attach(
+        &mut res,
+        &ctx.state.cookie_key,
+        &reveal,
+        ctx.state.settings.secure_cookies,
+    )?;
+    Ok(res.finish())
+}
+
+/// Immediate changes (My profile, machines): they take effect at once.
+pub enum Change {
+    Create {
+        label: String,
+    },
+    Update {
+        public_id: String,
+        label: Option<String>,
+        active: Option<bool>,
+    },
+    Delete {
+        public_id: String,
+    },
+}
+
+/// Applies an immediate change to `owner`'s keys and answers with the redirect (and, for a
+/// new key, the reveal). Another owner's key id is "not found".
+pub async fn apply(
+    ctx: &Ctx,
+    owner: OwnerRef,
+    base: &str,
+    change: Change,
+) -> Result<HttpResponse, AppError> {
+    let me = ctx.operator()?;
+    let (account_id, actor, now) = (me.account_id, me.id, ctx.state.clock.now());
+    match change {
+        Change::Create { label } => {
+            let minted = mint().await?;
+            let (public_id, hash, stored_label) = (
+                minted.public_id.clone(),
+                minted.secret_hash.clone(),
+                label.clone(),
+            );
+            ctx.state
+                .db(move |c| {
+                    let input = NewCredentialInput {
+                        account_id,
+                        owner,
+                        public_id: &public_id,
+                        secret_hash: &hash,
+                        label: &stored_label,
+                        created_by: Some(actor),
+                    };
+                    Ok(db::credentials::create(c, &input, now)?)
+                })
+                .await?;
+            redirect_with_reveal(ctx, base, minted, label)
+        }
+        Change::Update {
+            public_id,
+            label,
+            active,
+        } => {
+            ctx.state
+                .db(move |c| {
+                    Ok(db::credentials::update(
+                        c,
+                        owner,
+                        &public_id,
+                        label.as_deref(),
+                        active,
+                    )?)
+                })
+                .await?;
+            ctx.flash("keys.saved")?;
+            Ok(super::see_other(base))
+        }
+        Change::Delete { public_id } => {
+            ctx.state
+                .db(move |c| Ok(db::credentials::delete(c, owner, &public_id)?))
+                .await?;
+            ctx.flash("keys.deleted")?;
+            Ok(super::see_other(base))
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! My profile → API credentials (seeds 001/003): every operator's own keys, with their own
+//! privileges, whatever their groups. Changes take effect at once.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::db::{self, credentials::OwnerRef};
+use crate::domain::validation;
+use crate::error::AppError;
+use crate::web::account::operator_api::LabelForm;
+use crate::web::keys::{self, Change, Config, FormDialog, KeyList, KeyQuery, Refused, Texts};
+use crate::web::session::Empty;
+use crate::web::{Chrome, CsrfForm, Ctx, render};
+
+const BASE: &str = "/profile/api-credentials";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/profile").route(web::get().to(|| async { crate::web::see_other(BASE) })),
+    )
+    .service(web::resource(BASE).route(web::get().to(page)))
+    .service(web::resource(format!("{BASE}/add")).route(web::post().to(add)))
+    .service(web::resource(format!("{BASE}/{{row}}/rename")).route(web::post().to(rename)))
+    .service(web::resource(format!("{BASE}/{{row}}/delete")).route(web::post().to(delete)));
+}
+
+fn config() -> Config {
+    Config {
+        base: BASE.into(),
+        staged: false,
+        can_edit: true,
+        username_column: false,
+        created_column: false,
+        last_used_column: true,
+        last_ip_column: true,
+        status: "none",
+        edit_status: false,
+        confirm_delete: true,
+        plus_icon: false,
+        texts: Texts {
+            label_header: "keys.name",
+            add: "keys.generate",
+            add_title: "keys.generate_title",
+            add_intro: "keys.generate_intro",
+            add_submit: "keys.generate_submit",
+            edit: "keys.rename",
+            edit_title: "keys.rename_title",
+            delete: "keys.revoke",
+            delete_title: "keys.revoke_title",
+            delete_question: "keys.revoke_question",
+            empty: "keys.profile_empty",
+            help: "keys.profile_help",
+            secret_name: "keys.secret",
+            reveal_title: "keys.reveal_title",
+            reveal_intro: "keys.reveal_intro",
+            reveal_note: "keys.reveal_now",
+            reveal_done: "keys.reveal_done",
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "profile/api_credentials.html")]
+struct ProfileKeysPage {
+    c: Chrome,
+    endpoint: String,
+    keys: KeyList,
+}
+
+pub async fn page(
+    ctx: Ctx,
+    req: HttpRequest,
+    query: web::Query<KeyQuery>,
+) -> Result<HttpResponse, AppError> {
+    respond(ctx, &req, &query, None).await
+}
+
+async fn respond(
+    ctx: Ctx,
+    req: &HttpRequest,
+    query: &KeyQuery,
+    refused: Option<Refused>,
+) -> Result<HttpResponse, AppError> {
+    let me = ctx.operator()?.id;
+    let saved = ctx
+        .state
+        .db(move |c| Ok(db::credentials::list_for_owner(c, OwnerRef::Operator(me))?))
+        .await?;
+    let keys = KeyList::build(&ctx, req, config(), &saved, None, query, refused)?;
+    let endpoint = format!(
+        "{}/api/v1",
+        ctx.state.settings.public_url.trim_end_matches('/')
+    );
+    let secure = ctx.state.settings.secure_cookies;
+    let res = render(&ProfileKeysPage {
+        c: ctx.chrome,
+        endpoint,
+        keys,
+    })?;
+    keys::finish_page(req, res, secure)
+}
+
+async fn refuse(ctx: Ctx, req: HttpRequest, refused: Refused) -> Result<HttpResponse, AppError> {
+    let mut res = respond(ctx, &req, &KeyQuery::default(), Some(refused)).await?;
+    *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+fn mine(ctx: &Ctx) -> Result<OwnerRef, AppError> {
+    Ok(OwnerRef::Operator(ctx.operator()?.id))
+}
+
+pub async fn add(
+    ctx: Ctx,
+    req: HttpRequest,
+    CsrfForm(form): CsrfForm<LabelForm>,
+) -> Result<HttpResponse, AppError> {
+    let owner = mine(&ctx)?;
+    match validation::label(&form.label) {
+        Ok(label) => keys::apply(&ctx, owner, BASE, Change::Create { label }).await,
+        Err(key) => {
+            let dialog = FormDialog {
+                public_id: String::new(),
+                label: form.label,
+                active: true,
+                error: Some(key),
+            };
+            refuse(ctx, req, Refused::Add(dialog)).await
+        }
+    }
+}
+
+pub async fn rename(
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<LabelForm>,
+) -> Result<HttpResponse, AppError> {
+    let owner = mine(&ctx)?;
+    let public_id = path.into_inner();
+    match validation::label(&form.label) {
+        Ok(label) => {
+            keys::apply(
+                &ctx,
+                owner,
+                BASE,
+                Change::Update {
+                    public_id,
+                    label: Some(label),
+                    active: None,
+                },
+            )
+            .await
+        }
+        Err(key) => {
+            let dialog = FormDialog {
+                public_id,
+                label: form.label,
+                active: true,
+                error: Some(key),
+            };
+            refuse(ctx, req, Refused::Edit(dialog)).await
+        }
+    }
+}
+
+pub async fn delete(
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let owner = mine(&ctx)?;
+    keys::apply(
+        &ctx,
+        owner,
+        BASE,
+        Change::Delete {
+            public_id: path.into_inner(),
+        },
+    )
+    .await
+}
