@@ -52,3 +52,8 @@ pub async fn asset(name: web::Path<String>) -> Result<HttpResponse, AppError> {
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(*body))
 }
+
+/// Browsers ask for `/favicon.ico` whatever the page says: answer with the SVG icon.
+pub async fn favicon() -> Result<HttpResponse, AppError> {
+    asset(web::Path::from("favicon.svg".to_owned())).await
+}

@@ -94,6 +94,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/language").route(web::post().to(session::language)))
         .service(web::resource("/livez").route(web::get().to(session::livez)))
         .service(web::resource("/static/{name}").route(web::get().to(assets::asset)))
+        .service(web::resource("/favicon.ico").route(web::get().to(assets::favicon)))
         .configure(account::routes)
         .configure(profile::routes)
         .configure(rights::routes)
