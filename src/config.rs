@@ -132,6 +132,39 @@ pub struct Settings {
     )]
     pub verify_cache_size: usize,
 
+    /// SMTP server for outgoing mail: `smtp://user:pass@host:587` (STARTTLS) or
+    /// `smtps://…` (TLS). Default: none, mail is written as `.eml` files to `DATA_DIR/outbox/`.
+    #[arg(long, global = true, env = "KEYWARD_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of Keyward's mail.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_MAIL_FROM",
+        default_value = "Keyward <keyward@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Mail the operators with Machines / Write when a machine's key is created, deleted or
+    /// deactivated.
+    #[arg(long, global = true, env = "KEYWARD_MAIL_MACHINE_KEY_CHANGES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub mail_machine_key_changes: bool,
+
+    /// How often the mail worker looks for mail to send, in ms.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_MAIL_POLL_MS",
+        default_value_t = 2000
+    )]
+    pub mail_poll_ms: u64,
+
+    /// Delete audit rows older than this many days (a background task, which journals it).
+    /// Default: keep forever.
+    #[arg(long, global = true, env = "KEYWARD_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u32>,
+
     /// Freeze the clock at this UTC time (`2026-01-31T09:00:00`), for screenshots and tests.
     #[arg(long, global = true, env = "KEYWARD_FAKE_NOW")]
     pub fake_now: Option<NaiveDateTime>,
@@ -167,6 +200,11 @@ impl Settings {
             auth_failure_limit: 20,
             auth_failure_window_seconds: 60,
             verify_cache_size: 100_000,
+            smtp_url: None,
+            mail_from: "Keyward <keyward@localhost>".into(),
+            mail_machine_key_changes: true,
+            mail_poll_ms: 2000,
+            audit_retention_days: None,
             fake_now: None,
         }
     }

@@ -2,12 +2,14 @@
 //! that checks them. `main.rs` is a thin CLI over this library; the tests use it too.
 
 pub mod auth;
+pub mod changes;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod web;
 
 use std::net::{SocketAddr, TcpListener};
@@ -115,6 +117,9 @@ impl AppState {
             Ok(n) => tracing::info!(uses = n, "last-used times written"),
             Err(e) => tracing::error!(error = %e, "could not write last-used times at shutdown"),
         }
+        if let Err(e) = self.auth_failures.flush(&self.pool, self.clock.now(), true) {
+            tracing::error!(error = %e, "could not journal API authentication failures at shutdown");
+        }
     }
 }
 
@@ -146,7 +151,14 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         verify_cache: VerifyCache::new(settings.verify_cache_size)
             .map_err(|e| StartError::Other(e.to_string()))?,
         usage: UsageRecorder::default(),
+        auth_failures: Default::default(),
     });
+    let mailer = mail::Mailer::new(
+        settings.smtp_url.as_deref(),
+        settings.data_dir.join("outbox"),
+        &settings.mail_from,
+    )
+    .map_err(StartError::Other)?;
     let listener =
         TcpListener::bind(settings.bind).map_err(|e| StartError::Bind(settings.bind, e))?;
     let addr = listener
@@ -238,6 +250,39 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                 let Some(state) = weak.upgrade() else { break };
                 if let Err(e) = state.usage.flush(&state.pool) {
                     tracing::warn!(error = %e, "could not write last-used times; will retry");
+                }
+                if let Err(e) = state.auth_failures.flush(&state.pool, state.clock.now(), false) {
+                    tracing::warn!(error = %e, "could not journal API authentication failures; will retry");
+                }
+            }
+        })
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    // Mail: send what is due, with retries; and prune the journal when a retention is set.
+    let weak = Arc::downgrade(&state);
+    let every = Duration::from_millis(settings.mail_poll_ms.max(10));
+    std::thread::Builder::new()
+        .name("mail-and-retention".into())
+        .spawn(move || {
+            let mut last_prune: Option<std::time::Instant> = None;
+            loop {
+                std::thread::sleep(every);
+                let Some(state) = weak.upgrade() else { break };
+                let now = state.clock.now();
+                if let Err(e) = mail::send_due(&mailer, &state.pool, now) {
+                    tracing::warn!(error = %e, "mail worker could not read the outbox; will retry");
+                }
+                if let Some(days) = state.settings.audit_retention_days
+                    && last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600))
+                {
+                    let cutoff = now - chrono::Duration::days(i64::from(days));
+                    let pruned = db::with_conn(&state.pool, |c| {
+                        db::audit::prune(c, cutoff, now).map_err(AppError::from)
+                    });
+                    match pruned {
+                        Ok(n) => tracing::info!(rows = n, "audit journal pruned"),
+                        Err(e) => tracing::warn!(error = %e, "could not prune the audit journal"),
+                    }
+                    last_prune = Some(std::time::Instant::now());
                 }
             }
         })

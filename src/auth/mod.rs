@@ -1,5 +1,6 @@
 //! Passwords, sessions, API credential verification, throttling and usage recording.
 
+pub mod failures;
 pub mod mint;
 pub mod password;
 pub mod session_store;

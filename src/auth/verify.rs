@@ -163,6 +163,9 @@ pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<Auth
         _ => {
             state.auth_throttle.fail(&ip_key);
             state.auth_throttle.fail(&id_key);
+            state
+                .auth_failures
+                .record(&public_id, state.clock.now(), ip);
             Err(AppError::InvalidCredentials)
         }
     }

@@ -1,11 +1,14 @@
 //! Database access: one connection type over SQLite and PostgreSQL, chosen by the URL.
 
+pub mod audit;
 pub mod credentials;
 pub mod groups;
 pub mod machines;
 pub mod operators;
+pub mod outbox;
 pub mod schema;
 pub mod sessions;
+pub mod tokens;
 
 use std::time::Duration;
 

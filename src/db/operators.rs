@@ -18,6 +18,7 @@ pub struct Operator {
     pub language: String,
     pub api_version: i32,
     pub created_at: NaiveDateTime,
+    pub session_epoch: i32,
 }
 
 #[derive(Debug, Insertable)]

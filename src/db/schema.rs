@@ -18,6 +18,7 @@ diesel::table! {
         language -> Text,
         api_version -> Integer,
         created_at -> Timestamp,
+        session_epoch -> Integer,
     }
 }
 
@@ -56,6 +57,49 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_events (id) {
+        id -> Integer,
+        account_id -> Nullable<Integer>,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<Integer>,
+        actor_name -> Text,
+        actor_ip -> Nullable<Text>,
+        action -> Text,
+        target_kind -> Text,
+        target_id -> Nullable<Text>,
+        target_name -> Text,
+        changes -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        created_at -> Timestamp,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    operator_tokens (id) {
+        id -> Integer,
+        operator_id -> Integer,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     credentials (id) {
         id -> Integer,
         account_id -> Integer,
@@ -88,8 +132,13 @@ diesel::joinable!(group_permissions -> groups (group_id));
 diesel::joinable!(credentials -> operators (operator_id));
 diesel::joinable!(credentials -> machines (machine_id));
 
+diesel::joinable!(operator_tokens -> operators (operator_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    audit_events,
+    outbox,
+    operator_tokens,
     operators,
     groups,
     group_members,

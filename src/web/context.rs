@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::State;
 use crate::db;
+use crate::db::audit::Actor;
 use crate::domain::credential::random_alphanumeric;
 use crate::domain::permissions::{Grants, Permission};
 use crate::error::AppError;
@@ -21,6 +22,9 @@ pub const SESSION_OPERATOR: &str = "operator_id";
 pub const SESSION_CSRF: &str = "csrf";
 pub const SESSION_LANG: &str = "lang";
 pub const SESSION_FLASH: &str = "flash";
+/// The operator's `session_epoch` at sign-in: when it moves on (password change,
+/// deactivation), every older session ends.
+pub const SESSION_EPOCH: &str = "epoch";
 
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -89,6 +93,8 @@ pub struct Ctx {
     pub state: State,
     pub session: Session,
     pub chrome: Chrome,
+    /// The client address (see `auth::verify::client_ip`).
+    pub ip: String,
 }
 
 impl Ctx {
@@ -119,6 +125,23 @@ impl Ctx {
 
     pub fn lang(&self) -> Lang {
         self.chrome.lang
+    }
+
+    /// The signed-in operator as the journal names them.
+    pub fn actor(&self) -> Result<Actor, AppError> {
+        let me = self.operator()?;
+        Ok(Actor {
+            kind: "operator",
+            id: Some(me.id),
+            name: me.name.clone(),
+            ip: Some(self.ip.clone()),
+            account_id: Some(me.account_id),
+        })
+    }
+
+    /// The context of a change made by the signed-in operator, now.
+    pub fn change(&self) -> Result<crate::changes::Ctx, AppError> {
+        Ok(self.state.change(self.actor()?))
     }
 }
 
@@ -171,6 +194,7 @@ impl FromRequest for Ctx {
             let session = req.get_session();
             let lang = request_lang(&req, &session);
             let operator_id = session.get::<i32>(SESSION_OPERATOR)?;
+            let epoch = session.get::<i32>(SESSION_EPOCH)?;
 
             if !state.setup_done.load(Ordering::Relaxed) {
                 if state.db(|c| Ok(db::operators::any_exists(c)?)).await? {
@@ -187,7 +211,7 @@ impl FromRequest for Ctx {
                         .db(move |c| {
                             let op = db::operators::find(c, id).map_err(AppError::from);
                             match op {
-                                Ok(op) if op.active => {
+                                Ok(op) if op.active && epoch == Some(op.session_epoch) => {
                                     let grants = db::groups::grants_for(c, op.id)?;
                                     Ok(Some(SignedIn {
                                         id: op.id,
@@ -227,6 +251,7 @@ impl FromRequest for Ctx {
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into());
+            let ip = crate::auth::verify::client_ip(&req, &state.settings.trusted_proxies);
             Ok(Ctx {
                 state,
                 session,
@@ -237,6 +262,7 @@ impl FromRequest for Ctx {
                     here,
                     flash,
                 },
+                ip,
             })
         })
     }

@@ -9,9 +9,8 @@ use serde::Deserialize;
 use super::reveal::{self, Reveal};
 use super::{Chrome, Ctx};
 use crate::auth::mint::{Minted, mint};
-use crate::db::{
-    self, credentials::Credential, credentials::NewCredentialInput, credentials::OwnerRef,
-};
+use crate::changes;
+use crate::db::credentials::{Credential, NewCredentialInput, OwnerRef};
 use crate::domain::credential::Secret;
 use crate::domain::draft::{Draft, RowChange};
 use crate::error::AppError;
@@ -328,7 +327,8 @@ pub async fn apply(
     change: Change,
 ) -> Result<HttpResponse, AppError> {
     let me = ctx.operator()?;
-    let (account_id, actor, now) = (me.account_id, me.id, ctx.state.clock.now());
+    let (account_id, actor) = (me.account_id, me.id);
+    let cx = ctx.change()?;
     match change {
         Change::Create { label } => {
             let minted = mint().await?;
@@ -347,7 +347,7 @@ pub async fn apply(
                         label: &stored_label,
                         created_by: Some(actor),
                     };
-                    Ok(db::credentials::create(c, &input, now)?)
+                    Ok(changes::create_credential(c, &cx, &input, false)?)
                 })
                 .await?;
             redirect_with_reveal(ctx, base, minted, label)
@@ -359,8 +359,9 @@ pub async fn apply(
         } => {
             ctx.state
                 .db(move |c| {
-                    Ok(db::credentials::update(
+                    Ok(changes::update_credential(
                         c,
+                        &cx,
                         owner,
                         &public_id,
                         label.as_deref(),
@@ -373,7 +374,7 @@ pub async fn apply(
         }
         Change::Delete { public_id } => {
             ctx.state
-                .db(move |c| Ok(db::credentials::delete(c, owner, &public_id)?))
+                .db(move |c| Ok(changes::delete_credential(c, &cx, owner, &public_id)?))
                 .await?;
             ctx.flash("keys.deleted")?;
             Ok(super::see_other(base))

@@ -5,14 +5,17 @@
 pub mod account;
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod context;
 pub mod forms;
 pub mod keys;
 pub mod middleware;
+pub mod password;
 pub mod profile;
 pub mod reveal;
 pub mod rights;
 pub mod session;
+pub mod settings;
 pub mod setup;
 
 use std::sync::Arc;
@@ -46,6 +49,7 @@ pub struct AppState {
     /// Failed sign-ins per account: generous, so an attacker cannot lock a real user out.
     pub login_account_throttle: crate::auth::throttle::Throttle,
     pub verify_cache: crate::auth::verify::VerifyCache,
+    pub auth_failures: crate::auth::failures::AuthFailures,
     pub usage: crate::auth::usage::UsageRecorder,
 }
 
@@ -60,6 +64,17 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || crate::db::with_conn(&pool, f)).await?
+    }
+}
+
+impl AppState {
+    /// The context of a change made by `actor`, now.
+    pub fn change(&self, actor: crate::db::audit::Actor) -> crate::changes::Ctx {
+        crate::changes::Ctx {
+            actor,
+            at: self.clock.now(),
+            mail_machine_keys: self.settings.mail_machine_key_changes,
+        }
     }
 }
 
@@ -97,6 +112,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/favicon.ico").route(web::get().to(assets::favicon)))
         .configure(account::routes)
         .configure(profile::routes)
+        .configure(password::routes)
+        .configure(audit::routes)
+        .configure(settings::routes)
         .configure(rights::routes)
         .configure(api::routes);
 }

@@ -1,14 +1,15 @@
 //! Signing in and out, the language switch, the home page and the health check.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::context::{SESSION_CSRF, SESSION_LANG, SESSION_OPERATOR};
+use super::context::{SESSION_CSRF, SESSION_EPOCH, SESSION_LANG, SESSION_OPERATOR};
 use super::{Chrome, CsrfForm, Ctx, State, render, see_other};
 use crate::auth::password;
-use crate::auth::verify::client_ip;
+use crate::changes;
 use crate::db;
+use crate::db::audit::Actor;
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -64,11 +65,10 @@ pub struct LoginForm {
 
 pub async fn login(
     ctx: Ctx,
-    req: HttpRequest,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.email.trim().to_lowercase();
-    let ip = client_ip(&req, &ctx.state.settings.trusted_proxies);
+    let ip = ctx.ip.clone();
     let (ip_key, account_key) = (format!("ip:{ip}"), format!("email:{email}"));
     let throttles = [
         (&ctx.state.login_ip_throttle, &ip_key),
@@ -88,6 +88,7 @@ pub async fn login(
     // give the same answer.
     let dummy = ctx.state.dummy_hash.clone();
     let password = form.password;
+    let account_id = found.as_ref().map(|op| op.account_id);
     let operator = web::block(move || {
         let (hash, candidate) = match found {
             Some(op) if op.active => (op.password_hash.clone(), Some(op)),
@@ -97,6 +98,35 @@ pub async fn login(
         candidate.filter(|_| matches)
     })
     .await?;
+    // Journalled either way: who signed in, or which email failed from where.
+    let actor = match &operator {
+        Some(op) => Actor {
+            kind: "operator",
+            id: Some(op.id),
+            name: op.name.clone(),
+            ip: Some(ip.clone()),
+            account_id: Some(op.account_id),
+        },
+        None => Actor {
+            kind: "system",
+            id: None,
+            name: "sign-in".into(),
+            ip: Some(ip.clone()),
+            account_id,
+        },
+    };
+    let (now, journalled, attempted) = (ctx.state.clock.now(), operator.clone(), email.clone());
+    ctx.state
+        .db(move |c| {
+            Ok(changes::sign_in(
+                c,
+                &actor,
+                now,
+                journalled.as_ref(),
+                &attempted,
+            )?)
+        })
+        .await?;
     let Some(operator) = operator else {
         ctx.state.login_ip_throttle.fail(&ip_key);
         ctx.state.login_account_throttle.fail(&account_key);
@@ -112,6 +142,7 @@ pub async fn login(
     ctx.session.renew();
     ctx.session.remove(SESSION_CSRF);
     ctx.session.insert(SESSION_OPERATOR, operator.id)?;
+    ctx.session.insert(SESSION_EPOCH, operator.session_epoch)?;
     Ok(see_other("/"))
 }
 

@@ -10,6 +10,9 @@ use serde::Deserialize;
 use super::{Chrome, CsrfForm, Ctx, render, see_other};
 use crate::auth::password;
 use crate::db::{self, operators::NewOperatorInput};
+use diesel::Connection;
+
+use crate::db::audit::Actor;
 use crate::domain::validation;
 use crate::error::AppError;
 
@@ -79,7 +82,7 @@ pub async fn submit(
         }
     };
     let hash = web::block(move || password::hash(&form.password)).await??;
-    let (now, lang) = (ctx.state.clock.now(), ctx.lang());
+    let (now, lang, ip) = (ctx.state.clock.now(), ctx.lang(), ctx.ip.clone());
     let created = ctx
         .state
         .db(move |c| {
@@ -90,12 +93,28 @@ pub async fn submit(
                 language: lang.code(),
                 admin: true,
             };
-            Ok(db::operators::first_run_setup(
-                c,
-                &organisation,
-                &input,
-                now,
-            )?)
+            // The account, the administrator and the journal's first row: all or nothing.
+            let created = c.transaction(|c| {
+                let created = db::operators::first_run_setup(c, &organisation, &input, now)?;
+                if let Some(id) = created {
+                    let op = db::operators::find(c, id)?;
+                    let actor = Actor {
+                        kind: "system",
+                        id: None,
+                        name: "setup".into(),
+                        ip: Some(ip),
+                        account_id: Some(op.account_id),
+                    };
+                    let cx = crate::changes::Ctx {
+                        actor,
+                        at: now,
+                        mail_machine_keys: false,
+                    };
+                    crate::changes::operator_created(c, &cx, id, false)?;
+                }
+                Ok::<_, diesel::result::Error>(created)
+            })?;
+            Ok(created)
         })
         .await?;
     ctx.state.setup_done.store(true, Ordering::Relaxed);

@@ -283,6 +283,7 @@ impl TestApp {
     ) -> i32 {
         admin.get("/account/operators/new").await;
         let mut form = vec![
+            ("mode", "password"),
             ("name", name),
             ("email", email),
             ("password", "operator-pass-1"),

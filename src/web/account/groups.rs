@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::changes;
 use crate::db::{self, groups::Group, operators::Operator};
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
@@ -169,11 +170,11 @@ pub async fn create(
         Ok(name) => name,
         Err(key) => return super::overview(ctx, Some(key), form.name).await,
     };
-    let now = ctx.state.clock.now();
+    let cx = ctx.change()?;
     let stored = name.clone();
     match ctx
         .state
-        .db(move |c| Ok(db::groups::create(c, account_id, &stored, now)?))
+        .db(move |c| Ok(changes::group_created(c, &cx, account_id, &stored)?))
         .await?
     {
         Ok(id) => {
@@ -191,6 +192,7 @@ pub async fn rename(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let cx = ctx.change()?;
     if group.builtin_admin {
         return page(ctx, id, false, Some("groups.builtin")).await;
     }
@@ -200,7 +202,7 @@ pub async fn rename(
     };
     match ctx
         .state
-        .db(move |c| Ok(db::groups::rename(c, &group, &name)?))
+        .db(move |c| Ok(changes::group_renamed(c, &cx, &group, &name)?))
         .await?
     {
         Ok(()) => {
@@ -218,6 +220,7 @@ pub async fn set_permissions(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let cx = ctx.change()?;
     let mut granted = Vec::new();
     for (field, value) in &form {
         if field == "permission" {
@@ -226,7 +229,7 @@ pub async fn set_permissions(
     }
     match ctx
         .state
-        .db(move |c| Ok(db::groups::set_permissions(c, &group, &granted)?))
+        .db(move |c| Ok(changes::group_permissions(c, &cx, &group, &granted)?))
         .await?
     {
         Ok(()) => {
@@ -249,12 +252,14 @@ pub async fn add_member(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let cx = ctx.change()?;
     let account_id = group.account_id;
     ctx.state
         .db(move |c| {
             // Only an operator of the same account: anything else is "not found".
-            db::operators::find_in_account(c, account_id, form.operator_id)?;
-            Ok(db::groups::add_member(c, &group, form.operator_id)?)
+            let op = db::operators::find_in_account(c, account_id, form.operator_id)?;
+            // Adding is never refused (membership is idempotent).
+            Ok(changes::group_member(c, &cx, &group, &op, true)?.is_ok())
         })
         .await?;
     ctx.flash("groups.saved")?;
@@ -268,9 +273,13 @@ pub async fn remove_member(
 ) -> Result<HttpResponse, AppError> {
     let (id, operator_id) = path.into_inner();
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let cx = ctx.change()?;
     match ctx
         .state
-        .db(move |c| Ok(db::groups::remove_member(c, &group, operator_id)?))
+        .db(move |c| {
+            let op = db::operators::find_in_account(c, group.account_id, operator_id)?;
+            Ok(changes::group_member(c, &cx, &group, &op, false)?)
+        })
         .await?
     {
         Ok(()) => {
@@ -288,9 +297,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let cx = ctx.change()?;
     match ctx
         .state
-        .db(move |c| Ok(db::groups::delete(c, &group)?))
+        .db(move |c| Ok(changes::group_deleted(c, &cx, &group)?))
         .await?
     {
         Ok(()) => {

@@ -367,13 +367,13 @@ pub async fn save(
         ctx.flash("api.nothing_to_save")?;
         return Ok(see_other(&tab_url(id)));
     };
-    let (actor, now) = (ctx.operator()?.id, ctx.state.clock.now());
+    let (actor, cx) = (ctx.operator()?.id, ctx.change()?);
     let to_apply = draft.clone();
     let outcome = ctx
         .state
         .db(move |c| {
-            Ok(db::credentials::apply_draft(
-                c, &operator, &to_apply, actor, now,
+            Ok(crate::changes::save_draft(
+                c, &cx, &operator, &to_apply, actor,
             )?)
         })
         .await?;

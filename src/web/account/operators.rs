@@ -1,11 +1,18 @@
-//! `/account/operators`: the list of operators, adding one, and an operator's main tab.
+//! `/account/operators`: the operators, inviting or adding one, an operator's main tab,
+//! editing (name, email, groups, active) and deleting once their keys are gone or handed over.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::password;
-use crate::db::{self, operators::NewOperatorInput, operators::Operator};
+use crate::changes;
+use crate::db::{
+    self, audit::AuditEvent, credentials::OwnerRef, groups::Group, operators::NewOperatorInput,
+    operators::Operator,
+};
+use crate::domain::credential::random_alphanumeric;
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
@@ -18,7 +25,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(create)),
     )
     .service(web::resource("/account/operators/new").route(web::get().to(new_form)))
-    .service(web::resource("/account/operators/{id}").route(web::get().to(show)));
+    .service(web::resource("/account/operators/{id}").route(web::get().to(show)))
+    .service(web::resource("/account/operators/{id}/edit").route(web::post().to(edit)))
+    .service(web::resource("/account/operators/{id}/delete").route(web::post().to(delete)));
 }
 
 pub struct OperatorRow {
@@ -68,12 +77,21 @@ struct NewPage {
 pub struct NewOperatorForm {
     name: String,
     email: String,
+    /// "invite" (a mail with a link to set a password) or "password" (set it here).
+    #[serde(default)]
+    mode: String,
     #[serde(default)]
     password: String,
     #[serde(default)]
     password_confirm: String,
     #[serde(default)]
     admin: Option<String>,
+}
+
+impl NewOperatorForm {
+    fn invite(&self) -> bool {
+        self.mode != "password"
+    }
 }
 
 pub async fn new_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
@@ -85,15 +103,23 @@ pub async fn new_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
     })
 }
 
+/// A token for a single-use link: 43 letters and digits from the OS CSPRNG.
+pub fn link_token() -> Result<String, AppError> {
+    Ok(random_alphanumeric(43)?)
+}
+
 pub async fn create(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<NewOperatorForm>,
 ) -> Result<HttpResponse, AppError> {
     let account_id = ctx.require(Permission::OperatorsWrite)?.account_id;
+    let invite = form.invite();
     let checked = (|| {
         let name = validation::name(&form.name)?;
         let email = validation::email(&form.email)?;
-        validation::new_password(&form.password, &form.password_confirm)?;
+        if !invite {
+            validation::new_password(&form.password, &form.password_confirm)?;
+        }
         Ok::<_, &'static str>((name, email))
     })();
     let refuse = |ctx: Ctx, form: NewOperatorForm, key| {
@@ -114,25 +140,57 @@ pub async fn create(
         Ok(values) => values,
         Err(key) => return refuse(ctx, form, key),
     };
-    let secret = form.password.clone();
-    let hash = web::block(move || password::hash(&secret)).await??;
-    let (now, lang, admin) = (ctx.state.clock.now(), ctx.lang(), form.admin.is_some());
+    // An invited operator has no usable password until they follow the link.
+    let hash = if invite {
+        "!invited".to_owned()
+    } else {
+        let secret = form.password.clone();
+        web::block(move || password::hash(&secret)).await??
+    };
+    let token = link_token()?;
+    let link = format!(
+        "{}/password/set?token={token}",
+        ctx.state.settings.public_url.trim_end_matches('/')
+    );
+    let (lang, admin, cx) = (ctx.lang(), form.admin.is_some(), ctx.change()?);
     let created = ctx
         .state
         .db(move |c| {
-            let input = NewOperatorInput {
-                email: &email,
-                name: &name,
-                password_hash: &hash,
-                language: lang.code(),
-                admin,
-            };
-            Ok(db::operators::create(c, account_id, &input, now)?)
+            c.transaction(|c| {
+                let input = NewOperatorInput {
+                    email: &email,
+                    name: &name,
+                    password_hash: &hash,
+                    language: lang.code(),
+                    admin,
+                };
+                let Some(id) = db::operators::create(c, account_id, &input, cx.at)? else {
+                    return Ok(None);
+                };
+                let op = changes::operator_created(c, &cx, id, invite)?;
+                if invite {
+                    changes::password_link(
+                        c,
+                        &cx,
+                        &op,
+                        db::tokens::INVITE,
+                        &token,
+                        &link,
+                        chrono::Duration::hours(72),
+                    )?;
+                }
+                Ok::<_, diesel::result::Error>(Some(id))
+            })
+            .map_err(AppError::from)
         })
         .await?;
     match created {
         Some(id) => {
-            ctx.flash("operators.created")?;
+            ctx.flash(if invite {
+                "operators.invited"
+            } else {
+                "operators.created"
+            })?;
             Ok(see_other(&format!("/account/operators/{id}")))
         }
         None => refuse(ctx, form, "operators.email_taken"),
@@ -144,23 +202,243 @@ pub async fn create(
 struct ShowPage {
     c: Chrome,
     operator: Operator,
-    groups: Vec<db::groups::Group>,
+    groups: Vec<Group>,
+    all_groups: Vec<Group>,
+    can_edit: bool,
+    key_count: usize,
+    others: Vec<Operator>,
+    machines: Vec<db::machines::Machine>,
+    events: Vec<AuditEvent>,
+    dialog: String,
+    error: Option<&'static str>,
 }
 
-pub async fn show(ctx: Ctx, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::OperatorsRead)?.account_id;
-    let id = path.into_inner();
-    let (operator, groups) = ctx
+impl ShowPage {
+    fn member_of(&self, group_id: &i32) -> bool {
+        self.groups.iter().any(|g| g.id == *group_id)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    dialog: Option<String>,
+}
+
+pub async fn show(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    page(
+        ctx,
+        path.into_inner(),
+        query.dialog.clone().unwrap_or_default(),
+        None,
+    )
+    .await
+}
+
+async fn page(
+    ctx: Ctx,
+    id: i32,
+    dialog: String,
+    error: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
+    let me = ctx.require(Permission::OperatorsRead)?;
+    let (account_id, can_edit) = (me.account_id, me.may(Permission::OperatorsWrite));
+    let can_audit = me.may(Permission::AuditRead);
+    let (operator, groups, all_groups, key_count, others, machines, events) = ctx
         .state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, id)?;
             let groups = db::groups::of_operator(c, id)?;
-            Ok((operator, groups))
+            let all_groups = db::groups::list(c, account_id)?
+                .into_iter()
+                .map(|g| g.group)
+                .collect();
+            let key_count = db::credentials::list_for_operator(c, id)?.len();
+            let others = db::operators::list(c, account_id)?
+                .into_iter()
+                .filter(|o| o.id != id)
+                .collect();
+            let machines = db::machines::list(c, account_id)?
+                .into_iter()
+                .map(|m| m.machine)
+                .collect();
+            let events = if can_audit {
+                db::audit::recent_for(c, account_id, "operator", &id.to_string(), 10)?
+            } else {
+                Vec::new()
+            };
+            Ok((
+                operator, groups, all_groups, key_count, others, machines, events,
+            ))
         })
         .await?;
-    render(&ShowPage {
+    let dialog = if can_edit { dialog } else { String::new() };
+    let page = ShowPage {
         c: ctx.chrome,
         operator,
         groups,
-    })
+        all_groups,
+        can_edit,
+        key_count,
+        others,
+        machines,
+        events,
+        dialog,
+        error,
+    };
+    let mut res = render(&page)?;
+    if error.is_some() {
+        *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    name: String,
+    email: String,
+    active: Option<String>,
+}
+
+pub async fn edit(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let me = ctx.require(Permission::OperatorsWrite)?;
+    let (account_id, my_id) = (me.account_id, me.id);
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let form = EditForm {
+        name: field("name").unwrap_or_default(),
+        email: field("email").unwrap_or_default(),
+        active: field("active"),
+    };
+    let wanted_groups: Vec<i32> = pairs
+        .iter()
+        .filter(|(k, _)| k == "group")
+        .map(|(_, v)| {
+            v.parse()
+                .map_err(|_| AppError::BadRequest("error.bad_form"))
+        })
+        .collect::<Result<_, _>>()?;
+    let (name, email) =
+        match validation::name(&form.name).and_then(|n| Ok((n, validation::email(&form.email)?))) {
+            Ok(values) => values,
+            Err(key) => return page(ctx, id, "edit".into(), Some(key)).await,
+        };
+    let active = form.active.is_some();
+    if id == my_id && !active {
+        return page(ctx, id, "edit".into(), Some("operators.not_yourself")).await;
+    }
+    let cx = ctx.change()?;
+    let outcome = ctx
+        .state
+        .db(move |c| {
+            c.transaction(|c| {
+                let before =
+                    db::operators::find_in_account(c, account_id, id).map_err(Refused::from)?;
+                if !changes::update_operator(c, &cx, &before, &name, &email, active)? {
+                    return Err(Refused("operators.email_taken"));
+                }
+                let op = db::operators::find(c, id)?;
+                let current: Vec<i32> = db::groups::of_operator(c, id)?
+                    .iter()
+                    .map(|g| g.id)
+                    .collect();
+                for group in db::groups::list(c, account_id)?
+                    .into_iter()
+                    .map(|g| g.group)
+                {
+                    let (has, wants) = (
+                        current.contains(&group.id),
+                        wanted_groups.contains(&group.id),
+                    );
+                    if has != wants
+                        && let Err(refusal) = changes::group_member(c, &cx, &group, &op, wants)?
+                    {
+                        // Leave everything as it was: the last administrator stays one.
+                        return Err(Refused(refusal.key()));
+                    }
+                }
+                Ok(Ok(()))
+            })
+            .or_else(|e: Refused| match e {
+                Refused(key) if !key.is_empty() => Ok(Err(key)),
+                Refused(_) => Err(AppError::Internal("edit operator".into())),
+            })
+        })
+        .await?;
+    match outcome {
+        Ok(()) => {
+            ctx.flash("operators.saved")?;
+            Ok(see_other(&format!("/account/operators/{id}")))
+        }
+        Err(key) => page(ctx, id, "edit".into(), Some(key)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    /// Where the operator's keys go: `operator:ID` or `machine:ID`; none to delete only an
+    /// operator without keys.
+    hand_to: Option<String>,
+}
+
+pub async fn delete(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let me = ctx.require(Permission::OperatorsWrite)?;
+    let (account_id, my_id) = (me.account_id, me.id);
+    if id == my_id {
+        return page(ctx, id, "delete".into(), Some("operators.not_yourself")).await;
+    }
+    let hand_to = match form.hand_to.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(OwnerRef::parse(text).ok_or(AppError::BadRequest("error.bad_owner"))?),
+    };
+    let cx = ctx.change()?;
+    let outcome = ctx
+        .state
+        .db(move |c| {
+            let op = db::operators::find_in_account(c, account_id, id)?;
+            let everyone: Vec<i32> = db::operators::list(c, account_id)?
+                .iter()
+                .map(|o| o.id)
+                .collect();
+            let admins = db::operators::admins_among(c, &everyone)?;
+            if admins.contains(&id) && admins.len() <= 1 {
+                return Ok(Err("groups.last_admin"));
+            }
+            Ok(changes::delete_operator(c, &cx, &op, hand_to)?)
+        })
+        .await?;
+    match outcome {
+        Ok(()) => {
+            ctx.flash("operators.deleted")?;
+            Ok(see_other("/account/operators"))
+        }
+        Err(key) => page(ctx, id, "delete".into(), Some(key)).await,
+    }
+}
+
+/// Rolls the edit back with the message to show (or, empty, a database failure).
+struct Refused(&'static str);
+
+impl From<diesel::result::Error> for Refused {
+    fn from(e: diesel::result::Error) -> Self {
+        tracing::warn!(error = %e, "operator edit rolled back");
+        Refused("")
+    }
 }

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiCaller, CredentialView, ErrorBody, OwnerView};
 use crate::auth::mint::mint;
+use crate::changes;
 use crate::db::{
     self, credentials::AuthRecord, credentials::NewCredentialInput, credentials::OwnerRef,
 };
@@ -170,9 +171,9 @@ pub async fn create(
         OwnerRef::Operator(id) => Some(id),
         OwnerRef::Machine(_) => created_by,
     };
-    let (target, now, public_id, hash) = (
+    let (target, cx, public_id, hash) = (
         owner.as_ref(),
-        state.clock.now(),
+        state.change(caller.actor()),
         minted.public_id.clone(),
         minted.secret_hash.clone(),
     );
@@ -186,7 +187,7 @@ pub async fn create(
                 label: &label,
                 created_by,
             };
-            Ok(db::credentials::create(c, &input, now)?)
+            Ok(changes::create_credential(c, &cx, &input, false)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(CreatedCredential {
@@ -237,10 +238,12 @@ pub async fn update(
         .map_err(AppError::BadRequest)?;
     let (owner, found) = manageable(&state, &caller.0, path.into_inner()).await?;
     let active = body.active;
+    let cx = state.change(caller.actor());
     let updated = state
         .db(move |c| {
-            Ok(db::credentials::update(
+            Ok(changes::update_credential(
                 c,
+                &cx,
                 owner,
                 &found.public_id,
                 label.as_deref(),
@@ -264,8 +267,9 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (owner, found) = manageable(&state, &caller.0, path.into_inner()).await?;
+    let cx = state.change(caller.actor());
     state
-        .db(move |c| Ok(db::credentials::delete(c, owner, &found.public_id)?))
+        .db(move |c| Ok(changes::delete_credential(c, &cx, owner, &found.public_id)?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

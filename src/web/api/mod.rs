@@ -39,8 +39,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/docs").route(web::get().to(docs::page)));
 }
 
-/// The credential that authenticated this API request.
-pub struct ApiCaller(pub AuthRecord);
+/// The credential that authenticated this API request, and the client's address.
+pub struct ApiCaller(pub AuthRecord, pub String);
+
+impl ApiCaller {
+    /// The calling credential as the journal names it.
+    pub fn actor(&self) -> crate::db::audit::Actor {
+        let c = &self.0.credential;
+        crate::db::audit::Actor {
+            kind: "credential",
+            id: Some(c.id),
+            name: format!("{} ({})", c.label, c.public_id),
+            ip: Some(self.1.clone()),
+            account_id: Some(c.account_id),
+        }
+    }
+}
 
 impl FromRequest for ApiCaller {
     type Error = AppError;
@@ -53,7 +67,8 @@ impl FromRequest for ApiCaller {
                 .app_data::<State>()
                 .cloned()
                 .ok_or_else(|| AppError::Internal("app state missing".into()))?;
-            Ok(ApiCaller(authenticate(&state, &req).await?))
+            let ip = crate::auth::verify::client_ip(&req, &state.settings.trusted_proxies);
+            Ok(ApiCaller(authenticate(&state, &req).await?, ip))
         })
     }
 }

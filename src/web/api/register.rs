@@ -12,6 +12,8 @@ use super::{CredentialView, ErrorBody, OwnerView};
 use crate::auth::mint::mint;
 use crate::auth::password;
 use crate::auth::verify::client_ip;
+use crate::changes;
+use crate::db::audit::Actor;
 use crate::db::{self, credentials::NewCredentialInput, credentials::OwnerRef};
 use crate::domain::validation;
 use crate::error::AppError;
@@ -124,8 +126,15 @@ pub async fn register(
     };
 
     let minted = mint().await?;
-    let (now, public_id, hash) = (
-        state.clock.now(),
+    let actor = Actor {
+        kind: "operator",
+        id: Some(operator.id),
+        name: operator.name.clone(),
+        ip: Some(ip.clone()),
+        account_id: Some(operator.account_id),
+    };
+    let (cx, public_id, hash) = (
+        state.change(actor),
         minted.public_id.clone(),
         minted.secret_hash.clone(),
     );
@@ -140,7 +149,7 @@ pub async fn register(
                 label: &label,
                 created_by: Some(operator_id),
             };
-            Ok(db::credentials::create(c, &input, now)?)
+            Ok(changes::create_credential(c, &cx, &input, true)?)
         })
         .await?;
     let secret = minted.secret.expose().to_owned();

@@ -105,16 +105,16 @@ pub async fn create(
         Ok(values) => values,
         Err(key) => return list_page(ctx, Some((form, Some(key)))).await,
     };
-    let now = ctx.state.clock.now();
+    let cx = ctx.change()?;
     let id = ctx
         .state
         .db(move |c| {
-            Ok(db::machines::create(
+            Ok(crate::changes::machine_created(
                 c,
+                &cx,
                 account_id,
                 &name,
                 &description,
-                now,
             )?)
         })
         .await?;
@@ -166,6 +166,7 @@ struct ShowPage {
     active_keys: usize,
     edit_dialog: Option<(MachineForm, Option<&'static str>)>,
     confirm_delete: bool,
+    events: Vec<db::audit::AuditEvent>,
 }
 
 #[derive(Deserialize, Default)]
@@ -212,9 +213,21 @@ async fn show_page(
 ) -> Result<HttpResponse, AppError> {
     let machine = load(&ctx, id, Permission::MachinesRead).await?;
     let can_edit = ctx.operator()?.may(Permission::MachinesWrite);
-    let saved = ctx
+    let (account_id, can_audit) = (
+        machine.account_id,
+        ctx.operator()?.may(Permission::AuditRead),
+    );
+    let (saved, events) = ctx
         .state
-        .db(move |c| Ok(db::credentials::list_for_owner(c, OwnerRef::Machine(id))?))
+        .db(move |c| {
+            let saved = db::credentials::list_for_owner(c, OwnerRef::Machine(id))?;
+            let events = if can_audit {
+                db::audit::recent_for(c, account_id, "machine", &id.to_string(), 10)?
+            } else {
+                Vec::new()
+            };
+            Ok((saved, events))
+        })
         .await?;
     let active_keys = saved.iter().filter(|k| k.active).count();
     let key_query = KeyQuery {
@@ -256,6 +269,7 @@ async fn show_page(
         active_keys,
         edit_dialog,
         confirm_delete,
+        events,
     })?;
     if refused {
         *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -284,8 +298,20 @@ pub async fn edit(
             .await;
         }
     };
+    let (machine, cx) = (
+        load(&ctx, id, Permission::MachinesWrite).await?,
+        ctx.change()?,
+    );
     ctx.state
-        .db(move |c| Ok(db::machines::update(c, id, &name, &description)?))
+        .db(move |c| {
+            Ok(crate::changes::machine_updated(
+                c,
+                &cx,
+                &machine,
+                &name,
+                &description,
+            )?)
+        })
         .await?;
     ctx.flash("machines.saved")?;
     Ok(see_other(&url(id)))
@@ -297,9 +323,12 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    load(&ctx, id, Permission::MachinesWrite).await?;
+    let (machine, cx) = (
+        load(&ctx, id, Permission::MachinesWrite).await?,
+        ctx.change()?,
+    );
     ctx.state
-        .db(move |c| Ok(db::machines::delete(c, id)?))
+        .db(move |c| Ok(crate::changes::machine_deleted(c, &cx, &machine)?))
         .await?;
     ctx.flash("machines.deleted")?;
     Ok(see_other("/rights/machines"))

@@ -1,0 +1,220 @@
+//! The audit journal. Rows are only ever inserted (and pruned by the retention task): no
+//! page or API edits or deletes them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::DbConn;
+use super::schema::audit_events;
+
+/// Who did it: an operator in the console, a credential through the API, or Keyward itself.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub kind: &'static str,
+    pub id: Option<i32>,
+    pub name: String,
+    pub ip: Option<String>,
+    pub account_id: Option<i32>,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Actor {
+            kind: "system",
+            id: None,
+            name: "Keyward".into(),
+            ip: None,
+            account_id: None,
+        }
+    }
+}
+
+/// What it was done to, with its name at the time.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+}
+
+/// One changed field: before → after. Never a secret, password or token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+pub fn change(field: &str, before: impl ToString, after: impl ToString) -> Change {
+    Change {
+        field: field.into(),
+        before: before.to_string(),
+        after: after.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: i32,
+    pub account_id: Option<i32>,
+    pub at: NaiveDateTime,
+    pub actor_kind: String,
+    pub actor_id: Option<i32>,
+    pub actor_name: String,
+    pub actor_ip: Option<String>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<String>,
+    pub target_name: String,
+    pub changes: String,
+}
+
+impl AuditEvent {
+    pub fn changes(&self) -> Vec<Change> {
+        serde_json::from_str(&self.changes).unwrap_or_default()
+    }
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    at: NaiveDateTime,
+    action: &str,
+    target: &Target,
+    changes: &[Change],
+) -> QueryResult<()> {
+    let changes = if changes.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(changes).unwrap_or_default()
+    };
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::account_id.eq(actor.account_id),
+            audit_events::at.eq(at),
+            audit_events::actor_kind.eq(actor.kind),
+            audit_events::actor_id.eq(actor.id),
+            audit_events::actor_name.eq(&actor.name),
+            audit_events::actor_ip.eq(&actor.ip),
+            audit_events::action.eq(action),
+            audit_events::target_kind.eq(target.kind),
+            audit_events::target_id.eq(&target.id),
+            audit_events::target_name.eq(&target.name),
+            audit_events::changes.eq(changes),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// What the journal page asks for. Text filters match part of a name or an exact id.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Filter {
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    /// Keyset pagination: rows older than this id.
+    pub before: Option<i32>,
+}
+
+fn like(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// Newest first, `limit` rows, within the account (and Keyward's own system rows).
+pub fn search(
+    conn: &mut DbConn,
+    account_id: i32,
+    filter: &Filter,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    let mut q = audit_events::table
+        .filter(
+            audit_events::account_id
+                .eq(account_id)
+                .or(audit_events::account_id.is_null()),
+        )
+        .into_boxed();
+    if let Some(actor) = filter.actor.as_deref().filter(|s| !s.trim().is_empty()) {
+        q = q.filter(
+            audit_events::actor_name
+                .like(like(actor.trim()))
+                .escape('\\'),
+        );
+    }
+    if let Some(target) = filter.target.as_deref().filter(|s| !s.trim().is_empty()) {
+        let t = target.trim();
+        q = q.filter(
+            audit_events::target_name
+                .like(like(t))
+                .escape('\\')
+                .or(audit_events::target_id.eq(t)),
+        );
+    }
+    if let Some(action) = filter.action.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(audit_events::action.eq(action));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(audit_events::at.ge(from.and_time(chrono::NaiveTime::MIN)));
+    }
+    if let Some(to) = filter.to.and_then(|d| d.succ_opt()) {
+        q = q.filter(audit_events::at.lt(to.and_time(chrono::NaiveTime::MIN)));
+    }
+    if let Some(before) = filter.before {
+        q = q.filter(audit_events::id.lt(before));
+    }
+    q.order(audit_events::id.desc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}
+
+/// The latest events about one target (an operator's or a machine's page).
+pub fn recent_for(
+    conn: &mut DbConn,
+    account_id: i32,
+    kind: &str,
+    id: &str,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    audit_events::table
+        .filter(audit_events::account_id.eq(account_id))
+        .filter(audit_events::target_kind.eq(kind))
+        .filter(audit_events::target_id.eq(id))
+        .order(audit_events::id.desc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}
+
+/// Deletes rows older than `cutoff` and records that it did, in one transaction.
+pub fn prune(conn: &mut DbConn, cutoff: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        let removed = diesel::delete(audit_events::table.filter(audit_events::at.lt(cutoff)))
+            .execute(conn)?;
+        if removed > 0 {
+            let target = Target {
+                kind: "audit",
+                id: String::new(),
+                name: "journal".into(),
+            };
+            record(
+                conn,
+                &Actor::system(),
+                now,
+                "audit.pruned",
+                &target,
+                &[change("rows", removed, 0), change("before", cutoff, "")],
+            )?;
+        }
+        Ok(removed)
+    })
+}

@@ -1,0 +1,62 @@
+//! Single-use links for invitations (72 h) and password resets (1 h). The link carries a
+//! random token; only its SHA-256 is stored.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::DbConn;
+use super::schema::operator_tokens;
+
+pub const INVITE: &str = "invite";
+pub const RESET: &str = "reset";
+
+pub fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    operator_id: i32,
+    purpose: &str,
+    token: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(operator_tokens::table)
+        .values((
+            operator_tokens::operator_id.eq(operator_id),
+            operator_tokens::purpose.eq(purpose),
+            operator_tokens::token_hash.eq(hash(token)),
+            operator_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The operator a valid (unused, unexpired) token is for.
+pub fn valid(
+    conn: &mut DbConn,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(i32, String)>> {
+    operator_tokens::table
+        .filter(operator_tokens::token_hash.eq(hash(token)))
+        .filter(operator_tokens::used_at.is_null())
+        .filter(operator_tokens::expires_at.gt(now))
+        .select((operator_tokens::operator_id, operator_tokens::purpose))
+        .first(conn)
+        .optional()
+}
+
+/// Uses the token: true only for the first use of a valid one (single use, race-free).
+pub fn consume(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let used = diesel::update(
+        operator_tokens::table
+            .filter(operator_tokens::token_hash.eq(hash(token)))
+            .filter(operator_tokens::used_at.is_null())
+            .filter(operator_tokens::expires_at.gt(now)),
+    )
+    .set(operator_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(used == 1)
+}
