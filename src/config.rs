@@ -123,6 +123,16 @@ pub struct Settings {
     )]
     pub auth_failure_window_seconds: u64,
 
+    /// Failed API authentications are journalled as one row per credential id per this many
+    /// seconds, with the count.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_AUTH_FAILURE_JOURNAL_SECONDS",
+        default_value_t = 60
+    )]
+    pub auth_failure_journal_seconds: u32,
+
     /// Verified secrets remembered (as keyed digests) so repeat checks skip argon2.
     #[arg(
         long,
@@ -199,6 +209,7 @@ impl Settings {
             last_used_flush_ms: 60_000,
             auth_failure_limit: 20,
             auth_failure_window_seconds: 60,
+            auth_failure_journal_seconds: 60,
             verify_cache_size: 100_000,
             smtp_url: None,
             mail_from: "Keyward <keyward@localhost>".into(),

@@ -680,6 +680,9 @@ async fn database_down_fails_closed_and_recovers() {
         .rsplit('/')
         .next()
         .expect("name")
+        .split('?')
+        .next()
+        .expect("name")
         .to_owned();
     let mut admin_conn =
         keyward::db::connect(&keyward::db::DatabaseUrl::parse(&base)).expect("connect");

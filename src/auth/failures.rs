@@ -4,33 +4,42 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::{NaiveDateTime, Timelike};
+use chrono::NaiveDateTime;
 use diesel::Connection;
 
 use crate::db::{self, Pool, audit};
 
-#[derive(Default)]
 pub struct AuthFailures {
+    /// Seconds per journal row (60: one row per credential id per minute).
+    window: i64,
     counts: Mutex<HashMap<(String, NaiveDateTime), (u64, String)>>,
 }
 
-fn minute(at: NaiveDateTime) -> NaiveDateTime {
-    at.with_second(0)
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(at)
-}
-
 impl AuthFailures {
+    pub fn new(window_seconds: u32) -> Self {
+        AuthFailures {
+            window: i64::from(window_seconds.max(1)),
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The start of the window `at` falls in.
+    fn bucket(&self, at: NaiveDateTime) -> NaiveDateTime {
+        let t = at.and_utc().timestamp();
+        chrono::DateTime::from_timestamp(t - t.rem_euclid(self.window), 0)
+            .map_or(at, |d| d.naive_utc())
+    }
+
     pub fn record(&self, public_id: &str, at: NaiveDateTime, ip: &str) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let entry = counts
-            .entry((public_id.to_owned(), minute(at)))
+            .entry((public_id.to_owned(), self.bucket(at)))
             .or_insert((0, ip.to_owned()));
         entry.0 += 1;
         entry.1 = ip.to_owned();
     }
 
-    /// Journals the minutes that are over (all of them when `everything`, at shutdown).
+    /// Journals the windows that are over (all of them when `everything`, at shutdown).
     pub fn flush(
         &self,
         pool: &Pool,
@@ -39,9 +48,10 @@ impl AuthFailures {
     ) -> Result<usize, String> {
         let done: Vec<((String, NaiveDateTime), (u64, String))> = {
             let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            let current = self.bucket(now);
             let keys: Vec<_> = counts
                 .keys()
-                .filter(|(_, m)| everything || *m < minute(now))
+                .filter(|(_, m)| everything || *m < current)
                 .cloned()
                 .collect();
             keys.into_iter()

@@ -50,6 +50,8 @@ pub struct AppState {
     pub login_account_throttle: crate::auth::throttle::Throttle,
     pub verify_cache: crate::auth::verify::VerifyCache,
     pub auth_failures: crate::auth::failures::AuthFailures,
+    /// Set when the app stops: the background threads end at their next tick.
+    pub stopping: AtomicBool,
     pub usage: crate::auth::usage::UsageRecorder,
 }
 

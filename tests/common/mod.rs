@@ -19,6 +19,7 @@ pub struct TestApp {
     pub database_url: String,
     pub data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
+    state: std::sync::Arc<keyward::web::AppState>,
     postgres: Option<(String, String)>,
 }
 
@@ -219,13 +220,14 @@ impl TestApp {
         };
         settings.database_url = Some(database_url.clone());
         let app = keyward::build(settings).expect("Keyward starts");
-        let handle = app.server.handle();
+        let (handle, state) = (app.server.handle(), app.state.clone());
         tokio::spawn(app.server);
         TestApp {
             base: format!("http://{}", app.addr),
             database_url,
             data_dir,
             handle,
+            state,
             postgres,
         }
     }
@@ -388,6 +390,7 @@ fn with_database(base: &str, name: &str) -> String {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.state.stop();
         drop(self.handle.stop(false));
         if let Some((base, name)) = &self.postgres
             && let Ok(mut admin) = db::connect(&DatabaseUrl::parse(base))

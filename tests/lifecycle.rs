@@ -1,0 +1,690 @@
+//! Operators' lifecycle, the audit journal and mail — through a real SMTP conversation with
+//! a sink started by the test, or the default `.eml` files.
+
+mod common;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, Visitor, eventually};
+use diesel::prelude::*;
+use mailin_embedded::{Handler, Response, Server, SslConfig, response};
+use reqwest::StatusCode;
+
+/// A mail as the SMTP sink received it.
+#[derive(Debug, Clone)]
+struct Received {
+    to: Vec<String>,
+    subject: String,
+    text: String,
+    html: String,
+}
+
+#[derive(Clone, Default)]
+struct Sink {
+    received: Arc<Mutex<Vec<Received>>>,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for Sink {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.to = to.to_vec();
+        self.data.clear();
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let parsed = mailparse::parse_mail(&self.data).expect("a parseable mail");
+        let subject = parsed
+            .headers
+            .iter()
+            .find(|h| h.get_key() == "Subject")
+            .map(|h| h.get_value())
+            .unwrap_or_default();
+        let part = |mime: &str| {
+            parsed
+                .subparts
+                .iter()
+                .find(|p| p.ctype.mimetype == mime)
+                .map(|p| p.get_body().expect("body"))
+                .unwrap_or_default()
+        };
+        let mail = Received {
+            to: self.to.clone(),
+            subject,
+            text: part("text/plain"),
+            html: part("text/html"),
+        };
+        self.received.lock().expect("lock").push(mail);
+        response::OK
+    }
+}
+
+/// Starts an SMTP sink on `port` (in a thread that lives as long as the test process).
+fn smtp_sink(port: u16) -> Arc<Mutex<Vec<Received>>> {
+    let sink = Sink::default();
+    let received = sink.received.clone();
+    let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind sink");
+    let mut server = Server::new(sink);
+    server
+        .with_name("sink.test")
+        .with_ssl(SslConfig::None)
+        .expect("ssl")
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    received
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+async fn with_smtp(port: u16) -> TestApp {
+    TestApp::spawn_with(|s| {
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.mail_poll_ms = 100;
+    })
+    .await
+}
+
+/// The link in a mail's text.
+fn link_in(text: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .expect("a link in the mail")
+        .to_owned()
+}
+
+async fn wait_for_mail(received: &Arc<Mutex<Vec<Received>>>, to: &str) -> Received {
+    for _ in 0..200 {
+        if let Some(m) = received
+            .lock()
+            .expect("lock")
+            .iter()
+            .rev()
+            .find(|m| m.to.iter().any(|t| t == to))
+        {
+            return m.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {to}");
+}
+
+fn audit_actions(app: &TestApp) -> Vec<(String, String)> {
+    use keyward::db::schema::audit_events as a;
+    a::table
+        .order(a::id)
+        .select((a::action, a::target_name))
+        .load(&mut app.db())
+        .expect("audit rows")
+}
+
+async fn invite(admin: &Visitor, name: &str, email: &str) -> i32 {
+    admin.get("/account/operators/new").await;
+    let page = admin
+        .post(
+            "/account/operators",
+            &[("mode", "invite"), ("name", name), ("email", email)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    page.location()
+        .expect("location")
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .parse()
+        .expect("id")
+}
+
+#[tokio::test]
+async fn invitation_by_real_smtp_then_set_password_then_sign_in_in_both_languages() {
+    let port = free_port();
+    let received = smtp_sink(port);
+    let app = with_smtp(port).await;
+    let admin = app.admin().await;
+    invite(&admin, "Carl Invitee", "carl@example.org").await;
+    let mail = wait_for_mail(&received, "carl@example.org").await;
+    assert_eq!(mail.subject, "You are invited to Keyward");
+    assert!(mail.text.contains("Hello Carl Invitee,"));
+    assert!(mail.text.contains("72 hours"));
+    assert!(mail.html.contains("<a href=\"http"));
+    // Invited, not yet able to sign in.
+    assert_eq!(
+        app.visitor()
+            .sign_in("carl@example.org", "carl-password-1")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let link = link_in(&mail.text);
+    let path = link.trim_start_matches("http://127.0.0.1:8080");
+    let carl = app.visitor();
+    let form = carl.get(path).await;
+    assert!(form.contains("Choose your password"));
+    let page = carl
+        .post(
+            "/password/set",
+            &[
+                ("token", path.split("token=").nth(1).expect("token")),
+                ("password", "carl-password-1"),
+                ("password_confirm", "carl-password-1"),
+            ],
+        )
+        .await;
+    page.assert_redirect("/login");
+    carl.sign_in("carl@example.org", "carl-password-1")
+        .await
+        .assert_redirect("/");
+    // The link worked once.
+    assert_eq!(app.visitor().get(path).await.status, StatusCode::NOT_FOUND);
+
+    // In French: an administrator using French invites; the mail is in French.
+    let fr = app.visitor_fr();
+    fr.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    invite(&fr, "Chloé Invitée", "chloe@example.org").await;
+    let mail = wait_for_mail(&received, "chloe@example.org").await;
+    assert_eq!(mail.subject, "Vous êtes invité sur Keyward");
+    assert!(mail.text.contains("Bonjour Chloé Invitée,"));
+    assert!(mail.text.contains("72 heures"));
+    let actions: Vec<String> = audit_actions(&app).into_iter().map(|(a, _)| a).collect();
+    assert!(actions.contains(&"operator.invited".to_owned()));
+    assert!(actions.contains(&"operator.password_set".to_owned()));
+}
+
+#[tokio::test]
+async fn the_default_transport_writes_parseable_eml_files() {
+    let app = TestApp::spawn_with(|s| s.mail_poll_ms = 100).await;
+    let admin = app.admin().await;
+    invite(&admin, "Dora Files", "dora@example.org").await;
+    let outbox = app.data_dir.path().join("outbox");
+    let mut found = None;
+    for _ in 0..100 {
+        if let Some(entry) = std::fs::read_dir(&outbox).ok().and_then(|mut d| d.next()) {
+            found = Some(entry.expect("entry").path());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let file = found.expect("an .eml file in DATA_DIR/outbox");
+    assert_eq!(file.extension().and_then(|e| e.to_str()), Some("eml"));
+    let bytes = std::fs::read(&file).expect("read");
+    let parsed = mailparse::parse_mail(&bytes).expect("parseable");
+    assert!(
+        parsed
+            .headers
+            .iter()
+            .any(|h| h.get_key() == "To" && h.get_value().contains("dora@example.org"))
+    );
+    assert_eq!(parsed.subparts.len(), 2, "plain text and HTML");
+}
+
+#[tokio::test]
+async fn forgotten_password_never_tells_whether_the_email_exists() {
+    let port = free_port();
+    let received = smtp_sink(port);
+    let app = with_smtp(port).await;
+    let _admin = app.admin().await;
+    let visitor = app.visitor();
+    visitor.get("/password/forgot").await;
+    let known = visitor
+        .post("/password/forgot", &[("email", ADMIN_EMAIL)])
+        .await;
+    let unknown = visitor
+        .post("/password/forgot", &[("email", "nobody@example.org")])
+        .await;
+    assert_eq!(known.status, unknown.status);
+    assert_eq!(known.location(), unknown.location());
+    let shown = visitor.get("/login").await;
+    assert!(shown.contains("If this email belongs to an operator"));
+    let mail = wait_for_mail(&received, ADMIN_EMAIL).await;
+    assert!(mail.text.contains("one hour"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        received
+            .lock()
+            .expect("lock")
+            .iter()
+            .all(|m| !m.to.contains(&"nobody@example.org".to_owned()))
+    );
+
+    let link = link_in(&mail.text);
+    let token = link.split("token=").nth(1).expect("token").to_owned();
+    visitor.get(&format!("/password/set?token={token}")).await;
+    visitor
+        .post(
+            "/password/set",
+            &[
+                ("token", &token),
+                ("password", "a brand new one"),
+                ("password_confirm", "a brand new one"),
+            ],
+        )
+        .await
+        .assert_redirect("/login");
+    assert_eq!(
+        app.visitor()
+            .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    app.visitor()
+        .sign_in(ADMIN_EMAIL, "a brand new one")
+        .await
+        .assert_redirect("/");
+    // Single use.
+    let again = visitor
+        .post(
+            "/password/set",
+            &[
+                ("token", &token),
+                ("password", "yet another one"),
+                ("password_confirm", "yet another one"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn changing_ones_password_signs_out_the_other_sessions() {
+    let app = TestApp::spawn().await;
+    let first = app.admin().await;
+    let second = app.visitor();
+    second.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(second.get("/account").await.status, StatusCode::OK);
+    first.get("/profile/password").await;
+    let wrong = first
+        .post(
+            "/profile/password",
+            &[
+                ("current", "nope"),
+                ("password", "new password 1"),
+                ("password_confirm", "new password 1"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    first
+        .post(
+            "/profile/password",
+            &[
+                ("current", ADMIN_PASSWORD),
+                ("password", "new password 1"),
+                ("password_confirm", "new password 1"),
+            ],
+        )
+        .await
+        .assert_redirect("/profile/password");
+    assert_eq!(
+        first.get("/account").await.status,
+        StatusCode::OK,
+        "this session stays"
+    );
+    second.get("/account").await.assert_redirect("/login");
+}
+
+#[tokio::test]
+async fn deactivating_an_operator_ends_their_session_and_keys_at_once() {
+    let port = free_port();
+    let received = smtp_sink(port);
+    let app = with_smtp(port).await;
+    let admin = app.admin().await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let bob_v = app.visitor();
+    bob_v.sign_in("bob@example.org", "operator-pass-1").await;
+    bob_v.get("/profile/api-credentials").await;
+    bob_v
+        .post("/profile/api-credentials/add", &[("label", "Bob's script")])
+        .await;
+    let token = bob_v
+        .get("/profile/api-credentials")
+        .await
+        .input_value("reveal-token")
+        .expect("token");
+    assert_eq!(app.whoami_bearer(&token).await.0, StatusCode::OK);
+    // The owner is told a key was made for them.
+    let mail = wait_for_mail(&received, "bob@example.org").await;
+    assert_eq!(mail.subject, "API key created: Bob's script");
+    assert!(mail.text.contains("If this wasn't you"));
+    assert!(
+        !mail
+            .text
+            .contains(token.rsplit('_').next().expect("secret")),
+        "never the secret"
+    );
+
+    admin
+        .get(&format!("/account/operators/{bob}?dialog=edit"))
+        .await;
+    admin
+        .post(
+            &format!("/account/operators/{bob}/edit"),
+            &[("name", "Bob Builder"), ("email", "bob@example.org")],
+        )
+        .await
+        .assert_redirect(&format!("/account/operators/{bob}"));
+    bob_v
+        .get("/profile/api-credentials")
+        .await
+        .assert_redirect("/login");
+    assert_eq!(app.whoami_bearer(&token).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.visitor()
+            .sign_in("bob@example.org", "operator-pass-1")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    admin
+        .post(
+            &format!("/account/operators/{bob}/edit"),
+            &[
+                ("name", "Bob Builder"),
+                ("email", "bob@example.org"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        app.whoami_bearer(&token).await.0,
+        StatusCode::OK,
+        "reactivated: the same key works"
+    );
+    let page = admin.get(&format!("/account/operators/{bob}")).await;
+    assert!(
+        page.contains("operator.deactivated") && page.contains("operator.activated"),
+        "the operator page shows its events"
+    );
+}
+
+#[tokio::test]
+async fn an_operator_is_deleted_only_once_their_keys_are_gone_or_handed_over() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let key = app.stage_api_user(&admin, bob, "Bob's key").await;
+    app.save(&admin, bob).await;
+    admin
+        .get(&format!("/account/operators/{bob}?dialog=delete"))
+        .await;
+    let refused = admin
+        .post(&format!("/account/operators/{bob}/delete"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("still has API keys"));
+    admin.get("/rights/machines").await;
+    let machine = admin
+        .post("/rights/machines", &[("name", "Heir")])
+        .await
+        .location()
+        .expect("loc")
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .to_owned();
+    admin
+        .get(&format!("/account/operators/{bob}?dialog=delete"))
+        .await;
+    admin
+        .post(
+            &format!("/account/operators/{bob}/delete"),
+            &[("hand_to", &format!("machine:{machine}"))],
+        )
+        .await
+        .assert_redirect("/account/operators");
+    let (status, me) = app.whoami(&key.username, &key.password).await;
+    assert_eq!(status, StatusCode::OK, "the handed-over key keeps working");
+    assert_eq!(me["owner"]["kind"], "machine");
+    let actions: Vec<String> = audit_actions(&app).into_iter().map(|(a, _)| a).collect();
+    assert!(actions.ends_with(&[
+        "credential.handed_over".to_owned(),
+        "operator.deleted".to_owned()
+    ]));
+}
+
+#[tokio::test]
+async fn every_action_leaves_exactly_its_audit_row_and_refusals_none() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let start = audit_actions(&app).len();
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let key = app.stage_api_user(&admin, bob, "Nightly").await;
+    admin
+        .post(
+            &format!("/account/operators/{bob}/api/{}/rename", key.username),
+            &[("label", "Nightly v2")],
+        )
+        .await;
+    app.save(&admin, bob).await;
+    admin
+        .post(
+            &format!("/account/operators/{bob}/api/{}/active", key.username),
+            &[("active", "false")],
+        )
+        .await;
+    app.save(&admin, bob).await;
+    admin
+        .post(
+            &format!("/account/operators/{bob}/api/{}/delete", key.username),
+            &[],
+        )
+        .await;
+    app.save(&admin, bob).await;
+    let rows = audit_actions(&app);
+    let new: Vec<(&str, &str)> = rows[start..]
+        .iter()
+        .map(|(a, t)| (a.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        new,
+        vec![
+            ("operator.created", "Bob Builder"),
+            ("credential.created", "Nightly v2"),
+            ("credential.deactivated", "Nightly v2"),
+            ("credential.deleted", "Nightly v2"),
+        ]
+    );
+    // Refused changes leave no row: a forged form, a forbidden page, a conflict.
+    let before = audit_actions(&app).len();
+    admin
+        .post_raw("/rights/machines", &[("csrf", "forged"), ("name", "x")])
+        .await;
+    let bob_v = app.visitor();
+    bob_v.sign_in("bob@example.org", "operator-pass-1").await;
+    bob_v.get("/profile/api-credentials").await;
+    bob_v.post("/rights/machines", &[("name", "x")]).await;
+    let after: Vec<String> = audit_actions(&app)[before..]
+        .iter()
+        .map(|(a, _)| a.clone())
+        .collect();
+    assert_eq!(
+        after,
+        vec!["signin.succeeded".to_owned()],
+        "only Bob's sign-in"
+    );
+    // Nothing secret in the journal.
+    use keyward::db::schema::audit_events as a;
+    let everything: Vec<(String, String)> = a::table
+        .select((a::target_name, a::changes))
+        .load(&mut app.db())
+        .expect("rows");
+    assert!(
+        everything
+            .iter()
+            .all(|(n, c)| !n.contains(&key.password) && !c.contains(&key.password))
+    );
+}
+
+#[tokio::test]
+async fn failed_api_authentications_are_journalled_per_credential_per_minute() {
+    // One row per credential per window: a minute in production, two seconds here.
+    let app = TestApp::spawn_with(|s| s.auth_failure_journal_seconds = 2).await;
+    let admin = app.admin().await;
+    let key = app.stage_api_user(&admin, 1, "Target").await;
+    app.save(&admin, 1).await;
+    for _ in 0..3 {
+        app.whoami(&key.username, &"W".repeat(32)).await;
+    }
+    // Journalled once the window is over (or at a graceful stop).
+    eventually("one aggregate row", || async {
+        use keyward::db::schema::audit_events as a;
+        let rows: Vec<String> = a::table
+            .filter(a::action.eq("api.auth_failed"))
+            .select(a::changes)
+            .load(&mut app.db())
+            .expect("rows");
+        rows.len() == 1 && rows[0].contains("\"after\":\"3\"")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_page_filters_pages_and_exports_csv() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for i in 0..60 {
+        admin.get("/rights/machines").await;
+        admin
+            .post("/rights/machines", &[("name", &format!("Robot {i:02}"))])
+            .await;
+    }
+    let page = admin.get("/audit?action=machine.created").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.contains("Robot 59") && !page.contains("Robot 09"),
+        "newest first, 50 a page"
+    );
+    let next = page
+        .body
+        .split("href=\"/audit?")
+        .nth(1)
+        .expect("a next page")
+        .split('"')
+        .next()
+        .expect("href")
+        .replace("&amp;", "&");
+    let older = admin.get(&format!("/audit?{next}")).await;
+    assert!(older.contains("Robot 09") && !older.contains("Robot 59"));
+    let csv = admin
+        .client
+        .get(format!(
+            "{}/audit.csv?action=machine.created&target=Robot%205",
+            app.base
+        ))
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/csv")
+    );
+    let body = csv.text().await.expect("body");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,time_utc,actor_kind,actor_id,actor,actor_ip,action,target_kind,target_id,target,changes"
+    );
+    assert_eq!(lines.len(), 1 + 10, "Robot 50 … Robot 59");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains("machine.created") && l.contains("Robot 5"))
+    );
+    // Audit / Read is needed.
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let _ = bob;
+    let bob_v = app.visitor();
+    bob_v.sign_in("bob@example.org", "operator-pass-1").await;
+    assert_eq!(bob_v.get("/audit").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        bob_v
+            .client
+            .get(format!("{}/audit.csv", app.base))
+            .send()
+            .await
+            .expect("csv")
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn mail_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back() {
+    let port = free_port();
+    let app = with_smtp(port).await;
+    let admin = app.admin().await;
+    // No server on the port: the request still succeeds, the mail waits with its error.
+    invite(&admin, "Eve Later", "eve@example.org").await;
+    eventually("a failed attempt is visible", || async {
+        let page = admin.get("/settings").await;
+        page.contains("eve@example.org") && page.contains("Connection refused")
+    })
+    .await;
+    let received = smtp_sink(port);
+    let mail = wait_for_mail(&received, "eve@example.org").await;
+    assert_eq!(mail.subject, "You are invited to Keyward");
+    eventually("the outbox is empty", || async {
+        admin
+            .get("/settings")
+            .await
+            .contains("Every mail has been sent.")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retention_prunes_old_rows_and_journals_it() {
+    let app = TestApp::spawn_with(|s| {
+        s.audit_retention_days = Some(30);
+        s.mail_poll_ms = 100;
+    })
+    .await;
+    let _admin = app.admin().await;
+    use keyward::db::schema::audit_events as a;
+    diesel::update(a::table)
+        .set(
+            a::at.eq(chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+                .expect("date")
+                .and_hms_opt(0, 0, 0)
+                .expect("time")),
+        )
+        .execute(&mut app.db())
+        .expect("age rows");
+    eventually("pruned and journalled", || async {
+        let rows: Vec<String> = a::table
+            .select(a::action)
+            .load(&mut app.db())
+            .expect("rows");
+        rows == vec!["audit.pruned".to_owned()]
+    })
+    .await;
+}
