@@ -158,7 +158,7 @@ pub fn create_credential(
     input: &NewCredentialInput,
     registered: bool,
 ) -> QueryResult<Credential> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let c = creds::create(conn, input, ctx.at)?;
         let (action, what) = if registered {
             ("credential.registered", CredentialMail::Registered)
@@ -211,7 +211,7 @@ pub fn update_credential(
     label: Option<&str>,
     active: Option<bool>,
 ) -> QueryResult<Credential> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let before = creds::find_for_owner(conn, owner, public_id)?;
         let after = creds::update(conn, owner, public_id, label, active)?;
         for (action, changes) in edit_rows(&before, label, active) {
@@ -237,7 +237,7 @@ pub fn delete_credential(
     owner: OwnerRef,
     public_id: &str,
 ) -> QueryResult<Credential> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let gone = creds::delete(conn, owner, public_id)?;
         audit::record(
             conn,
@@ -260,7 +260,7 @@ pub fn save_draft(
     draft: &Draft,
     actor_id: i32,
 ) -> QueryResult<SaveOutcome> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let before: Vec<Credential> = creds::list_for_operator(conn, operator.id)?;
         let outcome = creds::apply_draft(conn, operator, draft, actor_id, ctx.at)?;
         if let SaveOutcome::Conflict(_) = outcome {
@@ -348,7 +348,7 @@ pub fn update_operator(
     email: &str,
     active: bool,
 ) -> QueryResult<bool> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if email != before.email && operators::find_by_email(conn, email)?.is_some() {
             return Ok(false);
         }
@@ -412,7 +412,7 @@ pub fn set_password(
     hash: &str,
     action: &str,
 ) -> QueryResult<i32> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         use schema::operators as o;
         let epoch = operator.session_epoch + 1;
         diesel::update(o::table.find(operator.id))
@@ -437,7 +437,7 @@ pub fn delete_operator(
     op: &Operator,
     hand_to: Option<OwnerRef>,
 ) -> QueryResult<Result<(), &'static str>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let keys = creds::list_for_operator(conn, op.id)?;
         match hand_to {
             None if !keys.is_empty() => return Ok(Err("operators.has_keys")),
@@ -496,7 +496,7 @@ pub fn group_created(
     account_id: i32,
     name: &str,
 ) -> QueryResult<Result<i32, Refusal>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let created = groups::create(conn, account_id, name, ctx.at)?;
         if let Ok(id) = created {
             let g = groups::find_in_account(conn, account_id, id)?;
@@ -519,7 +519,7 @@ pub fn group_renamed(
     g: &Group,
     name: &str,
 ) -> QueryResult<Result<(), Refusal>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let done = groups::rename(conn, g, name)?;
         if done.is_ok() {
             audit::record(
@@ -536,7 +536,7 @@ pub fn group_renamed(
 }
 
 pub fn group_deleted(conn: &mut DbConn, ctx: &Ctx, g: &Group) -> QueryResult<Result<(), Refusal>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let done = groups::delete(conn, g)?;
         if done.is_ok() {
             audit::record(
@@ -558,7 +558,7 @@ pub fn group_permissions(
     g: &Group,
     granted: &[Permission],
 ) -> QueryResult<Result<(), Refusal>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let before: Vec<&str> = groups::permissions(conn, g.id)?
             .iter()
             .map(|p| p.code())
@@ -586,7 +586,7 @@ pub fn group_member(
     op: &Operator,
     add: bool,
 ) -> QueryResult<Result<(), Refusal>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let done = if add {
             groups::add_member(conn, g, op.id).map(Ok)?
         } else {
@@ -622,7 +622,7 @@ pub fn machine_created(
     name: &str,
     description: &str,
 ) -> QueryResult<i32> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let id = machines::create(conn, account_id, name, description, ctx.at)?;
         let m = machines::find_in_account(conn, account_id, id)?;
         audit::record(
@@ -644,7 +644,7 @@ pub fn machine_updated(
     name: &str,
     description: &str,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         machines::update(conn, m.id, name, description)?;
         let mut changes = Vec::new();
         if name != m.name {
@@ -673,7 +673,7 @@ pub fn machine_updated(
 }
 
 pub fn machine_deleted(conn: &mut DbConn, ctx: &Ctx, m: &Machine) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let keys = creds::list_for_owner(conn, OwnerRef::Machine(m.id))?;
         for key in &keys {
             audit::record(
@@ -731,7 +731,7 @@ pub fn password_link(
     link: &str,
     valid_for: chrono::Duration,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         crate::db::tokens::create(conn, op.id, purpose, token, ctx.at + valid_for)?;
         let lang = Lang::from_code(&op.language).unwrap_or_default();
         let (subject, body) = if purpose == crate::db::tokens::INVITE {

@@ -717,3 +717,49 @@ async fn database_down_fails_closed_and_recovers() {
     .await;
     assert_eq!(health().await, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn many_keys_generated_at_once_through_two_processes_agree_with_the_journal() {
+    let a = TestApp::spawn().await;
+    let b = a.sibling().await;
+    let (_admin, key) = admin_key(&a).await;
+    let mut calls = Vec::new();
+    for i in 0..24 {
+        let (base, key) = (
+            if i % 2 == 0 {
+                a.base.clone()
+            } else {
+                b.base.clone()
+            },
+            key.clone(),
+        );
+        calls.push(tokio::spawn(async move {
+            client()
+                .post(format!("{base}/api/v1/credentials"))
+                .basic_auth(&key.username, Some(&key.password))
+                .json(&json!({"label": format!("Concurrent {i}")}))
+                .send()
+                .await
+                .expect("post")
+                .status()
+        }));
+    }
+    for call in calls {
+        assert_eq!(call.await.expect("task"), StatusCode::CREATED);
+    }
+    use diesel::prelude::*;
+    use keyward::db::schema::{audit_events, credentials};
+    let mut conn = a.db();
+    let made: i64 = credentials::table
+        .filter(credentials::label.like("Concurrent %"))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    let journalled: i64 = audit_events::table
+        .filter(audit_events::action.eq("credential.created"))
+        .filter(audit_events::target_name.like("Concurrent %"))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!((made, journalled), (24, 24));
+}

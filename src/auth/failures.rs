@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
-use diesel::Connection;
 
 use crate::db::{self, Pool, audit};
 
@@ -63,7 +62,7 @@ impl AuthFailures {
         }
         let rows = done.len();
         db::with_conn(pool, |conn| {
-            conn.transaction(|conn| {
+            crate::db::write(conn, |conn| {
                 for ((public_id, at), (count, ip)) in &done {
                     // The credential's account, when it exists (unknown ids are journalled too).
                     let found = db::credentials::find_for_auth(conn, public_id)?;

@@ -197,7 +197,7 @@ pub fn recent_for(
 
 /// Deletes rows older than `cutoff` and records that it did, in one transaction.
 pub fn prune(conn: &mut DbConn, cutoff: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let removed = diesel::delete(audit_events::table.filter(audit_events::at.lt(cutoff)))
             .execute(conn)?;
         if removed > 0 {

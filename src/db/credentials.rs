@@ -79,7 +79,7 @@ pub fn apply_draft(
     actor_id: i32,
     now: NaiveDateTime,
 ) -> QueryResult<SaveOutcome> {
-    let applied = conn.transaction(|conn| {
+    let applied = crate::db::write(conn, |conn| {
         let bumped = diesel::update(
             operators::table
                 .find(operator.id)
@@ -203,7 +203,7 @@ pub fn record_uses(
     conn: &mut DbConn,
     uses: &std::collections::HashMap<i32, (NaiveDateTime, String)>,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         for (id, (at, ip)) in uses {
             // Never move *last used* backwards (another process may have flushed a later use).
             diesel::update(
@@ -303,7 +303,7 @@ pub fn create(
     input: &NewCredentialInput,
     now: NaiveDateTime,
 ) -> QueryResult<Credential> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let (operator_id, machine_id) = match input.owner {
             OwnerRef::Operator(id) => (Some(id), None),
             OwnerRef::Machine(id) => (None, Some(id)),
@@ -338,7 +338,7 @@ pub fn update(
     label: Option<&str>,
     active: Option<bool>,
 ) -> QueryResult<Credential> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let current = find_for_owner(conn, owner, public_id)?;
         let target = credentials::table.find(current.id);
         if let Some(label) = label {
@@ -358,7 +358,7 @@ pub fn update(
 
 /// Deletes one of the owner's credentials at once; `NotFound` if it is not theirs.
 pub fn delete(conn: &mut DbConn, owner: OwnerRef, public_id: &str) -> QueryResult<Credential> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let current = find_for_owner(conn, owner, public_id)?;
         diesel::delete(credentials::table.find(current.id)).execute(conn)?;
         bump(conn, owner)?;

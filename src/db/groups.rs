@@ -108,7 +108,7 @@ pub fn create(
     name: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Result<i32, Refusal>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if name_taken(conn, account_id, name, None)? {
             return Ok(Err(Refusal::NameTaken));
         }
@@ -126,7 +126,7 @@ pub fn create(
 }
 
 pub fn rename(conn: &mut DbConn, group: &Group, name: &str) -> QueryResult<Result<(), Refusal>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if name_taken(conn, group.account_id, name, Some(group.id))? {
             return Ok(Err(Refusal::NameTaken));
         }
@@ -155,7 +155,7 @@ pub fn members(conn: &mut DbConn, group_id: i32) -> QueryResult<Vec<Operator>> {
 }
 
 pub fn add_member(conn: &mut DbConn, group: &Group, operator_id: i32) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let already: bool = diesel::select(diesel::dsl::exists(
             group_members::table
                 .filter(group_members::group_id.eq(group.id))
@@ -180,7 +180,7 @@ pub fn remove_member(
     group: &Group,
     operator_id: i32,
 ) -> QueryResult<Result<(), Refusal>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let removed = diesel::delete(
             group_members::table
                 .filter(group_members::group_id.eq(group.id))
@@ -220,7 +220,7 @@ pub fn set_permissions(
     if group.builtin_admin {
         return Ok(Err(Refusal::BuiltIn));
     }
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         diesel::delete(group_permissions::table.filter(group_permissions::group_id.eq(group.id)))
             .execute(conn)?;
         for p in granted {

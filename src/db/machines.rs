@@ -88,7 +88,7 @@ pub fn update(conn: &mut DbConn, id: i32, name: &str, description: &str) -> Quer
 /// Deletes the machine and, with it, its keys (in one transaction).
 pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<()> {
     use super::schema::credentials;
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         diesel::delete(credentials::table.filter(credentials::machine_id.eq(id))).execute(conn)?;
         diesel::delete(machines::table.find(id)).execute(conn)?;
         Ok(())

@@ -193,3 +193,20 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Error + S
     };
     Ok(applied)
 }
+
+/// A transaction that will write. On SQLite it takes the write lock first: a transaction that
+/// reads and then writes would otherwise fail at once with "database is locked" when another
+/// writer got in between, instead of waiting its turn (the busy timeout only covers waiting
+/// for the lock, not upgrading a read to a write).
+pub fn write<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if let DbConn::Sqlite(c) = conn {
+            // A write statement that changes nothing still takes SQLite's write lock.
+            c.batch_execute("UPDATE accounts SET id = id WHERE id IS NULL")?;
+        }
+        f(conn)
+    })
+}

@@ -104,7 +104,7 @@ pub fn create(
     input: &NewOperatorInput,
     now: NaiveDateTime,
 ) -> QueryResult<Option<i32>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if find_by_email(conn, input.email)?.is_some() {
             return Ok(None);
         }
@@ -144,7 +144,7 @@ pub fn first_run_setup(
     input: &NewOperatorInput,
     now: NaiveDateTime,
 ) -> QueryResult<Option<i32>> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         if any_exists(conn)? {
             return Ok(None);
         }

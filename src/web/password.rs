@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::context::SESSION_EPOCH;
@@ -165,7 +164,7 @@ pub async fn set(ctx: Ctx, CsrfForm(form): CsrfForm<SetForm>) -> Result<HttpResp
     let done = ctx
         .state
         .db(move |c| {
-            c.transaction(|c| {
+            crate::db::write(c, |c| {
                 let Some((operator_id, purpose)) = tokens::valid(c, &token, now)? else {
                     return Ok(false);
                 };

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::{Chrome, CsrfForm, Ctx, render, see_other};
 use crate::auth::password;
 use crate::db::{self, operators::NewOperatorInput};
-use diesel::Connection;
 
 use crate::db::audit::Actor;
 use crate::domain::validation;
@@ -94,7 +93,7 @@ pub async fn submit(
                 admin: true,
             };
             // The account, the administrator and the journal's first row: all or nothing.
-            let created = c.transaction(|c| {
+            let created = crate::db::write(c, |c| {
                 let created = db::operators::first_run_setup(c, &organisation, &input, now)?;
                 if let Some(id) = created {
                     let op = db::operators::find(c, id)?;

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::auth::password;
@@ -156,7 +155,7 @@ pub async fn create(
     let created = ctx
         .state
         .db(move |c| {
-            c.transaction(|c| {
+            crate::db::write(c, |c| {
                 let input = NewOperatorInput {
                     email: &email,
                     name: &name,
@@ -343,7 +342,7 @@ pub async fn edit(
     let outcome = ctx
         .state
         .db(move |c| {
-            c.transaction(|c| {
+            crate::db::write(c, |c| {
                 let before =
                     db::operators::find_in_account(c, account_id, id).map_err(Refused::from)?;
                 if !changes::update_operator(c, &cx, &before, &name, &email, active)? {
