@@ -175,6 +175,24 @@ pub struct Settings {
     #[arg(long, global = true, env = "KEYWARD_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u32>,
 
+    /// A console session ends after this many seconds without a request.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_SESSION_IDLE_SECONDS",
+        default_value_t = 1800
+    )]
+    pub session_idle_seconds: i64,
+
+    /// A console session ends this many seconds after sign-in, whatever happens.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_SESSION_MAX_SECONDS",
+        default_value_t = 43_200
+    )]
+    pub session_max_seconds: i64,
+
     /// Freeze the clock at this UTC time (`2026-01-31T09:00:00`), for screenshots and tests.
     #[arg(long, global = true, env = "KEYWARD_FAKE_NOW")]
     pub fake_now: Option<NaiveDateTime>,
@@ -216,6 +234,8 @@ impl Settings {
             mail_machine_key_changes: true,
             mail_poll_ms: 2000,
             audit_retention_days: None,
+            session_idle_seconds: 1800,
+            session_max_seconds: 43_200,
             fake_now: None,
         }
     }

@@ -1058,6 +1058,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "A new API account {label} ({id}) was registered for {owner} through the API's /register method.",
         "Un nouveau compte API {label} ({id}) a été enregistré pour {owner} avec la méthode /register de l'API.",
     ),
+    (
+        "error.rate_limited",
+        "Too many failed attempts. Wait a moment, then try again.",
+        "Trop de tentatives échouées. Patientez un moment, puis réessayez.",
+    ),
 ];
 
 #[cfg(test)]

@@ -41,3 +41,24 @@ proptest! {
         prop_assert_eq!(&parsed.public_id, &id);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Form bodies: whatever bytes arrive, decoding answers Ok or Err, never panics, and a
+    /// decoded label is then validated like any other.
+    #[test]
+    fn any_form_body_is_handled(body in proptest::collection::vec(any::<u8>(), 0..400)) {
+        if let Ok(form) = serde_urlencoded::from_bytes::<keyward::web::account::operator_api::LabelForm>(&body) {
+            let _ = keyward::domain::validation::label(&form.label);
+        }
+        let _ = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body);
+    }
+
+    #[test]
+    fn labels_round_trip_through_a_form(label in "\\PC{1,100}") {
+        let body = serde_urlencoded::to_string([("label", label.as_str())]).expect("encode");
+        let form: keyward::web::account::operator_api::LabelForm = serde_urlencoded::from_str(&body).expect("decode");
+        prop_assert_eq!(form.label, label);
+    }
+}

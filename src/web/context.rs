@@ -25,6 +25,10 @@ pub const SESSION_FLASH: &str = "flash";
 /// The operator's `session_epoch` at sign-in: when it moves on (password change,
 /// deactivation), every older session ends.
 pub const SESSION_EPOCH: &str = "epoch";
+/// When the operator signed in, and when this session last made a request (Unix seconds):
+/// the server ends sessions idle or old, whatever the cookie says.
+pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+pub const SESSION_LAST_SEEN: &str = "last_seen";
 
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -170,6 +174,32 @@ pub fn request_lang(req: &HttpRequest, session: &Session) -> Lang {
         .unwrap_or_default()
 }
 
+/// Is a signed-in session within its idle and absolute timeouts? Touches it when it is (at
+/// most once a minute, so a page view is not always a session write).
+fn fresh(state: &State, session: &Session) -> Result<bool, AppError> {
+    let now = state.clock.now().and_utc().timestamp();
+    let signed_in = session.get::<i64>(SESSION_SIGNED_IN_AT)?.unwrap_or(0);
+    let last_seen = session.get::<i64>(SESSION_LAST_SEEN)?.unwrap_or(0);
+    let settings = &state.settings;
+    if now - last_seen > settings.session_idle_seconds
+        || now - signed_in > settings.session_max_seconds
+    {
+        return Ok(false);
+    }
+    if now - last_seen >= 60.min(settings.session_idle_seconds / 2) {
+        session.insert(SESSION_LAST_SEEN, now)?;
+    }
+    Ok(true)
+}
+
+/// Marks a session as just signed in.
+pub fn start_session(state: &State, session: &Session) -> Result<(), AppError> {
+    let now = state.clock.now().and_utc().timestamp();
+    session.insert(SESSION_SIGNED_IN_AT, now)?;
+    session.insert(SESSION_LAST_SEEN, now)?;
+    Ok(())
+}
+
 /// The session's CSRF token, created on first use.
 pub fn csrf_token(session: &Session) -> Result<String, AppError> {
     if let Some(token) = session.get::<String>(SESSION_CSRF)? {
@@ -193,7 +223,13 @@ impl FromRequest for Ctx {
                 .ok_or_else(|| AppError::Internal("app state missing".into()))?;
             let session = req.get_session();
             let lang = request_lang(&req, &session);
-            let operator_id = session.get::<i32>(SESSION_OPERATOR)?;
+            let mut operator_id = session.get::<i32>(SESSION_OPERATOR)?;
+            if operator_id.is_some() && !fresh(&state, &session)? {
+                // Idle or too old: this session ends here, on the server.
+                session.clear();
+                session.renew();
+                operator_id = None;
+            }
             let epoch = session.get::<i32>(SESSION_EPOCH)?;
 
             if !state.setup_done.load(Ordering::Relaxed) {

@@ -143,6 +143,7 @@ pub async fn login(
     ctx.session.remove(SESSION_CSRF);
     ctx.session.insert(SESSION_OPERATOR, operator.id)?;
     ctx.session.insert(SESSION_EPOCH, operator.session_epoch)?;
+    super::context::start_session(&ctx.state, &ctx.session)?;
     Ok(see_other("/"))
 }
 

@@ -78,8 +78,16 @@ fn extract_csrf(body: &str) -> Option<String> {
 
 impl Visitor {
     pub fn new(base: &str, accept_language: &str) -> Self {
+        Self::with_headers(base, accept_language, &[])
+    }
+
+    /// A visitor that sends these extra headers with every request (e.g. `X-Forwarded-For`).
+    pub fn with_headers(base: &str, accept_language: &str, extra: &[(&'static str, &str)]) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert("accept-language", accept_language.parse().expect("header"));
+        for (name, value) in extra {
+            headers.insert(*name, value.parse().expect("header"));
+        }
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())

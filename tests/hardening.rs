@@ -1,0 +1,335 @@
+//! Security properties and faults: headers, server-side session ends, no state change on
+//! GET, sign-in throttling, a locked SQLite file, graceful shutdown.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers_and_no_store() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for path in [
+        "/login",
+        "/account",
+        "/account/operators",
+        "/account/operators/1/api",
+        "/profile/api-credentials",
+        "/rights/machines",
+        "/audit",
+        "/settings",
+        "/api/docs",
+        "/no/such/page",
+    ] {
+        let page = admin.get(path).await;
+        let h = |name: &str| {
+            page.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert_eq!(
+            h("content-security-policy"),
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+            "{path}"
+        );
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(h("referrer-policy"), "same-origin", "{path}");
+        assert_eq!(h("cache-control"), "no-store", "{path}");
+        assert!(
+            h("strict-transport-security").is_empty(),
+            "no HSTS over plain http"
+        );
+        // No inline script or style: the CSP needs no 'unsafe-inline'.
+        assert!(
+            !page.body.contains("<script>") && !page.body.contains("style="),
+            "{path}"
+        );
+    }
+    let css = reqwest::get(format!("{}/static/keyward.css", app.base))
+        .await
+        .expect("css");
+    assert!(
+        css.headers()["cache-control"]
+            .to_str()
+            .expect("cc")
+            .contains("max-age")
+    );
+
+    // Behind https: HSTS and a __Host- session cookie.
+    let secure = TestApp::spawn_with(|s| s.secure_cookies = true).await;
+    let res = reqwest::get(format!("{}/setup", secure.base))
+        .await
+        .expect("setup");
+    assert!(res.headers().get("strict-transport-security").is_some());
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(
+        cookie.starts_with("__Host-keyward_session=")
+            && cookie.contains("Secure")
+            && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_on_the_server_when_idle_or_too_old() {
+    let app = TestApp::spawn_with(|s| s.session_idle_seconds = 1).await;
+    let admin = app.admin().await;
+    assert_eq!(admin.get("/account").await.status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    admin.get("/account").await.assert_redirect("/login");
+
+    let app = TestApp::spawn_with(|s| s.session_max_seconds = 1).await;
+    let admin = app.admin().await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    admin.get("/account").await.assert_redirect("/login");
+}
+
+#[tokio::test]
+async fn no_state_changes_on_get() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let key = app.stage_api_user(&admin, bob, "Key").await;
+    app.save(&admin, bob).await;
+    admin.get("/rights/machines").await;
+    admin.post("/rights/machines", &[("name", "Robot")]).await;
+    let counts = |app: &TestApp| {
+        use keyward::db::schema::*;
+        let mut c = app.db();
+        (
+            operators::table
+                .count()
+                .get_result::<i64>(&mut c)
+                .expect("n"),
+            credentials::table
+                .count()
+                .get_result::<i64>(&mut c)
+                .expect("n"),
+            credentials::table
+                .filter(credentials::active.eq(true))
+                .count()
+                .get_result::<i64>(&mut c)
+                .expect("n"),
+            machines::table
+                .count()
+                .get_result::<i64>(&mut c)
+                .expect("n"),
+            groups::table.count().get_result::<i64>(&mut c).expect("n"),
+            audit_events::table
+                .count()
+                .get_result::<i64>(&mut c)
+                .expect("n"),
+        )
+    };
+    let before = counts(&app);
+    let k = &key.username;
+    // Every GET route, including the action URLs (which only answer POST).
+    for path in [
+        "/".to_owned(),
+        "/account".into(),
+        "/account/operators".into(),
+        "/account/operators/new".into(),
+        format!("/account/operators/{bob}"),
+        format!("/account/operators/{bob}?dialog=edit"),
+        format!("/account/operators/{bob}?dialog=delete"),
+        format!("/account/operators/{bob}/delete"),
+        format!("/account/operators/{bob}/edit"),
+        format!("/account/operators/{bob}/api"),
+        format!("/account/operators/{bob}/api?dialog=add"),
+        format!("/account/operators/{bob}/api/save"),
+        format!("/account/operators/{bob}/api/{k}/delete"),
+        format!("/account/operators/{bob}/api/{k}/active"),
+        "/account/groups/1".into(),
+        "/account/groups/1/delete".into(),
+        "/profile/api-credentials".into(),
+        "/profile/password".into(),
+        "/rights/machines".into(),
+        "/rights/machines/1".into(),
+        "/rights/machines/1/delete".into(),
+        "/rights/machines/1/add".into(),
+        "/audit".into(),
+        "/audit.csv".into(),
+        "/settings".into(),
+        "/api/docs".into(),
+        "/password/forgot".into(),
+        "/logout".into(),
+        "/language?lang=fr".into(),
+    ] {
+        let page = admin.get(&path).await;
+        assert!(page.status.as_u16() < 500, "{path}: {}", page.status);
+    }
+    assert_eq!(counts(&app), before, "no GET changed anything");
+    assert_eq!(
+        admin.get("/account").await.status,
+        StatusCode::OK,
+        "still signed in (GET /logout does nothing)"
+    );
+    assert!(
+        admin.get("/account").await.contains("lang=\"en\""),
+        "GET /language changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_address_without_locking_the_user_out_elsewhere() {
+    let app = TestApp::spawn_with(|s| {
+        s.auth_failure_limit = 3;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    let _admin = app.admin().await;
+    let from = |ip: &'static str| {
+        common::Visitor::with_headers(&app.base, "en", &[("x-forwarded-for", ip)])
+    };
+    let attacker = from("203.0.113.66");
+    for _ in 0..3 {
+        assert_eq!(
+            attacker.sign_in(ADMIN_EMAIL, "guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let blocked = attacker.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.headers.get("retry-after").is_some());
+    assert!(
+        blocked.contains("Too many failed attempts"),
+        "{}",
+        blocked.body
+    );
+    // The real user, from their own address, still signs in (the per-account limit is higher).
+    from("198.51.100.10")
+        .sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+}
+
+#[tokio::test]
+async fn a_locked_sqlite_file_gives_a_clear_error_no_partial_write_and_recovers() {
+    let app = TestApp::spawn_with(|s| s.db_timeout_ms = 500).await;
+    if std::env::var("KEYWARD_TEST_DATABASE_URL").is_ok() {
+        return; // PostgreSQL: see api.rs database_down_fails_closed_and_recovers.
+    }
+    let admin = app.admin().await;
+    admin.get("/rights/machines").await;
+    // Another process holds the write lock (longer than the 5 s busy timeout).
+    let path = app.database_url.clone();
+    let holder = std::thread::spawn(move || {
+        let mut c = diesel::SqliteConnection::establish(&path).expect("open");
+        c.batch_execute("BEGIN IMMEDIATE; INSERT INTO accounts (name, created_at) VALUES ('lock', '2026-01-01 00:00:00');").expect("lock");
+        std::thread::sleep(Duration::from_millis(6500));
+        c.batch_execute("ROLLBACK").expect("rollback");
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let page = admin.post("/rights/machines", &[("name", "Blocked")]).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.contains("Nothing was changed"));
+    holder.join().expect("holder");
+    assert!(
+        !admin.get("/rights/machines").await.contains("Blocked"),
+        "no partial write"
+    );
+    admin.get("/rights/machines").await;
+    let again = admin.post("/rights/machines", &[("name", "After")]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "recovered");
+}
+
+#[tokio::test]
+async fn sigterm_finishes_and_flushes_last_used() {
+    let dir = tempfile::tempdir().expect("dir");
+    // Its own SQLite file on both passes: the process and its signal are what is tested.
+    let db = dir.path().join("keyward.db").display().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env("KEYWARD_DATABASE_URL", &db)
+            .env("KEYWARD_DATA_DIR", dir.path())
+            .env("KEYWARD_BIND", format!("127.0.0.1:{port}"))
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("run");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write");
+        child
+    };
+    assert!(
+        run(
+            &[
+                "admin",
+                "create",
+                "--email",
+                "root@example.org",
+                "--name",
+                "Root",
+                "--password-stdin"
+            ],
+            "root-password-1\n"
+        )
+        .wait()
+        .expect("wait")
+        .success()
+    );
+    let mut server = run(&["serve"], "");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut registered = None;
+    for _ in 0..100 {
+        if let Ok(res) = client
+            .post(format!("{base}/api/v1/register"))
+            .basic_auth("root@example.org", Some("root-password-1"))
+            .send()
+            .await
+        {
+            registered = Some(res.json::<serde_json::Value>().await.expect("json"));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let registered = registered.expect("server up");
+    let token = registered["token"].as_str().expect("token").to_owned();
+    let res = client
+        .get(format!("{base}/api/v1/whoami"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("whoami");
+    assert_eq!(res.status(), StatusCode::OK);
+    // The default flush interval is a minute: only the graceful stop can have written it.
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = server.wait().expect("exit");
+    assert!(exit.success(), "a clean exit on SIGTERM: {exit:?}");
+    use keyward::db::schema::credentials;
+    let mut conn = diesel::SqliteConnection::establish(&db).expect("open");
+    let used: Option<chrono::NaiveDateTime> = credentials::table
+        .select(credentials::last_used_at)
+        .first(&mut conn)
+        .expect("row");
+    assert!(used.is_some(), "last used was flushed at shutdown");
+}
