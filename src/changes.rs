@@ -203,6 +203,31 @@ fn edit_rows(
     rows
 }
 
+/// The audit rows of a rename and/or (de)activation, and the owner's mail on deactivation.
+fn journal_edit(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    before: &Credential,
+    after: &Credential,
+    label: Option<&str>,
+    active: Option<bool>,
+) -> QueryResult<()> {
+    for (action, changes) in edit_rows(before, label, active) {
+        audit::record(
+            conn,
+            &ctx.actor,
+            ctx.at,
+            action,
+            &credential_target(after),
+            &changes,
+        )?;
+        if action == "credential.deactivated" {
+            tell_owner(conn, ctx, after, CredentialMail::Deactivated)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn update_credential(
     conn: &mut DbConn,
     ctx: &Ctx,
@@ -214,19 +239,7 @@ pub fn update_credential(
     crate::db::write(conn, |conn| {
         let before = creds::find_for_owner(conn, owner, public_id)?;
         let after = creds::update(conn, owner, public_id, label, active)?;
-        for (action, changes) in edit_rows(&before, label, active) {
-            audit::record(
-                conn,
-                &ctx.actor,
-                ctx.at,
-                action,
-                &credential_target(&after),
-                &changes,
-            )?;
-            if action == "credential.deactivated" {
-                tell_owner(conn, ctx, &after, CredentialMail::Deactivated)?;
-            }
-        }
+        journal_edit(conn, ctx, &before, &after, label, active)?;
         Ok(after)
     })
 }
@@ -284,19 +297,7 @@ pub fn save_draft(
             }
             let after =
                 creds::find_for_owner(conn, OwnerRef::Operator(operator.id), &old.public_id)?;
-            for (action, changes) in edit_rows(old, edit.label.as_deref(), edit.active) {
-                audit::record(
-                    conn,
-                    &ctx.actor,
-                    ctx.at,
-                    action,
-                    &credential_target(&after),
-                    &changes,
-                )?;
-                if action == "credential.deactivated" {
-                    tell_owner(conn, ctx, &after, CredentialMail::Deactivated)?;
-                }
-            }
+            journal_edit(conn, ctx, old, &after, edit.label.as_deref(), edit.active)?;
         }
         for add in &draft.adds {
             let c = creds::find_for_owner(conn, OwnerRef::Operator(operator.id), &add.public_id)?;
