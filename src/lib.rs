@@ -165,6 +165,9 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         auth_failures: crate::auth::failures::AuthFailures::new(
             settings.auth_failure_journal_seconds,
         ),
+        argon2_slots: tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+        ),
         stopping: AtomicBool::new(false),
     });
     let mailer = mail::Mailer::new(

@@ -1,7 +1,5 @@
 //! Making a new credential: public id, secret, and the secret's argon2id hash.
 
-use actix_web::web;
-
 use crate::auth::password;
 use crate::domain::credential::{self, Secret};
 use crate::error::AppError;
@@ -20,11 +18,13 @@ impl Minted {
 }
 
 /// Hashes on the blocking pool, never on an async worker.
-pub async fn mint() -> Result<Minted, AppError> {
+pub async fn mint(state: &crate::web::AppState) -> Result<Minted, AppError> {
     let public_id = credential::generate_public_id()?;
     let secret = credential::generate_secret()?;
     let to_hash = secret.clone();
-    let secret_hash = web::block(move || password::hash(to_hash.expose())).await??;
+    let secret_hash = state
+        .argon2(move || password::hash(to_hash.expose()))
+        .await??;
     Ok(Minted {
         public_id,
         secret,

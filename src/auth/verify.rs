@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use actix_web::{HttpRequest, http::header, web};
+use actix_web::{HttpRequest, http::header};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -143,7 +143,9 @@ pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<Auth
             |r| r.credential.secret_hash.clone(),
         );
         let candidate = secret.clone();
-        let ok = web::block(move || password::verify(&hash, candidate.expose())).await?;
+        let ok = state
+            .argon2(move || password::verify(&hash, candidate.expose()))
+            .await?;
         if ok && let Some(r) = &found {
             state.verify_cache.remember(
                 r.credential.id,

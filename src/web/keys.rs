@@ -331,7 +331,7 @@ pub async fn apply(
     let cx = ctx.change()?;
     match change {
         Change::Create { label } => {
-            let minted = mint().await?;
+            let minted = mint(&ctx.state).await?;
             let (public_id, hash, stored_label) = (
                 minted.public_id.clone(),
                 minted.secret_hash.clone(),

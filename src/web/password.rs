@@ -154,7 +154,7 @@ pub async fn set(ctx: Ctx, CsrfForm(form): CsrfForm<SetForm>) -> Result<HttpResp
         return Ok(res);
     }
     let secret = form.password.clone();
-    let hash = web::block(move || password::hash(&secret)).await??;
+    let hash = ctx.state.argon2(move || password::hash(&secret)).await??;
     let (token, now, state, actor) = (
         form.token.clone(),
         ctx.state.clock.now(),
@@ -248,12 +248,14 @@ pub async fn change(
         .db(move |c| Ok(db::operators::find(c, id)?))
         .await?;
     let (stored, current, new) = (op.password_hash.clone(), form.current, form.password);
-    let hash = web::block(move || {
-        password::verify(&stored, &current)
-            .then(|| password::hash(&new))
-            .transpose()
-    })
-    .await??;
+    let hash = ctx
+        .state
+        .argon2(move || {
+            password::verify(&stored, &current)
+                .then(|| password::hash(&new))
+                .transpose()
+        })
+        .await??;
     let Some(hash) = hash else {
         return refuse(ctx, "password.wrong_current");
     };

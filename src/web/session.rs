@@ -1,6 +1,6 @@
 //! Signing in and out, the language switch, the home page and the health check.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use askama::Template;
 use serde::Deserialize;
 
@@ -89,15 +89,17 @@ pub async fn login(
     let dummy = ctx.state.dummy_hash.clone();
     let password = form.password;
     let account_id = found.as_ref().map(|op| op.account_id);
-    let operator = web::block(move || {
-        let (hash, candidate) = match found {
-            Some(op) if op.active => (op.password_hash.clone(), Some(op)),
-            _ => (dummy, None),
-        };
-        let matches = password::verify(&hash, &password);
-        candidate.filter(|_| matches)
-    })
-    .await?;
+    let operator = ctx
+        .state
+        .argon2(move || {
+            let (hash, candidate) = match found {
+                Some(op) if op.active => (op.password_hash.clone(), Some(op)),
+                _ => (dummy, None),
+            };
+            let matches = password::verify(&hash, &password);
+            candidate.filter(|_| matches)
+        })
+        .await?;
     // Journalled either way: who signed in, or which email failed from where.
     let actor = match &operator {
         Some(op) => Actor {

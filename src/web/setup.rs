@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use askama::Template;
 use serde::Deserialize;
 
@@ -80,7 +80,10 @@ pub async fn submit(
             return Ok(res);
         }
     };
-    let hash = web::block(move || password::hash(&form.password)).await??;
+    let hash = ctx
+        .state
+        .argon2(move || password::hash(&form.password))
+        .await??;
     let (now, lang, ip) = (ctx.state.clock.now(), ctx.lang(), ctx.ip.clone());
     let created = ctx
         .state

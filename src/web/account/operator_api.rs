@@ -256,7 +256,7 @@ pub async fn add(
         public_id,
         secret,
         secret_hash,
-    } = mint().await?;
+    } = mint(&ctx.state).await?;
     draft.add(StagedAdd {
         public_id: public_id.clone(),
         secret_hash,

@@ -144,7 +144,7 @@ pub async fn create(
         "!invited".to_owned()
     } else {
         let secret = form.password.clone();
-        web::block(move || password::hash(&secret)).await??
+        ctx.state.argon2(move || password::hash(&secret)).await??
     };
     let token = link_token()?;
     let link = format!(

@@ -162,7 +162,7 @@ pub async fn create(
     let body = body.into_inner();
     let label = validation::label(&body.label).map_err(AppError::BadRequest)?;
     let owner = target_owner(&state, &caller.0, body.owner.as_deref()).await?;
-    let minted = mint().await?;
+    let minted = mint(&state).await?;
     let (account_id, created_by) = (
         caller.0.credential.account_id,
         caller.0.credential.created_by,

@@ -110,22 +110,23 @@ pub async fn register(
         .db(move |c| Ok(db::operators::find_by_email(c, &lookup)?))
         .await?;
     let dummy = state.dummy_hash.clone();
-    let operator = web::block(move || {
-        let (hash, candidate) = match found {
-            Some(op) if op.active => (op.password_hash.clone(), Some(op)),
-            _ => (dummy, None),
-        };
-        let matches = password::verify(&hash, &password_given);
-        candidate.filter(|_| matches)
-    })
-    .await?;
+    let operator = state
+        .argon2(move || {
+            let (hash, candidate) = match found {
+                Some(op) if op.active => (op.password_hash.clone(), Some(op)),
+                _ => (dummy, None),
+            };
+            let matches = password::verify(&hash, &password_given);
+            candidate.filter(|_| matches)
+        })
+        .await?;
     let Some(operator) = operator else {
         state.login_ip_throttle.fail(&ip_key);
         state.login_account_throttle.fail(&account_key);
         return Err(AppError::InvalidCredentials);
     };
 
-    let minted = mint().await?;
+    let minted = mint(&state).await?;
     let actor = Actor {
         kind: "operator",
         id: Some(operator.id),

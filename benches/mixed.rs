@@ -1,0 +1,300 @@
+//! Mixed load: 95% verifications with valid keys, 4% with wrong ones, 1% console page views
+//! and edits by 10 signed-in administrators, for `KEYWARD_BENCH_SECONDS` (default 60) on
+//! loopback. Prints p50/p99 per route, counts 5xx (must be zero) and checks that every edit
+//! left its audit row. `cargo bench --bench mixed` (SQLite; KEYWARD_TEST_DATABASE_URL adds
+//! PostgreSQL).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use keyward::config::Settings;
+use keyward::db::{
+    self, DatabaseUrl, credentials::NewCredentialInput, credentials::OwnerRef,
+    operators::NewOperatorInput,
+};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+type Samples = Arc<Mutex<HashMap<&'static str, (Vec<Duration>, usize)>>>;
+
+async fn admin_session(base: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let csrf = |body: &str| {
+        body.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("body");
+    let token = csrf(&page);
+    client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "bench@example.org"),
+            ("password", "benchmark password"),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    let page = client
+        .get(format!("{base}/rights/machines"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    (client, csrf(&page))
+}
+
+async fn run(backend: &str, url: String, dir: &std::path::Path) {
+    let seconds = env_or("KEYWARD_BENCH_SECONDS", 60u64);
+    let mut settings = Settings::for_data_dir(dir.to_path_buf());
+    settings.database_url = Some(url.clone());
+    settings.workers = None;
+    settings.auth_failure_limit = u32::MAX;
+    settings.db_pool_size = 16;
+    let app = keyward::build(settings).expect("start");
+    let base = format!("http://{}", app.addr);
+    tokio::spawn(app.server);
+
+    let mut conn = db::connect(&DatabaseUrl::parse(&url)).expect("connect");
+    let now = chrono::Utc::now().naive_utc();
+    let hash = keyward::auth::password::hash("benchmark password").expect("hash");
+    let input = NewOperatorInput {
+        email: "bench@example.org",
+        name: "Bench",
+        password_hash: &hash,
+        language: "en",
+        admin: true,
+    };
+    db::operators::first_run_setup(&mut conn, "Bench", &input, now).expect("setup");
+    let secret = "S".repeat(32);
+    let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
+    let ids: Vec<String> = (0..50).map(|i| format!("MixedKey{i:08}")).collect();
+    for id in &ids {
+        let cred = NewCredentialInput {
+            account_id: 1,
+            owner: OwnerRef::Operator(1),
+            public_id: id,
+            secret_hash: &secret_hash,
+            label: "bench",
+            created_by: None,
+        };
+        db::credentials::create(&mut conn, &cred, now).expect("key");
+    }
+    let mut admins = Vec::new();
+    for _ in 0..10 {
+        admins.push(admin_session(&base).await);
+    }
+    let admins = Arc::new(admins);
+    let rss_idle = rss_kib();
+
+    let samples: Samples = Arc::default();
+    let edits = Arc::new(Mutex::new(0usize));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(32)
+        .build()
+        .expect("client");
+    let mut tasks = Vec::new();
+    for worker in 0..32usize {
+        let (client, base, ids, secret, samples, admins, edits) = (
+            client.clone(),
+            base.clone(),
+            ids.clone(),
+            secret.clone(),
+            samples.clone(),
+            admins.clone(),
+            edits.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut n = worker * 7919;
+            while Instant::now() < deadline {
+                n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let pick = n % 100;
+                let id = &ids[(n / 100) % ids.len()];
+                let t = Instant::now();
+                let (route, res) = if pick < 95 {
+                    (
+                        "whoami valid",
+                        client
+                            .get(format!("{base}/api/v1/whoami"))
+                            .basic_auth(id, Some(&secret))
+                            .send()
+                            .await,
+                    )
+                } else if pick < 99 {
+                    (
+                        "whoami invalid",
+                        client
+                            .get(format!("{base}/api/v1/whoami"))
+                            .basic_auth(id, Some("W".repeat(32)))
+                            .send()
+                            .await,
+                    )
+                } else {
+                    let (admin, csrf) = &admins[(n / 7) % admins.len()];
+                    if (n / 100) % 2 == 0 {
+                        (
+                            "console page",
+                            admin
+                                .get(format!("{base}/account/operators/1/api"))
+                                .send()
+                                .await,
+                        )
+                    } else {
+                        let res = admin
+                            .post(format!("{base}/rights/machines"))
+                            .form(&[("csrf", csrf.as_str()), ("name", "Load machine")])
+                            .send()
+                            .await;
+                        if res
+                            .as_ref()
+                            .is_ok_and(|r| r.status() == reqwest::StatusCode::SEE_OTHER)
+                        {
+                            *edits.lock().expect("lock") += 1;
+                        }
+                        ("console edit", res)
+                    }
+                };
+                let server_error = match res {
+                    Ok(r) => {
+                        let e = r.status().is_server_error();
+                        let _ = r.bytes().await;
+                        e
+                    }
+                    Err(_) => true,
+                };
+                let mut s = samples.lock().expect("lock");
+                let entry = s.entry(route).or_default();
+                entry.0.push(t.elapsed());
+                entry.1 += usize::from(server_error);
+            }
+        }));
+    }
+    let mut rss_peak = 0;
+    while Instant::now() < deadline {
+        rss_peak = rss_peak.max(rss_kib());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    use keyward::db::schema::audit_events as a;
+    let journalled: i64 = a::table
+        .filter(a::action.eq("machine.created"))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    let edits = *edits.lock().expect("lock");
+
+    println!("\n{backend}: mixed load for {seconds} s, 32 connections");
+    println!(
+        "{:<16} {:>9} {:>9} {:>9} {:>6}",
+        "route", "requests", "p50 ms", "p99 ms", "5xx"
+    );
+    let mut total_5xx = 0;
+    let mut s = samples.lock().expect("lock");
+    let mut routes: Vec<_> = s.keys().copied().collect();
+    routes.sort();
+    for route in routes {
+        let (lat, errors) = s.get_mut(route).expect("route");
+        lat.sort();
+        let q = |p: f64| {
+            lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+                .as_secs_f64()
+                * 1000.0
+        };
+        println!(
+            "{:<16} {:>9} {:>9.2} {:>9.2} {:>6}",
+            route,
+            lat.len(),
+            q(0.5),
+            q(0.99),
+            errors
+        );
+        total_5xx += *errors;
+    }
+    println!(
+        "5xx: {total_5xx}; console edits {edits}, their audit rows {journalled} ({})",
+        if edits as i64 == journalled {
+            "none lost"
+        } else {
+            "MISMATCH"
+        }
+    );
+    println!(
+        "resident memory of this process (Keyward + load generator): idle {} MiB, under load up to {} MiB",
+        rss_idle / 1024,
+        rss_peak / 1024
+    );
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        run(
+            "SQLite",
+            dir.path().join("mixed.db").display().to_string(),
+            dir.path(),
+        )
+        .await;
+        if let Ok(base) = std::env::var("KEYWARD_TEST_DATABASE_URL") {
+            let base = base.split('?').next().unwrap_or(&base).to_owned();
+            let name = format!("keyward_mixed_{}", std::process::id());
+            let mut admin = db::connect(&DatabaseUrl::parse(&base)).expect("connect");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create");
+            let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r);
+            let pg_dir = tempfile::tempdir().expect("tempdir");
+            run(
+                "PostgreSQL",
+                format!("{root}/{name}?sslmode=disable"),
+                pg_dir.path(),
+            )
+            .await;
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    });
+}
