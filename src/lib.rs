@@ -165,9 +165,11 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         auth_failures: crate::auth::failures::AuthFailures::new(
             settings.auth_failure_journal_seconds,
         ),
-        argon2_slots: tokio::sync::Semaphore::new(
-            std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
-        ),
+        // One argon2 thread per core: argon2 is CPU-bound, more threads only add memory.
+        argon2_pool: auth::hash_pool::HashPool::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )
+        .map_err(|e| StartError::Other(format!("argon2 threads: {e}")))?,
         stopping: AtomicBool::new(false),
     });
     let mailer = mail::Mailer::new(

@@ -1,6 +1,7 @@
 //! Passwords, sessions, API credential verification, throttling and usage recording.
 
 pub mod failures;
+pub mod hash_pool;
 pub mod mint;
 pub mod password;
 pub mod session_store;

@@ -50,9 +50,8 @@ pub struct AppState {
     pub login_account_throttle: crate::auth::throttle::Throttle,
     pub verify_cache: crate::auth::verify::VerifyCache,
     pub auth_failures: crate::auth::failures::AuthFailures,
-    /// argon2 checks and hashes running at once. Each takes ~19 MiB and ~20 ms of a core, so
-    /// they queue here instead of piling up (memory) on the blocking pool.
-    pub argon2_slots: tokio::sync::Semaphore,
+    /// Where every argon2 hash and check runs (see `auth/hash_pool.rs`).
+    pub argon2_pool: crate::auth::hash_pool::HashPool,
     /// Set when the app stops: the background threads end at their next tick.
     pub stopping: AtomicBool,
     pub usage: crate::auth::usage::UsageRecorder,
@@ -61,18 +60,13 @@ pub struct AppState {
 pub type State = web::Data<Arc<AppState>>;
 
 impl AppState {
-    /// Runs an argon2 hash or check off the async workers, a bounded number at a time.
+    /// Runs an argon2 hash or check off the async workers, on the few argon2 threads.
     pub async fn argon2<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let _slot = self
-            .argon2_slots
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(web::block(f).await?)
+        self.argon2_pool.run(f).await
     }
 
     /// Runs database work on the blocking pool with a pooled connection.
