@@ -3,11 +3,13 @@
 //! run (the same 50 rows to render either way).
 //! `cargo bench --bench audit_scale` (KEYWARD_BENCH_ROWS to change the size).
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use keyward::config::Settings;
-use keyward::db::{self, DatabaseUrl, DbConn, operators::NewOperatorInput};
+use keyward::db::{self, DatabaseUrl, DbConn};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -53,46 +55,8 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
     let base = format!("http://{}", app.addr);
     tokio::spawn(app.server);
     let mut conn = db::connect(&DatabaseUrl::parse(&url)).expect("connect");
-    let hash = keyward::auth::password::hash("benchmark password").expect("hash");
-    let input = NewOperatorInput {
-        email: "bench@example.org",
-        name: "Bench",
-        password_hash: &hash,
-        language: "en",
-        admin: true,
-    };
-    db::operators::first_run_setup(&mut conn, "Bench", &input, chrono::Utc::now().naive_utc())
-        .expect("setup");
-
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let page = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .expect("login")
-        .text()
-        .await
-        .expect("body");
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|v| v.split('"').next())
-        .expect("csrf")
-        .to_owned();
-    client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", "bench@example.org"),
-            ("password", "benchmark password"),
-        ])
-        .send()
-        .await
-        .expect("sign in");
+    support::seed_admin(&mut conn);
+    let (client, _) = support::sign_in(&base).await;
 
     // The baseline is a journal of one page (60 rows): the same 50 rows to render.
     fill(&mut conn, 60);
@@ -141,34 +105,5 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let dir = tempfile::tempdir().expect("tempdir");
-        run(
-            "SQLite",
-            dir.path().join("audit.db").display().to_string(),
-            dir.path(),
-        )
-        .await;
-        if let Ok(base) = std::env::var("KEYWARD_TEST_DATABASE_URL") {
-            let base = base.split('?').next().unwrap_or(&base).to_owned();
-            let name = format!("keyward_audit_{}", std::process::id());
-            let mut admin = db::connect(&DatabaseUrl::parse(&base)).expect("connect");
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create");
-            let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r);
-            let pg_dir = tempfile::tempdir().expect("tempdir");
-            run(
-                "PostgreSQL",
-                format!("{root}/{name}?sslmode=disable"),
-                pg_dir.path(),
-            )
-            .await;
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
-    });
+    support::on_each_backend(|backend, url, dir| async move { run(backend, url, &dir).await });
 }

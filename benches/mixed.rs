@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+mod support;
+
 use keyward::config::Settings;
 use keyward::db::{
     self, DatabaseUrl, credentials::NewCredentialInput, credentials::OwnerRef,
@@ -35,49 +36,6 @@ fn rss_kib() -> u64 {
 }
 
 type Samples = Arc<Mutex<HashMap<&'static str, (Vec<Duration>, usize)>>>;
-
-async fn admin_session(base: &str) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let csrf = |body: &str| {
-        body.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|v| v.split('"').next())
-            .unwrap_or("")
-            .to_owned()
-    };
-    let page = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .expect("login")
-        .text()
-        .await
-        .expect("body");
-    let token = csrf(&page);
-    client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("email", "bench@example.org"),
-            ("password", "benchmark password"),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    let page = client
-        .get(format!("{base}/rights/machines"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("body");
-    (client, csrf(&page))
-}
 
 async fn run(backend: &str, url: String, dir: &std::path::Path) {
     let seconds = env_or("KEYWARD_BENCH_SECONDS", 60u64);
@@ -117,7 +75,7 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
     }
     let mut admins = Vec::new();
     for _ in 0..10 {
-        admins.push(admin_session(&base).await);
+        admins.push(support::sign_in(&base).await);
     }
     let admins = Arc::new(admins);
     let rss_idle = rss_kib();
@@ -267,34 +225,5 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let dir = tempfile::tempdir().expect("tempdir");
-        run(
-            "SQLite",
-            dir.path().join("mixed.db").display().to_string(),
-            dir.path(),
-        )
-        .await;
-        if let Ok(base) = std::env::var("KEYWARD_TEST_DATABASE_URL") {
-            let base = base.split('?').next().unwrap_or(&base).to_owned();
-            let name = format!("keyward_mixed_{}", std::process::id());
-            let mut admin = db::connect(&DatabaseUrl::parse(&base)).expect("connect");
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create");
-            let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r);
-            let pg_dir = tempfile::tempdir().expect("tempdir");
-            run(
-                "PostgreSQL",
-                format!("{root}/{name}?sslmode=disable"),
-                pg_dir.path(),
-            )
-            .await;
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
-    });
+    support::on_each_backend(|backend, url, dir| async move { run(backend, url, &dir).await });
 }

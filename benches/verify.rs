@@ -4,6 +4,8 @@
 //! KEYWARD_BENCH_CONNECTIONS (default 32), KEYWARD_BENCH_LARGE (rows for the scale run,
 //! default 1000000).
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +13,6 @@ use diesel::connection::SimpleConnection;
 use keyward::config::Settings;
 use keyward::db::{
     self, DatabaseUrl, DbConn, credentials::NewCredentialInput, credentials::OwnerRef,
-    operators::NewOperatorInput,
 };
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -143,15 +144,7 @@ async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
     // One operator with one known key.
     let mut conn = db::connect(&DatabaseUrl::parse(&url)).expect("connect");
     let now = chrono::Utc::now().naive_utc();
-    let hash = keyward::auth::password::hash("benchmark password").expect("hash");
-    let input = NewOperatorInput {
-        email: "bench@example.org",
-        name: "Bench",
-        password_hash: &hash,
-        language: "en",
-        admin: true,
-    };
-    db::operators::first_run_setup(&mut conn, "Bench", &input, now).expect("setup");
+    support::seed_admin(&mut conn);
     let secret = "S".repeat(32);
     let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
     let id = "BenchKey00000001";
@@ -223,25 +216,5 @@ async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; nothing to parse.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let dir = tempfile::tempdir().expect("tempdir");
-        bench("SQLite", dir.path().join("bench.db").display().to_string(), dir.path()).await;
-        if let Ok(base) = std::env::var("KEYWARD_TEST_DATABASE_URL") {
-            let name = format!("keyward_bench_{}", std::process::id());
-            let mut admin = db::connect(&DatabaseUrl::parse(&base)).expect("connect");
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop");
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create");
-            let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r);
-            let pg_dir = tempfile::tempdir().expect("tempdir");
-            bench("PostgreSQL", format!("{root}/{name}"), pg_dir.path()).await;
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        } else {
-            println!("\nPostgreSQL not measured: set KEYWARD_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test");
-        }
-    });
+    support::on_each_backend(|backend, url, dir| async move { bench(backend, url, &dir).await });
 }

@@ -1,0 +1,99 @@
+//! What the benchmarks share: the backends to run on, the administrator they seed, signing in.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use diesel::connection::SimpleConnection;
+use keyward::db::{self, DatabaseUrl, DbConn, operators::NewOperatorInput};
+
+pub const EMAIL: &str = "bench@example.org";
+pub const PASSWORD: &str = "benchmark password";
+
+/// Runs `bench` on a fresh SQLite file, then on a fresh PostgreSQL database when
+/// `KEYWARD_TEST_DATABASE_URL` is set.
+pub fn on_each_backend<F, Fut>(bench: F)
+where
+    F: Fn(&'static str, String, PathBuf) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        bench("SQLite", dir.path().join("bench.db").display().to_string(), dir.path().to_path_buf()).await;
+        let Ok(base) = std::env::var("KEYWARD_TEST_DATABASE_URL") else {
+            println!("\nPostgreSQL not measured: set KEYWARD_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test");
+            return;
+        };
+        let base = base.split('?').next().unwrap_or(&base).to_owned();
+        let name = format!("keyward_bench_{}", std::process::id());
+        let mut admin = db::connect(&DatabaseUrl::parse(&base)).expect("connect");
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create");
+        let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r);
+        let pg_dir = tempfile::tempdir().expect("tempdir");
+        bench("PostgreSQL", format!("{root}/{name}?sslmode=disable"), pg_dir.path().to_path_buf()).await;
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    });
+}
+
+/// The organisation and its administrator (`EMAIL`, `PASSWORD`).
+pub fn seed_admin(conn: &mut DbConn) {
+    let hash = keyward::auth::password::hash(PASSWORD).expect("hash");
+    let input = NewOperatorInput {
+        email: EMAIL,
+        name: "Bench",
+        password_hash: &hash,
+        language: "en",
+        admin: true,
+    };
+    db::operators::first_run_setup(conn, "Bench", &input, chrono::Utc::now().naive_utc())
+        .expect("setup");
+}
+
+/// A signed-in administrator's client, and the CSRF token of its session.
+pub async fn sign_in(base: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let csrf = |body: &str| {
+        body.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("body");
+    let token = csrf(&page);
+    client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", EMAIL),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    let page = client
+        .get(format!("{base}/rights/machines"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    (client, csrf(&page))
+}
