@@ -265,6 +265,8 @@ async fn sigterm_finishes_and_flushes_last_used() {
             .env("KEYWARD_DATA_DIR", dir.path())
             .env("KEYWARD_BIND", format!("127.0.0.1:{port}"))
             .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .expect("run");
         child
