@@ -170,6 +170,7 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )
         .map_err(|e| StartError::Other(format!("argon2 threads: {e}")))?,
+        sqlite: url.is_sqlite(),
         stopping: AtomicBool::new(false),
     });
     let mailer = mail::Mailer::new(

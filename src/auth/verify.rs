@@ -126,9 +126,18 @@ pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<Auth
             .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     }
     let lookup = public_id.clone();
-    let found = state
-        .db(move |c| Ok(db::credentials::find_for_auth(c, &lookup)?))
-        .await?;
+    // The hot path. On SQLite the lookup is a few microseconds of indexed read (WAL readers
+    // never wait for writers), cheaper than the hop to the blocking pool and back: run it right
+    // here. A PostgreSQL round trip must not hold an async worker, so it goes the usual way.
+    let found = if state.sqlite {
+        db::with_conn(&state.pool, |c| {
+            Ok::<_, AppError>(db::credentials::find_for_auth(c, &lookup)?)
+        })?
+    } else {
+        state
+            .db(move |c| Ok(db::credentials::find_for_auth(c, &lookup)?))
+            .await?
+    };
 
     let cached = found.as_ref().is_some_and(|r| {
         state
