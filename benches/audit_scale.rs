@@ -8,8 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use keyward::config::Settings;
-use keyward::db::{self, DatabaseUrl, DbConn};
+use keyward::db::DbConn;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -49,13 +48,7 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let mut settings = Settings::for_data_dir(dir.to_path_buf());
-    settings.database_url = Some(url.clone());
-    let app = keyward::build(settings).expect("start");
-    let base = format!("http://{}", app.addr);
-    tokio::spawn(app.server);
-    let mut conn = db::connect(&DatabaseUrl::parse(&url)).expect("connect");
-    support::seed_admin(&mut conn);
+    let (base, mut conn) = support::start(&url, dir);
     let (client, _) = support::sign_in(&base).await;
 
     // The baseline is a journal of one page (60 rows): the same 50 rows to render.

@@ -11,11 +11,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 mod support;
 
-use keyward::config::Settings;
-use keyward::db::{
-    self, DatabaseUrl, credentials::NewCredentialInput, credentials::OwnerRef,
-    operators::NewOperatorInput,
-};
+use keyward::db::{self, credentials::NewCredentialInput, credentials::OwnerRef};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -39,26 +35,8 @@ type Samples = Arc<Mutex<HashMap<&'static str, (Vec<Duration>, usize)>>>;
 
 async fn run(backend: &str, url: String, dir: &std::path::Path) {
     let seconds = env_or("KEYWARD_BENCH_SECONDS", 60u64);
-    let mut settings = Settings::for_data_dir(dir.to_path_buf());
-    settings.database_url = Some(url.clone());
-    settings.workers = None;
-    settings.auth_failure_limit = u32::MAX;
-    settings.db_pool_size = 16;
-    let app = keyward::build(settings).expect("start");
-    let base = format!("http://{}", app.addr);
-    tokio::spawn(app.server);
-
-    let mut conn = db::connect(&DatabaseUrl::parse(&url)).expect("connect");
+    let (base, mut conn) = support::start(&url, dir);
     let now = chrono::Utc::now().naive_utc();
-    let hash = keyward::auth::password::hash("benchmark password").expect("hash");
-    let input = NewOperatorInput {
-        email: "bench@example.org",
-        name: "Bench",
-        password_hash: &hash,
-        language: "en",
-        admin: true,
-    };
-    db::operators::first_run_setup(&mut conn, "Bench", &input, now).expect("setup");
     let secret = "S".repeat(32);
     let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
     let ids: Vec<String> = (0..50).map(|i| format!("MixedKey{i:08}")).collect();

@@ -10,10 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use keyward::config::Settings;
-use keyward::db::{
-    self, DatabaseUrl, DbConn, credentials::NewCredentialInput, credentials::OwnerRef,
-};
+use keyward::db::{self, DbConn, credentials::NewCredentialInput, credentials::OwnerRef};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -132,19 +129,9 @@ async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
         env_or("KEYWARD_BENCH_CONNECTIONS", 32usize),
         env_or("KEYWARD_BENCH_LARGE", 1_000_000u64),
     );
-    let mut settings = Settings::for_data_dir(data_dir.to_path_buf());
-    settings.database_url = Some(url.clone());
-    settings.workers = None;
-    settings.auth_failure_limit = u32::MAX;
-    settings.db_pool_size = 16;
-    let app = keyward::build(settings).expect("start");
-    let base = format!("http://{}", app.addr);
-    tokio::spawn(app.server);
-
     // One operator with one known key.
-    let mut conn = db::connect(&DatabaseUrl::parse(&url)).expect("connect");
+    let (base, mut conn) = support::start(&url, data_dir);
     let now = chrono::Utc::now().naive_utc();
-    support::seed_admin(&mut conn);
     let secret = "S".repeat(32);
     let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
     let id = "BenchKey00000001";

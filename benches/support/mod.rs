@@ -40,6 +40,22 @@ where
     });
 }
 
+/// Starts Keyward on `url` as the benchmarks want it (every core, no failure throttling, a
+/// larger pool), seeds the administrator, and returns its address and a direct connection.
+pub fn start(url: &str, dir: &std::path::Path) -> (String, DbConn) {
+    let mut settings = keyward::config::Settings::for_data_dir(dir.to_path_buf());
+    settings.database_url = Some(url.to_owned());
+    settings.workers = None;
+    settings.auth_failure_limit = u32::MAX;
+    settings.db_pool_size = 16;
+    let app = keyward::build(settings).expect("start");
+    let base = format!("http://{}", app.addr);
+    tokio::spawn(app.server);
+    let mut conn = db::connect(&DatabaseUrl::parse(url)).expect("connect");
+    seed_admin(&mut conn);
+    (base, conn)
+}
+
 /// The organisation and its administrator (`EMAIL`, `PASSWORD`).
 pub fn seed_admin(conn: &mut DbConn) {
     let hash = keyward::auth::password::hash(PASSWORD).expect("hash");
