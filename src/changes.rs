@@ -274,7 +274,7 @@ pub fn save_draft(
     actor_id: i32,
 ) -> QueryResult<SaveOutcome> {
     crate::db::write(conn, |conn| {
-        let before: Vec<Credential> = creds::list_for_operator(conn, operator.id)?;
+        let before: Vec<Credential> = creds::list_for_owner(conn, OwnerRef::Operator(operator.id))?;
         let outcome = creds::apply_draft(conn, operator, draft, actor_id, ctx.at)?;
         if let SaveOutcome::Conflict(_) = outcome {
             return Ok(outcome);
@@ -439,7 +439,7 @@ pub fn delete_operator(
     hand_to: Option<OwnerRef>,
 ) -> QueryResult<Result<(), &'static str>> {
     crate::db::write(conn, |conn| {
-        let keys = creds::list_for_operator(conn, op.id)?;
+        let keys = creds::list_for_owner(conn, OwnerRef::Operator(op.id))?;
         match hand_to {
             None if !keys.is_empty() => return Ok(Err("operators.has_keys")),
             None => {}

@@ -49,16 +49,8 @@ pub struct NewCredential<'a> {
     pub created_by: Option<i32>,
 }
 
-pub fn list_for_operator(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<Credential>> {
-    credentials::table
-        .filter(credentials::operator_id.eq(operator_id))
-        .order((credentials::created_at, credentials::id))
-        .select(Credential::as_select())
-        .load(conn)
-}
-
 pub fn saved_rows(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<SavedRow>> {
-    Ok(list_for_operator(conn, operator_id)?
+    Ok(list_for_owner(conn, OwnerRef::Operator(operator_id))?
         .iter()
         .map(Credential::saved_row)
         .collect())

@@ -68,16 +68,6 @@ pub fn list(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<Operator>> {
         .load(conn)
 }
 
-pub fn is_admin(conn: &mut DbConn, operator_id: i32) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        group_members::table
-            .inner_join(groups::table)
-            .filter(group_members::operator_id.eq(operator_id))
-            .filter(groups::builtin_admin.eq(true)),
-    ))
-    .get_result(conn)
-}
-
 /// Ids of the operators among `ids` who are administrators (one query for a whole list).
 pub fn admins_among(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<i32>> {
     group_members::table

@@ -94,18 +94,8 @@ pub struct Config {
 }
 
 pub struct KeyList {
-    pub base: String,
-    pub staged: bool,
-    pub can_edit: bool,
-    pub username_column: bool,
-    pub created_column: bool,
-    pub last_used_column: bool,
-    pub last_ip_column: bool,
-    pub status: &'static str,
-    pub edit_status: bool,
-    pub confirm_delete: bool,
-    pub plus_icon: bool,
-    pub texts: Texts,
+    /// How the page shows its keys (the template reads `keys.config.…`).
+    pub config: Config,
     pub rows: Vec<KeyRow>,
     pub add_dialog: Option<FormDialog>,
     pub edit_dialog: Option<FormDialog>,
@@ -230,33 +220,8 @@ impl KeyList {
                 secret: r.secret,
             }
         });
-        let Config {
-            base,
-            staged,
-            can_edit,
-            username_column,
-            created_column,
-            last_used_column,
-            last_ip_column,
-            status,
-            edit_status,
-            confirm_delete,
-            plus_icon,
-            texts,
-        } = config;
         Ok(KeyList {
-            base,
-            staged,
-            can_edit,
-            username_column,
-            created_column,
-            last_used_column,
-            last_ip_column,
-            status,
-            edit_status,
-            confirm_delete,
-            plus_icon,
-            texts,
+            config,
             rows,
             add_dialog,
             edit_dialog,

@@ -62,7 +62,10 @@ async fn load(
     ctx.state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, operator_id)?;
-            let credentials = db::credentials::list_for_operator(c, operator_id)?;
+            let credentials = db::credentials::list_for_owner(
+                c,
+                db::credentials::OwnerRef::Operator(operator_id),
+            )?;
             Ok((operator, credentials))
         })
         .await

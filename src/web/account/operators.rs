@@ -255,7 +255,7 @@ async fn page(
                 .into_iter()
                 .map(|g| g.group)
                 .collect();
-            let key_count = db::credentials::list_for_operator(c, id)?.len();
+            let key_count = db::credentials::list_for_owner(c, OwnerRef::Operator(id))?.len();
             let others = db::operators::list(c, account_id)?
                 .into_iter()
                 .filter(|o| o.id != id)
