@@ -170,7 +170,15 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )
         .map_err(|e| StartError::Other(format!("argon2 threads: {e}")))?,
-        sqlite: url.is_sqlite(),
+        credential_lookups: if url.is_sqlite() {
+            None
+        } else {
+            // Two threads: one query in flight while the next batch gathers.
+            Some(
+                auth::lookup::Lookups::new(2, pool.clone())
+                    .map_err(|e| StartError::Other(format!("credential lookup threads: {e}")))?,
+            )
+        },
         stopping: AtomicBool::new(false),
     });
     let mailer = mail::Mailer::new(

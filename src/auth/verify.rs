@@ -125,18 +125,14 @@ pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<Auth
             .check(key)
             .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     }
-    let lookup = public_id.clone();
     // The hot path. On SQLite the lookup is a few microseconds of indexed read (WAL readers
-    // never wait for writers), cheaper than the hop to the blocking pool and back: run it right
-    // here. A PostgreSQL round trip must not hold an async worker, so it goes the usual way.
-    let found = if state.sqlite {
-        db::with_conn(&state.pool, |c| {
-            Ok::<_, AppError>(db::credentials::find_for_auth(c, &lookup)?)
-        })?
-    } else {
-        state
-            .db(move |c| Ok(db::credentials::find_for_auth(c, &lookup)?))
-            .await?
+    // never wait for writers), cheaper than any hop to another thread: run it right here. A
+    // PostgreSQL round trip must not hold an async worker; concurrent ones share a query.
+    let found = match &state.credential_lookups {
+        None => db::with_conn(&state.pool, |c| {
+            Ok::<_, AppError>(db::credentials::find_for_auth(c, &public_id)?)
+        })?,
+        Some(lookups) => lookups.find(public_id.clone()).await?,
     };
 
     let cached = found.as_ref().is_some_and(|r| {

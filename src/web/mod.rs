@@ -52,8 +52,9 @@ pub struct AppState {
     pub auth_failures: crate::auth::failures::AuthFailures,
     /// Where every argon2 hash and check runs (see `auth/hash_pool.rs`).
     pub argon2_pool: crate::auth::hash_pool::HashPool,
-    /// The database is an SQLite file (see `auth::verify::check`).
-    pub sqlite: bool,
+    /// Batched credential lookups on PostgreSQL; `None` on SQLite, where the lookup runs
+    /// inline (see `auth::verify::check`).
+    pub credential_lookups: Option<crate::auth::lookup::Lookups>,
     /// Set when the app stops: the background threads end at their next tick.
     pub stopping: AtomicBool,
     pub usage: crate::auth::usage::UsageRecorder,
