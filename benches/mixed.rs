@@ -48,6 +48,7 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
             secret_hash: &secret_hash,
             label: "bench",
             created_by: None,
+            expires_at: None,
         };
         db::credentials::create(&mut conn, &cred, now).expect("key");
     }

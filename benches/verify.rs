@@ -142,6 +142,7 @@ async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
         secret_hash: &secret_hash,
         label: "bench",
         created_by: None,
+        expires_at: None,
     };
     db::credentials::create(&mut conn, &cred, now).expect("key");
     fill(&mut conn, 1_000);

@@ -171,11 +171,19 @@ pub fn create_credential(
             ctx.at,
             action,
             &credential_target(&c),
-            &[],
+            &creation_details(&c),
         )?;
         tell_owner(conn, ctx, &c, what)?;
         Ok(c)
     })
+}
+
+/// What the journal keeps about a new credential beyond its target: its expiry, if any.
+fn creation_details(c: &Credential) -> Vec<Change> {
+    c.expires_at
+        .iter()
+        .map(|at| change("expires_at", "", at.and_utc().to_rfc3339()))
+        .collect()
 }
 
 fn edit_rows(
@@ -307,7 +315,7 @@ pub fn save_draft(
                 ctx.at,
                 "credential.created",
                 &credential_target(&c),
-                &[],
+                &creation_details(&c),
             )?;
             tell_owner(conn, ctx, &c, CredentialMail::Created)?;
         }

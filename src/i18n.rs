@@ -651,6 +651,33 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Documentation de l'API",
     ),
     ("keys.your_keys", "Your API keys", "Vos clés d'API"),
+    ("keys.expires", "Expires", "Expire le"),
+    ("keys.expired", "Expired", "Expirée"),
+    (
+        "keys.expires_field",
+        "Expiry date (optional)",
+        "Date d'expiration (facultative)",
+    ),
+    (
+        "keys.expires_help",
+        "The key stops working at 00:00 UTC on this day. Leave it empty for a key that does not expire.",
+        "La clé cesse de fonctionner à 00:00 UTC ce jour-là. Laissez vide pour une clé sans expiration.",
+    ),
+    (
+        "error.expiry_invalid",
+        "The expiry date is not a date (YYYY-MM-DD).",
+        "La date d'expiration n'est pas une date (AAAA-MM-JJ).",
+    ),
+    (
+        "error.expiry_past",
+        "The expiry must be later than now.",
+        "L'expiration doit être postérieure à maintenant.",
+    ),
+    (
+        "error.expiry_too_far",
+        "The expiry is more than ten years away.",
+        "L'expiration est à plus de dix ans.",
+    ),
     ("keys.name", "Name", "Nom"),
     (
         "keys.last_ip",

@@ -3,6 +3,7 @@
 
 mod common;
 
+use chrono::Timelike;
 use common::{ADMIN_EMAIL, ADMIN_PASSWORD, Revealed, TestApp, eventually};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -297,6 +298,19 @@ async fn every_invalid_credential_gets_the_same_401() {
         None,
     )
     .await;
+    // Past its expiry (as time passing would leave it: `expiry_is_honoured…` goes the
+    // real way).
+    let expired = app.stage_api_user(&admin, 1, "Expired").await;
+    app.save(&admin, 1).await;
+    {
+        use diesel::prelude::*;
+        use keyward::db::schema::credentials;
+        let yesterday = chrono::Utc::now().naive_utc() - chrono::Duration::days(1);
+        diesel::update(credentials::table.filter(credentials::public_id.eq(&expired.username)))
+            .set(credentials::expires_at.eq(Some(yesterday)))
+            .execute(&mut app.db())
+            .expect("update");
+    }
     // Staged but not saved: its secret does not work yet.
     let staged = app.stage_api_user(&admin, 1, "Never saved").await;
 
@@ -313,6 +327,11 @@ async fn every_invalid_credential_gets_the_same_401() {
             "deleted",
             deleted.username.clone(),
             deleted.password.clone(),
+        ),
+        (
+            "expired",
+            expired.username.clone(),
+            expired.password.clone(),
         ),
         (
             "not yet saved",
@@ -762,4 +781,80 @@ async fn many_keys_generated_at_once_through_two_processes_agree_with_the_journa
         .get_result(&mut conn)
         .expect("count");
     assert_eq!((made, journalled), (24, 24));
+}
+
+#[tokio::test]
+async fn expiry_is_checked_on_creation_and_honoured_on_the_next_request() {
+    let app = TestApp::spawn().await;
+    let (_admin, key) = admin_key(&app).await;
+    let now = chrono::Utc::now();
+    for (expires_at, code) in [
+        (
+            json!((now - chrono::Duration::minutes(1)).to_rfc3339()),
+            "bad_request",
+        ),
+        (
+            json!((now + chrono::Duration::days(11 * 366)).to_rfc3339()),
+            "bad_request",
+        ),
+        (json!("next tuesday"), "bad_request"),
+        (json!(12), "bad_request"),
+    ] {
+        let (status, body) = call(
+            reqwest::Method::POST,
+            &app,
+            "/api/v1/credentials",
+            &key,
+            Some(json!({"label": "Refused", "expires_at": expires_at})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{expires_at}: {body}");
+        assert_eq!(body["error"], code);
+    }
+    let (_, listed) = call(
+        reqwest::Method::GET,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(
+        listed["credentials"].as_array().map(Vec::len),
+        Some(1),
+        "nothing half-written: {listed}"
+    );
+
+    // Whole seconds, two of them ahead: it works now and not once the time has come.
+    let at = now + chrono::Duration::seconds(2);
+    let (status, created) = call(
+        reqwest::Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Short-lived", "expires_at": at.to_rfc3339()})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let expected = at.with_nanosecond(0).expect("whole seconds").to_rfc3339();
+    assert_eq!(created["credential"]["expires_at"], json!(expected));
+    let token = created["token"].as_str().expect("token").to_owned();
+    let whoami = || async {
+        client()
+            .get(format!("{}/api/v1/whoami", app.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("whoami")
+    };
+    let res = whoami().await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["credential"]["expires_at"], json!(expected));
+
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    let res = whoami().await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let expired: Value = res.json().await.expect("json");
+    assert_eq!(expired["error"], "invalid_credentials");
 }

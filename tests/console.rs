@@ -727,3 +727,80 @@ async fn malformed_authorization_headers_never_give_500() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(res.headers().get("www-authenticate").is_some());
 }
+
+#[tokio::test]
+async fn keys_may_expire_on_a_date_checked_in_the_add_dialog() {
+    use keyward::db::schema::credentials;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let base = "/profile/api-credentials";
+    let count = |app: &TestApp| -> i64 {
+        credentials::table
+            .count()
+            .get_result(&mut app.db())
+            .expect("count")
+    };
+
+    // Wrong dates are refused in the dialog, with what was typed kept, and nothing stored.
+    let today = chrono::Utc::now().date_naive();
+    for (typed, message) in [
+        ("31/12/2030", "The expiry date is not a date (YYYY-MM-DD)."),
+        (&*today.to_string(), "The expiry must be later than now."),
+        ("2999-01-01", "The expiry is more than ten years away."),
+    ] {
+        admin.get(&format!("{base}?dialog=add")).await;
+        let page = admin
+            .post(
+                &format!("{base}/add"),
+                &[("label", "Dated"), ("expires", typed)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        assert!(page.contains(message), "{typed}");
+        assert!(page.contains(&format!("value=\"{typed}\"")), "{typed}");
+        assert_eq!(count(&app), 0, "{typed}");
+    }
+
+    // A date ahead: stored as 00:00 UTC that day and shown on the list.
+    let day = today + chrono::Duration::days(30);
+    admin.get(&format!("{base}?dialog=add")).await;
+    admin
+        .post(
+            &format!("{base}/add"),
+            &[("label", "Dated"), ("expires", &day.to_string())],
+        )
+        .await
+        .assert_redirect(base);
+    let stored: Option<chrono::NaiveDateTime> = credentials::table
+        .select(credentials::expires_at)
+        .first(&mut app.db())
+        .expect("row");
+    assert_eq!(stored, Some(day.and_time(chrono::NaiveTime::MIN)));
+    let expected = day.format("%-d %b %Y").to_string();
+    assert!(
+        admin
+            .get(base)
+            .await
+            .contains(&format!("Expires {expected}"))
+    );
+
+    // The staged tab keeps the date through Save; once past, the list says so.
+    admin.get("/account/operators/1/api?dialog=add").await;
+    admin
+        .post(
+            "/account/operators/1/api/add",
+            &[("label", "Staged dated"), ("expires", &day.to_string())],
+        )
+        .await
+        .assert_redirect("/account/operators/1/api");
+    let page = app.save(&admin, 1).await;
+    assert_eq!(page.body.matches(&format!("Expires {expected}")).count(), 2);
+    diesel::update(credentials::table.filter(credentials::label.eq("Staged dated")))
+        .set(credentials::expires_at.eq(Some(
+            chrono::Utc::now().naive_utc() - chrono::Duration::hours(1),
+        )))
+        .execute(&mut app.db())
+        .expect("update");
+    let page = admin.get("/account/operators/1/api").await;
+    assert!(page.contains(">Expired<"));
+}

@@ -114,7 +114,7 @@ pub fn presented(req: &HttpRequest) -> Result<Presented, AppError> {
 }
 
 /// Checks a presented credential. Every failure that is about the credential itself
-/// (unknown, wrong secret, inactive, deleted, not yet saved) is the same `InvalidCredentials`
+/// (unknown, wrong secret, inactive, expired, deleted, not yet saved) is the same `InvalidCredentials`
 /// after the same work; repeated failures from one address or on one id get 429.
 pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<AuthRecord, AppError> {
     let Presented { public_id, secret } = presented;
@@ -161,7 +161,9 @@ pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<Auth
         ok && found.is_some()
     };
     match found {
-        Some(record) if matches && record.usable => {
+        Some(record)
+            if matches && record.usable && !record.credential.expired(state.clock.now()) =>
+        {
             state
                 .usage
                 .record(record.credential.id, state.clock.now(), ip.to_owned());

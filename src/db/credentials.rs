@@ -23,9 +23,15 @@ pub struct Credential {
     pub usage_tracked: bool,
     pub last_used_at: Option<NaiveDateTime>,
     pub last_used_ip: Option<String>,
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 impl Credential {
+    /// Past its expiry time: refused like an inactive one, whatever its status.
+    pub fn expired(&self, now: NaiveDateTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
     pub fn saved_row(&self) -> SavedRow {
         SavedRow {
             public_id: self.public_id.clone(),
@@ -47,6 +53,7 @@ pub struct NewCredential<'a> {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub created_by: Option<i32>,
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 pub fn saved_rows(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<SavedRow>> {
@@ -112,6 +119,7 @@ pub fn apply_draft(
                     active: add.active,
                     created_at: now,
                     created_by: Some(actor_id),
+                    expires_at: add.expires_at,
                 })
                 .execute(conn)?;
         }
@@ -320,6 +328,7 @@ pub struct NewCredentialInput<'a> {
     pub secret_hash: &'a str,
     pub label: &'a str,
     pub created_by: Option<i32>,
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 /// Creates a credential that works at once (API, self-service, machines).
@@ -344,6 +353,7 @@ pub fn create(
                 active: true,
                 created_at: now,
                 created_by: input.created_by,
+                expires_at: input.expires_at,
             })
             .returning(credentials::id)
             .get_result(conn)?;

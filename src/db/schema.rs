@@ -114,6 +114,7 @@ diesel::table! {
         usage_tracked -> Bool,
         last_used_at -> Nullable<Timestamp>,
         last_used_ip -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
     }
 }
 

@@ -32,6 +32,9 @@ pub struct StagedAdd {
     pub secret_hash: String,
     pub label: String,
     pub active: bool,
+    /// When it will stop working (UTC); drafts staged before expiry existed have none.
+    #[serde(default)]
+    pub expires_at: Option<chrono::NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,6 +288,7 @@ mod tests {
             secret_hash: "h".into(),
             label: "New".into(),
             active: true,
+            expires_at: None,
         });
         d.rename("n", "Renamed".into()).expect("staged");
         d.set_active("n", false).expect("staged");

@@ -22,6 +22,42 @@ pub fn label(input: &str) -> Result<String, &'static str> {
     Ok(value.to_owned())
 }
 
+/// How far ahead an expiry may be set: far enough for any rotation policy, near enough to
+/// catch a mistyped year.
+pub const MAX_EXPIRY_DAYS: i64 = 10 * 366;
+
+/// An expiry time: later than now, at most ten years ahead; whole seconds, like every time
+/// Keyward stores.
+pub fn expiry(
+    at: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> Result<chrono::NaiveDateTime, &'static str> {
+    use chrono::Timelike;
+    let at = at.with_nanosecond(0).unwrap_or(at);
+    if at <= now {
+        return Err("error.expiry_past");
+    }
+    if at > now + chrono::Duration::days(MAX_EXPIRY_DAYS) {
+        return Err("error.expiry_too_far");
+    }
+    Ok(at)
+}
+
+/// An expiry typed as a date (`YYYY-MM-DD`; empty for none): the credential stops working at
+/// 00:00 UTC that day.
+pub fn expiry_date(
+    input: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<chrono::NaiveDateTime>, &'static str> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let day =
+        chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| "error.expiry_invalid")?;
+    expiry(day.and_time(chrono::NaiveTime::MIN), now).map(Some)
+}
+
 pub fn name(input: &str) -> Result<String, &'static str> {
     let value = input.trim();
     if value.is_empty() {

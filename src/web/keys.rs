@@ -4,6 +4,7 @@
 //! each page only says how it is configured.
 
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use super::reveal::{self, Reveal};
@@ -13,6 +14,7 @@ use crate::changes;
 use crate::db::credentials::{Credential, NewCredentialInput, OwnerRef};
 use crate::domain::credential::Secret;
 use crate::domain::draft::{Draft, RowChange};
+use crate::domain::validation;
 use crate::error::AppError;
 
 pub struct KeyRow {
@@ -22,6 +24,9 @@ pub struct KeyRow {
     pub created: String,
     pub last_used: String,
     pub last_ip: String,
+    /// The expiry date, when the key has one.
+    pub expires: Option<String>,
+    pub expired: bool,
     pub change: RowChange,
 }
 
@@ -29,6 +34,8 @@ pub struct KeyRow {
 pub struct FormDialog {
     pub public_id: String,
     pub label: String,
+    /// The Add dialog's expiry date as typed (`YYYY-MM-DD`, or empty).
+    pub expires: String,
     pub active: bool,
     pub error: Option<&'static str>,
 }
@@ -103,6 +110,37 @@ pub struct KeyList {
     pub reveal: Option<RevealView>,
 }
 
+/// The Add dialog's fields.
+#[derive(Deserialize)]
+pub struct NewKeyForm {
+    pub label: String,
+    /// Optional (`YYYY-MM-DD`): the key stops working at 00:00 UTC that day.
+    #[serde(default)]
+    pub expires: String,
+}
+
+pub struct NewKey {
+    pub label: String,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+impl NewKeyForm {
+    /// The key to create, or the Add dialog to show again with what is wrong.
+    pub fn validate(self, now: NaiveDateTime) -> Result<NewKey, FormDialog> {
+        let checked = validation::label(&self.label).and_then(|label| {
+            validation::expiry_date(&self.expires, now)
+                .map(|expires_at| NewKey { label, expires_at })
+        });
+        checked.map_err(|key| FormDialog {
+            public_id: String::new(),
+            label: self.label,
+            expires: self.expires,
+            active: true,
+            error: Some(key),
+        })
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct KeyQuery {
     pub dialog: Option<String>,
@@ -116,7 +154,13 @@ const UNCHANGED: RowChange = RowChange {
     status_changed: false,
 };
 
-fn row(c: &Chrome, cred: &Credential, config: &Config, draft: Option<&Draft>) -> KeyRow {
+fn row(
+    c: &Chrome,
+    cred: &Credential,
+    config: &Config,
+    draft: Option<&Draft>,
+    now: NaiveDateTime,
+) -> KeyRow {
     let saved = cred.saved_row();
     let (label, active, change) = match draft {
         Some(d) => d.view(&saved),
@@ -137,6 +181,8 @@ fn row(c: &Chrome, cred: &Credential, config: &Config, draft: Option<&Draft>) ->
         created: c.date(&cred.created_at),
         last_used,
         last_ip: cred.last_used_ip.clone().unwrap_or_default(),
+        expires: cred.expires_at.as_ref().map(|at| c.date(at)),
+        expired: cred.expired(now),
         change,
     }
 }
@@ -158,10 +204,10 @@ impl KeyList {
         query: &KeyQuery,
         refused: Option<Refused>,
     ) -> Result<KeyList, AppError> {
-        let (c, cookie_key) = (&ctx.chrome, &ctx.state.cookie_key);
+        let (c, cookie_key, now) = (&ctx.chrome, &ctx.state.cookie_key, ctx.state.clock.now());
         let mut rows: Vec<KeyRow> = saved
             .iter()
-            .map(|cred| row(c, cred, &config, draft))
+            .map(|cred| row(c, cred, &config, draft, now))
             .collect();
         for add in draft.map(|d| d.adds.as_slice()).unwrap_or_default() {
             rows.push(KeyRow {
@@ -171,6 +217,8 @@ impl KeyList {
                 created: String::new(),
                 last_used: c.t("api.not_yet_used").to_owned(),
                 last_ip: String::new(),
+                expires: add.expires_at.as_ref().map(|at| c.date(at)),
+                expired: false,
                 change: RowChange {
                     new: true,
                     ..UNCHANGED
@@ -190,6 +238,7 @@ impl KeyList {
                 add_dialog = Some(FormDialog {
                     public_id: String::new(),
                     label: String::new(),
+                    expires: String::new(),
                     active: true,
                     error: None,
                 })
@@ -199,6 +248,7 @@ impl KeyList {
                 edit_dialog = Some(FormDialog {
                     public_id: r.public_id.clone(),
                     label: r.label.clone(),
+                    expires: String::new(),
                     active: r.active,
                     error: None,
                 });
@@ -270,9 +320,7 @@ pub fn redirect_with_reveal(
 
 /// Immediate changes (My profile, machines): they take effect at once.
 pub enum Change {
-    Create {
-        label: String,
-    },
+    Create(NewKey),
     Update {
         public_id: String,
         label: Option<String>,
@@ -295,7 +343,7 @@ pub async fn apply(
     let (account_id, actor) = (me.account_id, me.id);
     let cx = ctx.change()?;
     match change {
-        Change::Create { label } => {
+        Change::Create(NewKey { label, expires_at }) => {
             let minted = mint(&ctx.state).await?;
             let (public_id, hash, stored_label) = (
                 minted.public_id.clone(),
@@ -311,6 +359,7 @@ pub async fn apply(
                         secret_hash: &hash,
                         label: &stored_label,
                         created_by: Some(actor),
+                        expires_at,
                     };
                     Ok(changes::create_credential(c, &cx, &input, false)?)
                 })

@@ -13,7 +13,9 @@ use crate::domain::draft::{Conflict, Draft, StageError, StagedAdd};
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
-use crate::web::keys::{self, Config, FormDialog, KeyList, KeyQuery, Refused, Texts};
+use crate::web::keys::{
+    self, Config, FormDialog, KeyList, KeyQuery, NewKey, NewKeyForm, Refused, Texts,
+};
 use crate::web::reveal::{self, Reveal};
 use crate::web::session::Empty;
 use crate::web::{Chrome, CsrfForm, Ctx, render, see_other};
@@ -239,21 +241,13 @@ pub async fn add(
     ctx: Ctx,
     req: HttpRequest,
     path: web::Path<i32>,
-    CsrfForm(form): CsrfForm<LabelForm>,
+    CsrfForm(form): CsrfForm<NewKeyForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let mut draft = draft_for(&ctx, id).await?;
-    let label = match validation::label(&form.label) {
-        Ok(label) => label,
-        Err(key) => {
-            let dialog = FormDialog {
-                public_id: String::new(),
-                label: form.label,
-                active: true,
-                error: Some(key),
-            };
-            return refuse(ctx, req, id, Refused::Add(dialog)).await;
-        }
+    let NewKey { label, expires_at } = match form.validate(ctx.state.clock.now()) {
+        Ok(key) => key,
+        Err(dialog) => return refuse(ctx, req, id, Refused::Add(dialog)).await,
     };
     let Minted {
         public_id,
@@ -265,6 +259,7 @@ pub async fn add(
         secret_hash,
         label: label.clone(),
         active: true,
+        expires_at,
     });
     store_draft(&ctx.session, id, &draft)?;
     let mut res = HttpResponse::SeeOther();
@@ -302,6 +297,7 @@ pub async fn rename(
             let dialog = FormDialog {
                 public_id: row,
                 label: form.label,
+                expires: String::new(),
                 active: true,
                 error: Some(key),
             };

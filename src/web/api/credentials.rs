@@ -36,6 +36,10 @@ pub struct NewCredentialRequest {
     pub label: String,
     /// `operator:ID` or `machine:ID`; default: the caller's owner.
     pub owner: Option<String>,
+    /// RFC 3339. From then on the credential is refused like a deleted one. Later than now,
+    /// at most ten years ahead; default: it does not expire.
+    #[schema(value_type = Option<String>, format = DateTime, example = "2027-01-31T00:00:00Z")]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A new credential. `secret` and `token` appear in this response only.
@@ -161,6 +165,11 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let label = validation::label(&body.label).map_err(AppError::BadRequest)?;
+    let expires_at = body
+        .expires_at
+        .map(|at| validation::expiry(at.naive_utc(), state.clock.now()))
+        .transpose()
+        .map_err(AppError::BadRequest)?;
     let owner = target_owner(&state, &caller.0, body.owner.as_deref()).await?;
     let minted = mint(&state).await?;
     let (account_id, created_by) = (
@@ -186,6 +195,7 @@ pub async fn create(
                 secret_hash: &hash,
                 label: &label,
                 created_by,
+                expires_at,
             };
             Ok(changes::create_credential(c, &cx, &input, false)?)
         })

@@ -106,6 +106,8 @@ pub struct CredentialView {
     /// RFC 3339, UTC; written in batches, so up to `KEYWARD_LAST_USED_FLUSH_MS` old.
     pub last_used_at: Option<String>,
     pub last_used_ip: Option<String>,
+    /// RFC 3339, UTC; from then on the credential is refused. Absent: it does not expire.
+    pub expires_at: Option<String>,
 }
 
 impl From<&Credential> for CredentialView {
@@ -117,6 +119,7 @@ impl From<&Credential> for CredentialView {
             created_at: c.created_at.and_utc().to_rfc3339(),
             last_used_at: c.last_used_at.map(|t| t.and_utc().to_rfc3339()),
             last_used_ip: c.last_used_ip.clone(),
+            expires_at: c.expires_at.map(|t| t.and_utc().to_rfc3339()),
         }
     }
 }

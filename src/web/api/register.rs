@@ -148,6 +148,7 @@ pub async fn register(
                 public_id: &public_id,
                 secret_hash: &hash,
                 label: &label,
+                expires_at: None,
                 created_by: Some(operator_id),
             };
             Ok(changes::create_credential(c, &cx, &input, true)?)

@@ -8,7 +8,9 @@ use crate::db::{self, credentials::OwnerRef};
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::account::operator_api::LabelForm;
-use crate::web::keys::{self, Change, Config, FormDialog, KeyList, KeyQuery, Refused, Texts};
+use crate::web::keys::{
+    self, Change, Config, FormDialog, KeyList, KeyQuery, NewKeyForm, Refused, Texts,
+};
 use crate::web::session::Empty;
 use crate::web::{Chrome, CsrfForm, Ctx, render};
 
@@ -113,20 +115,12 @@ fn mine(ctx: &Ctx) -> Result<OwnerRef, AppError> {
 pub async fn add(
     ctx: Ctx,
     req: HttpRequest,
-    CsrfForm(form): CsrfForm<LabelForm>,
+    CsrfForm(form): CsrfForm<NewKeyForm>,
 ) -> Result<HttpResponse, AppError> {
     let owner = mine(&ctx)?;
-    match validation::label(&form.label) {
-        Ok(label) => keys::apply(&ctx, owner, BASE, Change::Create { label }).await,
-        Err(key) => {
-            let dialog = FormDialog {
-                public_id: String::new(),
-                label: form.label,
-                active: true,
-                error: Some(key),
-            };
-            refuse(ctx, req, Refused::Add(dialog)).await
-        }
+    match form.validate(ctx.state.clock.now()) {
+        Ok(key) => keys::apply(&ctx, owner, BASE, Change::Create(key)).await,
+        Err(dialog) => refuse(ctx, req, Refused::Add(dialog)).await,
     }
 }
 
@@ -156,6 +150,7 @@ pub async fn rename(
             let dialog = FormDialog {
                 public_id,
                 label: form.label,
+                expires: String::new(),
                 active: true,
                 error: Some(key),
             };

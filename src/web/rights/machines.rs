@@ -9,8 +9,9 @@ use crate::db::{self, credentials::OwnerRef, machines::Machine, machines::Machin
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
-use crate::web::account::operator_api::LabelForm;
-use crate::web::keys::{self, Change, Config, FormDialog, KeyList, KeyQuery, Refused, Texts};
+use crate::web::keys::{
+    self, Change, Config, FormDialog, KeyList, KeyQuery, NewKeyForm, Refused, Texts,
+};
 use crate::web::session::Empty;
 use crate::web::{Chrome, CsrfForm, Ctx, render, see_other};
 
@@ -338,27 +339,13 @@ pub async fn add_key(
     ctx: Ctx,
     req: HttpRequest,
     path: web::Path<i32>,
-    CsrfForm(form): CsrfForm<LabelForm>,
+    CsrfForm(form): CsrfForm<NewKeyForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     load(&ctx, id, Permission::MachinesWrite).await?;
-    match validation::label(&form.label) {
-        Ok(label) => {
-            keys::apply(
-                &ctx,
-                OwnerRef::Machine(id),
-                &url(id),
-                Change::Create { label },
-            )
-            .await
-        }
-        Err(key) => {
-            let dialog = FormDialog {
-                public_id: String::new(),
-                label: form.label,
-                active: true,
-                error: Some(key),
-            };
+    match form.validate(ctx.state.clock.now()) {
+        Ok(key) => keys::apply(&ctx, OwnerRef::Machine(id), &url(id), Change::Create(key)).await,
+        Err(dialog) => {
             show_page(
                 ctx,
                 &req,
@@ -404,6 +391,7 @@ pub async fn edit_key(
             let dialog = FormDialog {
                 public_id,
                 label: form.label,
+                expires: String::new(),
                 active,
                 error: Some(key),
             };
