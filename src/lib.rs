@@ -93,11 +93,34 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(contents.as_bytes())
 }
 
+/// SQLite writes its journal beside the database file: a folder that cannot take a new file
+/// (a read-only disk, a full one, no permission) would otherwise fail as "unable to open
+/// database file". Say which folder and why.
+fn writable_folder(sqlite_path: &str) -> Result<(), StartError> {
+    let path = std::path::Path::new(sqlite_path.trim_start_matches("file:"));
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let probe = folder.join(format!(".keyward-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            StartError::DataDir(
+                format!("{} (SQLite needs to write there)", folder.display()),
+                e,
+            )
+        })
+}
+
 /// Creates the data folder and runs the migrations of the configured database.
 pub fn prepare_database(settings: &Settings) -> Result<db::DatabaseUrl, StartError> {
     std::fs::create_dir_all(&settings.data_dir)
         .map_err(|e| StartError::DataDir(settings.data_dir.display().to_string(), e))?;
     let url = settings.database();
+    if let db::DatabaseUrl::Sqlite(path) = &url {
+        writable_folder(path)?;
+    }
     let mut conn = db::connect(&url).map_err(|e| StartError::Database(e.to_string()))?;
     db::migrate(&mut conn).map_err(|e| StartError::Database(e.to_string()))?;
     Ok(url)
@@ -251,14 +274,19 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         .map_err(|e| StartError::Bind(addr, e))?
         .run();
 
-    // Expired session rows are removed in the background, not on the request path.
+    // Expired session rows are removed in the background, not on the request path. Like the
+    // threads below it holds only a weak reference, so a stopped app lets go of its database.
+    let weak = Arc::downgrade(&state);
     std::thread::Builder::new()
         .name("session-purge".into())
         .spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_secs(600));
-                let purged = db::with_conn(&pool, |c| {
-                    db::sessions::purge_expired(c, clock.now()).map_err(AppError::from)
+                let Some(state) = weak.upgrade().filter(|s| s.running()) else {
+                    break;
+                };
+                let purged = db::with_conn(&state.pool, |c| {
+                    db::sessions::purge_expired(c, state.clock.now()).map_err(AppError::from)
                 });
                 if let Err(e) = purged {
                     tracing::warn!(error = %e, "could not purge expired sessions");

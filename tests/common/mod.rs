@@ -19,7 +19,8 @@ pub struct TestApp {
     pub database_url: String,
     pub data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
-    state: std::sync::Arc<keyward::web::AppState>,
+    /// The running app's state (its pool, to exhaust it in a test).
+    pub state: std::sync::Arc<keyward::web::AppState>,
     postgres: Option<(String, String)>,
 }
 
@@ -393,6 +394,14 @@ fn with_database(base: &str, name: &str) -> String {
     match query {
         Some(q) => format!("{root}/{name}?{q}"),
         None => format!("{root}/{name}"),
+    }
+}
+
+impl TestApp {
+    /// Stops the app and waits until it has let go of its database.
+    pub async fn stop(self) {
+        self.state.stop();
+        self.handle.stop(true).await;
     }
 }
 
