@@ -106,6 +106,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("common.save", "Save", "Enregistrer"),
     ("common.create", "Create", "Créer"),
     ("common.next", "Next", "Suivant"),
+    ("common.previous", "Previous", "Précédent"),
+    ("common.search", "Search", "Rechercher"),
     ("common.active", "Active", "Active"),
     ("common.inactive", "Inactive", "Inactive"),
     ("common.name", "Name", "Nom"),
@@ -652,6 +654,19 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("keys.your_keys", "Your API keys", "Vos clés d'API"),
     ("keys.expires", "Expires", "Expire le"),
+    (
+        "keys.search_label",
+        "Search by label or id",
+        "Rechercher par libellé ou identifiant",
+    ),
+    ("keys.show_all", "Show all", "Tout afficher"),
+    (
+        "keys.no_match",
+        "No key matches this search.",
+        "Aucune clé ne correspond à cette recherche.",
+    ),
+    ("keys.pages", "Pages of keys", "Pages de clés"),
+    ("keys.of", "of", "sur"),
     ("keys.expired", "Expired", "Expirée"),
     (
         "keys.expires_field",

@@ -804,3 +804,101 @@ async fn keys_may_expire_on_a_date_checked_in_the_add_dialog() {
     let page = admin.get("/account/operators/1/api").await;
     assert!(page.contains(">Expired<"));
 }
+
+/// `count` saved keys for `owner`, labelled "Key 000", "Key 001", … with public ids
+/// "K000000000000000", "K000000000000001", …, written straight to the database.
+fn many_keys(app: &TestApp, owner: keyward::db::credentials::OwnerRef, count: usize) {
+    many_keys_from(app, owner, count, 0);
+}
+
+fn many_keys_from(
+    app: &TestApp,
+    owner: keyward::db::credentials::OwnerRef,
+    count: usize,
+    start: usize,
+) {
+    use keyward::db::credentials::{NewCredentialInput, create};
+    let mut conn = app.db();
+    let now = chrono::Utc::now().naive_utc();
+    for i in start..start + count {
+        let (public_id, label) = (format!("K{i:015}"), format!("Key {i:03}"));
+        let input = NewCredentialInput {
+            account_id: 1,
+            owner,
+            public_id: &public_id,
+            secret_hash: "not-a-hash",
+            label: &label,
+            created_by: None,
+            expires_at: None,
+        };
+        create(&mut conn, &input, now).expect("key");
+    }
+}
+
+#[tokio::test]
+async fn long_key_lists_are_paged_and_searchable() {
+    use keyward::db::credentials::OwnerRef;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    many_keys(&app, OwnerRef::Operator(1), 120);
+    let base = "/profile/api-credentials";
+
+    let first = admin.get(base).await;
+    assert!(first.contains("1–50 of 120"), "{}", first.body);
+    assert!(first.contains(">Key 000<") && first.contains(">Key 049<"));
+    assert!(!first.contains(">Key 050<"));
+    // Askama writes `&` as `&#38;`.
+    assert!(first.contains("?q=&#38;page=2\" rel=\"next\""));
+
+    let last = admin.get(&format!("{base}?page=3")).await;
+    assert!(last.contains("101–120 of 120"));
+    assert!(last.contains(">Key 119<") && !last.contains(">Key 099<"));
+    assert!(!last.contains("rel=\"next\""));
+    // Past the end: the last page; not a number: a clear 400.
+    assert!(
+        admin
+            .get(&format!("{base}?page=99"))
+            .await
+            .contains("101–120 of 120")
+    );
+    assert_eq!(
+        admin.get(&format!("{base}?page=abc")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Search: part of a label in any case, or the start of a public id; LIKE wildcards
+    // typed are literal.
+    let by_label = admin.get(&format!("{base}?q=key+07")).await;
+    assert!(by_label.contains("1–10 of 10"), "{}", by_label.body);
+    assert!(by_label.contains(">Key 070<") && by_label.contains(">Key 079<"));
+    let by_id = admin.get(&format!("{base}?q=K00000000000001")).await;
+    assert!(by_id.contains("1–10 of 10"));
+    assert!(by_id.contains(">Key 010<") && !by_id.contains(">Key 020<"));
+    for literal in ["%25", "_", "Key+0%25"] {
+        let none = admin.get(&format!("{base}?q={literal}")).await;
+        assert!(none.contains("No key matches this search."), "{literal}");
+    }
+
+    // A dialog opened from page 2 keeps the page (and finds the row there).
+    let second = admin.get(&format!("{base}?page=2")).await;
+    let link = "?dialog=edit&amp;row=K000000000000060&#38;q=&#38;page=2";
+    assert!(second.contains(link));
+    let dialog = admin
+        .get(&format!(
+            "{base}?dialog=edit&row=K000000000000060&q=&page=2"
+        ))
+        .await;
+    assert_eq!(dialog.status, StatusCode::OK);
+    assert!(dialog.contains("id=\"edit-dialog\"") && dialog.contains("value=\"Key 060\""));
+
+    // The staged tab: a staged key shows on the last page, after the saved ones.
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    many_keys_from(&app, OwnerRef::Operator(bob), 60, 1000);
+    app.stage_api_user(&admin, bob, "Staged one").await;
+    let tab = format!("/account/operators/{bob}/api");
+    assert!(!admin.get(&tab).await.contains("Staged one"));
+    let page = admin.get(&format!("{tab}?page=2")).await;
+    assert!(page.contains("Staged one") && page.contains("51–60 of 60"));
+}

@@ -309,6 +309,83 @@ pub fn list_for_owner(conn: &mut DbConn, owner: OwnerRef) -> QueryResult<Vec<Cre
         .load(conn)
 }
 
+/// How many keys a list shows at a time.
+pub const KEYS_PER_PAGE: i64 = 50;
+
+/// One page of an owner's credentials, oldest first, narrowed by a search.
+pub struct KeyPage {
+    pub rows: Vec<Credential>,
+    /// How many match the search (all the owner's without one).
+    pub total: i64,
+    /// 1-based, within 1..=pages.
+    pub page: i64,
+}
+
+impl KeyPage {
+    pub fn pages(&self) -> i64 {
+        page_count(self.total)
+    }
+}
+
+fn page_count(total: i64) -> i64 {
+    (total.max(1) + KEYS_PER_PAGE - 1) / KEYS_PER_PAGE
+}
+
+diesel::define_sql_function! {
+    /// ASCII case folding on SQLite, Unicode on PostgreSQL.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// `LIKE` matches `%` and `_` anywhere; typed ones are meant literally.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The owner's credentials whose label contains `search` (any case) or whose public id
+/// starts with it, one page of them (a page past the end gives the last one).
+pub fn page_for_owner(
+    conn: &mut DbConn,
+    owner: OwnerRef,
+    search: &str,
+    page: i64,
+) -> QueryResult<KeyPage> {
+    let search = search.trim();
+    let matching = || {
+        let mut query = credentials::table.filter(owned_by(owner)).into_boxed();
+        if !search.is_empty() {
+            let in_label = format!("%{}%", escape_like(&search.to_lowercase()));
+            let id_prefix = format!("{}%", escape_like(search));
+            query = query.filter(
+                lower(credentials::label)
+                    .like(in_label)
+                    .escape('\\')
+                    .or(credentials::public_id.like(id_prefix).escape('\\')),
+            );
+        }
+        query
+    };
+    let total: i64 = matching().count().get_result(conn)?;
+    let page = page.clamp(1, page_count(total));
+    let rows = matching()
+        .order((credentials::created_at, credentials::id))
+        .limit(KEYS_PER_PAGE)
+        .offset((page - 1) * KEYS_PER_PAGE)
+        .select(Credential::as_select())
+        .load(conn)?;
+    Ok(KeyPage { rows, total, page })
+}
+
+/// How many keys an owner has (only the active ones, when asked).
+pub fn count_for_owner(conn: &mut DbConn, owner: OwnerRef, active_only: bool) -> QueryResult<i64> {
+    let mut query = credentials::table.filter(owned_by(owner)).into_boxed();
+    if active_only {
+        query = query.filter(credentials::active.eq(true));
+    }
+    query.count().get_result(conn)
+}
+
 pub fn find_for_owner(
     conn: &mut DbConn,
     owner: OwnerRef,

@@ -11,7 +11,7 @@ use super::reveal::{self, Reveal};
 use super::{Chrome, Ctx};
 use crate::auth::mint::{Minted, mint};
 use crate::changes;
-use crate::db::credentials::{Credential, NewCredentialInput, OwnerRef};
+use crate::db::credentials::{Credential, KEYS_PER_PAGE, KeyPage, NewCredentialInput, OwnerRef};
 use crate::domain::credential::Secret;
 use crate::domain::draft::{Draft, RowChange};
 use crate::domain::validation;
@@ -104,6 +104,7 @@ pub struct KeyList {
     /// How the page shows its keys (the template reads `keys.config.…`).
     pub config: Config,
     pub rows: Vec<KeyRow>,
+    pub pager: Pager,
     pub add_dialog: Option<FormDialog>,
     pub edit_dialog: Option<FormDialog>,
     pub delete_dialog: Option<DeleteDialog>,
@@ -145,6 +146,67 @@ impl NewKeyForm {
 pub struct KeyQuery {
     pub dialog: Option<String>,
     pub row: Option<String>,
+    /// Narrows the list: part of a label, or the start of a public id.
+    pub q: Option<String>,
+    /// 1-based.
+    pub page: Option<u32>,
+}
+
+impl KeyQuery {
+    pub fn search(&self) -> &str {
+        self.q.as_deref().map_or("", str::trim)
+    }
+
+    pub fn page(&self) -> i64 {
+        i64::from(self.page.unwrap_or(1))
+    }
+}
+
+/// Where the list is (search and page), for its links.
+pub struct Pager {
+    pub search: String,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// 1-based positions of the first and last row shown.
+    pub first: i64,
+    pub last: i64,
+    /// `&q=…&page=…` for links that must come back to this very page (URL-encoded).
+    pub here: String,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    fn new(base: &str, search: &str, page: &KeyPage) -> Pager {
+        let link = |n: i64| {
+            let query = serde_urlencoded::to_string([("q", search), ("page", &n.to_string())])
+                .unwrap_or_default();
+            format!("{base}?{query}")
+        };
+        let (pages, shown) = (page.pages(), page.rows.len() as i64);
+        let first = (page.page - 1) * KEYS_PER_PAGE + 1;
+        Pager {
+            search: search.to_owned(),
+            page: page.page,
+            pages,
+            total: page.total,
+            first: if shown == 0 { 0 } else { first },
+            last: first + shown - 1,
+            here: format!(
+                "&{}",
+                serde_urlencoded::to_string([("q", search), ("page", &page.page.to_string())])
+                    .unwrap_or_default()
+            ),
+            previous: (page.page > 1).then(|| link(page.page - 1)),
+            next: (page.page < pages).then(|| link(page.page + 1)),
+        }
+    }
+
+    /// The search box and page links are shown only when they help.
+    pub fn needed(&self) -> bool {
+        self.pages > 1 || !self.search.is_empty()
+    }
 }
 
 const UNCHANGED: RowChange = RowChange {
@@ -199,17 +261,29 @@ impl KeyList {
         ctx: &Ctx,
         req: &HttpRequest,
         config: Config,
-        saved: &[Credential],
+        saved: &KeyPage,
         draft: Option<&Draft>,
         query: &KeyQuery,
         refused: Option<Refused>,
     ) -> Result<KeyList, AppError> {
         let (c, cookie_key, now) = (&ctx.chrome, &ctx.state.cookie_key, ctx.state.clock.now());
         let mut rows: Vec<KeyRow> = saved
+            .rows
             .iter()
             .map(|cred| row(c, cred, &config, draft, now))
             .collect();
-        for add in draft.map(|d| d.adds.as_slice()).unwrap_or_default() {
+        // Staged keys come after the saved ones: on the last page, when they match.
+        let search = query.search().to_lowercase();
+        let staged = draft
+            .map(|d| d.adds.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter(|_| saved.page == saved.pages())
+            .filter(|add| {
+                add.label.to_lowercase().contains(&search)
+                    || add.public_id.to_lowercase().starts_with(&search)
+            });
+        for add in staged {
             rows.push(KeyRow {
                 public_id: add.public_id.clone(),
                 label: add.label.clone(),
@@ -270,9 +344,11 @@ impl KeyList {
                 secret: r.secret,
             }
         });
+        let pager = Pager::new(&config.base, query.search(), saved);
         Ok(KeyList {
             config,
             rows,
+            pager,
             add_dialog,
             edit_dialog,
             delete_dialog,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::auth::mint::{Minted, mint};
 use crate::db::{self, credentials::SaveOutcome, operators::Operator};
-use crate::domain::draft::{Conflict, Draft, StageError, StagedAdd};
+use crate::domain::draft::{Conflict, Draft, SavedRow, StageError, StagedAdd};
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
@@ -54,35 +54,37 @@ fn store_draft(session: &Session, operator_id: i32, draft: &Draft) -> Result<(),
     Ok(())
 }
 
-/// The operator (of the viewer's own account) and their saved API accounts.
-async fn load(
+/// The operator, of the viewer's own account.
+async fn load(ctx: &Ctx, operator_id: i32, need: Permission) -> Result<Operator, AppError> {
+    let account_id = ctx.require(need)?.account_id;
+    ctx.state
+        .db(move |c| Ok(db::operators::find_in_account(c, account_id, operator_id)?))
+        .await
+}
+
+/// The operator and every saved API account of theirs, as a draft sees them.
+async fn load_with_rows(
     ctx: &Ctx,
     operator_id: i32,
     need: Permission,
-) -> Result<(Operator, Vec<db::credentials::Credential>), AppError> {
+) -> Result<(Operator, Vec<SavedRow>), AppError> {
     let account_id = ctx.require(need)?.account_id;
     ctx.state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, operator_id)?;
-            let credentials = db::credentials::list_for_owner(
-                c,
-                db::credentials::OwnerRef::Operator(operator_id),
-            )?;
-            Ok((operator, credentials))
+            Ok((operator, db::credentials::saved_rows(c, operator_id)?))
         })
         .await
 }
 
 /// The current draft, or a new empty one based on what is saved now.
 async fn draft_for(ctx: &Ctx, operator_id: i32) -> Result<Draft, AppError> {
-    let (operator, credentials) = load(ctx, operator_id, Permission::OperatorsWrite).await?;
-    Ok(match load_draft(&ctx.session, operator_id)? {
-        Some(draft) => draft,
-        None => Draft::new(
-            operator.api_version,
-            credentials.iter().map(|c| c.saved_row()).collect(),
-        ),
-    })
+    if let Some(draft) = load_draft(&ctx.session, operator_id)? {
+        load(ctx, operator_id, Permission::OperatorsWrite).await?;
+        return Ok(draft);
+    }
+    let (operator, rows) = load_with_rows(ctx, operator_id, Permission::OperatorsWrite).await?;
+    Ok(Draft::new(operator.api_version, rows))
 }
 
 fn config(operator_id: i32, can_edit: bool) -> Config {
@@ -179,31 +181,43 @@ async fn tab_response(
     query: &KeyQuery,
     refused: Option<Refused>,
 ) -> Result<HttpResponse, AppError> {
-    let (operator, credentials) = load(&ctx, id, Permission::OperatorsRead).await?;
-    let can_edit = ctx.operator()?.may(Permission::OperatorsWrite);
     let draft = load_draft(&ctx.session, id)?;
+    let account_id = ctx.require(Permission::OperatorsRead)?.account_id;
+    let (search, page) = (query.search().to_owned(), query.page());
+    // Every saved row only when a conflict is to be explained; else the page shown.
+    let base_version = draft.as_ref().map(|d| d.base_version);
+    let (operator, keys_page, current) = ctx
+        .state
+        .db(move |c| {
+            let operator = db::operators::find_in_account(c, account_id, id)?;
+            let owner = db::credentials::OwnerRef::Operator(id);
+            let keys_page = db::credentials::page_for_owner(c, owner, &search, page)?;
+            let current = match base_version {
+                Some(v) if v != operator.api_version => Some(db::credentials::saved_rows(c, id)?),
+                _ => None,
+            };
+            Ok((operator, keys_page, current))
+        })
+        .await?;
+    let can_edit = ctx.operator()?.may(Permission::OperatorsWrite);
     let c = &ctx.chrome;
-    let conflicts = draft
-        .as_ref()
-        .filter(|d| d.base_version != operator.api_version)
-        .map(|d| {
-            let current: Vec<_> = credentials.iter().map(|c| c.saved_row()).collect();
-            let lines: Vec<String> = d
-                .conflicts(&current)
-                .iter()
-                .map(|x| conflict_line(c, x))
-                .collect();
-            if lines.is_empty() {
-                vec![c.t("api.conflict_other").to_owned()]
-            } else {
-                lines
-            }
-        });
+    let conflicts = draft.as_ref().zip(current).map(|(d, current)| {
+        let lines: Vec<String> = d
+            .conflicts(&current)
+            .iter()
+            .map(|x| conflict_line(c, x))
+            .collect();
+        if lines.is_empty() {
+            vec![c.t("api.conflict_other").to_owned()]
+        } else {
+            lines
+        }
+    });
     let keys = KeyList::build(
         &ctx,
         req,
         config(id, can_edit),
-        &credentials,
+        &keys_page,
         draft.as_ref(),
         query,
         refused,
@@ -361,7 +375,7 @@ pub async fn save(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (operator, _) = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let operator = load(&ctx, id, Permission::OperatorsWrite).await?;
     let Some(draft) = load_draft(&ctx.session, id)? else {
         ctx.flash("api.nothing_to_save")?;
         return Ok(see_other(&tab_url(id)));
@@ -405,12 +419,9 @@ pub async fn rebase(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let (operator, credentials) = load(&ctx, id, Permission::OperatorsWrite).await?;
+    let (operator, rows) = load_with_rows(&ctx, id, Permission::OperatorsWrite).await?;
     if let Some(mut draft) = load_draft(&ctx.session, id)? {
-        draft.rebase(
-            operator.api_version,
-            credentials.iter().map(|c| c.saved_row()).collect(),
-        );
+        draft.rebase(operator.api_version, rows);
         store_draft(&ctx.session, id, &draft)?;
         ctx.flash("api.rebased")?;
     }

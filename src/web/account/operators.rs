@@ -204,7 +204,7 @@ struct ShowPage {
     groups: Vec<Group>,
     all_groups: Vec<Group>,
     can_edit: bool,
-    key_count: usize,
+    key_count: i64,
     others: Vec<Operator>,
     machines: Vec<db::machines::Machine>,
     events: Vec<AuditEvent>,
@@ -255,7 +255,7 @@ async fn page(
                 .into_iter()
                 .map(|g| g.group)
                 .collect();
-            let key_count = db::credentials::list_for_owner(c, OwnerRef::Operator(id))?.len();
+            let key_count = db::credentials::count_for_owner(c, OwnerRef::Operator(id), false)?;
             let others = db::operators::list(c, account_id)?
                 .into_iter()
                 .filter(|o| o.id != id)

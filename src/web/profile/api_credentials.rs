@@ -84,9 +84,17 @@ async fn respond(
     refused: Option<Refused>,
 ) -> Result<HttpResponse, AppError> {
     let me = ctx.operator()?.id;
+    let (search, page) = (query.search().to_owned(), query.page());
     let saved = ctx
         .state
-        .db(move |c| Ok(db::credentials::list_for_owner(c, OwnerRef::Operator(me))?))
+        .db(move |c| {
+            Ok(db::credentials::page_for_owner(
+                c,
+                OwnerRef::Operator(me),
+                &search,
+                page,
+            )?)
+        })
         .await?;
     let keys = KeyList::build(&ctx, req, config(), &saved, None, query, refused)?;
     let endpoint = format!(

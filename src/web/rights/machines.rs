@@ -164,16 +164,10 @@ struct ShowPage {
     c: Chrome,
     machine: Machine,
     keys: KeyList,
-    active_keys: usize,
+    active_keys: i64,
     edit_dialog: Option<(MachineForm, Option<&'static str>)>,
     confirm_delete: bool,
     events: Vec<db::audit::AuditEvent>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct ShowQuery {
-    dialog: Option<String>,
-    row: Option<String>,
 }
 
 async fn load(ctx: &Ctx, id: i32, need: Permission) -> Result<Machine, AppError> {
@@ -187,7 +181,7 @@ pub async fn show(
     ctx: Ctx,
     req: HttpRequest,
     path: web::Path<i32>,
-    query: web::Query<ShowQuery>,
+    query: web::Query<KeyQuery>,
 ) -> Result<HttpResponse, AppError> {
     show_page(
         ctx,
@@ -209,7 +203,7 @@ async fn show_page(
     ctx: Ctx,
     req: &HttpRequest,
     id: i32,
-    query: ShowQuery,
+    query: KeyQuery,
     refusal: Refusal,
 ) -> Result<HttpResponse, AppError> {
     let machine = load(&ctx, id, Permission::MachinesRead).await?;
@@ -218,23 +212,21 @@ async fn show_page(
         machine.account_id,
         ctx.operator()?.may(Permission::AuditRead),
     );
-    let (saved, events) = ctx
+    let (search, page) = (query.search().to_owned(), query.page());
+    let (saved, active_keys, events) = ctx
         .state
         .db(move |c| {
-            let saved = db::credentials::list_for_owner(c, OwnerRef::Machine(id))?;
+            let owner = OwnerRef::Machine(id);
+            let saved = db::credentials::page_for_owner(c, owner, &search, page)?;
+            let active_keys = db::credentials::count_for_owner(c, owner, true)?;
             let events = if can_audit {
                 db::audit::recent_for(c, account_id, "machine", &id.to_string(), 10)?
             } else {
                 Vec::new()
             };
-            Ok((saved, events))
+            Ok((saved, active_keys, events))
         })
         .await?;
-    let active_keys = saved.iter().filter(|k| k.active).count();
-    let key_query = KeyQuery {
-        dialog: query.dialog.clone(),
-        row: query.row.clone(),
-    };
     let (edit_dialog, refused_key, refused) = match refusal {
         Refusal::None => (None, None, false),
         Refusal::Machine(form, key) => (Some((form, Some(key))), None, true),
@@ -257,7 +249,7 @@ async fn show_page(
         config(id, can_edit),
         &saved,
         None,
-        &key_query,
+        &query,
         refused_key,
     )?;
     let confirm_delete = can_edit && query.dialog.as_deref() == Some("delete-machine");
@@ -293,7 +285,7 @@ pub async fn edit(
                 ctx,
                 &req,
                 id,
-                ShowQuery::default(),
+                KeyQuery::default(),
                 Refusal::Machine(form, key),
             )
             .await;
@@ -350,7 +342,7 @@ pub async fn add_key(
                 ctx,
                 &req,
                 id,
-                ShowQuery::default(),
+                KeyQuery::default(),
                 Refusal::Key(Refused::Add(dialog)),
             )
             .await
@@ -399,7 +391,7 @@ pub async fn edit_key(
                 ctx,
                 &req,
                 id,
-                ShowQuery::default(),
+                KeyQuery::default(),
                 Refusal::Key(Refused::Edit(dialog)),
             )
             .await
