@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use keyward::db::{self, DatabaseUrl, DbConn, operators::NewOperatorInput};
@@ -112,4 +114,98 @@ pub async fn sign_in(base: &str) -> (reqwest::Client, String) {
         .await
         .expect("body");
     (client, csrf(&page))
+}
+
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Builds one request of a scenario.
+pub type MakeRequest = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>;
+
+pub struct Outcome {
+    pub name: String,
+    pub requests: usize,
+    pub errors: usize,
+    pub rps: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+}
+
+/// `connections` keep-alive clients hammer one request for `seconds`.
+pub async fn load(name: &str, connections: usize, seconds: u64, make: MakeRequest) -> Outcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .expect("client");
+    // Warm up: open the connections, fill caches.
+    for _ in 0..connections {
+        let _ = make(&client).send().await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (client, make) = (client.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0usize);
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match make(&client).send().await {
+                    Ok(res)
+                        if res.status().is_success()
+                            || res.status() == reqwest::StatusCode::UNAUTHORIZED =>
+                    {
+                        let _ = res.bytes().await;
+                        latencies.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for task in tasks {
+        let (l, e) = task.await.expect("task");
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Outcome {
+        name: name.into(),
+        requests: all.len(),
+        errors,
+        rps: all.len() as f64 / elapsed,
+        p50: pick(0.50),
+        p99: pick(0.99),
+    }
+}
+
+pub fn print(backend: &str, rows: u64, outcomes: &[Outcome]) {
+    println!("\n{backend}, {rows} credentials stored");
+    println!(
+        "{:<34} {:>9} {:>10} {:>9} {:>9} {:>7}",
+        "scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+    for o in outcomes {
+        println!(
+            "{:<34} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+            o.name,
+            o.requests,
+            o.rps,
+            o.p50.as_secs_f64() * 1000.0,
+            o.p99.as_secs_f64() * 1000.0,
+            o.errors
+        );
+    }
 }

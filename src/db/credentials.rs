@@ -332,7 +332,7 @@ fn page_count(total: i64) -> i64 {
 }
 
 diesel::define_sql_function! {
-    /// ASCII case folding on SQLite, Unicode on PostgreSQL.
+    /// Unicode case folding on PostgreSQL (searches are case-insensitive).
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
@@ -352,26 +352,40 @@ pub fn page_for_owner(
     page: i64,
 ) -> QueryResult<KeyPage> {
     let search = search.trim();
+    // SQLite's LIKE already ignores ASCII case, as its lower() would; PostgreSQL's does not.
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
     let matching = || {
         let mut query = credentials::table.filter(owned_by(owner)).into_boxed();
         if !search.is_empty() {
             let in_label = format!("%{}%", escape_like(&search.to_lowercase()));
             let id_prefix = format!("{}%", escape_like(search));
-            query = query.filter(
-                lower(credentials::label)
-                    .like(in_label)
-                    .escape('\\')
-                    .or(credentials::public_id.like(id_prefix).escape('\\')),
-            );
+            let by_id = credentials::public_id.like(id_prefix).escape('\\');
+            query = if sqlite {
+                query.filter(credentials::label.like(in_label).escape('\\').or(by_id))
+            } else {
+                query.filter(
+                    lower(credentials::label)
+                        .like(in_label)
+                        .escape('\\')
+                        .or(by_id),
+                )
+            };
         }
         query
     };
     let total: i64 = matching().count().get_result(conn)?;
     let page = page.clamp(1, page_count(total));
-    let rows = matching()
+    // Skip to the page on the (owner, created_at, id) index alone, then read just its rows:
+    // an OFFSET over whole rows would read every skipped row of the table.
+    let page_ids: Vec<i32> = matching()
         .order((credentials::created_at, credentials::id))
         .limit(KEYS_PER_PAGE)
         .offset((page - 1) * KEYS_PER_PAGE)
+        .select(credentials::id)
+        .load(conn)?;
+    let rows = credentials::table
+        .filter(credentials::id.eq_any(page_ids))
+        .order((credentials::created_at, credentials::id))
         .select(Credential::as_select())
         .load(conn)?;
     Ok(KeyPage { rows, total, page })

@@ -1,0 +1,181 @@
+//! Keyward as several processes on one database, as behind a load balancer: `whoami`
+//! throughput with 1, 2 and 3 processes of one worker each, spread round-robin by the load
+//! generator, as a ratio against one process in the same run; and a revocation through one
+//! process checked on the very next request through each other one.
+//!
+//! `cargo bench --bench cluster` (SQLite; set KEYWARD_TEST_DATABASE_URL to add PostgreSQL).
+//! Knobs: KEYWARD_BENCH_SECONDS (per run, default 5), KEYWARD_BENCH_CONNECTIONS (default 32).
+//! The processes are the real `keyward serve` binary, logging at `warn`.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use keyward::db::{self, credentials::NewCredentialInput, credentials::OwnerRef};
+use support::{MakeRequest, env_or, load};
+
+/// `keyward serve` processes, stopped when dropped.
+struct Processes {
+    children: Vec<Child>,
+    bases: Vec<String>,
+}
+
+impl Processes {
+    async fn start(count: usize, url: &str, dir: &std::path::Path) -> Processes {
+        let (mut children, mut bases) = (Vec::new(), Vec::new());
+        for i in 0..count {
+            // A free port: bind, read it, let go (the process binds it a moment later).
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("free port")
+                .port();
+            let data = dir.join(format!("process-{i}"));
+            let child = Command::new(env!("CARGO_BIN_EXE_keyward"))
+                .arg("serve")
+                .env("KEYWARD_DATABASE_URL", url)
+                .env("KEYWARD_BIND", format!("127.0.0.1:{port}"))
+                .env("KEYWARD_DATA_DIR", &data)
+                .env("KEYWARD_WORKERS", "1")
+                .env("KEYWARD_DB_POOL_SIZE", "16")
+                .env("KEYWARD_AUTH_FAILURE_LIMIT", "1000000")
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("keyward serve");
+            children.push(child);
+            bases.push(format!("http://127.0.0.1:{port}"));
+        }
+        let client = reqwest::Client::new();
+        for base in &bases {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while client.get(format!("{base}/livez")).send().await.is_err() {
+                assert!(Instant::now() < deadline, "{base} did not start");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Processes { children, bases }
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn key(conn: &mut db::DbConn, public_id: &str, secret: &str) {
+    let hash = keyward::auth::password::hash(secret).expect("hash");
+    let input = NewCredentialInput {
+        account_id: 1,
+        owner: OwnerRef::Operator(1),
+        public_id,
+        secret_hash: &hash,
+        label: "bench",
+        created_by: None,
+        expires_at: None,
+    };
+    db::credentials::create(conn, &input, chrono::Utc::now().naive_utc()).expect("key");
+}
+
+async fn bench(backend: &str, url: String, dir: &std::path::Path) {
+    let (seconds, connections) = (
+        env_or("KEYWARD_BENCH_SECONDS", 5u64),
+        env_or("KEYWARD_BENCH_CONNECTIONS", 32usize),
+    );
+    let mut settings = keyward::config::Settings::for_data_dir(dir.to_path_buf());
+    settings.database_url = Some(url.clone());
+    keyward::prepare_database(&settings).expect("migrate");
+    let mut conn = db::connect(&db::DatabaseUrl::parse(&url)).expect("connect");
+    support::seed_admin(&mut conn);
+    let secret = "S".repeat(32);
+    key(&mut conn, "ClusterKey000001", &secret);
+    key(&mut conn, "ClusterRevoke001", &secret);
+    let token = format!("kwd_ClusterKey000001_{secret}");
+    let revocable = format!("kwd_ClusterRevoke001_{secret}");
+
+    println!(
+        "\n{backend}: whoami with a valid key, {connections} connections, {seconds} s per run"
+    );
+    println!(
+        "{:<12} {:>9} {:>10} {:>9} {:>9} {:>7} {:>10}",
+        "processes", "requests", "req/s", "p50 ms", "p99 ms", "errors", "vs one"
+    );
+    let mut one = None;
+    for count in 1..=3 {
+        let processes = Processes::start(count, &url, dir).await;
+        let (bases, next, bearer) = (
+            Arc::new(processes.bases.clone()),
+            Arc::new(AtomicUsize::new(0)),
+            token.clone(),
+        );
+        let make: MakeRequest = Arc::new(move |c: &reqwest::Client| {
+            let base = &bases[next.fetch_add(1, Ordering::Relaxed) % bases.len()];
+            c.get(format!("{base}/api/v1/whoami")).bearer_auth(&bearer)
+        });
+        let outcome = load(&format!("{count}"), connections, seconds, make).await;
+        let baseline = *one.get_or_insert(outcome.rps);
+        println!(
+            "{:<12} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>9.2}x",
+            outcome.name,
+            outcome.requests,
+            outcome.rps,
+            outcome.p50.as_secs_f64() * 1000.0,
+            outcome.p99.as_secs_f64() * 1000.0,
+            outcome.errors,
+            outcome.rps / baseline
+        );
+        if count > 1 {
+            // The administrator's key signs the PATCH: a key acts for its owner.
+            revoke_and_check(&processes.bases, &token, &revocable).await;
+        }
+    }
+}
+
+/// Deactivates the revocable key through the first process; the very next request with it
+/// through every other process must be refused. Then turns it back on.
+async fn revoke_and_check(bases: &[String], admin_token: &str, revocable: &str) {
+    let client = reqwest::Client::new();
+    let whoami = |base: &str| {
+        client
+            .get(format!("{base}/api/v1/whoami"))
+            .bearer_auth(revocable)
+            .send()
+    };
+    for base in bases {
+        // Warm: each process has checked (and cached) this key.
+        assert_eq!(whoami(base).await.expect("whoami").status(), 200);
+    }
+    let patch = |active: bool| {
+        client
+            .patch(format!("{}/api/v1/credentials/ClusterRevoke001", bases[0]))
+            .bearer_auth(admin_token)
+            .json(&serde_json::json!({ "active": active }))
+            .send()
+    };
+    assert_eq!(patch(false).await.expect("patch").status(), 200);
+    for base in &bases[1..] {
+        let status = whoami(base).await.expect("whoami").status();
+        assert_eq!(
+            status, 401,
+            "revoked through {} but {base} said {status}",
+            bases[0]
+        );
+    }
+    println!(
+        "  revoked through {}: the next request through each of the other {} answered 401",
+        bases[0],
+        bases.len() - 1
+    );
+    assert_eq!(patch(true).await.expect("patch").status(), 200);
+}
+
+fn main() {
+    support::on_each_backend(|backend, url, dir| async move { bench(backend, url, &dir).await });
+}
