@@ -17,6 +17,25 @@ use std::time::{Duration, Instant};
 use keyward::db::{self, credentials::NewCredentialInput, credentials::OwnerRef};
 use support::{MakeRequest, env_or, load};
 
+/// CPU time (user + system) a process has used so far, from `/proc/PID/stat`.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start at its closing ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; 100 Hz.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// `keyward serve` processes, stopped when dropped.
 struct Processes {
     children: Vec<Child>,
@@ -104,8 +123,16 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
         "\n{backend}: whoami with a valid key, {connections} connections, {seconds} s per run"
     );
     println!(
-        "{:<12} {:>9} {:>10} {:>9} {:>9} {:>7} {:>10}",
-        "processes", "requests", "req/s", "p50 ms", "p99 ms", "errors", "vs one"
+        "{:<12} {:>9} {:>10} {:>9} {:>9} {:>7} {:>10} {:>14} {:>15}",
+        "processes",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "vs one",
+        "keyward cores",
+        "generator cores"
     );
     let mut one = None;
     for count in 1..=3 {
@@ -119,17 +146,32 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
             let base = &bases[next.fetch_add(1, Ordering::Relaxed) % bases.len()];
             c.get(format!("{base}/api/v1/whoami")).bearer_auth(&bearer)
         });
+        let pids: Vec<String> = processes
+            .children
+            .iter()
+            .map(|c| c.id().to_string())
+            .collect();
+        let cpu = || -> (f64, f64) {
+            (
+                pids.iter().map(|p| cpu_seconds(p)).sum(),
+                cpu_seconds("self"),
+            )
+        };
+        let (before, started) = (cpu(), Instant::now());
         let outcome = load(&format!("{count}"), connections, seconds, make).await;
+        let (after, took) = (cpu(), started.elapsed().as_secs_f64());
         let baseline = *one.get_or_insert(outcome.rps);
         println!(
-            "{:<12} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>9.2}x",
+            "{:<12} {:>9} {:>10.0} {:>9.2} {:>9.2} {:>7} {:>9.2}x {:>14.2} {:>15.2}",
             outcome.name,
             outcome.requests,
             outcome.rps,
             outcome.p50.as_secs_f64() * 1000.0,
             outcome.p99.as_secs_f64() * 1000.0,
             outcome.errors,
-            outcome.rps / baseline
+            outcome.rps / baseline,
+            (after.0 - before.0) / took,
+            (after.1 - before.1) / took,
         );
         if count > 1 {
             // The administrator's key signs the PATCH: a key acts for its owner.
