@@ -431,13 +431,30 @@ async fn failures_are_throttled_then_recover() {
         s.auth_failure_window_seconds = 1;
     })
     .await;
-    let (_admin, key) = admin_key(&app).await;
+    let (admin, key) = admin_key(&app).await;
+    // A key in use, verified once before the failures begin.
+    let working = app.stage_api_user(&admin, 1, "Working").await;
+    app.save(&admin, 1).await;
+    assert_eq!(
+        app.whoami(&working.username, &working.password).await.0,
+        StatusCode::OK
+    );
     for _ in 0..3 {
         assert_eq!(
             app.whoami(&key.username, &"W".repeat(32)).await.0,
             StatusCode::UNAUTHORIZED
         );
     }
+    // The address is throttled now: guesses get 429 without any argon2 work, but a secret
+    // this process has verified costs none and keeps working.
+    assert_eq!(
+        app.whoami(&working.username, &"G".repeat(32)).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        app.whoami(&working.username, &working.password).await.0,
+        StatusCode::OK
+    );
     let res = client()
         .get(format!("{}/api/v1/whoami", app.base))
         .basic_auth(&key.username, Some(&key.password))
@@ -857,4 +874,97 @@ async fn expiry_is_checked_on_creation_and_honoured_on_the_next_request() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let expired: Value = res.json().await.expect("json");
     assert_eq!(expired["error"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn a_revocation_racing_verifications_is_final_once_answered() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let app = TestApp::spawn().await;
+    let (admin, key) = admin_key(&app).await;
+    let target = app.stage_api_user(&admin, 1, "Raced").await;
+    app.save(&admin, 1).await;
+
+    // Eight callers keep verifying the key while it is deleted through the API.
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut callers = Vec::new();
+    for _ in 0..8 {
+        let (stop, base, target) = (stop.clone(), app.base.clone(), target.clone());
+        callers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut seen = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let sent = Instant::now();
+                let res = client
+                    .get(format!("{base}/api/v1/whoami"))
+                    .basic_auth(&target.username, Some(&target.password))
+                    .send()
+                    .await
+                    .expect("whoami");
+                seen.push((sent, res.status()));
+            }
+            seen
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, _) = call(
+        reqwest::Method::DELETE,
+        &app,
+        &format!("/api/v1/credentials/{}", target.username),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let revoked = Instant::now();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut seen = Vec::new();
+    for caller in callers {
+        seen.extend(caller.await.expect("caller"));
+    }
+
+    // Refused means 401, or 429 once the failures on this id pile up (the throttle).
+    let refused =
+        |s: &StatusCode| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS;
+    let odd: Vec<_> = seen
+        .iter()
+        .filter(|(_, s)| *s != StatusCode::OK && !refused(s))
+        .collect();
+    assert!(
+        odd.is_empty(),
+        "only 200, 401 or 429 during the race: {odd:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(at, s)| *at < revoked && *s == StatusCode::OK)
+    );
+    let after: Vec<_> = seen.iter().filter(|(at, _)| *at > revoked).collect();
+    assert!(after.iter().any(|(_, s)| *s == StatusCode::UNAUTHORIZED));
+    assert!(
+        after.iter().all(|(_, s)| refused(s)),
+        "every request sent after the delete was answered is refused"
+    );
+
+    // The data and the journal agree: the row is gone, deleted once; the last-used flush that
+    // follows (uses recorded during the race) neither brings it back nor fails.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    use diesel::prelude::*;
+    use keyward::db::schema::{audit_events, credentials};
+    let mut conn = app.db();
+    let rows: i64 = credentials::table
+        .filter(credentials::public_id.eq(&target.username))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    let deletions: i64 = audit_events::table
+        .filter(audit_events::action.eq("credential.deleted"))
+        .filter(audit_events::target_id.eq(&target.username))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!((rows, deletions), (0, 1));
+    let (status, _) = app.whoami(&key.username, &key.password).await;
+    assert_eq!(status, StatusCode::OK, "the app is fine after the race");
 }

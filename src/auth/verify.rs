@@ -115,16 +115,17 @@ pub fn presented(req: &HttpRequest) -> Result<Presented, AppError> {
 
 /// Checks a presented credential. Every failure that is about the credential itself
 /// (unknown, wrong secret, inactive, expired, deleted, not yet saved) is the same `InvalidCredentials`
-/// after the same work; repeated failures from one address or on one id get 429.
+/// after the same work; repeated failures from one address or on one id get 429 for any
+/// check that would need argon2.
 pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<AuthRecord, AppError> {
     let Presented { public_id, secret } = presented;
     let (ip_key, id_key) = (format!("ip:{ip}"), format!("credential:{public_id}"));
-    for key in [&ip_key, &id_key] {
-        state
-            .auth_throttle
-            .check(key)
-            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
-    }
+    // Throttling bounds the argon2 work failures can cause. A secret this process has
+    // already verified costs none, so it still works from a throttled address: a noisy
+    // client behind the same NAT does not lock out everybody else's working keys.
+    let throttled = [&ip_key, &id_key]
+        .into_iter()
+        .find_map(|key| state.auth_throttle.check(key).err());
     // The hot path. On SQLite the lookup is a few microseconds of indexed read (WAL readers
     // never wait for writers), cheaper than any hop to another thread: run it right here. A
     // PostgreSQL round trip must not hold an async worker; concurrent ones share a query.
@@ -142,6 +143,8 @@ pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<Auth
     });
     let matches = if cached {
         true
+    } else if let Some(retry_after) = throttled {
+        return Err(AppError::RateLimited { retry_after });
     } else {
         let hash = found.as_ref().map_or_else(
             || state.dummy_hash.clone(),
