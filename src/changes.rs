@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::audit::{self, Actor, Change, Target, change};
 use crate::db::credentials::{
-    self as creds, Credential, NewCredentialInput, OwnerRef, SaveOutcome,
+    self as creds, Credential, CredentialChange, NewCredentialInput, OwnerRef, SaveOutcome,
 };
 use crate::db::groups::{self, Group, Refusal};
 use crate::db::machines::{self, Machine};
@@ -186,19 +186,15 @@ fn creation_details(c: &Credential) -> Vec<Change> {
         .collect()
 }
 
-fn edit_rows(
-    before: &Credential,
-    label: Option<&str>,
-    active: Option<bool>,
-) -> Vec<(&'static str, Vec<Change>)> {
+fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(&'static str, Vec<Change>)> {
     let mut rows = Vec::new();
-    if let Some(l) = label.filter(|l| *l != before.label) {
+    if let Some(l) = edit.label.filter(|l| *l != before.label) {
         rows.push((
             "credential.renamed",
             vec![change("label", &before.label, l)],
         ));
     }
-    match active {
+    match edit.active {
         Some(true) if !before.active => {
             rows.push(("credential.activated", vec![change("active", false, true)]))
         }
@@ -207,6 +203,18 @@ fn edit_rows(
             vec![change("active", true, false)],
         )),
         _ => {}
+    }
+    if let Some(expires_at) = edit.expires_at.filter(|at| *at != before.expires_at) {
+        let shown =
+            |at: Option<NaiveDateTime>| at.map(|t| t.and_utc().to_rfc3339()).unwrap_or_default();
+        rows.push((
+            "credential.expiry_changed",
+            vec![change(
+                "expires_at",
+                shown(before.expires_at),
+                shown(expires_at),
+            )],
+        ));
     }
     rows
 }
@@ -217,10 +225,9 @@ fn journal_edit(
     ctx: &Ctx,
     before: &Credential,
     after: &Credential,
-    label: Option<&str>,
-    active: Option<bool>,
+    edit: CredentialChange,
 ) -> QueryResult<()> {
-    for (action, changes) in edit_rows(before, label, active) {
+    for (action, changes) in edit_rows(before, edit) {
         audit::record(
             conn,
             &ctx.actor,
@@ -241,13 +248,12 @@ pub fn update_credential(
     ctx: &Ctx,
     owner: OwnerRef,
     public_id: &str,
-    label: Option<&str>,
-    active: Option<bool>,
+    edit: CredentialChange,
 ) -> QueryResult<Credential> {
     crate::db::write(conn, |conn| {
         let before = creds::find_for_owner(conn, owner, public_id)?;
-        let after = creds::update(conn, owner, public_id, label, active)?;
-        journal_edit(conn, ctx, &before, &after, label, active)?;
+        let after = creds::update(conn, owner, public_id, edit)?;
+        journal_edit(conn, ctx, &before, &after, edit)?;
         Ok(after)
     })
 }
@@ -305,7 +311,12 @@ pub fn save_draft(
             }
             let after =
                 creds::find_for_owner(conn, OwnerRef::Operator(operator.id), &old.public_id)?;
-            journal_edit(conn, ctx, old, &after, edit.label.as_deref(), edit.active)?;
+            let edited = CredentialChange {
+                label: edit.label.as_deref(),
+                active: edit.active,
+                expires_at: None,
+            };
+            journal_edit(conn, ctx, old, &after, edited)?;
         }
         for add in &draft.adds {
             let c = creds::find_for_owner(conn, OwnerRef::Operator(operator.id), &add.public_id)?;

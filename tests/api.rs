@@ -874,6 +874,46 @@ async fn expiry_is_checked_on_creation_and_honoured_on_the_next_request() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let expired: Value = res.json().await.expect("json");
     assert_eq!(expired["error"], "invalid_credentials");
+
+    // PATCH moves the expiry (checked like at creation), removes it with null, and leaves it
+    // alone when absent; each change is journalled.
+    let id = created["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/credentials/{id}");
+    let patch = |body: Value| call(reqwest::Method::PATCH, &app, &path, &key, Some(body));
+    let (status, body) =
+        patch(json!({"expires_at": (now - chrono::Duration::days(1)).to_rfc3339()})).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("bad_request"))
+    );
+    let later = (now + chrono::Duration::days(30))
+        .with_nanosecond(0)
+        .expect("whole seconds");
+    let (status, body) = patch(json!({"expires_at": later.to_rfc3339()})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["expires_at"], json!(later.to_rfc3339()));
+    assert_eq!(
+        whoami().await.status(),
+        StatusCode::OK,
+        "works again until then"
+    );
+    let (_, body) = patch(json!({"label": "Renamed only"})).await;
+    assert_eq!(
+        body["expires_at"],
+        json!(later.to_rfc3339()),
+        "absent: unchanged"
+    );
+    let (_, body) = patch(json!({"expires_at": null})).await;
+    assert_eq!(body["expires_at"], Value::Null, "null: no expiry");
+    use diesel::prelude::*;
+    use keyward::db::schema::audit_events;
+    let journalled: i64 = audit_events::table
+        .filter(audit_events::action.eq("credential.expiry_changed"))
+        .filter(audit_events::target_id.eq(&id))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(journalled, 2);
 }
 
 #[tokio::test]

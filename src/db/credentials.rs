@@ -457,24 +457,36 @@ pub fn create(
 }
 
 /// Renames and/or (de)activates one of the owner's credentials at once.
+/// What an edit changes; `None` leaves that field as it is (`Some(None)` clears the expiry).
+#[derive(Clone, Copy, Default)]
+pub struct CredentialChange<'a> {
+    pub label: Option<&'a str>,
+    pub active: Option<bool>,
+    pub expires_at: Option<Option<NaiveDateTime>>,
+}
+
 pub fn update(
     conn: &mut DbConn,
     owner: OwnerRef,
     public_id: &str,
-    label: Option<&str>,
-    active: Option<bool>,
+    edit: CredentialChange,
 ) -> QueryResult<Credential> {
     crate::db::write(conn, |conn| {
         let current = find_for_owner(conn, owner, public_id)?;
         let target = credentials::table.find(current.id);
-        if let Some(label) = label {
+        if let Some(label) = edit.label {
             diesel::update(target)
                 .set(credentials::label.eq(label))
                 .execute(conn)?;
         }
-        if let Some(active) = active {
+        if let Some(active) = edit.active {
             diesel::update(target)
                 .set(credentials::active.eq(active))
+                .execute(conn)?;
+        }
+        if let Some(expires_at) = edit.expires_at {
+            diesel::update(target)
+                .set(credentials::expires_at.eq(expires_at))
                 .execute(conn)?;
         }
         bump(conn, owner)?;

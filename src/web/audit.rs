@@ -25,6 +25,7 @@ pub const ACTIONS: &[&str] = &[
     "credential.renamed",
     "credential.activated",
     "credential.deactivated",
+    "credential.expiry_changed",
     "credential.deleted",
     "credential.handed_over",
     "api.auth_failed",

@@ -11,7 +11,9 @@ use super::reveal::{self, Reveal};
 use super::{Chrome, Ctx};
 use crate::auth::mint::{Minted, mint};
 use crate::changes;
-use crate::db::credentials::{Credential, KEYS_PER_PAGE, KeyPage, NewCredentialInput, OwnerRef};
+use crate::db::credentials::{
+    Credential, CredentialChange, KEYS_PER_PAGE, KeyPage, NewCredentialInput, OwnerRef,
+};
 use crate::domain::credential::Secret;
 use crate::domain::draft::{Draft, RowChange};
 use crate::domain::validation;
@@ -449,14 +451,12 @@ pub async fn apply(
         } => {
             ctx.state
                 .db(move |c| {
-                    Ok(changes::update_credential(
-                        c,
-                        &cx,
-                        owner,
-                        &public_id,
-                        label.as_deref(),
+                    let edit = CredentialChange {
+                        label: label.as_deref(),
                         active,
-                    )?)
+                        expires_at: None,
+                    };
+                    Ok(changes::update_credential(c, &cx, owner, &public_id, edit)?)
                 })
                 .await?;
             ctx.flash("keys.saved")?;

@@ -9,7 +9,8 @@ use super::{ApiCaller, CredentialView, ErrorBody, OwnerView};
 use crate::auth::mint::mint;
 use crate::changes;
 use crate::db::{
-    self, credentials::AuthRecord, credentials::NewCredentialInput, credentials::OwnerRef,
+    self, credentials::AuthRecord, credentials::CredentialChange, credentials::NewCredentialInput,
+    credentials::OwnerRef,
 };
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
@@ -59,6 +60,20 @@ pub struct CreatedCredential {
 pub struct UpdateCredentialRequest {
     pub label: Option<String>,
     pub active: Option<bool>,
+    /// RFC 3339: a new expiry (later than now, at most ten years ahead); `null` removes it;
+    /// absent leaves it as it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime, nullable, example = "2027-06-30T00:00:00Z")]
+    pub expires_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+/// Tells a field set to `null` (`Some(None)`) from an absent one (`None`, by `default`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// May the caller manage `target`'s credentials? Its own always; another operator's with
@@ -246,18 +261,29 @@ pub async fn update(
         .map(validation::label)
         .transpose()
         .map_err(AppError::BadRequest)?;
+    let now = state.clock.now();
+    let expires_at = match body.expires_at {
+        Some(Some(at)) => Some(Some(
+            validation::expiry(at.naive_utc(), now).map_err(AppError::BadRequest)?,
+        )),
+        other => other.map(|_| None),
+    };
     let (owner, found) = manageable(&state, &caller.0, path.into_inner()).await?;
     let active = body.active;
     let cx = state.change(caller.actor());
     let updated = state
         .db(move |c| {
+            let edit = CredentialChange {
+                label: label.as_deref(),
+                active,
+                expires_at,
+            };
             Ok(changes::update_credential(
                 c,
                 &cx,
                 owner,
                 &found.public_id,
-                label.as_deref(),
-                active,
+                edit,
             )?)
         })
         .await?;
