@@ -679,6 +679,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "La clé cesse de fonctionner à 00:00 UTC ce jour-là. Laissez vide pour une clé sans expiration.",
     ),
     (
+        "error.search_too_long",
+        "The search is too long (100 characters at most).",
+        "La recherche est trop longue (100 caractères au maximum).",
+    ),
+    (
         "error.expiry_invalid",
         "The expiry date is not a date (YYYY-MM-DD).",
         "La date d'expiration n'est pas une date (AAAA-MM-JJ).",

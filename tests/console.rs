@@ -874,6 +874,9 @@ async fn long_key_lists_are_paged_and_searchable() {
     let by_id = admin.get(&format!("{base}?q=K00000000000001")).await;
     assert!(by_id.contains("1–10 of 10"));
     assert!(by_id.contains(">Key 010<") && !by_id.contains(">Key 020<"));
+    let too_long = admin.get(&format!("{base}?q={}", "k".repeat(101))).await;
+    assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
+    assert!(too_long.contains("The search is too long"));
     for literal in ["%25", "_", "Key+0%25"] {
         let none = admin.get(&format!("{base}?q={literal}")).await;
         assert!(none.contains("No key matches this search."), "{literal}");

@@ -159,8 +159,13 @@ impl KeyQuery {
         self.q.as_deref().map_or("", str::trim)
     }
 
-    pub fn page(&self) -> i64 {
-        i64::from(self.page.unwrap_or(1))
+    /// The search (as long as a label at most, else 400) and the page asked for.
+    pub fn list_request(&self) -> Result<(String, i64), AppError> {
+        let search = self.search();
+        if search.chars().count() > validation::MAX_LABEL_CHARS {
+            return Err(AppError::BadRequest("error.search_too_long"));
+        }
+        Ok((search.to_owned(), i64::from(self.page.unwrap_or(1))))
     }
 }
 

@@ -183,7 +183,7 @@ async fn tab_response(
 ) -> Result<HttpResponse, AppError> {
     let draft = load_draft(&ctx.session, id)?;
     let account_id = ctx.require(Permission::OperatorsRead)?.account_id;
-    let (search, page) = (query.search().to_owned(), query.page());
+    let (search, page) = query.list_request()?;
     // Every saved row only when a conflict is to be explained; else the page shown.
     let base_version = draft.as_ref().map(|d| d.base_version);
     let (operator, keys_page, current) = ctx

@@ -84,7 +84,7 @@ async fn respond(
     refused: Option<Refused>,
 ) -> Result<HttpResponse, AppError> {
     let me = ctx.operator()?.id;
-    let (search, page) = (query.search().to_owned(), query.page());
+    let (search, page) = query.list_request()?;
     let saved = ctx
         .state
         .db(move |c| {

@@ -212,7 +212,7 @@ async fn show_page(
         machine.account_id,
         ctx.operator()?.may(Permission::AuditRead),
     );
-    let (search, page) = (query.search().to_owned(), query.page());
+    let (search, page) = query.list_request()?;
     let (saved, active_keys, events) = ctx
         .state
         .db(move |c| {
