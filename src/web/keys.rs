@@ -172,7 +172,6 @@ impl KeyQuery {
 /// Where the list is (search and page), for its links.
 pub struct Pager {
     pub search: String,
-    pub page: i64,
     pub pages: i64,
     pub total: i64,
     /// 1-based positions of the first and last row shown.
@@ -186,27 +185,21 @@ pub struct Pager {
 
 impl Pager {
     fn new(base: &str, search: &str, page: &KeyPage) -> Pager {
-        let link = |n: i64| {
-            let query = serde_urlencoded::to_string([("q", search), ("page", &n.to_string())])
-                .unwrap_or_default();
-            format!("{base}?{query}")
+        let query = |n: i64| {
+            serde_urlencoded::to_string([("q", search), ("page", &n.to_string())])
+                .unwrap_or_default()
         };
         let (pages, shown) = (page.pages(), page.rows.len() as i64);
         let first = (page.page - 1) * KEYS_PER_PAGE + 1;
         Pager {
             search: search.to_owned(),
-            page: page.page,
             pages,
             total: page.total,
             first: if shown == 0 { 0 } else { first },
             last: first + shown - 1,
-            here: format!(
-                "&{}",
-                serde_urlencoded::to_string([("q", search), ("page", &page.page.to_string())])
-                    .unwrap_or_default()
-            ),
-            previous: (page.page > 1).then(|| link(page.page - 1)),
-            next: (page.page < pages).then(|| link(page.page + 1)),
+            here: format!("&{}", query(page.page)),
+            previous: (page.page > 1).then(|| format!("{base}?{}", query(page.page - 1))),
+            next: (page.page < pages).then(|| format!("{base}?{}", query(page.page + 1))),
         }
     }
 
