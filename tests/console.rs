@@ -894,6 +894,20 @@ async fn long_key_lists_are_paged_and_searchable() {
     assert_eq!(dialog.status, StatusCode::OK);
     assert!(dialog.contains("id=\"edit-dialog\"") && dialog.contains("value=\"Key 060\""));
 
+    // A change made on page 2 comes back to page 2 (the form's action carries the position).
+    assert!(dialog.contains("/K000000000000060/rename?q=&#38;page=2\""));
+    admin
+        .post(
+            &format!("{base}/K000000000000060/rename?q=&page=2"),
+            &[("label", "Key 060 renamed")],
+        )
+        .await
+        .assert_redirect(&format!("{base}?q=&page=2"));
+    let back = admin.get(&format!("{base}?q=&page=2")).await;
+    assert!(back.contains(">Key 060 renamed<") && back.contains("51–100 of 120"));
+    // On the first page of the whole list, actions carry nothing.
+    assert!(first.contains("?dialog=edit&amp;row=K000000000000001\""));
+
     // The staged tab: a staged key shows on the last page, after the saved ones.
     let bob = app
         .create_operator(&admin, "Bob Builder", "bob@example.org", false)

@@ -169,6 +169,40 @@ impl KeyQuery {
     }
 }
 
+/// Where a row's form was posted from (the list's search and page, carried in its action),
+/// so the answer goes back there instead of to the first page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListPosition {
+    pub q: Option<String>,
+    pub page: Option<u32>,
+}
+
+impl ListPosition {
+    /// The list at this position.
+    pub fn back_to(&self, base: &str) -> String {
+        match (&self.q, self.page) {
+            (None, None) => base.to_owned(),
+            (q, page) => format!(
+                "{base}?{}",
+                serde_urlencoded::to_string([
+                    ("q", q.as_deref().unwrap_or("")),
+                    ("page", &page.unwrap_or(1).to_string()),
+                ])
+                .unwrap_or_default()
+            ),
+        }
+    }
+
+    /// The same list, to show again with a refused dialog over it.
+    pub fn query(&self) -> KeyQuery {
+        KeyQuery {
+            q: self.q.clone(),
+            page: self.page,
+            ..KeyQuery::default()
+        }
+    }
+}
+
 /// Where the list is (search and page), for its links.
 pub struct Pager {
     pub search: String,
@@ -177,8 +211,11 @@ pub struct Pager {
     /// 1-based positions of the first and last row shown.
     pub first: i64,
     pub last: i64,
-    /// `&q=…&page=…` for links that must come back to this very page (URL-encoded).
+    /// `&q=…&page=…` for links that must come back to this very page (URL-encoded; empty
+    /// on the first page of the whole list).
     pub here: String,
+    /// `?q=…&page=…`, the same for the actions of the rows' forms.
+    pub at: String,
     pub previous: Option<String>,
     pub next: Option<String>,
 }
@@ -191,13 +228,24 @@ impl Pager {
         };
         let (pages, shown) = (page.pages(), page.rows.len() as i64);
         let first = (page.page - 1) * KEYS_PER_PAGE + 1;
+        // The first page of the whole list: its links and forms carry no position.
+        let at_start = page.page == 1 && search.is_empty();
         Pager {
             search: search.to_owned(),
             pages,
             total: page.total,
             first: if shown == 0 { 0 } else { first },
             last: first + shown - 1,
-            here: format!("&{}", query(page.page)),
+            here: if at_start {
+                String::new()
+            } else {
+                format!("&{}", query(page.page))
+            },
+            at: if at_start {
+                String::new()
+            } else {
+                format!("?{}", query(page.page))
+            },
             previous: (page.page > 1).then(|| format!("{base}?{}", query(page.page - 1))),
             next: (page.page < pages).then(|| format!("{base}?{}", query(page.page + 1))),
         }

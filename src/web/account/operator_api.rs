@@ -14,7 +14,7 @@ use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::keys::{
-    self, Config, FormDialog, KeyList, KeyQuery, NewKey, NewKeyForm, Refused, Texts,
+    self, Config, FormDialog, KeyList, KeyQuery, ListPosition, NewKey, NewKeyForm, Refused, Texts,
 };
 use crate::web::reveal::{self, Reveal};
 use crate::web::session::Empty;
@@ -239,9 +239,10 @@ async fn refuse(
     ctx: Ctx,
     req: HttpRequest,
     id: i32,
+    query: &KeyQuery,
     refused: Refused,
 ) -> Result<HttpResponse, AppError> {
-    let mut res = tab_response(ctx, &req, id, &KeyQuery::default(), Some(refused)).await?;
+    let mut res = tab_response(ctx, &req, id, query, Some(refused)).await?;
     *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
 }
@@ -261,7 +262,9 @@ pub async fn add(
     let mut draft = draft_for(&ctx, id).await?;
     let NewKey { label, expires_at } = match form.validate(ctx.state.clock.now()) {
         Ok(key) => key,
-        Err(dialog) => return refuse(ctx, req, id, Refused::Add(dialog)).await,
+        Err(dialog) => {
+            return refuse(ctx, req, id, &KeyQuery::default(), Refused::Add(dialog)).await;
+        }
     };
     let Minted {
         public_id,
@@ -301,6 +304,7 @@ pub async fn rename(
     ctx: Ctx,
     req: HttpRequest,
     path: web::Path<(i32, String)>,
+    position: web::Query<ListPosition>,
     CsrfForm(form): CsrfForm<LabelForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, row) = path.into_inner();
@@ -315,12 +319,12 @@ pub async fn rename(
                 active: true,
                 error: Some(key),
             };
-            return refuse(ctx, req, id, Refused::Edit(dialog)).await;
+            return refuse(ctx, req, id, &position.query(), Refused::Edit(dialog)).await;
         }
     };
     staged(draft.rename(&row, label))?;
     store_draft(&ctx.session, id, &draft)?;
-    Ok(see_other(&tab_url(id)))
+    Ok(see_other(&position.back_to(&tab_url(id))))
 }
 
 #[derive(Deserialize)]
@@ -331,6 +335,7 @@ pub struct ActiveForm {
 pub async fn set_active(
     ctx: Ctx,
     path: web::Path<(i32, String)>,
+    position: web::Query<ListPosition>,
     CsrfForm(form): CsrfForm<ActiveForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, row) = path.into_inner();
@@ -342,31 +347,33 @@ pub async fn set_active(
     let mut draft = draft_for(&ctx, id).await?;
     staged(draft.set_active(&row, active))?;
     store_draft(&ctx.session, id, &draft)?;
-    Ok(see_other(&tab_url(id)))
+    Ok(see_other(&position.back_to(&tab_url(id))))
 }
 
 pub async fn delete(
     ctx: Ctx,
     path: web::Path<(i32, String)>,
+    position: web::Query<ListPosition>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (id, row) = path.into_inner();
     let mut draft = draft_for(&ctx, id).await?;
     staged(draft.delete(&row))?;
     store_draft(&ctx.session, id, &draft)?;
-    Ok(see_other(&tab_url(id)))
+    Ok(see_other(&position.back_to(&tab_url(id))))
 }
 
 pub async fn undo(
     ctx: Ctx,
     path: web::Path<(i32, String)>,
+    position: web::Query<ListPosition>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (id, row) = path.into_inner();
     let mut draft = draft_for(&ctx, id).await?;
     draft.undo(&row);
     store_draft(&ctx.session, id, &draft)?;
-    Ok(see_other(&tab_url(id)))
+    Ok(see_other(&position.back_to(&tab_url(id))))
 }
 
 pub async fn save(

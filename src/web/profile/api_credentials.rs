@@ -9,7 +9,7 @@ use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::account::operator_api::LabelForm;
 use crate::web::keys::{
-    self, Change, Config, FormDialog, KeyList, KeyQuery, NewKeyForm, Refused, Texts,
+    self, Change, Config, FormDialog, KeyList, KeyQuery, ListPosition, NewKeyForm, Refused, Texts,
 };
 use crate::web::session::Empty;
 use crate::web::{Chrome, CsrfForm, Ctx, render};
@@ -110,8 +110,13 @@ async fn respond(
     keys::finish_page(req, res, secure)
 }
 
-async fn refuse(ctx: Ctx, req: HttpRequest, refused: Refused) -> Result<HttpResponse, AppError> {
-    let mut res = respond(ctx, &req, &KeyQuery::default(), Some(refused)).await?;
+async fn refuse(
+    ctx: Ctx,
+    req: HttpRequest,
+    query: &KeyQuery,
+    refused: Refused,
+) -> Result<HttpResponse, AppError> {
+    let mut res = respond(ctx, &req, query, Some(refused)).await?;
     *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
 }
@@ -128,7 +133,7 @@ pub async fn add(
     let owner = mine(&ctx)?;
     match form.validate(ctx.state.clock.now()) {
         Ok(key) => keys::apply(&ctx, owner, BASE, Change::Create(key)).await,
-        Err(dialog) => refuse(ctx, req, Refused::Add(dialog)).await,
+        Err(dialog) => refuse(ctx, req, &KeyQuery::default(), Refused::Add(dialog)).await,
     }
 }
 
@@ -136,6 +141,7 @@ pub async fn rename(
     ctx: Ctx,
     req: HttpRequest,
     path: web::Path<String>,
+    position: web::Query<ListPosition>,
     CsrfForm(form): CsrfForm<LabelForm>,
 ) -> Result<HttpResponse, AppError> {
     let owner = mine(&ctx)?;
@@ -145,7 +151,7 @@ pub async fn rename(
             keys::apply(
                 &ctx,
                 owner,
-                BASE,
+                &position.back_to(BASE),
                 Change::Update {
                     public_id,
                     label: Some(label),
@@ -162,7 +168,7 @@ pub async fn rename(
                 active: true,
                 error: Some(key),
             };
-            refuse(ctx, req, Refused::Edit(dialog)).await
+            refuse(ctx, req, &position.query(), Refused::Edit(dialog)).await
         }
     }
 }
@@ -170,13 +176,14 @@ pub async fn rename(
 pub async fn delete(
     ctx: Ctx,
     path: web::Path<String>,
+    position: web::Query<ListPosition>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let owner = mine(&ctx)?;
     keys::apply(
         &ctx,
         owner,
-        BASE,
+        &position.back_to(BASE),
         Change::Delete {
             public_id: path.into_inner(),
         },

@@ -10,7 +10,7 @@ use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::keys::{
-    self, Change, Config, FormDialog, KeyList, KeyQuery, NewKeyForm, Refused, Texts,
+    self, Change, Config, FormDialog, KeyList, KeyQuery, ListPosition, NewKeyForm, Refused, Texts,
 };
 use crate::web::session::Empty;
 use crate::web::{Chrome, CsrfForm, Ctx, render, see_other};
@@ -361,6 +361,7 @@ pub async fn edit_key(
     ctx: Ctx,
     req: HttpRequest,
     path: web::Path<(i32, String)>,
+    position: web::Query<ListPosition>,
     CsrfForm(form): CsrfForm<KeyEditForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, public_id) = path.into_inner();
@@ -377,7 +378,8 @@ pub async fn edit_key(
                 label: Some(label),
                 active: Some(active),
             };
-            keys::apply(&ctx, OwnerRef::Machine(id), &url(id), change).await
+            let back = position.back_to(&url(id));
+            keys::apply(&ctx, OwnerRef::Machine(id), &back, change).await
         }
         Err(key) => {
             let dialog = FormDialog {
@@ -391,7 +393,7 @@ pub async fn edit_key(
                 ctx,
                 &req,
                 id,
-                KeyQuery::default(),
+                position.query(),
                 Refusal::Key(Refused::Edit(dialog)),
             )
             .await
@@ -402,6 +404,7 @@ pub async fn edit_key(
 pub async fn delete_key(
     ctx: Ctx,
     path: web::Path<(i32, String)>,
+    position: web::Query<ListPosition>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let (id, public_id) = path.into_inner();
@@ -409,7 +412,7 @@ pub async fn delete_key(
     keys::apply(
         &ctx,
         OwnerRef::Machine(id),
-        &url(id),
+        &position.back_to(&url(id)),
         Change::Delete { public_id },
     )
     .await
