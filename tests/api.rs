@@ -842,8 +842,9 @@ async fn expiry_is_checked_on_creation_and_honoured_on_the_next_request() {
         "nothing half-written: {listed}"
     );
 
-    // Whole seconds, two of them ahead: it works now and not once the time has come.
-    let at = now + chrono::Duration::seconds(2);
+    // Three seconds ahead (room for a loaded machine): it works now and not once the time
+    // has come.
+    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
     let (status, created) = call(
         reqwest::Method::POST,
         &app,
@@ -869,7 +870,8 @@ async fn expiry_is_checked_on_creation_and_honoured_on_the_next_request() {
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["credential"]["expires_at"], json!(expected));
 
-    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    let until_expired = (at - chrono::Utc::now()).num_milliseconds().max(0) as u64 + 600;
+    tokio::time::sleep(std::time::Duration::from_millis(until_expired)).await;
     let res = whoami().await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let expired: Value = res.json().await.expect("json");

@@ -541,11 +541,18 @@ async fn every_action_leaves_exactly_its_audit_row_and_refusals_none() {
 
 #[tokio::test]
 async fn failed_api_authentications_are_journalled_per_credential_per_minute() {
-    // One row per credential per window: a minute in production, two seconds here.
-    let app = TestApp::spawn_with(|s| s.auth_failure_journal_seconds = 2).await;
+    // One row per credential per window: a minute in production, three seconds here.
+    let app = TestApp::spawn_with(|s| s.auth_failure_journal_seconds = 3).await;
     let admin = app.admin().await;
     let key = app.stage_api_user(&admin, 1, "Target").await;
     app.save(&admin, 1).await;
+    // Windows are aligned on the clock: start at the beginning of one, so that the three
+    // failures fall in the same window even on a loaded machine (CI once split them 2 + 1).
+    let into_window = chrono::Utc::now().timestamp_millis().rem_euclid(3000);
+    tokio::time::sleep(std::time::Duration::from_millis(
+        (3000 - into_window) as u64 + 20,
+    ))
+    .await;
     for _ in 0..3 {
         app.whoami(&key.username, &"W".repeat(32)).await;
     }
