@@ -259,7 +259,12 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             // gets a proper 503 page.
             .wrap(from_fn(web::middleware::render_errors))
             .wrap(from_fn(web::middleware::security_headers))
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
+            // Method and path only: a query string may hold what somebody typed into a search.
+            .wrap(
+                Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string())
+                    .exclude("/healthz"),
+            )
             .configure(web::routes)
             .default_service(aweb::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)

@@ -67,3 +67,13 @@ for (const button of document.querySelectorAll("[data-copy]")) {
     }
   });
 }
+
+// A whole token pasted into a key search ("which key is this?"): search by its public id, so
+// the secret never leaves this page (the server does the same if this script did not run).
+for (const form of document.querySelectorAll("form.key-search")) {
+  form.addEventListener("submit", () => {
+    const input = form.querySelector("input[name=q]");
+    const token = /^\s*kwd_([A-Za-z0-9]{16})_[A-Za-z0-9]{32}\s*$/.exec(input.value);
+    if (token) input.value = token[1];
+  });
+}

@@ -877,6 +877,18 @@ async fn long_key_lists_are_paged_and_searchable() {
     let too_long = admin.get(&format!("{base}?q={}", "k".repeat(101))).await;
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
     assert!(too_long.contains("The search is too long"));
+    // A whole token pasted in (without the script) is sent on to a search by its public id,
+    // so the secret leaves the address bar and is never echoed.
+    let secret = "S".repeat(32);
+    admin
+        .get(&format!("{base}?q=kwd_K000000000000007_{secret}"))
+        .await
+        .assert_redirect(&format!("{base}?q=K000000000000007&page=1"));
+    let by_id = admin
+        .get(&format!("{base}?q=K000000000000007&page=1"))
+        .await;
+    assert!(by_id.contains("1–1 of 1") && by_id.contains(">Key 007<"));
+    assert!(!by_id.contains(&secret));
     for literal in ["%25", "_", "Key+0%25"] {
         let none = admin.get(&format!("{base}?q={literal}")).await;
         assert!(none.contains("No key matches this search."), "{literal}");

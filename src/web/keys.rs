@@ -14,7 +14,7 @@ use crate::changes;
 use crate::db::credentials::{
     Credential, CredentialChange, KEYS_PER_PAGE, KeyPage, NewCredentialInput, OwnerRef,
 };
-use crate::domain::credential::Secret;
+use crate::domain::credential::{Secret, parse_token};
 use crate::domain::draft::{Draft, RowChange};
 use crate::domain::validation;
 use crate::error::AppError;
@@ -155,8 +155,26 @@ pub struct KeyQuery {
 }
 
 impl KeyQuery {
-    pub fn search(&self) -> &str {
-        self.q.as_deref().map_or("", str::trim)
+    /// The search, trimmed. A whole token pasted in ("which key is this?") is searched by its
+    /// public id: its secret goes no further (`keyward.js` already strips it before the
+    /// browser sends the form).
+    pub fn search(&self) -> String {
+        let typed = self.q.as_deref().map_or("", str::trim);
+        parse_token(typed).map_or_else(|| typed.to_owned(), |t| t.public_id)
+    }
+
+    /// When a whole token arrived in the search (the script did not run), the same list
+    /// searched by the public id alone: redirecting there takes the secret out of the address
+    /// bar, the history and every link of the page.
+    pub fn without_secret(&self, base: &str) -> Option<String> {
+        let typed = self.q.as_deref().map_or("", str::trim);
+        parse_token(typed).map(|t| {
+            let position = ListPosition {
+                q: Some(t.public_id),
+                page: self.page,
+            };
+            position.back_to(base)
+        })
     }
 
     /// The search (as long as a label at most, else 400) and the page asked for.
@@ -165,7 +183,7 @@ impl KeyQuery {
         if search.chars().count() > validation::MAX_LABEL_CHARS {
             return Err(AppError::BadRequest("error.search_too_long"));
         }
-        Ok((search.to_owned(), i64::from(self.page.unwrap_or(1))))
+        Ok((search, i64::from(self.page.unwrap_or(1))))
     }
 }
 
@@ -392,7 +410,7 @@ impl KeyList {
                 secret: r.secret,
             }
         });
-        let pager = Pager::new(&config.base, query.search(), saved);
+        let pager = Pager::new(&config.base, &query.search(), saved);
         Ok(KeyList {
             config,
             rows,

@@ -171,7 +171,11 @@ pub async fn tab(
     path: web::Path<i32>,
     query: web::Query<KeyQuery>,
 ) -> Result<HttpResponse, AppError> {
-    tab_response(ctx, &req, path.into_inner(), &query, None).await
+    let id = path.into_inner();
+    if let Some(url) = query.without_secret(&tab_url(id)) {
+        return Ok(see_other(&url));
+    }
+    tab_response(ctx, &req, id, &query, None).await
 }
 
 async fn tab_response(

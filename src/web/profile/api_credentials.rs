@@ -74,6 +74,9 @@ pub async fn page(
     req: HttpRequest,
     query: web::Query<KeyQuery>,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(url) = query.without_secret(BASE) {
+        return Ok(crate::web::see_other(&url));
+    }
     respond(ctx, &req, &query, None).await
 }
 

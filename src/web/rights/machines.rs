@@ -183,14 +183,11 @@ pub async fn show(
     path: web::Path<i32>,
     query: web::Query<KeyQuery>,
 ) -> Result<HttpResponse, AppError> {
-    show_page(
-        ctx,
-        &req,
-        path.into_inner(),
-        query.into_inner(),
-        Refusal::None,
-    )
-    .await
+    let id = path.into_inner();
+    if let Some(to) = query.without_secret(&url(id)) {
+        return Ok(see_other(&to));
+    }
+    show_page(ctx, &req, id, query.into_inner(), Refusal::None).await
 }
 
 enum Refusal {
