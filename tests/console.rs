@@ -781,8 +781,22 @@ async fn keys_may_expire_on_a_date_checked_in_the_add_dialog() {
         admin
             .get(base)
             .await
-            .contains(&format!("Expires {expected}"))
+            .contains(&format!("<span class=\"badge off\">Expires {expected}"))
     );
+
+    // Within two weeks it is flagged.
+    admin.get(&format!("{base}?dialog=add")).await;
+    let soon = today + chrono::Duration::days(3);
+    admin
+        .post(
+            &format!("{base}/add"),
+            &[("label", "Soon"), ("expires", &soon.to_string())],
+        )
+        .await
+        .assert_redirect(base);
+    let soon_text = soon.format("%-d %b %Y").to_string();
+    let page = admin.get(base).await;
+    assert!(page.contains(&format!("<span class=\"badge change\">Expires {soon_text}")));
 
     // The staged tab keeps the date through Save; once past, the list says so.
     admin.get("/account/operators/1/api?dialog=add").await;

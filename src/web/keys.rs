@@ -29,6 +29,8 @@ pub struct KeyRow {
     /// The expiry date, when the key has one.
     pub expires: Option<String>,
     pub expired: bool,
+    /// Expires within `EXPIRES_SOON_DAYS`: time to replace it.
+    pub expires_soon: bool,
     pub change: RowChange,
 }
 
@@ -275,6 +277,9 @@ impl Pager {
     }
 }
 
+/// How close an expiry must be for the list to flag it.
+const EXPIRES_SOON_DAYS: i64 = 14;
+
 const UNCHANGED: RowChange = RowChange {
     new: false,
     deleting: false,
@@ -311,6 +316,9 @@ fn row(
         last_ip: cred.last_used_ip.clone().unwrap_or_default(),
         expires: cred.expires_at.as_ref().map(|at| c.date(at)),
         expired: cred.expired(now),
+        expires_soon: cred
+            .expires_at
+            .is_some_and(|at| at - now <= chrono::Duration::days(EXPIRES_SOON_DAYS)),
         change,
     }
 }
@@ -359,6 +367,9 @@ impl KeyList {
                 last_ip: String::new(),
                 expires: add.expires_at.as_ref().map(|at| c.date(at)),
                 expired: false,
+                expires_soon: add
+                    .expires_at
+                    .is_some_and(|at| at - now <= chrono::Duration::days(EXPIRES_SOON_DAYS)),
                 change: RowChange {
                     new: true,
                     ..UNCHANGED
