@@ -66,6 +66,8 @@ pub enum CredentialMail {
     Deleted,
     Deactivated,
     Registered,
+    /// A reminder: the key expires within `EXPIRY_REMINDER_DAYS`.
+    Expiring,
 }
 
 impl CredentialMail {
@@ -75,14 +77,17 @@ impl CredentialMail {
             CredentialMail::Deleted => "mail.credential_deleted_subject",
             CredentialMail::Deactivated => "mail.credential_deactivated_subject",
             CredentialMail::Registered => "mail.credential_registered_subject",
+            CredentialMail::Expiring => "mail.credential_expiring_subject",
         }
     }
-    fn body(self) -> &'static str {
+    /// A change ends with "if this was not you…"; a reminder is nobody's doing.
+    fn paragraphs(self) -> &'static [&'static str] {
         match self {
-            CredentialMail::Created => "mail.credential_created",
-            CredentialMail::Deleted => "mail.credential_deleted",
-            CredentialMail::Deactivated => "mail.credential_deactivated",
-            CredentialMail::Registered => "mail.credential_registered",
+            CredentialMail::Expiring => &["mail.credential_expiring"],
+            CredentialMail::Created => &["mail.credential_created", "mail.if_not_you"],
+            CredentialMail::Deleted => &["mail.credential_deleted", "mail.if_not_you"],
+            CredentialMail::Deactivated => &["mail.credential_deactivated", "mail.if_not_you"],
+            CredentialMail::Registered => &["mail.credential_registered", "mail.if_not_you"],
         }
     }
 }
@@ -129,6 +134,10 @@ fn tell_owner(
     let owner_name = creds::find_owner(conn, c.account_id, owner)
         .map(|o| o.name)
         .unwrap_or_default();
+    let expires = c
+        .expires_at
+        .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
     for op in recipients(conn, c.account_id, owner, ctx.mail_machine_keys)? {
         let lang = Lang::from_code(&op.language).unwrap_or_default();
         let vars = [
@@ -136,19 +145,50 @@ fn tell_owner(
             ("id", c.public_id.as_str()),
             ("owner", owner_name.as_str()),
             ("actor", ctx.actor.name.as_str()),
+            ("expires", expires.as_str()),
         ];
         let letter = Letter {
             to: &op.email,
             name: &op.name,
             lang,
             subject: what.subject(),
-            paragraphs: &[what.body(), "mail.if_not_you"],
+            paragraphs: what.paragraphs(),
             vars: &vars,
             link: None,
         };
         mail::queue(conn, &letter, ctx.at)?;
     }
     Ok(())
+}
+
+/// How long before its expiry the owner of a key is told.
+pub const EXPIRY_REMINDER_DAYS: i64 = 7;
+
+/// Tells the owners of keys that expire within `EXPIRY_REMINDER_DAYS`: once per key and
+/// expiry, even with several processes (only the one that marks the key sends the mail).
+/// Returns how many keys were reminded.
+pub fn remind_expiring(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    mail_machine_keys: bool,
+) -> QueryResult<usize> {
+    let until = now + chrono::Duration::days(EXPIRY_REMINDER_DAYS);
+    let ctx = Ctx {
+        actor: Actor::system(),
+        at: now,
+        mail_machine_keys,
+    };
+    let mut reminded = 0;
+    for key in creds::due_for_reminder(conn, now, until, 100)? {
+        crate::db::write(conn, |conn| {
+            if creds::mark_reminded(conn, key.id)? {
+                tell_owner(conn, &ctx, &key, CredentialMail::Expiring)?;
+                reminded += 1;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(reminded)
 }
 
 /// A credential that works at once (API, self-service, machines, `/register`).

@@ -1096,6 +1096,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "{actor} a désactivé la clé d'API {label} ({id}) de {owner}. Les appels qui l'utilisent sont refusés jusqu'à sa réactivation.",
     ),
     (
+        "mail.credential_expiring_subject",
+        "API key expires soon: {label}",
+        "Clé d'API bientôt expirée : {label}",
+    ),
+    (
+        "mail.credential_expiring",
+        "The API key {label} ({id}) of {owner} expires on {expires}. From then on every call with it is refused: create its replacement and switch the program to it before that date.",
+        "La clé d'API {label} ({id}) de {owner} expire le {expires}. Ensuite, tout appel qui l'utilise est refusé : créez sa remplaçante et faites-la utiliser au programme avant cette date.",
+    ),
+    (
         "mail.credential_registered_subject",
         "API account registered: {label}",
         "Compte API enregistré : {label}",

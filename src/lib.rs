@@ -330,6 +330,18 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                     break;
                 };
                 let now = state.clock.now();
+                // Reminders first, so they go out in this same tick.
+                let reminded = db::with_conn(&state.pool, |c| {
+                    changes::remind_expiring(c, now, state.settings.mail_machine_key_changes)
+                        .map_err(AppError::from)
+                });
+                match reminded {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(keys = n, "owners told their keys expire soon"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not queue expiry reminders; will retry")
+                    }
+                }
                 if let Err(e) = mail::send_due(&mailer, &state.pool, now) {
                     tracing::warn!(error = %e, "mail worker could not read the outbox; will retry");
                 }

@@ -695,3 +695,91 @@ async fn retention_prunes_old_rows_and_journals_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn owners_are_told_once_a_week_before_a_key_expires_and_again_if_it_moves() {
+    let port = free_port();
+    let received = smtp_sink(port);
+    let app = with_smtp(port).await;
+    let admin = app.admin().await;
+    let subject = "API key expires soon: Nightly export";
+    let reminders = || {
+        received
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|m| m.subject == subject)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let today = chrono::Utc::now().date_naive();
+    let add = |label: &'static str, days: i64| {
+        let admin = &admin;
+        async move {
+            admin.get("/profile/api-credentials?dialog=add").await;
+            let day = (today + chrono::Duration::days(days)).to_string();
+            admin
+                .post(
+                    "/profile/api-credentials/add",
+                    &[("label", label), ("expires", &day)],
+                )
+                .await
+                .assert_redirect("/profile/api-credentials");
+        }
+    };
+    // Far off: no reminder. Within a week: one, to the owner, saying when.
+    add("Quarterly report", 60).await;
+    add("Nightly export", 3).await;
+    eventually("the reminder", || async { reminders().len() == 1 }).await;
+    let mail = reminders().remove(0);
+    assert_eq!(mail.to, vec![ADMIN_EMAIL.to_owned()]);
+    let when = (today + chrono::Duration::days(3)).format("%Y-%m-%d 00:00 UTC");
+    assert!(
+        mail.text.contains(&format!("expires on {when}")),
+        "{}",
+        mail.text
+    );
+    assert!(
+        !mail.text.contains("If this wasn't you"),
+        "a reminder is nobody's doing"
+    );
+    // Once: later ticks send nothing more.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(reminders().len(), 1);
+    assert!(
+        !received
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|m| m.subject.contains("Quarterly report") && m.subject.contains("expires")),
+        "no reminder two months ahead"
+    );
+
+    // The expiry moved (through the API): told again about the new date.
+    let key = app.stage_api_user(&admin, 1, "Automation").await;
+    app.save(&admin, 1).await;
+    let nightly: String = {
+        use keyward::db::schema::credentials as c;
+        c::table
+            .filter(c::label.eq("Nightly export"))
+            .select(c::public_id)
+            .first(&mut app.db())
+            .expect("key")
+    };
+    let moved = chrono::Utc::now() + chrono::Duration::days(5);
+    let res = reqwest::Client::new()
+        .patch(format!("{}/api/v1/credentials/{nightly}", app.base))
+        .basic_auth(&key.username, Some(&key.password))
+        .json(&serde_json::json!({ "expires_at": moved.to_rfc3339() }))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(res.status(), StatusCode::OK);
+    eventually("a second reminder", || async { reminders().len() == 2 }).await;
+    let again = reminders().remove(1);
+    assert!(
+        again
+            .text
+            .contains(&moved.format("%Y-%m-%d %H:%M UTC").to_string())
+    );
+}

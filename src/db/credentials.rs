@@ -24,6 +24,8 @@ pub struct Credential {
     pub last_used_at: Option<NaiveDateTime>,
     pub last_used_ip: Option<String>,
     pub expires_at: Option<NaiveDateTime>,
+    /// The owner was told it expires soon (cleared when the expiry moves).
+    pub expiry_reminded: bool,
 }
 
 impl Credential {
@@ -486,12 +488,46 @@ pub fn update(
         }
         if let Some(expires_at) = edit.expires_at {
             diesel::update(target)
-                .set(credentials::expires_at.eq(expires_at))
+                .set((
+                    credentials::expires_at.eq(expires_at),
+                    credentials::expiry_reminded.eq(false),
+                ))
                 .execute(conn)?;
         }
         bump(conn, owner)?;
         target.select(Credential::as_select()).first(conn)
     })
+}
+
+/// Active credentials that expire after `now` and by `until` whose owners were not told yet,
+/// soonest first.
+pub fn due_for_reminder(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Credential>> {
+    credentials::table
+        .filter(credentials::expires_at.gt(now))
+        .filter(credentials::expires_at.le(until))
+        .filter(credentials::expiry_reminded.eq(false))
+        .filter(credentials::active.eq(true))
+        .order(credentials::expires_at)
+        .limit(limit)
+        .select(Credential::as_select())
+        .load(conn)
+}
+
+/// Marks the reminder sent; false when another process marked it first.
+pub fn mark_reminded(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
+    let marked = diesel::update(
+        credentials::table
+            .find(id)
+            .filter(credentials::expiry_reminded.eq(false)),
+    )
+    .set(credentials::expiry_reminded.eq(true))
+    .execute(conn)?;
+    Ok(marked == 1)
 }
 
 /// Deletes one of the owner's credentials at once; `NotFound` if it is not theirs.

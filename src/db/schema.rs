@@ -115,6 +115,7 @@ diesel::table! {
         last_used_at -> Nullable<Timestamp>,
         last_used_ip -> Nullable<Text>,
         expires_at -> Nullable<Timestamp>,
+        expiry_reminded -> Bool,
     }
 }
 

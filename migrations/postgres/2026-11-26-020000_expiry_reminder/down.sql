@@ -1,0 +1,2 @@
+DROP INDEX credentials_expiry;
+ALTER TABLE credentials DROP COLUMN expiry_reminded;
