@@ -358,13 +358,21 @@ impl SmallDisk {
         SmallDisk { dir }
     }
 
-    fn remount(&self, mode: &str) {
-        let status = std::process::Command::new("mount")
-            .args(["-o", &format!("remount,{mode}")])
-            .arg(self.dir.path())
-            .status()
-            .expect("run mount");
-        assert!(status.success(), "remount {mode}");
+    /// Remounts read-only (`ro`) or read-write (`rw`); Linux refuses `ro` while a file on the
+    /// disk is open for writing, so this waits (5 s at most) for a stopped app to let go.
+    async fn remount(&self, mode: &str) {
+        for _ in 0..50 {
+            let status = std::process::Command::new("mount")
+                .args(["-o", &format!("remount,{mode}")])
+                .arg(self.dir.path())
+                .status()
+                .expect("run mount");
+            if status.success() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("remount {mode}");
     }
 
     /// Keyward with its data folder and SQLite file on this disk.
@@ -481,23 +489,7 @@ async fn a_read_only_disk_is_refused_at_start_with_a_clear_message_and_recovers(
     app.stop().await;
     // A file system goes read-only under a running program only on errors; what can be done
     // here is what an operator meets after a remount: Keyward started on a read-only disk.
-    let mut remounted = false;
-    for _ in 0..50 {
-        let status = std::process::Command::new("mount")
-            .args(["-o", "remount,ro"])
-            .arg(disk.dir.path())
-            .status()
-            .expect("run mount");
-        if status.success() {
-            remounted = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        remounted,
-        "remount read-only once the app let go of its files"
-    );
+    disk.remount("ro").await;
     // SQLite cannot open a WAL database without writing its shared-memory file beside it:
     // Keyward refuses to start and says which folder and why.
     let data = disk.dir.path().to_path_buf();
@@ -512,7 +504,7 @@ async fn a_read_only_disk_is_refused_at_start_with_a_clear_message_and_recovers(
         "{message}"
     );
 
-    disk.remount("rw");
+    disk.remount("rw").await;
     let app = disk.app().await;
     assert_eq!(
         machines_and_journal(&app),
