@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use keyward::db::{self, credentials::NewCredentialInput, credentials::OwnerRef};
+use keyward::db;
 use support::{MakeRequest, env_or, load};
 
 /// CPU time (user + system) a process has used so far, from `/proc/PID/stat`.
@@ -89,20 +89,6 @@ impl Drop for Processes {
     }
 }
 
-fn key(conn: &mut db::DbConn, public_id: &str, secret: &str) {
-    let hash = keyward::auth::password::hash(secret).expect("hash");
-    let input = NewCredentialInput {
-        account_id: 1,
-        owner: OwnerRef::Operator(1),
-        public_id,
-        secret_hash: &hash,
-        label: "bench",
-        created_by: None,
-        expires_at: None,
-    };
-    db::credentials::create(conn, &input, chrono::Utc::now().naive_utc()).expect("key");
-}
-
 async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     let (seconds, connections) = (
         env_or("KEYWARD_BENCH_SECONDS", 5u64),
@@ -114,8 +100,9 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     let mut conn = db::connect(&db::DatabaseUrl::parse(&url)).expect("connect");
     support::seed_admin(&mut conn);
     let secret = "S".repeat(32);
-    key(&mut conn, "ClusterKey000001", &secret);
-    key(&mut conn, "ClusterRevoke001", &secret);
+    let hash = keyward::auth::password::hash(&secret).expect("hash");
+    support::add_key(&mut conn, "ClusterKey000001", &hash);
+    support::add_key(&mut conn, "ClusterRevoke001", &hash);
     let token = format!("kwd_ClusterKey000001_{secret}");
     let revocable = format!("kwd_ClusterRevoke001_{secret}");
 

@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 mod support;
 
-use keyward::db::{self, credentials::NewCredentialInput, credentials::OwnerRef};
-
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
         .ok()
@@ -36,21 +34,11 @@ type Samples = Arc<Mutex<HashMap<&'static str, (Vec<Duration>, usize)>>>;
 async fn run(backend: &str, url: String, dir: &std::path::Path) {
     let seconds = env_or("KEYWARD_BENCH_SECONDS", 60u64);
     let (base, mut conn) = support::start(&url, dir);
-    let now = chrono::Utc::now().naive_utc();
     let secret = "S".repeat(32);
     let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
     let ids: Vec<String> = (0..50).map(|i| format!("MixedKey{i:08}")).collect();
     for id in &ids {
-        let cred = NewCredentialInput {
-            account_id: 1,
-            owner: OwnerRef::Operator(1),
-            public_id: id,
-            secret_hash: &secret_hash,
-            label: "bench",
-            created_by: None,
-            expires_at: None,
-        };
-        db::credentials::create(&mut conn, &cred, now).expect("key");
+        support::add_key(&mut conn, id, &secret_hash);
     }
     let mut admins = Vec::new();
     for _ in 0..10 {

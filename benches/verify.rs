@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
-use keyward::db::{self, DbConn, credentials::NewCredentialInput, credentials::OwnerRef};
+use keyward::db::DbConn;
 use support::{MakeRequest, env_or, load, print};
 
 /// Adds filler credentials (same hash, distinct ids) until the table holds `total` rows.
@@ -38,20 +38,13 @@ async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
     );
     // One operator with one known key.
     let (base, mut conn) = support::start(&url, data_dir);
-    let now = chrono::Utc::now().naive_utc();
     let secret = "S".repeat(32);
-    let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
     let id = "BenchKey00000001";
-    let cred = NewCredentialInput {
-        account_id: 1,
-        owner: OwnerRef::Operator(1),
-        public_id: id,
-        secret_hash: &secret_hash,
-        label: "bench",
-        created_by: None,
-        expires_at: None,
-    };
-    db::credentials::create(&mut conn, &cred, now).expect("key");
+    support::add_key(
+        &mut conn,
+        id,
+        &keyward::auth::password::hash(&secret).expect("hash"),
+    );
     fill(&mut conn, 1_000);
 
     let token = format!("kwd_{id}_{secret}");

@@ -72,6 +72,20 @@ pub fn seed_admin(conn: &mut DbConn) {
         .expect("setup");
 }
 
+/// A working key of the administrator's, with this public id and secret hash.
+pub fn add_key(conn: &mut DbConn, public_id: &str, secret_hash: &str) {
+    let input = db::credentials::NewCredentialInput {
+        account_id: 1,
+        owner: db::credentials::OwnerRef::Operator(1),
+        public_id,
+        secret_hash,
+        label: "bench",
+        created_by: None,
+        expires_at: None,
+    };
+    db::credentials::create(conn, &input, chrono::Utc::now().naive_utc()).expect("key");
+}
+
 /// A signed-in administrator's client, and the CSRF token of its session.
 pub async fn sign_in(base: &str) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder()
