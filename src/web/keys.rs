@@ -204,11 +204,7 @@ impl ListPosition {
             (None, None) => base.to_owned(),
             (q, page) => format!(
                 "{base}?{}",
-                serde_urlencoded::to_string([
-                    ("q", q.as_deref().unwrap_or("")),
-                    ("page", &page.unwrap_or(1).to_string()),
-                ])
-                .unwrap_or_default()
+                list_query(q.as_deref().unwrap_or(""), i64::from(page.unwrap_or(1)))
             ),
         }
     }
@@ -240,34 +236,34 @@ pub struct Pager {
     pub next: Option<String>,
 }
 
+/// `q=…&page=…`, URL-encoded: where a key list is.
+fn list_query(search: &str, page: i64) -> String {
+    serde_urlencoded::to_string([("q", search), ("page", &page.to_string())]).unwrap_or_default()
+}
+
 impl Pager {
     fn new(base: &str, search: &str, page: &KeyPage) -> Pager {
-        let query = |n: i64| {
-            serde_urlencoded::to_string([("q", search), ("page", &n.to_string())])
-                .unwrap_or_default()
-        };
         let (pages, shown) = (page.pages(), page.rows.len() as i64);
         let first = (page.page - 1) * KEYS_PER_PAGE + 1;
-        // The first page of the whole list: its links and forms carry no position.
-        let at_start = page.page == 1 && search.is_empty();
+        // On the first page of the whole list, links and forms carry no position.
+        let position = (page.page > 1 || !search.is_empty()).then(|| list_query(search, page.page));
+        let link = |n: i64| format!("{base}?{}", list_query(search, n));
         Pager {
             search: search.to_owned(),
             pages,
             total: page.total,
             first: if shown == 0 { 0 } else { first },
             last: first + shown - 1,
-            here: if at_start {
-                String::new()
-            } else {
-                format!("&{}", query(page.page))
-            },
-            at: if at_start {
-                String::new()
-            } else {
-                format!("?{}", query(page.page))
-            },
-            previous: (page.page > 1).then(|| format!("{base}?{}", query(page.page - 1))),
-            next: (page.page < pages).then(|| format!("{base}?{}", query(page.page + 1))),
+            here: position
+                .as_ref()
+                .map(|p| format!("&{p}"))
+                .unwrap_or_default(),
+            at: position
+                .as_ref()
+                .map(|p| format!("?{p}"))
+                .unwrap_or_default(),
+            previous: (page.page > 1).then(|| link(page.page - 1)),
+            next: (page.page < pages).then(|| link(page.page + 1)),
         }
     }
 
@@ -347,15 +343,16 @@ impl KeyList {
             .map(|cred| row(c, cred, &config, draft, now))
             .collect();
         // Staged keys come after the saved ones: on the last page, when they match.
-        let search = query.search().to_lowercase();
+        let search = query.search();
+        let search_folded = search.to_lowercase();
         let staged = draft
             .map(|d| d.adds.as_slice())
             .unwrap_or_default()
             .iter()
             .filter(|_| saved.page == saved.pages())
             .filter(|add| {
-                add.label.to_lowercase().contains(&search)
-                    || add.public_id.to_lowercase().starts_with(&search)
+                add.label.to_lowercase().contains(&search_folded)
+                    || add.public_id.to_lowercase().starts_with(&search_folded)
             });
         for add in staged {
             rows.push(KeyRow {
@@ -421,7 +418,7 @@ impl KeyList {
                 secret: r.secret,
             }
         });
-        let pager = Pager::new(&config.base, &query.search(), saved);
+        let pager = Pager::new(&config.base, &search, saved);
         Ok(KeyList {
             config,
             rows,
