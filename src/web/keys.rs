@@ -26,12 +26,26 @@ pub struct KeyRow {
     pub created: String,
     pub last_used: String,
     pub last_ip: String,
-    /// The expiry date, when the key has one.
-    pub expires: Option<String>,
-    pub expired: bool,
-    /// Expires within `EXPIRES_SOON_DAYS`: time to replace it.
-    pub expires_soon: bool,
+    pub expiry: Option<Expiry>,
     pub change: RowChange,
+}
+
+/// A key's expiry as the list shows it.
+pub struct Expiry {
+    pub date: String,
+    pub passed: bool,
+    /// Within `EXPIRES_SOON_DAYS`: time to replace the key.
+    pub soon: bool,
+}
+
+impl Expiry {
+    fn of(c: &Chrome, expires_at: Option<NaiveDateTime>, now: NaiveDateTime) -> Option<Expiry> {
+        expires_at.map(|at| Expiry {
+            date: c.date(&at),
+            passed: at <= now,
+            soon: at - now <= chrono::Duration::days(EXPIRES_SOON_DAYS),
+        })
+    }
 }
 
 /// A form in a modal over the list: add, edit (rename, and status where the page has it).
@@ -310,11 +324,7 @@ fn row(
         created: c.date(&cred.created_at),
         last_used,
         last_ip: cred.last_used_ip.clone().unwrap_or_default(),
-        expires: cred.expires_at.as_ref().map(|at| c.date(at)),
-        expired: cred.expired(now),
-        expires_soon: cred
-            .expires_at
-            .is_some_and(|at| at - now <= chrono::Duration::days(EXPIRES_SOON_DAYS)),
+        expiry: Expiry::of(c, cred.expires_at, now),
         change,
     }
 }
@@ -362,11 +372,7 @@ impl KeyList {
                 created: String::new(),
                 last_used: c.t("api.not_yet_used").to_owned(),
                 last_ip: String::new(),
-                expires: add.expires_at.as_ref().map(|at| c.date(at)),
-                expired: false,
-                expires_soon: add
-                    .expires_at
-                    .is_some_and(|at| at - now <= chrono::Duration::days(EXPIRES_SOON_DAYS)),
+                expiry: Expiry::of(c, add.expires_at, now),
                 change: RowChange {
                     new: true,
                     ..UNCHANGED
