@@ -218,12 +218,17 @@ pub fn create_credential(
     })
 }
 
+/// An expiry as the journal writes it: RFC 3339, empty for none.
+fn journal_expiry(at: Option<NaiveDateTime>) -> String {
+    at.map(|t| t.and_utc().to_rfc3339()).unwrap_or_default()
+}
+
 /// What the journal keeps about a new credential beyond its target: its expiry, if any.
 fn creation_details(c: &Credential) -> Vec<Change> {
-    c.expires_at
-        .iter()
-        .map(|at| change("expires_at", "", at.and_utc().to_rfc3339()))
-        .collect()
+    match c.expires_at {
+        Some(_) => vec![change("expires_at", "", journal_expiry(c.expires_at))],
+        None => Vec::new(),
+    }
 }
 
 fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(&'static str, Vec<Change>)> {
@@ -245,14 +250,12 @@ fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(&'static str, 
         _ => {}
     }
     if let Some(expires_at) = edit.expires_at.filter(|at| *at != before.expires_at) {
-        let shown =
-            |at: Option<NaiveDateTime>| at.map(|t| t.and_utc().to_rfc3339()).unwrap_or_default();
         rows.push((
             "credential.expiry_changed",
             vec![change(
                 "expires_at",
-                shown(before.expires_at),
-                shown(expires_at),
+                journal_expiry(before.expires_at),
+                journal_expiry(expires_at),
             )],
         ));
     }
