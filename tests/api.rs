@@ -163,6 +163,7 @@ async fn credentials_api_create_list_patch_delete() {
     let (status, body) = call(reqwest::Method::DELETE, &app, &path, &key, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"], "not_found");
+    assert!(app.assert_key_counts_agree() > 0);
 }
 
 #[tokio::test]
@@ -422,6 +423,7 @@ async fn register_creates_an_account_that_lists_on_the_tab() {
             .await
             .contains("Uptrends checks")
     );
+    assert!(app.assert_key_counts_agree() > 0);
 }
 
 #[tokio::test]
@@ -798,6 +800,7 @@ async fn many_keys_generated_at_once_through_two_processes_agree_with_the_journa
         .get_result(&mut conn)
         .expect("count");
     assert_eq!((made, journalled), (24, 24));
+    assert!(a.assert_key_counts_agree() >= 24);
 }
 
 #[tokio::test]

@@ -353,6 +353,7 @@ async fn rename_deactivate_delete_are_staged_until_save() {
     assert_eq!(deleted_body, inactive_body);
     assert_eq!(deleted_body, unknown_body);
     assert_eq!(deleted_body["error"], "invalid_credentials");
+    app.assert_key_counts_agree();
 }
 
 #[tokio::test]
@@ -480,6 +481,7 @@ async fn concurrent_saves_apply_exactly_one() {
         ok_a ^ ok_c,
         "exactly one of two concurrent Saves applies (alice {ok_a}, carol {ok_c})"
     );
+    app.assert_key_counts_agree();
 }
 
 #[tokio::test]
@@ -944,4 +946,5 @@ async fn long_key_lists_are_paged_and_searchable() {
     assert!(!admin.get(&tab).await.contains("Staged one"));
     let page = admin.get(&format!("{tab}?page=2")).await;
     assert!(page.contains("Staged one") && page.contains("51–60 of 60"));
+    assert!(app.assert_key_counts_agree() >= 60);
 }

@@ -462,6 +462,10 @@ async fn an_operator_is_deleted_only_once_their_keys_are_gone_or_handed_over() {
         "credential.handed_over".to_owned(),
         "operator.deleted".to_owned()
     ]));
+    assert!(
+        app.assert_key_counts_agree() > 0,
+        "the handed-over key is counted"
+    );
 }
 
 #[tokio::test]
@@ -537,6 +541,7 @@ async fn every_action_leaves_exactly_its_audit_row_and_refusals_none() {
             .iter()
             .all(|(n, c)| !n.contains(&key.password) && !c.contains(&key.password))
     );
+    app.assert_key_counts_agree();
 }
 
 #[tokio::test]

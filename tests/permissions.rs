@@ -349,6 +349,7 @@ async fn machine_api_keys_as_seed_004() {
         .assert_redirect(&url);
     assert!(admin.get(&url).await.contains(">Inactive<"));
     assert_eq!(app.whoami_bearer(&token).await.0, StatusCode::UNAUTHORIZED);
+    assert!(admin.get("/rights/machines").await.contains(">0 / 1<"));
     admin
         .post(
             &format!("{url}/{key_id}/edit"),
@@ -361,6 +362,8 @@ async fn machine_api_keys_as_seed_004() {
     admin
         .post(&format!("{url}/add"), &[("label", "Second")])
         .await;
+    assert!(admin.get("/rights/machines").await.contains(">2 / 2<"));
+    assert_eq!(app.assert_key_counts_agree(), 2);
     let confirm = admin.get(&format!("{url}?dialog=delete-machine")).await;
     assert!(confirm.contains("Active API keys that will stop working: <strong>2</strong>"));
     admin
@@ -376,6 +379,7 @@ async fn machine_api_keys_as_seed_004() {
         .expect("count");
     assert_eq!(left, 0);
     assert_eq!(admin.get(&url).await.status, StatusCode::NOT_FOUND);
+    app.assert_key_counts_agree();
 }
 
 #[tokio::test]

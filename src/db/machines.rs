@@ -14,6 +14,9 @@ pub struct Machine {
     pub name: String,
     pub description: String,
     pub created_at: NaiveDateTime,
+    /// Kept by the database's triggers on `credentials`.
+    pub key_count: i32,
+    pub active_key_count: i32,
 }
 
 pub fn find_in_account(conn: &mut DbConn, account_id: i32, id: i32) -> QueryResult<Machine> {
@@ -24,37 +27,12 @@ pub fn find_in_account(conn: &mut DbConn, account_id: i32, id: i32) -> QueryResu
         .first(conn)
 }
 
-pub struct MachineSummary {
-    pub machine: Machine,
-    pub keys: usize,
-    pub active_keys: usize,
-}
-
-pub fn list(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<MachineSummary>> {
-    use super::schema::credentials;
-    let all: Vec<Machine> = machines::table
+pub fn list(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<Machine>> {
+    machines::table
         .filter(machines::account_id.eq(account_id))
         .order((machines::name, machines::id))
         .select(Machine::as_select())
-        .load(conn)?;
-    let ids: Vec<i32> = all.iter().map(|m| m.id).collect();
-    let keys: Vec<(Option<i32>, bool)> = credentials::table
-        .filter(credentials::machine_id.eq_any(&ids))
-        .select((credentials::machine_id, credentials::active))
-        .load(conn)?;
-    Ok(all
-        .into_iter()
-        .map(|machine| {
-            let mine = keys.iter().filter(|(m, _)| *m == Some(machine.id));
-            let (total, active) =
-                mine.fold((0, 0), |(t, a), (_, on)| (t + 1, a + usize::from(*on)));
-            MachineSummary {
-                machine,
-                keys: total,
-                active_keys: active,
-            }
-        })
-        .collect())
+        .load(conn)
 }
 
 pub fn create(

@@ -19,6 +19,8 @@ diesel::table! {
         api_version -> Integer,
         created_at -> Timestamp,
         session_epoch -> Integer,
+        key_count -> Integer,
+        active_key_count -> Integer,
     }
 }
 
@@ -53,6 +55,8 @@ diesel::table! {
         name -> Text,
         description -> Text,
         created_at -> Timestamp,
+        key_count -> Integer,
+        active_key_count -> Integer,
     }
 }
 

@@ -260,6 +260,55 @@ impl TestApp {
         db::connect(&DatabaseUrl::parse(&self.database_url)).expect("test database")
     }
 
+    /// The key counts the database's triggers keep on operators and machines agree with the
+    /// keys stored; returns how many keys there are, so a caller can tell it checked some.
+    pub fn assert_key_counts_agree(&self) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName, Debug)]
+        struct Owner {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            owner: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            stored: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            counted: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            stored_active: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            counted_active: i64,
+        }
+        let sql = |table: &str, column: &str| {
+            format!(
+                "SELECT '{table} ' || CAST(o.id AS TEXT) AS owner, \
+                 CAST(o.key_count AS BIGINT) AS stored, \
+                 (SELECT COUNT(*) FROM credentials c WHERE c.{column} = o.id) AS counted, \
+                 CAST(o.active_key_count AS BIGINT) AS stored_active, \
+                 (SELECT COUNT(*) FROM credentials c WHERE c.{column} = o.id AND c.active) AS counted_active \
+                 FROM {table} o"
+            )
+        };
+        let query = format!(
+            "{} UNION ALL {}",
+            sql("operators", "operator_id"),
+            sql("machines", "machine_id")
+        );
+        let query = diesel::sql_query(query);
+        let owners: Vec<Owner> = match &mut self.db() {
+            db::DbConn::Sqlite(c) => query.load(c),
+            db::DbConn::Postgres(c) => query.load(c),
+        }
+        .expect("key counts");
+        for o in &owners {
+            assert_eq!(
+                (o.stored, o.stored_active),
+                (o.counted, o.counted_active),
+                "{}: stored (keys, active) differ from the keys counted",
+                o.owner
+            );
+        }
+        owners.iter().map(|o| o.counted).sum()
+    }
+
     /// Runs first-run setup and returns the administrator, signed in.
     pub async fn admin(&self) -> Visitor {
         let admin = self.visitor();

@@ -255,15 +255,12 @@ async fn page(
                 .into_iter()
                 .map(|g| g.group)
                 .collect();
-            let key_count = db::credentials::count_for_owner(c, OwnerRef::Operator(id), false)?;
+            let key_count = db::credentials::count_for_owner(c, OwnerRef::Operator(id))?;
             let others = db::operators::list(c, account_id)?
                 .into_iter()
                 .filter(|o| o.id != id)
                 .collect();
-            let machines = db::machines::list(c, account_id)?
-                .into_iter()
-                .map(|m| m.machine)
-                .collect();
+            let machines = db::machines::list(c, account_id)?;
             let events = if can_audit {
                 db::audit::recent_for(c, account_id, "operator", &id.to_string(), 10)?
             } else {

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::{self, credentials::OwnerRef, machines::Machine, machines::MachineSummary};
+use crate::db::{self, credentials::OwnerRef, machines::Machine};
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
@@ -58,7 +58,7 @@ fn checked(form: &MachineForm) -> Result<(String, String), &'static str> {
 #[template(path = "rights/machines/list.html")]
 struct ListPage {
     c: Chrome,
-    machines: Vec<MachineSummary>,
+    machines: Vec<Machine>,
     can_edit: bool,
     new_dialog: Option<(MachineForm, Option<&'static str>)>,
 }
@@ -164,7 +164,6 @@ struct ShowPage {
     c: Chrome,
     machine: Machine,
     keys: KeyList,
-    active_keys: i64,
     edit_dialog: Option<(MachineForm, Option<&'static str>)>,
     confirm_delete: bool,
     events: Vec<db::audit::AuditEvent>,
@@ -210,18 +209,17 @@ async fn show_page(
         ctx.operator()?.may(Permission::AuditRead),
     );
     let (search, page) = query.list_request()?;
-    let (saved, active_keys, events) = ctx
+    let (saved, events) = ctx
         .state
         .db(move |c| {
             let owner = OwnerRef::Machine(id);
             let saved = db::credentials::page_for_owner(c, owner, &search, page)?;
-            let active_keys = db::credentials::count_for_owner(c, owner, true)?;
             let events = if can_audit {
                 db::audit::recent_for(c, account_id, "machine", &id.to_string(), 10)?
             } else {
                 Vec::new()
             };
-            Ok((saved, active_keys, events))
+            Ok((saved, events))
         })
         .await?;
     let (edit_dialog, refused_key, refused) = match refusal {
@@ -256,7 +254,6 @@ async fn show_page(
         c: ctx.chrome,
         machine,
         keys,
-        active_keys,
         edit_dialog,
         confirm_delete,
         events,
