@@ -4,11 +4,17 @@
 //! process checked on the very next request through each other one.
 //!
 //! `cargo bench --bench cluster` (SQLite; set KEYWARD_TEST_DATABASE_URL to add PostgreSQL).
-//! Knobs: KEYWARD_BENCH_SECONDS (per run, default 5), KEYWARD_BENCH_CONNECTIONS (default 32).
+//! Knobs: KEYWARD_BENCH_SECONDS (per run, default 5), KEYWARD_BENCH_CONNECTIONS (default 32),
+//! KEYWARD_BENCH_CORE_SHARE (default 0.25; 0 for none): the CPU each process may use, as a
+//! fraction of one core, set with a cgroup of its own. On a machine with few cores one
+//! uncapped process already leaves no core idle, so adding processes cannot show anything;
+//! capped, each process stands for one small machine, and the question becomes whether
+//! processes add up or contend for something they share (the database, a lock).
 //! The processes are the real `keyward serve` binary, logging at `warn`.
 
 mod support;
 
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,15 +42,64 @@ fn cpu_seconds(pid: &str) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// A CPU cgroup holding one process, limited to a share of one core; removed when dropped.
+struct CpuCap {
+    dir: PathBuf,
+}
+
+impl CpuCap {
+    /// Caps `pid` at `share` of a core through cgroup v1 (`cpu.cfs_quota_us`) or v2
+    /// (`cpu.max`). Needs root; `Err` says why the process runs uncapped.
+    fn new(name: &str, pid: u32, share: f64) -> std::io::Result<CpuCap> {
+        let period = 100_000u64;
+        let quota = ((share * period as f64) as u64).max(1_000);
+        let v1 = Path::new("/sys/fs/cgroup/cpu");
+        let (dir, limit) = if v1.join("cpu.cfs_quota_us").exists() {
+            (v1.join(name), None)
+        } else {
+            (
+                Path::new("/sys/fs/cgroup").join(name),
+                Some(format!("{quota} {period}")),
+            )
+        };
+        std::fs::create_dir_all(&dir)?;
+        let cap = CpuCap { dir };
+        match limit {
+            None => {
+                std::fs::write(cap.dir.join("cpu.cfs_period_us"), period.to_string())?;
+                std::fs::write(cap.dir.join("cpu.cfs_quota_us"), quota.to_string())?;
+            }
+            Some(max) => std::fs::write(cap.dir.join("cpu.max"), max)?,
+        }
+        // Moves every thread of the process.
+        std::fs::write(cap.dir.join("cgroup.procs"), pid.to_string())?;
+        Ok(cap)
+    }
+}
+
+impl Drop for CpuCap {
+    fn drop(&mut self) {
+        // A cgroup can be removed once its processes have ended.
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
 /// `keyward serve` processes, stopped when dropped.
 struct Processes {
     children: Vec<Child>,
     bases: Vec<String>,
+    // Dropped after `drop` below has ended the processes.
+    caps: Vec<CpuCap>,
 }
 
 impl Processes {
-    async fn start(count: usize, url: &str, dir: &std::path::Path) -> Processes {
-        let (mut children, mut bases) = (Vec::new(), Vec::new());
+    async fn start(count: usize, url: &str, dir: &Path, share: f64) -> Processes {
+        // Filled as processes start, so a failure part-way still stops those started.
+        let mut processes = Processes {
+            children: Vec::new(),
+            bases: Vec::new(),
+            caps: Vec::new(),
+        };
         for i in 0..count {
             // A free port: bind, read it, let go (the process binds it a moment later).
             let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -65,18 +120,28 @@ impl Processes {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("keyward serve");
-            children.push(child);
-            bases.push(format!("http://127.0.0.1:{port}"));
+            let pid = child.id();
+            processes.children.push(child);
+            if share > 0.0 {
+                let name = format!("keyward-bench-{}-{i}", std::process::id());
+                match CpuCap::new(&name, pid, share) {
+                    Ok(cap) => processes.caps.push(cap),
+                    Err(e) => panic!(
+                        "cannot cap process {i} at {share} core ({e}); run as root, or set KEYWARD_BENCH_CORE_SHARE=0"
+                    ),
+                }
+            }
+            processes.bases.push(format!("http://127.0.0.1:{port}"));
         }
         let client = reqwest::Client::new();
-        for base in &bases {
+        for base in &processes.bases {
             let deadline = Instant::now() + Duration::from_secs(30);
             while client.get(format!("{base}/livez")).send().await.is_err() {
                 assert!(Instant::now() < deadline, "{base} did not start");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        Processes { children, bases }
+        processes
     }
 }
 
@@ -89,10 +154,11 @@ impl Drop for Processes {
     }
 }
 
-async fn bench(backend: &str, url: String, dir: &std::path::Path) {
-    let (seconds, connections) = (
+async fn bench(backend: &str, url: String, dir: &Path) {
+    let (seconds, connections, share) = (
         env_or("KEYWARD_BENCH_SECONDS", 5u64),
         env_or("KEYWARD_BENCH_CONNECTIONS", 32usize),
+        env_or("KEYWARD_BENCH_CORE_SHARE", 0.25f64),
     );
     let mut settings = keyward::config::Settings::for_data_dir(dir.to_path_buf());
     settings.database_url = Some(url.clone());
@@ -106,8 +172,13 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     let token = format!("kwd_ClusterKey000001_{secret}");
     let revocable = format!("kwd_ClusterRevoke001_{secret}");
 
+    let cap = if share > 0.0 {
+        format!("each process capped at {share} core")
+    } else {
+        "processes not capped".to_owned()
+    };
     println!(
-        "\n{backend}: whoami with a valid key, {connections} connections, {seconds} s per run"
+        "\n{backend}: whoami with a valid key, {connections} connections, {seconds} s per run, {cap}"
     );
     println!(
         "{:<12} {:>9} {:>10} {:>9} {:>9} {:>7} {:>10} {:>14} {:>15}",
@@ -123,7 +194,7 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     );
     let mut one = None;
     for count in 1..=3 {
-        let processes = Processes::start(count, &url, dir).await;
+        let processes = Processes::start(count, &url, dir, share).await;
         let (bases, next, bearer) = (
             Arc::new(processes.bases.clone()),
             Arc::new(AtomicUsize::new(0)),
