@@ -419,6 +419,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("docs.type", "Type", "Type"),
     ("nav.api_docs", "API reference", "Référence de l'API"),
     (
+        "error.bad_limit",
+        "The limit must be a number from 1 to 1000.",
+        "La limite doit être un nombre de 1 à 1000.",
+    ),
+    (
+        "error.bad_cursor",
+        "The value of after must be the next of a previous page.",
+        "La valeur de after doit être le next d'une page précédente.",
+    ),
+    (
         "error.bad_owner",
         "The owner must be written operator:ID or machine:ID.",
         "Le propriétaire doit s'écrire operator:ID ou machine:ID.",

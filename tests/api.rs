@@ -167,6 +167,95 @@ async fn credentials_api_create_list_patch_delete() {
 }
 
 #[tokio::test]
+async fn the_credential_list_comes_in_pages_that_miss_and_repeat_nothing() {
+    let app = TestApp::spawn().await;
+    let (_admin, key) = admin_key(&app).await;
+    for i in 0..6 {
+        let body = json!({"label": format!("Paged {i}")});
+        let (status, _) = call(
+            reqwest::Method::POST,
+            &app,
+            "/api/v1/credentials",
+            &key,
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let list = |query: String| {
+        let (app, key) = (&app, &key);
+        async move {
+            call(
+                reqwest::Method::GET,
+                app,
+                &format!("/api/v1/credentials{query}"),
+                key,
+                None,
+            )
+            .await
+        }
+    };
+    let ids = |body: &Value| -> Vec<String> {
+        body["credentials"]
+            .as_array()
+            .expect("credentials")
+            .iter()
+            .map(|c| c["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    // Without a limit: all seven (the administrator's own and six), oldest first.
+    let (status, whole) = list(String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let all = ids(&whole);
+    assert_eq!((all.len(), whole["total"].as_i64()), (7, Some(7)));
+    assert!(whole["next"].is_null());
+    assert_eq!(all[0], key.username);
+
+    // Three at a time; the key the cursor points at is deleted between two pages.
+    let (mut seen, mut after, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let (status, body) = list(format!("?limit=3{after}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        pages += 1;
+        let page = ids(&body);
+        assert!(page.len() <= 3);
+        seen.extend(page.clone());
+        if pages == 1 {
+            let last = page.last().expect("a full first page");
+            let path = format!("/api/v1/credentials/{last}");
+            let (status, _) = call(reqwest::Method::DELETE, &app, &path, &key, None).await;
+            assert_eq!(status, StatusCode::NO_CONTENT);
+        }
+        match body["next"].as_str() {
+            Some(next) => after = format!("&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, all, "every key once, in order, across the pages");
+    let (_, after_delete) = list(String::new()).await;
+    assert_eq!(after_delete["total"], 6);
+
+    // Bad paging gets a 400 that says what is wrong.
+    for query in [
+        "?limit=0",
+        "?limit=1001",
+        "?limit=many",
+        "?after=yesterday",
+        "?after=1.x",
+        "?after=99999999999999999999.1",
+    ] {
+        let (status, body) = list(query.to_owned()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body["error"], "bad_request", "{query}");
+        assert!(
+            !body["message"].as_str().unwrap_or("").is_empty(),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_credential_has_its_owners_privileges() {
     let app = TestApp::spawn().await;
     let (admin, admin_cred) = admin_key(&app).await;

@@ -311,6 +311,32 @@ pub fn list_for_owner(conn: &mut DbConn, owner: OwnerRef) -> QueryResult<Vec<Cre
         .load(conn)
 }
 
+/// Up to `limit` of an owner's credentials, oldest first, that come after `after` (a row's
+/// `(created_at, id)`): keyset pages for the API, found on the `(owner, created_at, id)`
+/// index however deep, and not thrown off by keys created or deleted between two pages.
+pub fn page_after(
+    conn: &mut DbConn,
+    owner: OwnerRef,
+    after: Option<(NaiveDateTime, i32)>,
+    limit: i64,
+) -> QueryResult<Vec<Credential>> {
+    let mut query = credentials::table.filter(owned_by(owner)).into_boxed();
+    if let Some((created_at, id)) = after {
+        query = query.filter(
+            credentials::created_at
+                .gt(created_at)
+                .or(credentials::created_at
+                    .eq(created_at)
+                    .and(credentials::id.gt(id))),
+        );
+    }
+    query
+        .order((credentials::created_at, credentials::id))
+        .limit(limit)
+        .select(Credential::as_select())
+        .load(conn)
+}
+
 /// How many keys a list shows at a time.
 pub const KEYS_PER_PAGE: i64 = 50;
 

@@ -18,16 +18,48 @@ use crate::error::AppError;
 use crate::web::State;
 
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct OwnerQuery {
+pub struct ListQuery {
     /// Whose credentials: `operator:ID` or `machine:ID`. Default: the caller's owner.
     /// Another owner needs an administrator's credential.
     pub owner: Option<String>,
+    /// How many credentials at most, 1 to 1000. Default: 100.
+    pub limit: Option<i64>,
+    /// The `next` of the previous page: the credentials after it.
+    pub after: Option<String>,
 }
 
+/// Credentials per page of `GET /api/v1/credentials`, unless the caller asks otherwise.
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1000;
+
+/// One page of an owner's credentials, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CredentialList {
     pub owner: OwnerView,
     pub credentials: Vec<CredentialView>,
+    /// How many credentials the owner has in all.
+    pub total: i64,
+    /// Pass as `after` for the next page; `null` on the last one.
+    #[schema(example = "1764097200000000000.42")]
+    pub next: Option<String>,
+}
+
+/// A position in an owner's list, `<created_at in ns since 1970>.<row id>`: opaque to
+/// callers, exact at any stored precision, and still valid after the credential it names
+/// is deleted.
+fn cursor_of(c: &db::credentials::Credential) -> String {
+    let at = c
+        .created_at
+        .and_utc()
+        .timestamp_nanos_opt()
+        .unwrap_or(i64::MAX);
+    format!("{at}.{}", c.id)
+}
+
+fn parse_cursor(text: &str) -> Option<(chrono::NaiveDateTime, i32)> {
+    let (nanos, id) = text.split_once('.')?;
+    let at = chrono::DateTime::from_timestamp_nanos(nanos.parse().ok()?);
+    Some((at.naive_utc(), id.parse().ok()?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -137,11 +169,13 @@ async fn manageable(
     Ok((owner, found))
 }
 
-/// List an owner's credentials.
+/// List an owner's credentials, oldest first, a page at a time: follow `next` (as `after`)
+/// until it is `null`.
 #[utoipa::path(
-    get, path = "/api/v1/credentials", tag = "credentials", params(OwnerQuery),
+    get, path = "/api/v1/credentials", tag = "credentials", params(ListQuery),
     responses(
         (status = 200, body = CredentialList),
+        (status = 400, description = "A limit outside 1 to 1000, a malformed `after` or owner", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "Another owner, without an administrator's credential", body = ErrorBody),
         (status = 404, description = "No such owner", body = ErrorBody),
     ),
@@ -150,16 +184,32 @@ async fn manageable(
 pub async fn list(
     state: State,
     caller: ApiCaller,
-    query: web::Query<OwnerQuery>,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::BadRequest("error.bad_limit"));
+    }
+    let after = match query.after.as_deref() {
+        None => None,
+        Some(text) => Some(parse_cursor(text).ok_or(AppError::BadRequest("error.bad_cursor"))?),
+    };
     let owner = target_owner(&state, &caller.0, query.owner.as_deref()).await?;
     let target = owner.as_ref();
-    let rows = state
-        .db(move |c| Ok(db::credentials::list_for_owner(c, target)?))
+    let (mut rows, total) = state
+        .db(move |c| {
+            // One more than asked tells whether there is a next page.
+            let rows = db::credentials::page_after(c, target, after, limit + 1)?;
+            Ok((rows, db::credentials::count_for_owner(c, target)?))
+        })
         .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
     Ok(HttpResponse::Ok().json(CredentialList {
         owner: (&owner).into(),
         credentials: rows.iter().map(CredentialView::from).collect(),
+        total,
+        next: rows.last().filter(|_| more).map(cursor_of),
     }))
 }
 
