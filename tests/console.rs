@@ -890,6 +890,16 @@ async fn long_key_lists_are_paged_and_searchable() {
     let by_id = admin.get(&format!("{base}?q=K00000000000001")).await;
     assert!(by_id.contains("1–10 of 10"));
     assert!(by_id.contains(">Key 010<") && !by_id.contains(">Key 020<"));
+    // A search has pages too; one past its end shows its last page.
+    let second_of_search = admin.get(&format!("{base}?q=key+0&page=2")).await;
+    assert!(
+        second_of_search.contains("51–100 of 100"),
+        "{}",
+        second_of_search.body
+    );
+    assert!(second_of_search.contains(">Key 099<") && !second_of_search.contains(">Key 049<"));
+    let past_end = admin.get(&format!("{base}?q=key+07&page=5")).await;
+    assert!(past_end.contains("1–10 of 10") && past_end.contains(">Key 075<"));
     let too_long = admin.get(&format!("{base}?q={}", "k".repeat(101))).await;
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
     assert!(too_long.contains("The search is too long"));

@@ -401,20 +401,43 @@ pub fn page_for_owner(
         }
         query
     };
-    let total = if search.is_empty() {
-        count_for_owner(conn, owner)?
-    } else {
-        matching().count().get_result(conn)?
-    };
-    let page = page.clamp(1, page_count(total));
     // Skip to the page on the (owner, created_at, id) index alone, then read just its rows:
     // an OFFSET over whole rows would read every skipped row of the table.
-    let page_ids: Vec<i32> = matching()
-        .order((credentials::created_at, credentials::id))
-        .limit(KEYS_PER_PAGE)
-        .offset((page - 1) * KEYS_PER_PAGE)
-        .select(credentials::id)
-        .load(conn)?;
+    let ids_on = |conn: &mut DbConn, page: i64| -> QueryResult<Vec<(i32, i64)>> {
+        matching()
+            .order((credentials::created_at, credentials::id))
+            .limit(KEYS_PER_PAGE)
+            .offset((page - 1) * KEYS_PER_PAGE)
+            // How many match, from the same pass that finds the page: a search reads every
+            // key of the owner, and once is enough.
+            .select((
+                credentials::id,
+                diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
+            ))
+            .load(conn)
+    };
+    let (total, page, page_ids) = if search.is_empty() {
+        let total = count_for_owner(conn, owner)?;
+        let page = page.clamp(1, page_count(total));
+        let ids = matching()
+            .order((credentials::created_at, credentials::id))
+            .limit(KEYS_PER_PAGE)
+            .offset((page - 1) * KEYS_PER_PAGE)
+            .select(credentials::id)
+            .load(conn)?;
+        (total, page, ids)
+    } else {
+        let mut page = page.max(1);
+        let mut found = ids_on(conn, page)?;
+        if found.is_empty() && page > 1 {
+            // Past the end (fewer matches than the link was made for): the last page.
+            let total: i64 = matching().count().get_result(conn)?;
+            page = page_count(total);
+            found = ids_on(conn, page)?;
+        }
+        let total = found.first().map_or(0, |(_, total)| *total);
+        (total, page, found.into_iter().map(|(id, _)| id).collect())
+    };
     let rows = credentials::table
         .filter(credentials::id.eq_any(page_ids))
         .order((credentials::created_at, credentials::id))
