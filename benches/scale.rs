@@ -1,7 +1,10 @@
 //! Pages at scale, each as a ratio against the same page over a small database in the same
 //! run (the same 50 rows to render either way):
 //! - the API management tab of an operator with 10,000 keys among 1,000,000 stored
-//!   (first page, 100th page, a label search, an id search) against an operator with 60;
+//!   (first page, 100th page, a label search, an id search) against an operator with 100
+//!   (first page, second page);
+//! - `GET /api/v1/credentials?limit=50` for that operator: the first page, and the 101st
+//!   reached by following `next`, against the first page of the operator with 100;
 //! - the audit page with 1,000,000 journal rows (first and 1,000th page, keyset "older than
 //!   row N") against a one-page journal.
 //!
@@ -27,7 +30,7 @@ async fn time(client: &reqwest::Client, url: &str) -> Duration {
         let _ = client.get(url).send().await.expect("get").bytes().await;
     }
     let mut samples = Vec::new();
-    for _ in 0..21 {
+    for _ in 0..31 {
         let t = Instant::now();
         let res = client.get(url).send().await.expect("get");
         assert!(res.status().is_success(), "{url}: {}", res.status());
@@ -113,10 +116,26 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
     )
     .expect("machine");
     let tab = format!("{base}/account/operators/1/api");
+    // The administrator's API key, made now, so it is the last of their keys.
+    let secret = "S".repeat(32);
+    let hash = keyward::auth::password::hash(&secret).expect("hash");
+    support::add_key(&mut conn, "ScaleApiKey00001", &hash);
+    let mut headers = reqwest::header::HeaderMap::new();
+    let bearer = format!("Bearer kwd_ScaleApiKey00001_{secret}");
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        bearer.parse().expect("header"),
+    );
+    let api_client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client");
+    let api = format!("{base}/api/v1/credentials?limit=50");
 
-    // Baselines: 60 keys (two pages), a one-page journal (60 rows).
-    fill_keys(&mut conn, 1, 60, "operator_id", 1);
+    // Baselines: 100 keys (two full pages), a one-page journal (60 rows).
+    fill_keys(&mut conn, 1, 99, "operator_id", 1);
     fill_audit(&mut conn, 60);
+    let api_small = time(&api_client, &api).await;
     let small = [
         time(&client, &tab).await,
         time(&client, &format!("{tab}?page=2")).await,
@@ -127,13 +146,28 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
     ];
 
     let started = Instant::now();
-    fill_keys(&mut conn, 61, 10_000, "operator_id", 1);
-    fill_keys(&mut conn, 10_001, keys, "machine_id", 1);
+    fill_keys(&mut conn, 100, 9_999, "operator_id", 1);
+    fill_keys(&mut conn, 10_000, keys, "machine_id", 1);
     let keys_in = started.elapsed();
     let started = Instant::now();
     fill_audit(&mut conn, rows);
     let rows_in = started.elapsed();
     let deep = rows as i64 - 49_950;
+    let api_first = time(&api_client, &api).await;
+    // The 101st page: rows 5,001 to 5,050, where a client paging through gets to.
+    let mut after = String::new();
+    for _ in 0..100 {
+        let page: serde_json::Value = api_client
+            .get(format!("{api}{after}"))
+            .send()
+            .await
+            .expect("api page")
+            .json()
+            .await
+            .expect("json");
+        after = format!("&after={}", page["next"].as_str().expect("a next page"));
+    }
+    let api_deep = time(&api_client, &format!("{api}{after}")).await;
     let large = [
         time(&client, &tab).await,
         time(&client, &format!("{tab}?page=100")).await,
@@ -149,12 +183,12 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
     ];
 
     println!(
-        "\n{backend}: median of 21 requests; {keys} keys stored in {:.1} s, {rows} audit rows in {:.1} s",
+        "\n{backend}: median of 31 requests; {keys} keys stored in {:.1} s, {rows} audit rows in {:.1} s",
         keys_in.as_secs_f64(),
         rows_in.as_secs_f64()
     );
     println!(
-        "  baseline: API management tab, 60 keys          {:>8.2} ms",
+        "  baseline: API management tab, 100 keys         {:>8.2} ms",
         ms(small[0])
     );
     line("tab, 10,000 keys, first page", large[0], small[0]);
@@ -165,6 +199,12 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
         small[2],
     );
     line("tab, 10,000 keys, search by id prefix", large[3], small[3]);
+    println!(
+        "  baseline: GET /api/v1/credentials, 100 keys     {:>8.2} ms",
+        ms(api_small)
+    );
+    line("API list, 10,000 keys, first page", api_first, api_small);
+    line("API list, 10,000 keys, 101st page", api_deep, api_small);
     println!(
         "  baseline: audit page, one page of rows          {:>8.2} ms",
         ms(small[4])

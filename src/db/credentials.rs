@@ -322,12 +322,12 @@ pub fn page_after(
 ) -> QueryResult<Vec<Credential>> {
     let mut query = credentials::table.filter(owned_by(owner)).into_boxed();
     if let Some((created_at, id)) = after {
-        query = query.filter(
+        // The `>=` alone is what lets the database seek into the index; the second
+        // condition only drops the rows of that same instant up to `id`.
+        query = query.filter(credentials::created_at.ge(created_at)).filter(
             credentials::created_at
                 .gt(created_at)
-                .or(credentials::created_at
-                    .eq(created_at)
-                    .and(credentials::id.gt(id))),
+                .or(credentials::id.gt(id)),
         );
     }
     query
