@@ -1102,3 +1102,71 @@ async fn a_revocation_racing_verifications_is_final_once_answered() {
     let (status, _) = app.whoami(&key.username, &key.password).await;
     assert_eq!(status, StatusCode::OK, "the app is fine after the race");
 }
+
+#[tokio::test]
+async fn last_used_is_written_for_every_key_of_a_flush_and_never_moves_back() {
+    use keyward::db::credentials::{self, NewCredentialInput, OwnerRef};
+    let app = TestApp::spawn().await;
+    app.admin().await;
+    let mut conn = app.db();
+    let at = |hour: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+            .and_then(|d| d.and_hms_opt(hour, 0, 0))
+            .expect("time")
+    };
+    let ids: Vec<i32> = (0..3)
+        .map(|i| {
+            let public_id = format!("FLUSH{i:011}");
+            let input = NewCredentialInput {
+                account_id: 1,
+                owner: OwnerRef::Operator(1),
+                public_id: &public_id,
+                secret_hash: "not-a-hash",
+                label: "flushed",
+                created_by: None,
+                expires_at: None,
+            };
+            credentials::create(&mut conn, &input, at(0))
+                .expect("key")
+                .id
+        })
+        .collect();
+    let batch = |uses: &[(i32, u32, &str)]| {
+        uses.iter()
+            .map(|(id, hour, ip)| (*id, (at(*hour), ip.to_string())))
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    let read = |conn: &mut keyward::db::DbConn| {
+        ids.iter()
+            .map(|id| {
+                let c = credentials::list_for_owner(conn, OwnerRef::Operator(1))
+                    .expect("keys")
+                    .into_iter()
+                    .find(|c| c.id == *id)
+                    .expect("key");
+                (c.last_used_at, c.last_used_ip)
+            })
+            .collect::<Vec<_>>()
+    };
+    // One flush writes every key in it.
+    credentials::record_uses(
+        &mut conn,
+        &batch(&[(ids[0], 10, "192.0.2.1"), (ids[1], 11, "192.0.2.2")]),
+    )
+    .expect("flush");
+    // A later flush with an older use (another process's, late) leaves the newer one.
+    credentials::record_uses(
+        &mut conn,
+        &batch(&[(ids[0], 9, "192.0.2.9"), (ids[1], 12, "192.0.2.3")]),
+    )
+    .expect("flush");
+    assert_eq!(
+        read(&mut conn),
+        vec![
+            (Some(at(10)), Some("192.0.2.1".to_owned())),
+            (Some(at(12)), Some("192.0.2.3".to_owned())),
+            (None, None),
+        ]
+    );
+    app.assert_key_counts_agree();
+}

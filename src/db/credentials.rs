@@ -238,6 +238,28 @@ pub fn record_uses(
     conn: &mut DbConn,
     uses: &std::collections::HashMap<i32, (NaiveDateTime, String)>,
 ) -> QueryResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        // One statement for the whole batch: one round trip, and one run of the key-count
+        // trigger (which writes nothing for these) instead of one per key used.
+        use diesel::sql_types::{Array, Integer, Text, Timestamp};
+        let (mut ids, mut ats, mut ips) = (Vec::new(), Vec::new(), Vec::new());
+        for (id, (at, ip)) in uses {
+            ids.push(*id);
+            ats.push(*at);
+            ips.push(ip.as_str());
+        }
+        // Never move *last used* backwards (another process may have flushed a later use).
+        diesel::sql_query(
+            "UPDATE credentials c SET last_used_at = u.at, last_used_ip = u.ip \
+             FROM unnest($1, $2, $3) AS u(id, at, ip) \
+             WHERE c.id = u.id AND (c.last_used_at IS NULL OR c.last_used_at <= u.at)",
+        )
+        .bind::<Array<Integer>, _>(ids)
+        .bind::<Array<Timestamp>, _>(ats)
+        .bind::<Array<Text>, _>(ips)
+        .execute(pg)?;
+        return Ok(());
+    }
     crate::db::write(conn, |conn| {
         for (id, (at, ip)) in uses {
             // Never move *last used* backwards (another process may have flushed a later use).
