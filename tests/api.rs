@@ -775,6 +775,9 @@ async fn openapi_document_and_reference_page() {
     assert!(page.contains("API reference"));
     assert!(page.contains("/api/v1/register"));
     assert!(page.contains("CreatedCredential"));
+    // Descriptions' `code` is shown as code, never as backticks.
+    assert!(page.contains("follow <code>next</code> (as <code>after</code>)"));
+    assert!(!page.contains("`"), "no backtick left in the page");
     assert!(
         admin
             .get("/account/operators/1/api")

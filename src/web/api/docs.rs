@@ -56,16 +56,37 @@ pub struct Endpoint {
     pub method: String,
     pub path: String,
     pub anchor: String,
-    pub summary: String,
-    pub description: String,
-    pub parameters: Vec<(String, String, String)>,
+    pub summary: Prose,
+    pub description: Prose,
+    pub parameters: Vec<(String, String, Prose)>,
     pub body: Option<String>,
-    pub responses: Vec<(String, String, Option<String>)>,
+    pub responses: Vec<(String, Prose, Option<String>)>,
 }
 
 pub struct SchemaDoc {
     pub name: String,
-    pub fields: Vec<(String, String, String)>,
+    pub fields: Vec<(String, String, Prose)>,
+}
+
+/// A description from the OpenAPI document, where `backticks` mark code (as Markdown, which
+/// OpenAPI descriptions are): alternate runs of text and code, each escaped when rendered.
+pub type Prose = Vec<Span>;
+
+pub struct Span {
+    pub code: bool,
+    pub text: String,
+}
+
+fn prose(v: &Value, key: &str) -> Prose {
+    text(v, key)
+        .split('`')
+        .enumerate()
+        .filter(|(_, run)| !run.is_empty())
+        .map(|(i, run)| Span {
+            code: i % 2 == 1,
+            text: run.to_owned(),
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -133,7 +154,7 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
                     .and_then(Value::as_array)
                     .map(|ps| {
                         ps.iter()
-                            .map(|p| (text(p, "name"), text(p, "in"), text(p, "description")))
+                            .map(|p| (text(p, "name"), text(p, "in"), prose(p, "description")))
                             .collect()
                     })
                     .unwrap_or_default();
@@ -142,7 +163,9 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
                     .and_then(Value::as_object)
                     .map(|rs| {
                         rs.iter()
-                            .map(|(code, r)| (code.clone(), text(r, "description"), schema_name(r)))
+                            .map(|(code, r)| {
+                                (code.clone(), prose(r, "description"), schema_name(r))
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -150,8 +173,8 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
                     method: method.to_uppercase(),
                     anchor: format!("{method}{}", path.replace(['/', '{', '}'], "-")),
                     path: path.clone(),
-                    summary: text(op, "summary"),
-                    description: text(op, "description"),
+                    summary: prose(op, "summary"),
+                    description: prose(op, "description"),
                     parameters,
                     body: op.get("requestBody").and_then(schema_name),
                     responses,
@@ -185,7 +208,7 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
                             (
                                 field.clone(),
                                 format!("{}{optional}", type_of(p)),
-                                text(p, "description"),
+                                prose(p, "description"),
                             )
                         })
                         .collect()
