@@ -425,13 +425,16 @@ pub fn page_for_owner(
     };
     // Skip to the page on the (owner, created_at, id) index alone, then read just its rows:
     // an OFFSET over whole rows would read every skipped row of the table.
-    let ids_on = |conn: &mut DbConn, page: i64| -> QueryResult<Vec<(i32, i64)>> {
+    let on_page = |page: i64| {
         matching()
             .order((credentials::created_at, credentials::id))
             .limit(KEYS_PER_PAGE)
             .offset((page - 1) * KEYS_PER_PAGE)
-            // How many match, from the same pass that finds the page: a search reads every
-            // key of the owner, and once is enough.
+    };
+    // With a search, how many match comes from the same pass that finds the page: a search
+    // reads every key of the owner, and once is enough.
+    let ids_on = |conn: &mut DbConn, page: i64| -> QueryResult<Vec<(i32, i64)>> {
+        on_page(page)
             .select((
                 credentials::id,
                 diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()"),
@@ -441,12 +444,7 @@ pub fn page_for_owner(
     let (total, page, page_ids) = if search.is_empty() {
         let total = count_for_owner(conn, owner)?;
         let page = page.clamp(1, page_count(total));
-        let ids = matching()
-            .order((credentials::created_at, credentials::id))
-            .limit(KEYS_PER_PAGE)
-            .offset((page - 1) * KEYS_PER_PAGE)
-            .select(credentials::id)
-            .load(conn)?;
+        let ids = on_page(page).select(credentials::id).load(conn)?;
         (total, page, ids)
     } else {
         let mut page = page.max(1);
