@@ -124,3 +124,54 @@ fn every_command_has_help() {
         );
     }
 }
+
+/// A database from before the stored key counts: `keyward migrate` adds them, counting the
+/// keys already there.
+#[tokio::test]
+async fn migrating_an_older_database_counts_the_keys_it_holds() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::spawn().await;
+    app.admin().await;
+    let mut conn = app.db();
+    let backend = match conn {
+        keyward::db::DbConn::Sqlite(_) => "sqlite",
+        keyward::db::DbConn::Postgres(_) => "postgres",
+    };
+    let migration = format!(
+        "{}/migrations/{backend}/2026-11-26-030000_owner_key_counts",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // Back to the schema before the counts, as a database upgraded from then would be.
+    let down = std::fs::read_to_string(format!("{migration}/down.sql")).expect("down.sql");
+    conn.batch_execute(&down).expect("down");
+    conn.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261126030000'")
+        .expect("forget the migration");
+    let true_ = if backend == "sqlite" { "1" } else { "true" };
+    let false_ = if backend == "sqlite" { "0" } else { "false" };
+    conn.batch_execute(&format!(
+        "INSERT INTO machines (account_id, name, description, created_at) \
+             VALUES (1, 'Old robot', '', '2026-01-01 00:00:00'); \
+         INSERT INTO credentials (account_id, public_id, secret_hash, label, operator_id, active, created_at) VALUES \
+             (1, 'OLDOPERATOR00001', 'x', 'a', 1, {true_}, '2026-01-01 00:00:00'), \
+             (1, 'OLDOPERATOR00002', 'x', 'b', 1, {false_}, '2026-01-01 00:00:00'); \
+         INSERT INTO credentials (account_id, public_id, secret_hash, label, machine_id, active, created_at) VALUES \
+             (1, 'OLDMACHINE000001', 'x', 'c', 1, {true_}, '2026-01-01 00:00:00'), \
+             (1, 'OLDMACHINE000002', 'x', 'd', 1, {true_}, '2026-01-01 00:00:00'), \
+             (1, 'OLDMACHINE000003', 'x', 'e', 1, {false_}, '2026-01-01 00:00:00');"
+    ))
+    .expect("keys from before");
+    let out = keyward(&app, &["migrate"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(app.assert_key_counts_agree(), 5);
+    // And the triggers are back: a key made now is counted too.
+    conn.batch_execute(&format!(
+        "INSERT INTO credentials (account_id, public_id, secret_hash, label, machine_id, active, created_at) \
+         VALUES (1, 'NEWMACHINE000001', 'x', 'f', 1, {true_}, '2026-01-02 00:00:00')"
+    ))
+    .expect("a new key");
+    assert_eq!(app.assert_key_counts_agree(), 6);
+}
