@@ -426,9 +426,11 @@ async fn an_operator_is_deleted_only_once_their_keys_are_gone_or_handed_over() {
         .await;
     let key = app.stage_api_user(&admin, bob, "Bob's key").await;
     app.save(&admin, bob).await;
-    admin
+    let dialog = admin
         .get(&format!("/account/operators/{bob}?dialog=delete"))
         .await;
+    assert!(dialog.contains("API keys of this operator: <strong>1</strong>"));
+    assert!(dialog.contains("Hand over and delete"));
     let refused = admin
         .post(&format!("/account/operators/{bob}/delete"), &[])
         .await;

@@ -19,6 +19,8 @@ pub struct Operator {
     pub api_version: i32,
     pub created_at: NaiveDateTime,
     pub session_epoch: i32,
+    /// Kept by the database's triggers on `credentials`.
+    pub key_count: i32,
 }
 
 #[derive(Debug, Insertable)]

@@ -204,7 +204,6 @@ struct ShowPage {
     groups: Vec<Group>,
     all_groups: Vec<Group>,
     can_edit: bool,
-    key_count: i64,
     others: Vec<Operator>,
     machines: Vec<db::machines::Machine>,
     events: Vec<AuditEvent>,
@@ -246,7 +245,7 @@ async fn page(
     let me = ctx.require(Permission::OperatorsRead)?;
     let (account_id, can_edit) = (me.account_id, me.may(Permission::OperatorsWrite));
     let can_audit = me.may(Permission::AuditRead);
-    let (operator, groups, all_groups, key_count, others, machines, events) = ctx
+    let (operator, groups, all_groups, others, machines, events) = ctx
         .state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, id)?;
@@ -255,7 +254,6 @@ async fn page(
                 .into_iter()
                 .map(|g| g.group)
                 .collect();
-            let key_count = db::credentials::count_for_owner(c, OwnerRef::Operator(id))?;
             let others = db::operators::list(c, account_id)?
                 .into_iter()
                 .filter(|o| o.id != id)
@@ -266,9 +264,7 @@ async fn page(
             } else {
                 Vec::new()
             };
-            Ok((
-                operator, groups, all_groups, key_count, others, machines, events,
-            ))
+            Ok((operator, groups, all_groups, others, machines, events))
         })
         .await?;
     let dialog = if can_edit { dialog } else { String::new() };
@@ -278,7 +274,6 @@ async fn page(
         groups,
         all_groups,
         can_edit,
-        key_count,
         others,
         machines,
         events,
