@@ -135,6 +135,9 @@ impl Processes {
                 .env("KEYWARD_DATABASE_URL", url)
                 .env("KEYWARD_BIND", format!("127.0.0.1:{port}"))
                 .env("KEYWARD_DATA_DIR", &data)
+                // One secret key for every process, as the README asks: cookies and the
+                // pepper of stored keys come from it.
+                .env("KEYWARD_SECRET_KEY", support::PROCESS_SECRET_KEY)
                 .env("KEYWARD_WORKERS", "1")
                 .env("KEYWARD_DB_POOL_SIZE", "16")
                 .env("KEYWARD_AUTH_FAILURE_LIMIT", "1000000")
@@ -177,21 +180,26 @@ impl Drop for Processes {
     }
 }
 
+/// Distinct keys the load presents, each with its own secret.
+const POPULATION: u64 = 10_000;
+
 async fn bench(backend: &str, url: String, dir: &Path) {
     let (seconds, connections, share) = (
         env_or("KEYWARD_BENCH_SECONDS", 5u64),
         env_or("KEYWARD_BENCH_CONNECTIONS", 16usize),
         env_or("KEYWARD_BENCH_CORE_SHARE", 0.15f64),
     );
-    let mut settings = keyward::config::Settings::for_data_dir(dir.to_path_buf());
+    let mut settings = support::Server::settings(dir);
     settings.database_url = Some(url.clone());
     keyward::prepare_database(&settings).expect("migrate");
     let mut conn = db::connect(&db::DatabaseUrl::parse(&url)).expect("connect");
     support::seed_admin(&mut conn);
+    let hasher = support::hasher(&settings);
+    // Every client its own key: a population of distinct keys, spread over the processes.
+    support::fill_population(&mut conn, &hasher, 1, POPULATION);
     let secret = "S".repeat(32);
-    let hash = keyward::auth::password::hash(&secret).expect("hash");
-    support::add_key(&mut conn, "ClusterKey000001", &hash);
-    support::add_key(&mut conn, "ClusterRevoke001", &hash);
+    support::add_key(&mut conn, "ClusterKey000001", &hasher.hash(&secret));
+    support::add_key(&mut conn, "ClusterRevoke001", &hasher.hash(&secret));
     let token = format!("kwd_ClusterKey000001_{secret}");
     let revocable = format!("kwd_ClusterRevoke001_{secret}");
 
@@ -201,7 +209,7 @@ async fn bench(backend: &str, url: String, dir: &Path) {
         "processes not capped".to_owned()
     };
     println!(
-        "\n{backend}: whoami with a valid key, {connections} connections per process, {seconds} s per run, {cap}"
+        "\n{backend}: whoami with {POPULATION} distinct valid keys, {connections} connections per process, {seconds} s per run, {cap}"
     );
     println!(
         "{:<12} {:>9} {:>10} {:>9} {:>9} {:>7} {:>10} {:>14} {:>15} {:>14}",
@@ -219,14 +227,20 @@ async fn bench(backend: &str, url: String, dir: &Path) {
     let mut one = None;
     for count in 1..=3 {
         let processes = Processes::start(count, &url, dir, share).await;
-        let (bases, next, bearer) = (
+        let (bases, next) = (
             Arc::new(processes.bases.clone()),
             Arc::new(AtomicUsize::new(0)),
-            token.clone(),
         );
         let make: MakeRequest = Arc::new(move |c: &reqwest::Client| {
-            let base = &bases[next.fetch_add(1, Ordering::Relaxed) % bases.len()];
-            c.get(format!("{base}/api/v1/whoami")).bearer_auth(&bearer)
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            let base = &bases[n % bases.len()];
+            let (id, secret) = support::population_key(1 + (n as u64 * 7_919) % POPULATION);
+            let bearer = keyward::domain::credential::token(
+                &id,
+                &keyward::domain::credential::Secret::new(secret),
+            );
+            c.get(format!("{base}/api/v1/whoami"))
+                .bearer_auth(bearer.expose())
         });
         let pids: Vec<String> = processes
             .children
@@ -275,7 +289,7 @@ async fn revoke_and_check(bases: &[String], admin_token: &str, revocable: &str) 
             .send()
     };
     for base in bases {
-        // Warm: each process has checked (and cached) this key.
+        // Each process has checked this key once.
         assert_eq!(whoami(base).await.expect("whoami").status(), 200);
     }
     let patch = |active: bool| {

@@ -35,7 +35,7 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
     let seconds = env_or("KEYWARD_BENCH_SECONDS", 60u64);
     let (base, mut conn) = support::start(&url, dir);
     let secret = "S".repeat(32);
-    let secret_hash = keyward::auth::password::hash(&secret).expect("hash");
+    let secret_hash = support::key_hash(dir, &secret);
     let ids: Vec<String> = (0..50).map(|i| format!("MixedKey{i:08}")).collect();
     for id in &ids {
         support::add_key(&mut conn, id, &secret_hash);

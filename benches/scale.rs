@@ -118,7 +118,7 @@ async fn run(backend: &str, url: String, dir: &std::path::Path) {
     let tab = format!("{base}/account/operators/1/api");
     // The administrator's API key, made now, so it is the last of their keys.
     let secret = "S".repeat(32);
-    let hash = keyward::auth::password::hash(&secret).expect("hash");
+    let hash = support::key_hash(dir, &secret);
     support::add_key(&mut conn, "ScaleApiKey00001", &hash);
     let mut headers = reqwest::header::HeaderMap::new();
     let bearer = format!("Bearer kwd_ScaleApiKey00001_{secret}");

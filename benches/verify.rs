@@ -1,106 +1,231 @@
-//! Verification throughput, as a ratio against a trivial endpoint of the same app in the
-//! same run. `cargo bench --bench verify` (SQLite; set KEYWARD_TEST_DATABASE_URL to add
-//! PostgreSQL). Knobs: KEYWARD_BENCH_SECONDS (per scenario, default 5),
-//! KEYWARD_BENCH_CONNECTIONS (default 32), KEYWARD_BENCH_LARGE (rows for the scale run,
-//! default 1000000).
+//! Verification as deployments use it: many clients, each with its own key. Every key of
+//! the population has its own secret and its own stored hash; the server is the real
+//! `keyward serve` binary in a process of its own (so its resident memory can be read), and
+//! figures are ratios against `/livez` of the same process in the same run.
+//!
+//! (a) `/livez`, the ceiling; (b) `whoami` with one key over and over; (c) `whoami` with 1,000
+//! distinct keys, each once, on a freshly started process (five fresh processes, summed);
+//! (d) `whoami` spread at random over every stored key; (e) wrong secrets for random keys;
+//! (f) malformed tokens (a wrong checksum), refused before the database.
+//!
+//! `cargo bench --bench verify` (SQLite; set KEYWARD_TEST_DATABASE_URL to add PostgreSQL).
+//! Knobs: KEYWARD_BENCH_SECONDS (per scenario, default 5), KEYWARD_BENCH_CONNECTIONS
+//! (default 32), KEYWARD_BENCH_LARGE (keys stored, default 1000000).
 
 mod support;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use diesel::connection::SimpleConnection;
-use keyward::db::DbConn;
-use support::{MakeRequest, env_or, load, print};
+use keyward::domain::credential::{Secret, token};
+use support::{MakeNth, MakeRequest, Outcome, Server, Until, env_or, population_key, run_load};
 
-/// Adds filler credentials (same hash, distinct ids) until the table holds `total` rows.
-fn fill(conn: &mut DbConn, total: u64) {
-    let sql = match conn {
-        DbConn::Sqlite(_) => format!(
-            "WITH RECURSIVE n(x) AS (SELECT (SELECT COUNT(*) FROM credentials) + 1 UNION ALL SELECT x + 1 FROM n WHERE x < {total}) \
-             INSERT INTO credentials (account_id, public_id, secret_hash, label, operator_id, active, created_at, usage_tracked) \
-             SELECT 1, printf('F%015d', x), (SELECT secret_hash FROM credentials LIMIT 1), 'filler', 1, 1, '2026-01-01 00:00:00', 1 FROM n"
-        ),
-        DbConn::Postgres(_) => format!(
-            "INSERT INTO credentials (account_id, public_id, secret_hash, label, operator_id, active, created_at, usage_tracked) \
-             SELECT 1, 'F' || lpad(x::text, 15, '0'), (SELECT secret_hash FROM credentials LIMIT 1), 'filler', 1, TRUE, '2026-01-01 00:00:00', TRUE \
-             FROM generate_series((SELECT COUNT(*) FROM credentials) + 1, {total}) AS x; ANALYZE credentials"
-        ),
-    };
-    conn.batch_execute(&sql).expect("fill");
+fn bearer(i: u64) -> String {
+    let (id, secret) = population_key(i);
+    token(&id, &Secret::new(secret)).expose().to_owned()
 }
 
-async fn bench(backend: &str, url: String, data_dir: &std::path::Path) {
+async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     let (seconds, connections, large) = (
         env_or("KEYWARD_BENCH_SECONDS", 5u64),
         env_or("KEYWARD_BENCH_CONNECTIONS", 32usize),
-        env_or("KEYWARD_BENCH_LARGE", 1_000_000u64),
+        env_or("KEYWARD_BENCH_LARGE", 1_000_000u64).max(1_000),
     );
-    // One operator with one known key.
-    let (base, mut conn) = support::start(&url, data_dir);
-    let secret = "S".repeat(32);
-    let id = "BenchKey00000001";
-    support::add_key(
-        &mut conn,
-        id,
-        &keyward::auth::password::hash(&secret).expect("hash"),
-    );
-    fill(&mut conn, 1_000);
-
-    let token = format!("kwd_{id}_{secret}");
-    let scenarios = |base: String, token: String| -> Vec<(&'static str, MakeRequest)> {
-        let (b1, b2, b3, b4) = (base.clone(), base.clone(), base.clone(), base);
-        let (t2, t3) = (token.clone(), token);
-        vec![
-            (
-                "(a) GET /livez (ceiling)",
-                Arc::new(move |c: &reqwest::Client| c.get(format!("{b1}/livez"))),
-            ),
-            (
-                "(b) GET /api/v1/whoami, valid key",
-                Arc::new(move |c: &reqwest::Client| {
-                    c.get(format!("{b2}/api/v1/whoami")).bearer_auth(&t2)
-                }),
-            ),
-            (
-                "(c) GET /auth/forward, valid key",
-                Arc::new(move |c: &reqwest::Client| {
-                    c.get(format!("{b3}/auth/forward")).bearer_auth(&t3)
-                }),
-            ),
-            (
-                "(d) GET /api/v1/whoami, wrong key",
-                Arc::new(move |c: &reqwest::Client| {
-                    c.get(format!("{b4}/api/v1/whoami"))
-                        .bearer_auth(format!("kwd_BenchKey00000001_{}", "W".repeat(32)))
-                }),
-            ),
-        ]
+    let settings = {
+        let mut s = Server::settings(dir);
+        s.database_url = Some(url.clone());
+        s
     };
-    let mut outcomes = Vec::new();
-    for (name, make) in scenarios(base.clone(), token.clone()) {
-        outcomes.push(load(name, connections, seconds, make).await);
-    }
-    print(backend, 1_001, &outcomes);
-    let ratio = outcomes[1].rps / outcomes[0].rps;
-    println!("ratio (b)/(a) = {ratio:.2}");
-
+    keyward::prepare_database(&settings).expect("migrate");
+    let mut conn = keyward::db::connect(&keyward::db::DatabaseUrl::parse(&url)).expect("connect");
+    support::seed_admin(&mut conn);
     let started = Instant::now();
-    fill(&mut conn, large);
+    support::fill_population(&mut conn, &support::hasher(&settings), 1, large);
     println!(
-        "\n(filled to {large} credentials in {:.1} s)",
+        "\n{backend}: {large} keys stored, each with its own secret ({:.1} s to store)",
         started.elapsed().as_secs_f64()
     );
-    let mut scaled = Vec::new();
-    for (name, make) in scenarios(base, token).into_iter().take(2) {
-        scaled.push(load(name, connections, seconds, make).await);
-    }
-    print(backend, large + 1, &scaled);
-    println!(
-        "ratio (b)/(a) = {:.2}; whoami at {large} vs 1,000 rows: {:.2}x the req/s",
-        scaled[1].rps / scaled[0].rps,
-        scaled[1].rps / outcomes[1].rps
+
+    let mut server = Server::start(&url, dir, &[]).await;
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let timed = Until::Seconds(seconds);
+    let pid = || Some(server_pid(&server));
+
+    let base = server.base.clone();
+    let warm: MakeRequest = {
+        let base = base.clone();
+        Arc::new(move |c: &reqwest::Client| c.get(format!("{base}/livez")))
+    };
+    let get = |path: &'static str, auth: Arc<dyn Fn(u64) -> String + Send + Sync>| -> MakeNth {
+        let base = base.clone();
+        Arc::new(move |c: &reqwest::Client, n| {
+            let request = c.get(format!("{base}{path}"));
+            match path {
+                "/livez" => request,
+                _ => request.bearer_auth(auth(n)),
+            }
+        })
+    };
+    let nobody: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(|_| String::new());
+    outcomes.push(
+        run_load(
+            "(a) /livez (ceiling)",
+            connections,
+            timed,
+            get("/livez", nobody),
+            Some(warm.clone()),
+            pid(),
+        )
+        .await,
     );
+    let one = bearer(1);
+    outcomes.push(
+        run_load(
+            "(b) whoami, one key",
+            connections,
+            timed,
+            get("/api/v1/whoami", Arc::new(move |_| one.clone())),
+            Some(warm.clone()),
+            pid(),
+        )
+        .await,
+    );
+    // (d) before (c), so (c)'s restarts come last and each starts from a cold process.
+    let spread = move |n: u64| {
+        // A cheap mix of n (splitmix64): every request a different key, spread evenly.
+        let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        1 + (z ^ (z >> 31)) % large
+    };
+    outcomes.push(
+        run_load(
+            "(d) whoami, random of all keys",
+            connections,
+            timed,
+            get("/api/v1/whoami", Arc::new(move |n| bearer(spread(n)))),
+            Some(warm.clone()),
+            pid(),
+        )
+        .await,
+    );
+    outcomes.push(
+        run_load(
+            "(e) whoami, wrong secrets",
+            connections,
+            timed,
+            get(
+                "/api/v1/whoami",
+                Arc::new(move |n| {
+                    let (id, _) = population_key(spread(n));
+                    token(&id, &Secret::new("W".repeat(32))).expose().to_owned()
+                }),
+            ),
+            Some(warm.clone()),
+            pid(),
+        )
+        .await,
+    );
+    outcomes.push(
+        run_load(
+            "(f) whoami, bad checksum",
+            connections,
+            timed,
+            get(
+                "/api/v1/whoami",
+                Arc::new(move |n| {
+                    let mut t = bearer(spread(n));
+                    let last = if t.ends_with('A') { "B" } else { "A" };
+                    t.replace_range(t.len() - 1.., last);
+                    t
+                }),
+            ),
+            Some(warm.clone()),
+            pid(),
+        )
+        .await,
+    );
+    // (c): 1,000 distinct keys, each once, on a process that has just started; five times.
+    let mut first_pass = Outcome {
+        name: "(c) whoami, 1,000 keys, fresh process".into(),
+        requests: 0,
+        errors: 0,
+        rps: 0.0,
+        p50: Default::default(),
+        p99: Default::default(),
+        rss_max_kib: 0,
+        refused: 0,
+    };
+    let (mut took, mut p50s, mut p99s) = (0.0, Vec::new(), Vec::new());
+    for round in 0..5u64 {
+        drop(server);
+        server = Server::start(&url, dir, &[]).await;
+        let base = server.base.clone();
+        let warm: MakeRequest = {
+            let base = base.clone();
+            Arc::new(move |c: &reqwest::Client| c.get(format!("{base}/livez")))
+        };
+        let first = 1 + round * 1_000 % large;
+        let make: MakeNth = Arc::new(move |c: &reqwest::Client, n| {
+            c.get(format!("{base}/api/v1/whoami"))
+                .bearer_auth(bearer(first + n % 1_000))
+        });
+        let t = Instant::now();
+        let o = run_load(
+            "c",
+            connections,
+            Until::Requests(1_000),
+            make,
+            Some(warm),
+            Some(server_pid(&server)),
+        )
+        .await;
+        took += t.elapsed().as_secs_f64();
+        first_pass.requests += o.requests;
+        first_pass.errors += o.errors;
+        first_pass.refused += o.refused;
+        first_pass.rss_max_kib = first_pass.rss_max_kib.max(o.rss_max_kib);
+        p50s.push(o.p50);
+        p99s.push(o.p99);
+    }
+    p50s.sort();
+    p99s.sort();
+    first_pass.rps = first_pass.requests as f64 / took;
+    first_pass.p50 = p50s[p50s.len() / 2];
+    first_pass.p99 = p99s[p99s.len() - 1];
+    outcomes.insert(2, first_pass);
+    drop(server);
+
+    let ceiling = outcomes[0].rps;
+    println!(
+        "{:<40} {:>9} {:>10} {:>8} {:>8} {:>8} {:>7} {:>6} {:>8}",
+        "scenario", "requests", "req/s", "vs (a)", "p50 ms", "p99 ms", "errors", "401s", "RSS MiB"
+    );
+    for o in &outcomes {
+        println!(
+            "{:<40} {:>9} {:>10.0} {:>7.2}x {:>8.2} {:>8.2} {:>7} {:>6} {:>8.1}",
+            o.name,
+            o.requests,
+            o.rps,
+            o.rps / ceiling,
+            o.p50.as_secs_f64() * 1000.0,
+            o.p99.as_secs_f64() * 1000.0,
+            o.errors,
+            o.refused,
+            o.rss_max_kib as f64 / 1024.0
+        );
+    }
+    println!(
+        "(c)/(b) = {:.2}; valid-key scenarios refused: {} (must be 0); wrong and malformed refused: {} of {}",
+        outcomes[2].rps / outcomes[1].rps,
+        outcomes[1].refused + outcomes[2].refused + outcomes[3].refused,
+        outcomes[4].refused + outcomes[5].refused,
+        outcomes[4].requests + outcomes[5].requests,
+    );
+}
+
+fn server_pid(server: &Server) -> u32 {
+    server.child.id()
 }
 
 fn main() {

@@ -133,14 +133,27 @@ pub struct Settings {
     )]
     pub auth_failure_journal_seconds: u32,
 
-    /// Verified secrets remembered (as keyed digests) so repeat checks skip argon2.
+    /// The pepper of stored key hashes (HMAC-SHA256 key material, at least 32 bytes).
+    /// Default: the secret key. Set the same value on every process that serves one database.
     #[arg(
         long,
         global = true,
-        env = "KEYWARD_VERIFY_CACHE_SIZE",
-        default_value_t = 100_000
+        env = "KEYWARD_KEY_PEPPER",
+        hide_env_values = true
     )]
-    pub verify_cache_size: usize,
+    pub key_pepper: Option<String>,
+
+    /// Earlier peppers still accepted (comma-separated): a key checked under one of them is
+    /// re-hashed under the current pepper. List the old secret key here when you change
+    /// `KEYWARD_SECRET_KEY` without a `KEYWARD_KEY_PEPPER`.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_KEY_PEPPER_PREVIOUS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub key_pepper_previous: Vec<String>,
 
     /// SMTP server for outgoing mail: `smtp://user:pass@host:587` (STARTTLS) or
     /// `smtps://…` (TLS). Default: none, mail is written as `.eml` files to `DATA_DIR/outbox/`.
@@ -228,7 +241,8 @@ impl Settings {
             auth_failure_limit: 20,
             auth_failure_window_seconds: 60,
             auth_failure_journal_seconds: 60,
-            verify_cache_size: 100_000,
+            key_pepper: None,
+            key_pepper_previous: Vec::new(),
             smtp_url: None,
             mail_from: "Keyward <keyward@localhost>".into(),
             mail_machine_key_changes: true,

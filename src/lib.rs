@@ -26,9 +26,6 @@ use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web as aweb};
 
 use crate::auth::session_store::DbSessionStore;
-use crate::auth::throttle::Throttle;
-use crate::auth::usage::UsageRecorder;
-use crate::auth::verify::VerifyCache;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::error::AppError;
@@ -51,13 +48,19 @@ pub enum StartError {
 /// The cookie key: `KEYWARD_SECRET_KEY`, or a key generated once into `DATA_DIR/secret.key`
 /// so that a restart keeps everyone signed in.
 pub fn load_or_create_key(settings: &Settings) -> Result<Key, StartError> {
+    load_or_create_secret(settings).map(|material| Key::derive_from(&material))
+}
+
+/// The secret key's material: what the cookie key and, unless `KEYWARD_KEY_PEPPER` is set,
+/// the pepper of stored key hashes are derived from.
+pub fn load_or_create_secret(settings: &Settings) -> Result<Vec<u8>, StartError> {
     if let Some(secret) = &settings.secret_key {
         if secret.len() < 32 {
             return Err(StartError::SecretKey(
                 "KEYWARD_SECRET_KEY must be at least 32 bytes".into(),
             ));
         }
-        return Ok(Key::derive_from(secret.as_bytes()));
+        return Ok(secret.as_bytes().to_vec());
     }
     let path = settings.data_dir.join("secret.key");
     let dir_err = |e| StartError::DataDir(settings.data_dir.display().to_string(), e);
@@ -71,14 +74,14 @@ pub fn load_or_create_key(settings: &Settings) -> Result<Key, StartError> {
                     path.display()
                 )));
             }
-            Ok(Key::derive_from(&bytes))
+            Ok(bytes)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let generated = domain::credential::random_alphanumeric(64)
                 .map_err(|e| StartError::SecretKey(e.to_string()))?;
             let encoded = hex::encode(generated.as_bytes());
             write_private(&path, &encoded).map_err(dir_err)?;
-            Ok(Key::derive_from(generated.as_bytes()))
+            Ok(generated.into_bytes())
         }
         Err(e) => Err(dir_err(e)),
     }
@@ -111,6 +114,29 @@ fn writable_folder(sqlite_path: &str) -> Result<(), StartError> {
                 e,
             )
         })
+}
+
+/// The hasher of generated secrets: its pepper is `KEYWARD_KEY_PEPPER`, else the secret
+/// key's material; `KEYWARD_KEY_PEPPER_PREVIOUS` lists the peppers still accepted.
+pub fn secret_hasher(
+    settings: &Settings,
+    secret_material: &[u8],
+) -> Result<auth::secret_hash::SecretHasher, StartError> {
+    let current = match &settings.key_pepper {
+        Some(pepper) if pepper.len() < 32 => {
+            return Err(StartError::SecretKey(
+                "KEYWARD_KEY_PEPPER must be at least 32 bytes".into(),
+            ));
+        }
+        Some(pepper) => pepper.as_bytes(),
+        None => secret_material,
+    };
+    let previous: Vec<&[u8]> = settings
+        .key_pepper_previous
+        .iter()
+        .map(|p| p.as_bytes())
+        .collect();
+    Ok(auth::secret_hash::SecretHasher::new(current, &previous))
 }
 
 /// Creates the data folder and runs the migrations of the configured database.
@@ -147,61 +173,61 @@ impl AppState {
     /// Writes pending *last used* data; called after a graceful stop.
     pub fn flush_usage(&self) {
         self.stop();
-        match self.usage.flush(&self.pool) {
-            Ok(n) => tracing::info!(uses = n, "last-used times written"),
-            Err(e) => tracing::error!(error = %e, "could not write last-used times at shutdown"),
-        }
-        if let Err(e) = self.auth_failures.flush(&self.pool, self.clock.now(), true) {
-            tracing::error!(error = %e, "could not journal API authentication failures at shutdown");
+        for e in self.verifier.flush(&self.pool, true) {
+            tracing::error!(error = %e, "could not write at shutdown");
         }
     }
 }
 
 pub fn build(settings: Settings) -> Result<Application, StartError> {
     let url = prepare_database(&settings)?;
-    let key = load_or_create_key(&settings)?;
-    let pool = db::pool(
-        &url,
-        settings.db_pool_size,
-        Duration::from_millis(settings.db_timeout_ms),
-    );
+    let material = load_or_create_secret(&settings)?;
+    let key = Key::derive_from(&material);
+    let hasher = secret_hasher(&settings, &material)?;
+    let db_timeout = Duration::from_millis(settings.db_timeout_ms);
+    let pool = db::pool(&url, settings.db_pool_size, db_timeout);
     let clock = Clock::new(settings.fake_now);
     let dummy_hash = auth::password::dummy_hash().map_err(|e| StartError::Other(e.to_string()))?;
-    let window = Duration::from_secs(settings.auth_failure_window_seconds);
+    let window = settings.auth_failure_window_seconds;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // One argon2 thread per core: argon2 is CPU-bound, more threads only add memory.
+    let argon2_pool = Arc::new(
+        auth::hash_pool::HashPool::new(cores)
+            .map_err(|e| StartError::Other(format!("argon2 threads: {e}")))?,
+    );
+    let workers = settings.workers.unwrap_or(cores);
+    let verifier = auth::verify::Verifier::new(auth::verify::VerifierParts {
+        url: url.clone(),
+        pool: pool.clone(),
+        sqlite_readers: u32::try_from(workers).unwrap_or(u32::MAX),
+        db_timeout,
+        hasher,
+        argon2: argon2_pool.clone(),
+        failure_limit: settings.auth_failure_limit,
+        failure_window_seconds: window,
+        failure_journal_seconds: settings.auth_failure_journal_seconds,
+        clock: clock.clone(),
+    })
+    .map_err(|e| StartError::Other(format!("credential lookup threads: {e}")))?;
+    tracing::info!(
+        pepper = verifier.hasher().pepper_id(),
+        "stored keys are keyed hashes"
+    );
     let state = Arc::new(AppState {
         pool: pool.clone(),
         settings: settings.clone(),
-        clock,
+        clock: clock.clone(),
         cookie_key: key.clone(),
         setup_done: AtomicBool::new(false),
         dummy_hash,
-        auth_throttle: Throttle::new(settings.auth_failure_limit, window),
-        login_ip_throttle: Throttle::new(settings.auth_failure_limit, window),
-        // Per account: five times the per-address limit, so a real user is slowed, not locked out.
-        login_account_throttle: Throttle::new(
-            settings.auth_failure_limit.saturating_mul(5),
+        sign_in_limits: auth::signin::SignInLimits::new(
+            settings.auth_failure_limit,
             window,
+            &clock,
+            &material,
         ),
-        verify_cache: VerifyCache::new(settings.verify_cache_size)
-            .map_err(|e| StartError::Other(e.to_string()))?,
-        usage: UsageRecorder::default(),
-        auth_failures: crate::auth::failures::AuthFailures::new(
-            settings.auth_failure_journal_seconds,
-        ),
-        // One argon2 thread per core: argon2 is CPU-bound, more threads only add memory.
-        argon2_pool: auth::hash_pool::HashPool::new(
-            std::thread::available_parallelism().map_or(2, |n| n.get()),
-        )
-        .map_err(|e| StartError::Other(format!("argon2 threads: {e}")))?,
-        credential_lookups: if url.is_sqlite() {
-            None
-        } else {
-            // Two threads: one query in flight while the next batch gathers.
-            Some(
-                auth::lookup::Lookups::new(2, pool.clone())
-                    .map_err(|e| StartError::Other(format!("credential lookup threads: {e}")))?,
-            )
-        },
+        argon2_pool,
+        verifier,
         stopping: AtomicBool::new(false),
     });
     let mailer = mail::Mailer::new(
@@ -308,12 +334,11 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         .spawn(move || {
             loop {
                 std::thread::sleep(every);
-                let Some(state) = weak.upgrade().filter(|s| s.running()) else { break };
-                if let Err(e) = state.usage.flush(&state.pool) {
-                    tracing::warn!(error = %e, "could not write last-used times; will retry");
-                }
-                if let Err(e) = state.auth_failures.flush(&state.pool, state.clock.now(), false) {
-                    tracing::warn!(error = %e, "could not journal API authentication failures; will retry");
+                let Some(state) = weak.upgrade().filter(|s| s.running()) else {
+                    break;
+                };
+                for e in state.verifier.flush(&state.pool, false) {
+                    tracing::warn!(error = %e, "could not write; will retry");
                 }
             }
         })

@@ -556,15 +556,15 @@ async fn an_exhausted_pool_answers_503_after_the_timeout_and_recovers() {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
+    // Verification reads through connections of its own: a console that holds every one
+    // of the pool's does not stop the services behind Keyward.
     let res = client
         .get(format!("{}/api/v1/whoami", app.base))
         .basic_auth(&key.username, Some(&key.password))
         .send()
         .await
         .expect("an answer, not a hang");
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let body: serde_json::Value = res.json().await.expect("json");
-    assert_eq!(body["error"], "unavailable");
+    assert_eq!(res.status(), StatusCode::OK);
     let health = client
         .get(format!("{}/healthz", app.base))
         .send()

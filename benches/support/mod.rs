@@ -147,48 +147,126 @@ pub struct Outcome {
     pub rps: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// Largest resident size of the server process seen during the run, KiB (0: not watched).
+    pub rss_max_kib: u64,
+    /// How many answers were 401.
+    pub refused: usize,
 }
 
 /// `connections` keep-alive clients hammer one request for `seconds`.
 pub async fn load(name: &str, connections: usize, seconds: u64, make: MakeRequest) -> Outcome {
+    let nth: MakeNth = Arc::new(move |c: &reqwest::Client, _| make(c));
+    run_load(name, connections, Until::Seconds(seconds), nth, None, None).await
+}
+
+/// Builds request number `n` of a run (0, 1, 2, … across all connections).
+pub type MakeNth = Arc<dyn Fn(&reqwest::Client, u64) -> reqwest::RequestBuilder + Send + Sync>;
+
+/// How long a run lasts.
+#[derive(Clone, Copy)]
+pub enum Until {
+    Seconds(u64),
+    /// Exactly this many requests in all.
+    Requests(u64),
+}
+
+/// `connections` keep-alive clients send requests `make(n)` until `until`. Before the clock
+/// starts each connection is opened with `warm` (default: the run's own first requests).
+/// 2xx and 401 are answers; anything else is an error. With `watch`, the resident size of
+/// that process is sampled every 50 ms.
+pub async fn run_load(
+    name: &str,
+    connections: usize,
+    until: Until,
+    make: MakeNth,
+    warm: Option<MakeRequest>,
+    watch: Option<u32>,
+) -> Outcome {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()
         .expect("client");
-    // Warm up: open the connections, fill caches.
-    for _ in 0..connections {
-        let _ = make(&client).send().await;
+    let warm_all: Vec<_> = (0..connections)
+        .map(|i| {
+            let client = client.clone();
+            let request = match &warm {
+                Some(w) => w(&client),
+                None => make(&client, i as u64),
+            };
+            async move {
+                let _ = request.send().await;
+            }
+        })
+        .collect();
+    for w in warm_all {
+        w.await;
     }
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let next = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let rss_max = Arc::new(AtomicU64::new(0));
+    let sampler = watch.map(|pid| {
+        let (done, rss_max) = (done.clone(), rss_max.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .ok()
+                    .and_then(|s| {
+                        s.lines()
+                            .find(|l| l.starts_with("VmRSS:"))
+                            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+                    })
+                    .unwrap_or(0);
+                rss_max.fetch_max(rss, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    });
+    let deadline = match until {
+        Until::Seconds(s) => Some(Instant::now() + Duration::from_secs(s)),
+        Until::Requests(_) => None,
+    };
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let (client, make) = (client.clone(), make.clone());
+        let (client, make, next) = (client.clone(), make.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
-            let (mut latencies, mut errors) = (Vec::new(), 0usize);
-            while Instant::now() < deadline {
+            let (mut latencies, mut errors, mut refused) = (Vec::new(), 0usize, 0usize);
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                match (deadline, until) {
+                    (Some(d), _) if Instant::now() >= d => break,
+                    (None, Until::Requests(max)) if n >= max => break,
+                    _ => {}
+                }
                 let t = Instant::now();
-                match make(&client).send().await {
+                match make(&client, n).send().await {
                     Ok(res)
                         if res.status().is_success()
                             || res.status() == reqwest::StatusCode::UNAUTHORIZED =>
                     {
+                        refused += usize::from(res.status() == reqwest::StatusCode::UNAUTHORIZED);
                         let _ = res.bytes().await;
                         latencies.push(t.elapsed());
                     }
                     _ => errors += 1,
                 }
             }
-            (latencies, errors)
+            (latencies, errors, refused)
         }));
     }
-    let (mut all, mut errors) = (Vec::new(), 0);
+    let (mut all, mut errors, mut refused) = (Vec::new(), 0, 0);
     for task in tasks {
-        let (l, e) = task.await.expect("task");
+        let (l, e, r) = task.await.expect("task");
         all.extend(l);
         errors += e;
+        refused += r;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    done.store(true, Ordering::Relaxed);
+    if let Some(sampler) = sampler {
+        let _ = sampler.await;
+    }
     all.sort();
     let pick = |q: f64| {
         all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
@@ -202,6 +280,8 @@ pub async fn load(name: &str, connections: usize, seconds: u64, make: MakeReques
         rps: all.len() as f64 / elapsed,
         p50: pick(0.50),
         p99: pick(0.99),
+        rss_max_kib: rss_max.load(Ordering::Relaxed),
+        refused,
     }
 }
 
@@ -221,5 +301,156 @@ pub fn print(backend: &str, rows: u64, outcomes: &[Outcome]) {
             o.p99.as_secs_f64() * 1000.0,
             o.errors
         );
+    }
+}
+
+/// The keyed hash the Keyward started on `dir` stores for `secret` (its pepper comes from
+/// the secret key it generated there, or from `KEYWARD_SECRET_KEY`).
+pub fn key_hash(dir: &std::path::Path, secret: &str) -> String {
+    let settings = keyward::config::Settings::for_data_dir(dir.to_path_buf());
+    hasher(&settings).hash(secret)
+}
+
+pub fn hasher(settings: &keyward::config::Settings) -> keyward::auth::secret_hash::SecretHasher {
+    let material = keyward::load_or_create_secret(settings).expect("secret key");
+    keyward::secret_hasher(settings, &material).expect("hasher")
+}
+
+/// The secret key the benchmarks give every `keyward serve` process they start.
+pub const PROCESS_SECRET_KEY: &str = "keyward-benchmark-secret-key-0123456789abcdef";
+
+/// Key number `i` of a population of distinct keys: its public id and its own secret,
+/// derived from `i` so a load generator can present any of a million without storing them.
+pub fn population_key(i: u64) -> (String, String) {
+    use hmac::{Hmac, Mac};
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"bench").expect("key");
+    mac.update(&i.to_le_bytes());
+    let bytes = mac.finalize().into_bytes();
+    let secret: String = bytes
+        .iter()
+        .chain(bytes.iter().rev())
+        .take(32)
+        .map(|b| ALPHABET[usize::from(*b) % 62] as char)
+        .collect();
+    (format!("P{i:015}"), secret)
+}
+
+/// Stores keys `from..=to` of the population for the administrator (operator 1), each with
+/// its own keyed hash, a few thousand rows per statement.
+pub fn fill_population(
+    conn: &mut DbConn,
+    hasher: &keyward::auth::secret_hash::SecretHasher,
+    from: u64,
+    to: u64,
+) {
+    let mut i = from;
+    while i <= to {
+        let end = (i + 4_999).min(to);
+        let rows: Vec<String> = (i..=end)
+            .map(|n| {
+                let (id, secret) = population_key(n);
+                format!(
+                    "(1, '{id}', '{}', 'population', 1, {}, '2026-01-01 00:00:00', {})",
+                    hasher.hash(&secret),
+                    if matches!(conn, DbConn::Sqlite(_)) {
+                        "1"
+                    } else {
+                        "TRUE"
+                    },
+                    if matches!(conn, DbConn::Sqlite(_)) {
+                        "1"
+                    } else {
+                        "TRUE"
+                    },
+                )
+            })
+            .collect();
+        conn.batch_execute(&format!(
+            "INSERT INTO credentials (account_id, public_id, secret_hash, label, operator_id, active, created_at, usage_tracked) VALUES {}",
+            rows.join(",")
+        ))
+        .expect("fill");
+        i = end + 1;
+    }
+    if matches!(conn, DbConn::Postgres(_)) {
+        conn.batch_execute("ANALYZE credentials").expect("analyze");
+    } else {
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+    }
+}
+
+/// One `keyward serve` process (the release binary), stopped when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Server {
+    /// Starts `keyward serve` on `url` with the benchmarks' secret key and no failure limits,
+    /// plus `env`, and waits until it answers.
+    pub async fn start(url: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"));
+        command
+            .arg("serve")
+            .env("KEYWARD_DATABASE_URL", url)
+            .env("KEYWARD_BIND", format!("127.0.0.1:{port}"))
+            .env("KEYWARD_DATA_DIR", dir)
+            .env("KEYWARD_SECRET_KEY", PROCESS_SECRET_KEY)
+            .env("KEYWARD_DB_POOL_SIZE", "16")
+            .env("KEYWARD_AUTH_FAILURE_LIMIT", "4000000000")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let server = Server {
+            child: command.spawn().expect("keyward serve"),
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while client
+            .get(format!("{}/livez", server.base))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "{} did not start", server.base);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        server
+    }
+
+    /// Resident memory of the process, KiB.
+    pub fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    /// The settings the process runs with, for computing its keys' hashes here.
+    pub fn settings(dir: &std::path::Path) -> keyward::config::Settings {
+        let mut settings = keyward::config::Settings::for_data_dir(dir.to_path_buf());
+        settings.secret_key = Some(PROCESS_SECRET_KEY.to_owned());
+        settings
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

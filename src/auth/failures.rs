@@ -1,5 +1,7 @@
-//! Failed API authentications, journalled in aggregate: one audit row per credential id per
-//! minute with the count, not one row per request.
+//! Failed API authentications, journalled in aggregate: one audit row per credential per
+//! window with the count, not one row per request. Ids that name no credential are counted
+//! together in one row per window, so guesses at random ids cannot grow the journal (or this
+//! process's memory) without bound.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -8,10 +10,26 @@ use chrono::NaiveDateTime;
 
 use crate::db::{self, Pool, audit};
 
+/// Whose check failed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FailedId {
+    /// An existing credential: its public id, account and label.
+    Known {
+        public_id: String,
+        account_id: i32,
+        label: String,
+    },
+    /// An id that names no credential (or one of too many in one window).
+    Unknown,
+}
+
+/// Distinct credentials tracked per window; beyond that they count as unknown.
+const MAX_TRACKED: usize = 10_000;
+
 pub struct AuthFailures {
-    /// Seconds per journal row (60: one row per credential id per minute).
+    /// Seconds per journal row (60: one row per credential per minute).
     window: i64,
-    counts: Mutex<HashMap<(String, NaiveDateTime), (u64, String)>>,
+    counts: Mutex<HashMap<(FailedId, NaiveDateTime), (u64, String)>>,
 }
 
 impl AuthFailures {
@@ -29,13 +47,18 @@ impl AuthFailures {
             .map_or(at, |d| d.naive_utc())
     }
 
-    pub fn record(&self, public_id: &str, at: NaiveDateTime, ip: &str) {
+    pub fn record(&self, id: FailedId, at: NaiveDateTime, ip: &str) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let id = if counts.len() >= MAX_TRACKED {
+            FailedId::Unknown
+        } else {
+            id
+        };
         let entry = counts
-            .entry((public_id.to_owned(), self.bucket(at)))
+            .entry((id, self.bucket(at)))
             .or_insert((0, ip.to_owned()));
         entry.0 += 1;
-        entry.1 = ip.to_owned();
+        ip.clone_into(&mut entry.1);
     }
 
     /// Journals the windows that are over (all of them when `everything`, at shutdown).
@@ -45,7 +68,7 @@ impl AuthFailures {
         now: NaiveDateTime,
         everything: bool,
     ) -> Result<usize, String> {
-        let done: Vec<((String, NaiveDateTime), (u64, String))> = {
+        let done: Vec<((FailedId, NaiveDateTime), (u64, String))> = {
             let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
             let current = self.bucket(now);
             let keys: Vec<_> = counts
@@ -63,21 +86,35 @@ impl AuthFailures {
         let rows = done.len();
         db::with_conn(pool, |conn| {
             crate::db::write(conn, |conn| {
-                for ((public_id, at), (count, ip)) in &done {
-                    // The credential's account, when it exists (unknown ids are journalled too).
-                    let found = db::credentials::find_for_auth(conn, public_id)?;
+                for ((id, at), (count, ip)) in &done {
+                    let (account_id, target) = match id {
+                        FailedId::Known {
+                            public_id,
+                            account_id,
+                            label,
+                        } => (
+                            Some(*account_id),
+                            audit::Target {
+                                kind: "credential",
+                                id: public_id.clone(),
+                                name: label.clone(),
+                            },
+                        ),
+                        FailedId::Unknown => (
+                            None,
+                            audit::Target {
+                                kind: "credential",
+                                id: String::new(),
+                                name: "unknown ids".into(),
+                            },
+                        ),
+                    };
                     let actor = audit::Actor {
                         kind: "system",
                         id: None,
                         name: "API".into(),
                         ip: Some(ip.clone()),
-                        account_id: found.as_ref().map(|r| r.credential.account_id),
-                    };
-                    let name = found.map(|r| r.credential.label).unwrap_or_default();
-                    let target = audit::Target {
-                        kind: "credential",
-                        id: public_id.clone(),
-                        name,
+                        account_id,
                     };
                     audit::record(
                         conn,

@@ -1,6 +1,6 @@
-//! Making a new credential: public id, secret, and the secret's argon2id hash.
+//! Making a new credential: public id, secret, and the secret's keyed hash.
 
-use crate::auth::password;
+use crate::auth::secret_hash::SecretHasher;
 use crate::domain::credential::{self, Secret};
 use crate::error::AppError;
 
@@ -17,14 +17,12 @@ impl Minted {
     }
 }
 
-/// Hashes on the blocking pool, never on an async worker.
-pub async fn mint(state: &crate::web::AppState) -> Result<Minted, AppError> {
+/// A fresh public id and secret from the operating system's CSPRNG. One HMAC: cheap enough
+/// for any thread.
+pub fn mint(hasher: &SecretHasher) -> Result<Minted, AppError> {
     let public_id = credential::generate_public_id()?;
     let secret = credential::generate_secret()?;
-    let to_hash = secret.clone();
-    let secret_hash = state
-        .argon2(move || password::hash(to_hash.expose()))
-        .await??;
+    let secret_hash = hasher.hash(secret.expose());
     Ok(Minted {
         public_id,
         secret,

@@ -1,11 +1,13 @@
-//! Passwords, sessions, API credential verification, throttling and usage recording.
+//! Passwords, sessions, API credential verification, limits on failures, usage recording.
 
 pub mod failures;
 pub mod hash_pool;
 pub mod lookup;
 pub mod mint;
 pub mod password;
+pub mod secret_hash;
 pub mod session_store;
+pub mod signin;
 pub mod throttle;
 pub mod usage;
 pub mod verify;

@@ -24,6 +24,20 @@ pub fn verify(stored: &str, secret: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Checks `candidate` against `stored`, or — when there is no usable stored hash (unknown
+/// email, an invited operator who has no password yet, a deactivated one) — against `dummy`:
+/// one argon2 check either way, so the answer's timing says nothing. True only for a real
+/// match.
+pub fn verify_or_dummy(stored: Option<&str>, dummy: &str, candidate: &str) -> bool {
+    match stored.filter(|h| h.starts_with("$argon2")) {
+        Some(hash) => verify(hash, candidate),
+        None => {
+            let _ = verify(dummy, candidate);
+            false
+        }
+    }
+}
+
 /// A hash of nothing anyone knows: checked when there is no real hash to check (unknown
 /// email, unknown key), so a miss costs the same time as a wrong secret.
 pub fn dummy_hash() -> Result<String, argon2::password_hash::Error> {

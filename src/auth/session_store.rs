@@ -99,27 +99,19 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let body =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let (id, expires) = (row_id(&key), self.expiry(ttl));
-        let moved = body.clone();
-        let updated = self
-            .run(move |c| Ok(db::sessions::update(c, &id, &moved, expires)?))
-            .await
-            .map_err(UpdateError::Other)?;
-        if updated {
-            return Ok(key);
-        }
-        // The row is gone (expired meanwhile): start a fresh one rather than lose the state.
-        let key = new_key().map_err(UpdateError::Other)?;
-        let id = row_id(&key);
-        self.run(move |c| Ok(db::sessions::insert(c, &id, &body, expires)?))
+        let (id, now, expires) = (row_id(&key), self.clock.now(), self.expiry(ttl));
+        // A row that is gone stays gone: it was ended (sign-out, a new id at sign-in or
+        // password change) or expired, and a request still in flight for it must not bring
+        // it back. The cookie then names nothing, and its next request starts anew.
+        self.run(move |c| Ok(db::sessions::update(c, &id, &body, now, expires)?))
             .await
             .map_err(UpdateError::Other)?;
         Ok(key)
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
-        let (id, expires) = (row_id(key), self.expiry(ttl));
-        self.run(move |c| Ok(db::sessions::touch(c, &id, expires)?))
+        let (id, now, expires) = (row_id(key), self.clock.now(), self.expiry(ttl));
+        self.run(move |c| Ok(db::sessions::touch(c, &id, now, expires)?))
             .await
     }
 

@@ -1,188 +1,262 @@
-//! Checking a credential presented to the API.
+//! Checking a credential presented to the API: the one `Verifier` behind `whoami`, every
+//! API call, `/api/v1/verify` and `/auth/forward`.
 //!
-//! Secrets are argon2id hashes at rest (~20 ms a check). To stay fast without weakening
-//! that, a successful check is remembered as an HMAC of the secret under a key that lives
-//! only in this process, tied to the stored hash it was checked against. Every request still
-//! reads the credential (status, owner, hash) from the database by its indexed public id, so
-//! a deactivation or deletion made by any process is honoured on the very next request.
+//! A check is one indexed read of the credential by its public id (status, owner, stored
+//! hash: so a deactivation or deletion by any process is honoured on the very next request),
+//! one HMAC and one constant-time comparison (`secret_hash`). No process remembers verified
+//! keys: the first use of a key on a fresh process costs what every other use costs. Unknown
+//! ids and wrong secrets cost the same HMAC.
+//!
+//! Failures are counted per client address and per credential id; past the limit they get
+//! 429 instead of 401. A valid key is never refused because of others' failures: the
+//! limit applies to failed checks only. Rows from before keyed hashes (argon2id) are checked
+//! with argon2 once — reserved against the credential's limit first, so guesses at such a
+//! key cannot queue argon2 work — and upgraded to the keyed hash in the same request.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use actix_web::{HttpRequest, http::header};
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
 
+use crate::auth::failures::{AuthFailures, FailedId};
+use crate::auth::hash_pool::HashPool;
+use crate::auth::lookup::Lookups;
 use crate::auth::password;
-use crate::db::{self, credentials::AuthRecord};
-use crate::domain::credential::{AuthHeaderError, Presented, parse_authorization};
+use crate::auth::secret_hash::{SecretHasher, Verdict};
+use crate::auth::throttle::Throttle;
+use crate::auth::usage::UsageRecorder;
+use crate::clock::Clock;
+use crate::db::{self, Pool, credentials::AuthRecord};
+use crate::domain::credential::Presented;
 use crate::error::AppError;
-use crate::web::State;
 
-type Fingerprint = [u8; 32];
-
-pub struct VerifyCache {
-    key: [u8; 32],
-    capacity: usize,
-    /// credential id → (HMAC of the secret, SHA-256 of the stored hash it matched)
-    entries: Mutex<HashMap<i32, (Fingerprint, Fingerprint)>>,
+/// Where credentials are read from.
+enum Reader {
+    /// SQLite: a few connections of the verifier's own, each checked out only with a permit
+    /// of a semaphore as large as the pool, so a checkout never waits on an async worker. The
+    /// read itself is a few microseconds of WAL read, cheaper than a hop to another thread.
+    Sqlite { pool: Pool, permits: Semaphore },
+    /// PostgreSQL: a round trip must not hold an async worker; concurrent lookups share one
+    /// query on the lookup threads (`auth::lookup`), through connections of their own.
+    /// Either way a console busy enough to hold every connection of the main pool does not
+    /// stop verification.
+    Postgres(Lookups),
 }
 
-impl VerifyCache {
-    pub fn new(capacity: usize) -> Result<Self, rand::rngs::SysError> {
-        use rand::TryRng;
-        let mut key = [0u8; 32];
-        rand::rngs::SysRng.try_fill_bytes(&mut key)?;
-        Ok(VerifyCache {
-            key,
-            capacity,
-            entries: Mutex::new(HashMap::new()),
-        })
-    }
-
-    fn digest(&self, secret: &str) -> Fingerprint {
-        // HMAC accepts keys of any length: `new_from_slice` cannot fail here.
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
-        mac.update(secret.as_bytes());
-        mac.finalize().into_bytes().into()
-    }
-
-    fn hash_id(stored_hash: &str) -> Fingerprint {
-        Sha256::digest(stored_hash.as_bytes()).into()
-    }
-
-    /// True when this exact secret was verified against this exact stored hash before.
-    fn hit(&self, id: i32, stored_hash: &str, secret: &str) -> bool {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(&id).is_some_and(|(digest, hash)| {
-            bool::from(digest.ct_eq(&self.digest(secret))) && *hash == Self::hash_id(stored_hash)
-        })
-    }
-
-    fn remember(&self, id: i32, stored_hash: &str, secret: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= self.capacity {
-            // Bounded: start over rather than grow; the next checks refill it.
-            entries.clear();
-        }
-        entries.insert(id, (self.digest(secret), Self::hash_id(stored_hash)));
-    }
+pub struct Verifier {
+    reader: Reader,
+    /// For the upgrades of old hashes (rare writes, on the blocking pool).
+    pool: Pool,
+    hasher: SecretHasher,
+    argon2: Arc<HashPool>,
+    throttle: Throttle,
+    pub usage: UsageRecorder,
+    pub failures: AuthFailures,
+    clock: Clock,
+    /// argon2 checks of old hashes made by this process (each key's first check only).
+    legacy_checks: AtomicU64,
 }
 
-/// The client address: the socket peer, or — only when the peer is a trusted proxy — the
-/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
-pub fn client_ip(req: &HttpRequest, trusted: &[ipnet::IpNet]) -> String {
-    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
-        return "unknown".into();
-    };
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&peer) {
-        return peer.to_string();
-    }
-    let forwarded: Vec<IpAddr> = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|part| part.trim().parse().ok())
-        .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .or(forwarded.first())
-        .unwrap_or(&peer)
-        .to_string()
+/// How a `Verifier` is built.
+pub struct VerifierParts {
+    pub url: db::DatabaseUrl,
+    pub pool: Pool,
+    /// Connections of its own on SQLite (one per HTTP worker is enough).
+    pub sqlite_readers: u32,
+    pub db_timeout: std::time::Duration,
+    pub hasher: SecretHasher,
+    pub argon2: Arc<HashPool>,
+    pub failure_limit: u32,
+    pub failure_window_seconds: u64,
+    pub failure_journal_seconds: u32,
+    pub clock: Clock,
 }
 
-/// Reads the `Authorization` header.
-pub fn presented(req: &HttpRequest) -> Result<Presented, AppError> {
-    let header = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes());
-    match parse_authorization(header) {
-        Ok(Some(p)) => Ok(p),
-        Ok(None) | Err(AuthHeaderError::Missing) => Err(AppError::InvalidCredentials),
-        Err(AuthHeaderError::Malformed) => {
-            Err(AppError::BadRequest("error.malformed_authorization"))
-        }
-    }
-}
-
-/// Checks a presented credential. Every failure that is about the credential itself
-/// (unknown, wrong secret, inactive, expired, deleted, not yet saved) is the same `InvalidCredentials`
-/// after the same work; repeated failures from one address or on one id get 429 for any
-/// check that would need argon2.
-pub async fn check(state: &State, presented: Presented, ip: &str) -> Result<AuthRecord, AppError> {
-    let Presented { public_id, secret } = presented;
-    // Throttling bounds the argon2 work failures can cause, so it is consulted only where
-    // argon2 would run: a secret this process has already verified costs none and still
-    // works from a throttled address (a noisy client behind the same NAT does not lock out
-    // everybody else's working keys), and the hot path builds no throttle keys.
-    let throttle_keys = || [format!("ip:{ip}"), format!("credential:{public_id}")];
-    // The hot path. On SQLite the lookup is a few microseconds of indexed read (WAL readers
-    // never wait for writers), cheaper than any hop to another thread: run it right here. A
-    // PostgreSQL round trip must not hold an async worker; concurrent ones share a query.
-    let found = match &state.credential_lookups {
-        None => db::with_conn(&state.pool, |c| {
-            Ok::<_, AppError>(db::credentials::find_for_auth(c, &public_id)?)
-        })?,
-        Some(lookups) => lookups.find(public_id.clone()).await?,
-    };
-
-    let cached = found.as_ref().is_some_and(|r| {
-        state
-            .verify_cache
-            .hit(r.credential.id, &r.credential.secret_hash, secret.expose())
-    });
-    let matches = if cached {
-        true
-    } else {
-        if let Some(retry_after) = throttle_keys()
-            .iter()
-            .find_map(|key| state.auth_throttle.check(key).err())
-        {
-            return Err(AppError::RateLimited { retry_after });
-        }
-        let hash = found.as_ref().map_or_else(
-            || state.dummy_hash.clone(),
-            |r| r.credential.secret_hash.clone(),
-        );
-        let candidate = secret.clone();
-        let ok = state
-            .argon2(move || password::verify(&hash, candidate.expose()))
-            .await?;
-        if ok && let Some(r) = &found {
-            state.verify_cache.remember(
-                r.credential.id,
-                &r.credential.secret_hash,
-                secret.expose(),
-            );
-        }
-        ok && found.is_some()
-    };
-    let now = state.clock.now();
-    match found {
-        Some(record) if matches && record.usable && !record.credential.expired(now) => {
-            state.usage.record(record.credential.id, now, ip.to_owned());
-            Ok(record)
-        }
-        _ => {
-            for key in throttle_keys() {
-                state.auth_throttle.fail(&key);
+impl Verifier {
+    pub fn new(parts: VerifierParts) -> std::io::Result<Verifier> {
+        let reader = if parts.url.is_sqlite() {
+            let size = parts.sqlite_readers.max(1);
+            Reader::Sqlite {
+                pool: db::pool(&parts.url, size, parts.db_timeout),
+                permits: Semaphore::new(size as usize),
             }
-            state.auth_failures.record(&public_id, now, ip);
-            Err(AppError::InvalidCredentials)
+        } else {
+            // Two threads, a connection each: one query in flight while the next batch
+            // gathers.
+            Reader::Postgres(Lookups::new(2, db::pool(&parts.url, 2, parts.db_timeout))?)
+        };
+        Ok(Verifier {
+            reader,
+            pool: parts.pool,
+            hasher: parts.hasher,
+            argon2: parts.argon2,
+            throttle: Throttle::new(
+                parts.failure_limit,
+                parts.failure_window_seconds,
+                parts.clock.clone(),
+            ),
+            usage: UsageRecorder::default(),
+            failures: AuthFailures::new(parts.failure_journal_seconds),
+            clock: parts.clock,
+            legacy_checks: AtomicU64::new(0),
+        })
+    }
+
+    pub fn hasher(&self) -> &SecretHasher {
+        &self.hasher
+    }
+
+    /// argon2 checks of old hashes this process made (a test reads it).
+    pub fn legacy_checks(&self) -> u64 {
+        self.legacy_checks.load(Ordering::Relaxed)
+    }
+
+    async fn find(&self, public_id: &str) -> Result<Option<AuthRecord>, AppError> {
+        match &self.reader {
+            Reader::Sqlite { pool, permits } => {
+                let _permit = permits
+                    .acquire()
+                    .await
+                    .map_err(|_| AppError::Internal("verifier closed".into()))?;
+                db::with_conn(pool, |c| {
+                    Ok::<_, AppError>(db::credentials::find_for_auth(c, public_id)?)
+                })
+            }
+            Reader::Postgres(lookups) => lookups.find(public_id.to_owned()).await,
         }
     }
-}
 
-/// Authenticates the request itself by its `Authorization` header.
-pub async fn authenticate(state: &State, req: &HttpRequest) -> Result<AuthRecord, AppError> {
-    let ip = client_ip(req, &state.settings.trusted_proxies);
-    check(state, presented(req)?, &ip).await
+    /// Checks a presented credential. Every failure about the credential itself (unknown,
+    /// wrong secret, inactive, expired, deleted, not yet saved) is the same
+    /// `InvalidCredentials` after the same work, or `RateLimited` once `limit_as` (the client
+    /// address, or for `/verify` the calling credential) or the credential id has failed too
+    /// often. `used_from` is recorded as the key's *last used from*.
+    pub async fn check(
+        &self,
+        presented: Presented,
+        limit_as: &str,
+        used_from: &str,
+    ) -> Result<AuthRecord, AppError> {
+        let Presented { public_id, secret } = presented;
+        let found = self.find(&public_id).await?;
+        let id_key = format!("credential:{public_id}");
+        let (matched, id_counted) = match &found {
+            None => {
+                self.hasher.miss(secret.expose());
+                (false, false)
+            }
+            Some(record) => match self
+                .hasher
+                .verify(&record.credential.secret_hash, secret.expose())
+            {
+                Verdict::Match { upgrade } => {
+                    if let Some(new) = upgrade {
+                        self.upgrade(record, new).await?;
+                    }
+                    (true, false)
+                }
+                Verdict::NoMatch => (false, false),
+                Verdict::Legacy => {
+                    // Reserved before the argon2 work, given back if it matches.
+                    if let Err(retry_after) = self.throttle.reserve(&id_key) {
+                        self.fail(&found, limit_as, true);
+                        return Err(AppError::RateLimited { retry_after });
+                    }
+                    let matched = self.check_legacy(record, &secret).await?;
+                    if matched {
+                        self.throttle.release(&id_key);
+                    }
+                    (matched, !matched)
+                }
+            },
+        };
+        let now = self.clock.now();
+        match found {
+            Some(record) if matched && record.usable && !record.credential.expired(now) => {
+                self.usage
+                    .record(record.credential.id, now, used_from.to_owned());
+                Ok(record)
+            }
+            _ => {
+                let limited = self.fail(&found, limit_as, id_counted);
+                self.failures.record(
+                    match &found {
+                        Some(r) => FailedId::Known {
+                            public_id: public_id.clone(),
+                            account_id: r.credential.account_id,
+                            label: r.credential.label.clone(),
+                        },
+                        None => FailedId::Unknown,
+                    },
+                    now,
+                    used_from,
+                );
+                Err(match limited {
+                    Some(retry_after) => AppError::RateLimited { retry_after },
+                    None => AppError::InvalidCredentials,
+                })
+            }
+        }
+    }
+
+    /// Counts a failure against `limit_as` and the credential id (unless already counted);
+    /// `Some(seconds)` when either is over its limit.
+    fn fail(&self, found: &Option<AuthRecord>, limit_as: &str, id_counted: bool) -> Option<u64> {
+        let mut limited = self.throttle.reserve(limit_as).err();
+        // Ids that name nothing are not tracked one by one: random guesses would only grow
+        // the table, and there is no key behind them to protect.
+        if let (Some(r), false) = (found, id_counted) {
+            let id_key = format!("credential:{}", r.credential.public_id);
+            limited = limited.or(self.throttle.reserve(&id_key).err());
+        }
+        limited
+    }
+
+    /// A row from before keyed hashes: argon2 once, then the keyed hash replaces it.
+    async fn check_legacy(
+        &self,
+        record: &AuthRecord,
+        secret: &crate::domain::credential::Secret,
+    ) -> Result<bool, AppError> {
+        self.legacy_checks.fetch_add(1, Ordering::Relaxed);
+        let (stored, candidate) = (record.credential.secret_hash.clone(), secret.clone());
+        let matched = self
+            .argon2
+            .run(move || password::verify(&stored, candidate.expose()))
+            .await?;
+        if matched {
+            self.upgrade(record, self.hasher.hash(secret.expose()))
+                .await?;
+        }
+        Ok(matched)
+    }
+
+    /// Replaces the stored hash, only if it is still the one that was checked: concurrent
+    /// first uses upgrade the row once.
+    async fn upgrade(&self, record: &AuthRecord, new: String) -> Result<(), AppError> {
+        let (pool, id, old) = (
+            self.pool.clone(),
+            record.credential.id,
+            record.credential.secret_hash.clone(),
+        );
+        actix_web::web::block(move || {
+            db::with_conn(&pool, |c| {
+                Ok::<_, AppError>(db::credentials::upgrade_hash(c, id, &old, &new)?)
+            })
+        })
+        .await??;
+        Ok(())
+    }
+
+    /// Writes pending *last used* data and journals failures (at a graceful stop: all).
+    pub fn flush(&self, pool: &Pool, everything: bool) -> Vec<String> {
+        let mut errors = Vec::new();
+        if let Err(e) = self.usage.flush(pool) {
+            errors.push(format!("last-used times: {e}"));
+        }
+        if let Err(e) = self.failures.flush(pool, self.clock.now(), everything) {
+            errors.push(format!("API authentication failures: {e}"));
+        }
+        errors
+    }
 }

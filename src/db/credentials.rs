@@ -233,6 +233,19 @@ fn auth_record((credential, operator, machine): AuthRow) -> Option<AuthRecord> {
     })
 }
 
+/// Replaces a credential's stored hash with `new`, only while it is still `old` (the one just
+/// checked): however many first uses race, the row changes once. True when this call did it.
+pub fn upgrade_hash(conn: &mut DbConn, id: i32, old: &str, new: &str) -> QueryResult<bool> {
+    let changed = diesel::update(
+        credentials::table
+            .find(id)
+            .filter(credentials::secret_hash.eq(old)),
+    )
+    .set(credentials::secret_hash.eq(new))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Writes a batch of uses (credential id → time, client address) in one transaction.
 pub fn record_uses(
     conn: &mut DbConn,

@@ -32,27 +32,41 @@ pub fn insert(
         .map(|_| ())
 }
 
-/// Returns false when the row is gone (expired and purged, or ended by sign-out).
+/// Returns false when the row is gone (ended, or expired): such a row is never written again.
 pub fn update(
     conn: &mut DbConn,
     id: &str,
     state: &str,
+    now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    diesel::update(web_sessions::table.find(id))
-        .set((
-            web_sessions::state.eq(state),
-            web_sessions::expires_at.eq(expires_at),
-        ))
-        .execute(conn)
-        .map(|n| n > 0)
+    diesel::update(
+        web_sessions::table
+            .find(id)
+            .filter(web_sessions::expires_at.gt(now)),
+    )
+    .set((
+        web_sessions::state.eq(state),
+        web_sessions::expires_at.eq(expires_at),
+    ))
+    .execute(conn)
+    .map(|n| n > 0)
 }
 
-pub fn touch(conn: &mut DbConn, id: &str, expires_at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(web_sessions::table.find(id))
-        .set(web_sessions::expires_at.eq(expires_at))
-        .execute(conn)
-        .map(|_| ())
+pub fn touch(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        web_sessions::table
+            .find(id)
+            .filter(web_sessions::expires_at.gt(now)),
+    )
+    .set(web_sessions::expires_at.eq(expires_at))
+    .execute(conn)
+    .map(|_| ())
 }
 
 pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {

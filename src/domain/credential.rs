@@ -1,8 +1,13 @@
 //! The credential format.
 //!
 //! A credential has a public id (the Basic-auth username) and a secret (the password).
-//! The bearer token form is `kwd_<public id>_<secret>`. Never change the prefix: scanners
-//! and people recognise leaked Keyward tokens by it.
+//! The bearer token form is `kwd_<public id>_<secret><checksum>`: the checksum is CRC32 of
+//! everything before it, in six base62 characters (as GitHub's tokens carry), so a
+//! mistyped or truncated token is refused before any database work and a secret scanner can
+//! tell a real Keyward token from noise:
+//! `kwd_[0-9A-Za-z]{16}_[0-9A-Za-z]{38}`. Tokens issued before the checksum
+//! (`kwd_<id>_<secret>`, 32 characters after the id) keep working. Never change the prefix:
+//! scanners and people recognise leaked Keyward tokens by it.
 
 use std::fmt;
 
@@ -15,6 +20,8 @@ pub const TOKEN_PREFIX: &str = "kwd_";
 pub const PUBLIC_ID_LEN: usize = 16;
 /// 32 characters of a 62-letter alphabet: 190 bits, well over the 128 required.
 pub const SECRET_LEN: usize = 32;
+/// Characters of the checksum at the end of a bearer token.
+pub const CHECKSUM_LEN: usize = 6;
 /// Longest `Authorization` header value we even try to parse.
 pub const MAX_AUTHORIZATION_LEN: usize = 512;
 
@@ -63,8 +70,24 @@ pub fn generate_secret() -> Result<Secret, rand::rngs::SysError> {
     random_alphanumeric(SECRET_LEN).map(Secret)
 }
 
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// CRC32 of `text` in six base62 characters (62^6 > 2^32), most significant first.
+fn checksum(text: &str) -> String {
+    let mut n = crc32fast::hash(text.as_bytes());
+    let mut out = [b'0'; CHECKSUM_LEN];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out.iter().map(|b| *b as char).collect()
+}
+
+/// The bearer token of a credential: `kwd_<public id>_<secret><checksum>`.
 pub fn token(public_id: &str, secret: &Secret) -> Secret {
-    Secret(format!("{TOKEN_PREFIX}{public_id}_{}", secret.expose()))
+    let unchecked = format!("{TOKEN_PREFIX}{public_id}_{}", secret.expose());
+    let sum = checksum(&unchecked);
+    Secret(unchecked + &sum)
 }
 
 /// What a caller presented: a public id and a secret, from either header form.
@@ -82,11 +105,21 @@ pub enum AuthHeaderError {
     Malformed,
 }
 
-/// Parses a bearer token `kwd_<public id>_<secret>`.
+/// Parses a bearer token: `kwd_<public id>_<secret><checksum>`, or one issued before the
+/// checksum (`kwd_<public id>_<secret>`). A wrong checksum is `None`, like any token that
+/// cannot be a Keyward credential.
 pub fn parse_token(token: &str) -> Option<Presented> {
     let rest = token.strip_prefix(TOKEN_PREFIX)?;
-    let (public_id, secret) = rest.split_once('_')?;
-    well_formed(public_id, secret)
+    let (public_id, tail) = rest.split_once('_')?;
+    if tail.len() == SECRET_LEN + CHECKSUM_LEN && tail.is_ascii() {
+        let (secret, sum) = tail.split_at(SECRET_LEN);
+        let unchecked = &token[..token.len() - CHECKSUM_LEN];
+        if checksum(unchecked) != sum {
+            return None;
+        }
+        return well_formed(public_id, secret);
+    }
+    well_formed(public_id, tail)
 }
 
 fn well_formed(public_id: &str, secret: &str) -> Option<Presented> {
@@ -141,10 +174,46 @@ mod tests {
         assert_eq!(secret.expose().len(), SECRET_LEN);
         let token = token(&id, &secret);
         assert!(token.expose().starts_with("kwd_"));
+        assert_eq!(
+            token.expose().len(),
+            4 + PUBLIC_ID_LEN + 1 + SECRET_LEN + CHECKSUM_LEN
+        );
         let parsed = parse_token(token.expose()).expect("parses");
         assert_eq!(parsed.public_id, id);
         assert_eq!(parsed.secret, secret);
         assert_ne!(generate_public_id().expect("os rng"), id);
+    }
+
+    #[test]
+    fn the_checksum_refuses_typos_and_truncations() {
+        let id = "A".repeat(PUBLIC_ID_LEN);
+        let secret = Secret::new("b".repeat(SECRET_LEN));
+        let good = token(&id, &secret).expose().to_owned();
+        assert!(parse_token(&good).is_some());
+        // One character changed anywhere, one dropped, the checksum of another token.
+        for i in 4..good.len() {
+            let mut typo: Vec<u8> = good.clone().into_bytes();
+            typo[i] = if typo[i] == b'c' { b'd' } else { b'c' };
+            let typo = String::from_utf8(typo).expect("ascii");
+            assert!(parse_token(&typo).is_none(), "{typo}");
+        }
+        assert!(parse_token(&good[..good.len() - 1]).is_none());
+        let other = token(&id, &Secret::new("c".repeat(SECRET_LEN)));
+        let swapped = format!(
+            "{}{}",
+            &good[..good.len() - 6],
+            &other.expose()[good.len() - 6..]
+        );
+        assert!(parse_token(&swapped).is_none());
+        // Tokens from before the checksum still parse.
+        let legacy = format!("kwd_{id}_{}", secret.expose());
+        assert_eq!(parse_token(&legacy).expect("legacy").secret, secret);
+        // The documented pattern.
+        assert!(
+            good[4..]
+                .split_once('_')
+                .is_some_and(|(i, s)| i.len() == 16 && s.len() == 38)
+        );
     }
 
     #[test]

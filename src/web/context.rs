@@ -97,7 +97,7 @@ pub struct Ctx {
     pub state: State,
     pub session: Session,
     pub chrome: Chrome,
-    /// The client address (see `auth::verify::client_ip`).
+    /// The client address (see `web::client::client_ip`).
     pub ip: String,
 }
 
@@ -287,7 +287,7 @@ impl FromRequest for Ctx {
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into());
-            let ip = crate::auth::verify::client_ip(&req, &state.settings.trusted_proxies);
+            let ip = crate::web::client::client_ip(&req, &state.settings.trusted_proxies);
             Ok(Ctx {
                 state,
                 session,

@@ -500,7 +500,7 @@ pub async fn apply(
     let cx = ctx.change()?;
     match change {
         Change::Create(NewKey { label, expires_at }) => {
-            let minted = mint(&ctx.state).await?;
+            let minted = mint(ctx.state.verifier.hasher())?;
             let (public_id, hash, stored_label) = (
                 minted.public_id.clone(),
                 minted.secret_hash.clone(),

@@ -6,6 +6,7 @@ pub mod account;
 pub mod api;
 pub mod assets;
 pub mod audit;
+pub mod client;
 pub mod context;
 pub mod forms;
 pub mod keys;
@@ -40,24 +41,17 @@ pub struct AppState {
     pub cookie_key: actix_web::cookie::Key,
     /// Set once an operator exists; until then every page leads to first-run setup.
     pub setup_done: AtomicBool,
-    /// Checked when there is no real hash, so misses take as long as wrong secrets.
+    /// Checked when there is no real password hash, so misses take as long as wrong
+    /// passwords.
     pub dummy_hash: String,
-    /// Failed API credential checks, per client address and per credential id.
-    pub auth_throttle: crate::auth::throttle::Throttle,
-    /// Failed sign-ins (console and `/register`), per client address.
-    pub login_ip_throttle: crate::auth::throttle::Throttle,
-    /// Failed sign-ins per account: generous, so an attacker cannot lock a real user out.
-    pub login_account_throttle: crate::auth::throttle::Throttle,
-    pub verify_cache: crate::auth::verify::VerifyCache,
-    pub auth_failures: crate::auth::failures::AuthFailures,
+    /// Limits on password checks, with device cookies (see `auth::signin`).
+    pub sign_in_limits: crate::auth::signin::SignInLimits,
     /// Where every argon2 hash and check runs (see `auth/hash_pool.rs`).
-    pub argon2_pool: crate::auth::hash_pool::HashPool,
-    /// Batched credential lookups on PostgreSQL; `None` on SQLite, where the lookup runs
-    /// inline (see `auth::verify::check`).
-    pub credential_lookups: Option<crate::auth::lookup::Lookups>,
+    pub argon2_pool: std::sync::Arc<crate::auth::hash_pool::HashPool>,
+    /// Every API credential check (see `auth::verify`).
+    pub verifier: crate::auth::verify::Verifier,
     /// Set when the app stops: the background threads end at their next tick.
     pub stopping: AtomicBool,
-    pub usage: crate::auth::usage::UsageRecorder,
 }
 
 pub type State = web::Data<Arc<AppState>>;

@@ -61,13 +61,11 @@ pub async fn forgot(
     ctx: Ctx,
     CsrfForm(form): CsrfForm<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    let ip_key = format!("ip:{}", ctx.ip);
-    ctx.state
-        .login_ip_throttle
-        .check(&ip_key)
-        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     // Counted like a failure, so nobody can mail-bomb an operator from one address.
-    ctx.state.login_ip_throttle.fail(&ip_key);
+    ctx.state
+        .sign_in_limits
+        .reserve_address(&ctx.ip)
+        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     if let Ok(email) = validation::email(&form.email) {
         let token = super::account::operators::link_token()?;
         let link = format!(
@@ -243,6 +241,12 @@ pub async fn change(
     if let Err(key) = validation::new_password(&form.password, &form.password_confirm) {
         return refuse(ctx, key);
     }
+    // Guessing the current password from a session someone left open is limited too.
+    let reservation = ctx
+        .state
+        .sign_in_limits
+        .reserve_operator(id)
+        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     let op = ctx
         .state
         .db(move |c| Ok(db::operators::find(c, id)?))
@@ -257,8 +261,10 @@ pub async fn change(
         })
         .await??;
     let Some(hash) = hash else {
+        reservation.failed();
         return refuse(ctx, "password.wrong_current");
     };
+    reservation.succeeded();
     let cx = ctx.change()?;
     let epoch = ctx
         .state
@@ -272,7 +278,8 @@ pub async fn change(
             )?)
         })
         .await?;
-    // This session stays signed in; every other one ends.
+    // This session stays signed in, under a new id; every other one ends.
+    ctx.session.renew();
     ctx.session.insert(SESSION_EPOCH, epoch)?;
     ctx.flash("password.changed")?;
     Ok(see_other("/profile/password"))

@@ -63,43 +63,65 @@ pub struct LoginForm {
     password: String,
 }
 
+/// The device cookie of a browser that signed in (see `auth::signin`).
+pub fn device_cookie(value: String, secure: bool) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(crate::auth::signin::DEVICE_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish()
+}
+
+/// Checks an operator's email and password, within the sign-in limits: the operator, or
+/// `None` for a wrong pair (counted) — with the account the email belongs to, if any, for
+/// the journal. `Err(RateLimited)` without any argon2 work when over a limit.
+pub async fn check_password(
+    state: &State,
+    req: &actix_web::HttpRequest,
+    email: &str,
+    password: String,
+    ip: &str,
+) -> Result<(Option<db::operators::Operator>, Option<i32>), AppError> {
+    let limits = &state.sign_in_limits;
+    let cookie = req.cookie(crate::auth::signin::DEVICE_COOKIE);
+    let device = limits.trusted_device(cookie.as_ref().map(|c| c.value()), email);
+    let reservation = limits
+        .reserve(email, ip, device.as_deref())
+        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    let lookup = email.to_owned();
+    let found = state
+        .db(move |c| Ok(db::operators::find_by_email(c, &lookup)?))
+        .await?;
+    // Unknown email, inactive or invited operator and wrong password all cost one argon2
+    // check and give the same answer.
+    let dummy = state.dummy_hash.clone();
+    let account_id = found.as_ref().map(|op| op.account_id);
+    let operator = state
+        .argon2(move || {
+            let candidate = found.filter(|op| op.active);
+            let stored = candidate.as_ref().map(|op| op.password_hash.as_str());
+            let matches = password::verify_or_dummy(stored, &dummy, &password);
+            candidate.filter(|_| matches)
+        })
+        .await?;
+    match &operator {
+        Some(_) => reservation.succeeded(),
+        None => reservation.failed(),
+    }
+    Ok((operator, account_id))
+}
+
 pub async fn login(
     ctx: Ctx,
+    req: actix_web::HttpRequest,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.email.trim().to_lowercase();
     let ip = ctx.ip.clone();
-    let (ip_key, account_key) = (format!("ip:{ip}"), format!("email:{email}"));
-    let throttles = [
-        (&ctx.state.login_ip_throttle, &ip_key),
-        (&ctx.state.login_account_throttle, &account_key),
-    ];
-    for (throttle, key) in throttles {
-        throttle
-            .check(key)
-            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
-    }
-    let lookup = email.clone();
-    let found = ctx
-        .state
-        .db(move |c| Ok(db::operators::find_by_email(c, &lookup)?))
-        .await?;
-    // Unknown email, inactive operator and wrong password all cost one argon2 check and
-    // give the same answer.
-    let dummy = ctx.state.dummy_hash.clone();
-    let password = form.password;
-    let account_id = found.as_ref().map(|op| op.account_id);
-    let operator = ctx
-        .state
-        .argon2(move || {
-            let (hash, candidate) = match found {
-                Some(op) if op.active => (op.password_hash.clone(), Some(op)),
-                _ => (dummy, None),
-            };
-            let matches = password::verify(&hash, &password);
-            candidate.filter(|_| matches)
-        })
-        .await?;
+    let (operator, account_id) =
+        check_password(&ctx.state, &req, &email, form.password, &ip).await?;
     // Journalled either way: who signed in, or which email failed from where.
     let actor = match &operator {
         Some(op) => Actor {
@@ -130,8 +152,6 @@ pub async fn login(
         })
         .await?;
     let Some(operator) = operator else {
-        ctx.state.login_ip_throttle.fail(&ip_key);
-        ctx.state.login_account_throttle.fail(&account_key);
         let mut res = render(&LoginPage {
             c: ctx.chrome,
             email,
@@ -146,7 +166,11 @@ pub async fn login(
     ctx.session.insert(SESSION_OPERATOR, operator.id)?;
     ctx.session.insert(SESSION_EPOCH, operator.session_epoch)?;
     super::context::start_session(&ctx.state, &ctx.session)?;
-    Ok(see_other("/"))
+    let device = ctx.state.sign_in_limits.issue_device(&email)?;
+    let mut res = see_other("/");
+    res.add_cookie(&device_cookie(device, ctx.state.settings.secure_cookies))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
 }
 
 pub async fn logout(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {

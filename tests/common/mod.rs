@@ -242,9 +242,23 @@ impl TestApp {
     }
 
     /// A second Keyward process (same database, its own port), as behind a load balancer.
+    /// It shares the first one's secret key, as the README asks of processes that serve one
+    /// database (cookies and the pepper of stored keys come from it).
     pub async fn sibling(&self) -> TestApp {
         let url = self.database_url.clone();
-        TestApp::spawn_with(|s| s.database_url = Some(url)).await
+        let key = self.secret_key();
+        TestApp::spawn_with(|s| {
+            s.database_url = Some(url);
+            s.secret_key = Some(key);
+        })
+        .await
+    }
+
+    /// The secret key this app generated into its data folder.
+    pub fn secret_key(&self) -> String {
+        let hex_key = std::fs::read_to_string(self.data_dir.path().join("secret.key"))
+            .expect("generated secret key");
+        String::from_utf8(hex::decode(hex_key.trim()).expect("hex")).expect("utf-8")
     }
 
     pub fn visitor(&self) -> Visitor {

@@ -274,7 +274,7 @@ pub async fn add(
         public_id,
         secret,
         secret_hash,
-    } = mint(&ctx.state).await?;
+    } = mint(ctx.state.verifier.hasher())?;
     draft.add(StagedAdd {
         public_id: public_id.clone(),
         secret_hash,

@@ -236,7 +236,7 @@ pub async fn create(
         .transpose()
         .map_err(AppError::BadRequest)?;
     let owner = target_owner(&state, &caller.0, body.owner.as_deref()).await?;
-    let minted = mint(&state).await?;
+    let minted = mint(state.verifier.hasher())?;
     let (account_id, created_by) = (
         caller.0.credential.account_id,
         caller.0.credential.created_by,

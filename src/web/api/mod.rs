@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::State;
-use crate::auth::verify::authenticate;
 use crate::db::credentials::{AuthRecord, Credential, Owner};
 use crate::error::AppError;
 
@@ -39,7 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/docs").route(web::get().to(docs::page)));
 }
 
-/// The credential that authenticated this API request, and the client's address.
+/// The credential that authenticated this API request (from its `Authorization` header),
+/// and the client's address.
 pub struct ApiCaller(pub AuthRecord, pub String);
 
 impl ApiCaller {
@@ -67,8 +67,10 @@ impl FromRequest for ApiCaller {
                 .app_data::<State>()
                 .cloned()
                 .ok_or_else(|| AppError::Internal("app state missing".into()))?;
-            let ip = crate::auth::verify::client_ip(&req, &state.settings.trusted_proxies);
-            Ok(ApiCaller(authenticate(&state, &req).await?, ip))
+            let ip = crate::web::client::client_ip(&req, &state.settings.trusted_proxies);
+            let presented = crate::web::client::presented(&req)?;
+            let record = state.verifier.check(presented, &ip, &ip).await?;
+            Ok(ApiCaller(record, ip))
         })
     }
 }

@@ -10,14 +10,13 @@ use utoipa::ToSchema;
 
 use super::{CredentialView, ErrorBody, OwnerView};
 use crate::auth::mint::mint;
-use crate::auth::password;
-use crate::auth::verify::client_ip;
 use crate::changes;
 use crate::db::audit::Actor;
-use crate::db::{self, credentials::NewCredentialInput, credentials::OwnerRef};
+use crate::db::{credentials::NewCredentialInput, credentials::OwnerRef};
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::State;
+use crate::web::client::client_ip;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RegisterRequest {
@@ -51,6 +50,10 @@ fn basic_email_password(req: &HttpRequest) -> Result<(String, String), AppError>
         .trim()
         .split_once(' ')
         .ok_or(AppError::BadRequest("error.malformed_authorization"))?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        // A well-formed header of the other kind: not an email and password.
+        return Err(AppError::InvalidCredentials);
+    }
     if !scheme.eq_ignore_ascii_case("basic") || encoded.len() > 1024 {
         return Err(AppError::BadRequest("error.malformed_authorization"));
     }
@@ -81,6 +84,14 @@ pub async fn register(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
+    // Who asks comes first: a stranger learns nothing about what a body should hold.
+    let (email, password_given) = basic_email_password(&req)?;
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let (operator, _) =
+        crate::web::session::check_password(&state, &req, &email, password_given, &ip).await?;
+    let Some(operator) = operator else {
+        return Err(AppError::InvalidCredentials);
+    };
     let request: RegisterRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RegisterRequest::default()
     } else {
@@ -93,40 +104,8 @@ pub async fn register(
             .unwrap_or("Registered through the API"),
     )
     .map_err(AppError::BadRequest)?;
-    let (email, password_given) = basic_email_password(&req)?;
-    let ip = client_ip(&req, &state.settings.trusted_proxies);
-    let (ip_key, account_key) = (format!("ip:{ip}"), format!("email:{email}"));
-    state
-        .login_ip_throttle
-        .check(&ip_key)
-        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
-    state
-        .login_account_throttle
-        .check(&account_key)
-        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
 
-    let lookup = email.clone();
-    let found = state
-        .db(move |c| Ok(db::operators::find_by_email(c, &lookup)?))
-        .await?;
-    let dummy = state.dummy_hash.clone();
-    let operator = state
-        .argon2(move || {
-            let (hash, candidate) = match found {
-                Some(op) if op.active => (op.password_hash.clone(), Some(op)),
-                _ => (dummy, None),
-            };
-            let matches = password::verify(&hash, &password_given);
-            candidate.filter(|_| matches)
-        })
-        .await?;
-    let Some(operator) = operator else {
-        state.login_ip_throttle.fail(&ip_key);
-        state.login_account_throttle.fail(&account_key);
-        return Err(AppError::InvalidCredentials);
-    };
-
-    let minted = mint(&state).await?;
+    let minted = mint(state.verifier.hasher())?;
     let actor = Actor {
         kind: "operator",
         id: Some(operator.id),
@@ -155,17 +134,24 @@ pub async fn register(
         })
         .await?;
     let secret = minted.secret.expose().to_owned();
-    Ok(HttpResponse::Created().json(Registered {
-        username: minted.public_id.clone(),
-        password: secret.clone(),
-        id: minted.public_id.clone(),
-        token: minted.token().expose().to_owned(),
-        secret,
-        credential: (&credential).into(),
-        owner: OwnerView {
-            kind: "operator".into(),
-            id: operator_id,
-            name,
-        },
-    }))
+    // A script that keeps cookies is a known device next time (see `auth::signin`).
+    let device = state.sign_in_limits.issue_device(&email)?;
+    Ok(HttpResponse::Created()
+        .cookie(crate::web::session::device_cookie(
+            device,
+            state.settings.secure_cookies,
+        ))
+        .json(Registered {
+            username: minted.public_id.clone(),
+            password: secret.clone(),
+            id: minted.public_id.clone(),
+            token: minted.token().expose().to_owned(),
+            secret,
+            credential: (&credential).into(),
+            owner: OwnerView {
+                kind: "operator".into(),
+                id: operator_id,
+                name,
+            },
+        }))
 }

@@ -1,22 +1,22 @@
 //! Verification for other services: `POST /api/v1/verify` (JSON) and `/auth/forward`
 //! (reverse proxies: nginx `auth_request`, Traefik ForwardAuth, Caddy `forward_auth`).
 
-use actix_web::{HttpRequest, HttpResponse, http::header};
+use actix_web::{HttpResponse, http::header};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiCaller, CredentialView, ErrorBody, OwnerView};
-use crate::auth::verify::{authenticate, check, client_ip};
 use crate::domain::credential::parse_token;
 use crate::error::AppError;
 use crate::web::State;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VerifyRequest {
-    /// The token to check: `kwd_<id>_<secret>`.
+    /// The token to check: `kwd_<id>_<secret><checksum>`.
     pub key: String,
-    /// The address the key was presented from, recorded as its *last used from*.
-    /// Default: the caller's address.
+    /// The address the key was presented from, recorded as its *last used from*. Default:
+    /// the caller's address. It never decides whose failures are limited: the calling
+    /// credential's are.
     pub client_ip: Option<String>,
 }
 
@@ -54,24 +54,26 @@ fn invalid(code: &str) -> VerifyResponse {
 )]
 pub async fn verify(
     state: State,
-    req: HttpRequest,
-    _caller: ApiCaller,
+    caller: ApiCaller,
     body: actix_web::web::Json<VerifyRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let Some(presented) = parse_token(body.key.trim()) else {
-        return Ok(HttpResponse::Ok().json(invalid("invalid_credentials")));
-    };
-    let ip = match body
+    let used_from = match body
         .client_ip
         .as_deref()
         .map(str::parse::<std::net::IpAddr>)
     {
         Some(Ok(ip)) => ip.to_string(),
-        Some(Err(_)) => return Err(AppError::BadRequest("error.bad_json")),
-        None => client_ip(&req, &state.settings.trusted_proxies),
+        Some(Err(_)) => return Err(AppError::BadRequest("error.bad_client_ip")),
+        None => caller.1.clone(),
     };
-    let verdict = match check(&state, presented, &ip).await {
+    let Some(presented) = parse_token(body.key.trim()) else {
+        return Ok(HttpResponse::Ok().json(invalid("invalid_credentials")));
+    };
+    // The caller answers for the keys it asks about: their failures count against it, not
+    // against whatever address it names.
+    let limit_as = format!("caller:{}", caller.0.credential.public_id);
+    let verdict = match state.verifier.check(presented, &limit_as, &used_from).await {
         Ok(record) => VerifyResponse {
             valid: true,
             code: None,
@@ -97,9 +99,9 @@ pub async fn verify(
     ),
     security(("basic" = []), ("bearer" = []))
 )]
-pub async fn forward(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let record = match authenticate(&state, &req).await {
-        Ok(record) => record,
+pub async fn forward(caller: Result<ApiCaller, AppError>) -> Result<HttpResponse, AppError> {
+    let record = match caller {
+        Ok(ApiCaller(record, _)) => record,
         // Proxies understand 2xx, 401 and 403 only: every refusal about the request is 401.
         Err(AppError::BadRequest(_) | AppError::RateLimited { .. }) => {
             return Err(AppError::InvalidCredentials);
