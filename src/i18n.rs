@@ -454,8 +454,23 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "error.forbidden",
-        "You do not have the permission this page needs:",
-        "Vous n'avez pas l'autorisation requise par cette page :",
+        "You do not have the permission this needs:",
+        "Vous n'avez pas l'autorisation requise :",
+    ),
+    (
+        "error.forbidden_person",
+        "You may act on an operator only if you hold every permission they hold, and they hold one you do not:",
+        "Vous ne pouvez agir sur un opérateur que si vous détenez toutes ses autorisations, et il en détient une que vous n'avez pas :",
+    ),
+    (
+        "error.forbidden_grant",
+        "You may give only permissions you hold yourself, and this would give one you do not:",
+        "Vous ne pouvez donner que des autorisations que vous détenez, et ceci en donnerait une que vous n'avez pas :",
+    ),
+    (
+        "perm.administrator",
+        "Membership of the Administrators group",
+        "Appartenance au groupe Administrateurs",
     ),
     (
         "error.csrf",

@@ -206,6 +206,9 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         failure_limit: settings.auth_failure_limit,
         failure_window_seconds: window,
         failure_journal_seconds: settings.auth_failure_journal_seconds,
+        last_used_every: chrono::Duration::milliseconds(
+            i64::try_from(settings.last_used_flush_ms).unwrap_or(i64::MAX),
+        ),
         clock: clock.clone(),
     })
     .map_err(|e| StartError::Other(format!("credential lookup threads: {e}")))?;
@@ -333,7 +336,11 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         .name("last-used-flush".into())
         .spawn(move || {
             loop {
-                std::thread::sleep(every);
+                // The interval, or less when the batch of uses is full.
+                match weak.upgrade() {
+                    Some(state) => state.verifier.usage.wait_for_batch(every),
+                    None => break,
+                }
                 let Some(state) = weak.upgrade().filter(|s| s.running()) else {
                     break;
                 };

@@ -20,6 +20,8 @@ pub struct Throttle {
     clock: Clock,
     /// key → (start of its window, attempts counted in it)
     counts: Mutex<HashMap<String, (NaiveDateTime, u32)>>,
+    /// When expired windows were last dropped.
+    swept: Mutex<NaiveDateTime>,
 }
 
 /// Above this many tracked keys, those whose window is over are dropped (bounded memory).
@@ -32,6 +34,7 @@ impl Throttle {
             window: chrono::Duration::seconds(i64::try_from(window_seconds).unwrap_or(i64::MAX)),
             clock,
             counts: Mutex::new(HashMap::new()),
+            swept: Mutex::new(NaiveDateTime::MIN),
         }
     }
 
@@ -46,9 +49,20 @@ impl Throttle {
     pub fn reserve(&self, key: &str) -> Result<(), u64> {
         let now = self.clock.now();
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() >= MAX_KEYS {
-            let window = self.window;
-            counts.retain(|_, (start, _)| *start + window > now);
+        if counts.len() >= MAX_KEYS && !counts.contains_key(key) {
+            // At most one sweep a second: a flood of new keys must not make every attempt
+            // scan the whole table.
+            let mut swept = self.swept.lock().unwrap_or_else(|e| e.into_inner());
+            if *swept + chrono::Duration::seconds(1) <= now {
+                *swept = now;
+                let window = self.window;
+                counts.retain(|_, (start, _)| *start + window > now);
+            }
+            if counts.len() >= MAX_KEYS {
+                // Full of live windows (a flood of distinct keys): this key goes untracked
+                // rather than grow the table; the other keys of the attempt still count.
+                return Ok(());
+            }
         }
         let entry = counts.entry(key.to_owned()).or_insert((now, 0));
         if entry.0 + self.window <= now {

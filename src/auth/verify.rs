@@ -53,6 +53,7 @@ pub struct Verifier {
     pub usage: UsageRecorder,
     pub failures: AuthFailures,
     clock: Clock,
+    last_used_every: chrono::Duration,
     /// argon2 checks of old hashes made by this process (each key's first check only).
     legacy_checks: AtomicU64,
 }
@@ -69,6 +70,9 @@ pub struct VerifierParts {
     pub failure_limit: u32,
     pub failure_window_seconds: u64,
     pub failure_journal_seconds: u32,
+    /// *Last used* is written this often: a use within it of the stored one, from the same
+    /// address, changes nothing anyone can see and is not written again.
+    pub last_used_every: chrono::Duration,
     pub clock: Clock,
 }
 
@@ -77,13 +81,16 @@ impl Verifier {
         let reader = if parts.url.is_sqlite() {
             let size = parts.sqlite_readers.max(1);
             Reader::Sqlite {
-                pool: db::pool(&parts.url, size, parts.db_timeout),
+                pool: db::reader_pool(&parts.url, size, parts.db_timeout),
                 permits: Semaphore::new(size as usize),
             }
         } else {
             // Two threads, a connection each: one query in flight while the next batch
             // gathers.
-            Reader::Postgres(Lookups::new(2, db::pool(&parts.url, 2, parts.db_timeout))?)
+            Reader::Postgres(Lookups::new(
+                2,
+                db::reader_pool(&parts.url, 2, parts.db_timeout),
+            )?)
         };
         Ok(Verifier {
             reader,
@@ -98,6 +105,7 @@ impl Verifier {
             usage: UsageRecorder::default(),
             failures: AuthFailures::new(parts.failure_journal_seconds),
             clock: parts.clock,
+            last_used_every: parts.last_used_every,
             legacy_checks: AtomicU64::new(0),
         })
     }
@@ -173,8 +181,14 @@ impl Verifier {
         let now = self.clock.now();
         match found {
             Some(record) if matched && record.usable && !record.credential.expired(now) => {
-                self.usage
-                    .record(record.credential.id, now, used_from.to_owned());
+                let c = &record.credential;
+                let seen_lately = c
+                    .last_used_at
+                    .is_some_and(|at| now - at < self.last_used_every)
+                    && c.last_used_ip.as_deref() == Some(used_from);
+                if !seen_lately {
+                    self.usage.record(c.id, now, used_from.to_owned());
+                }
                 Ok(record)
             }
             _ => {

@@ -159,50 +159,64 @@ type AuthRow = (
     Option<(i32, String)>,
 );
 
-/// One indexed lookup by public id, owner included.
-/// One credential, by public id. (A query of its own rather than a batch of one: on SQLite
-/// an `IN` list is prepared anew each time, this one comes from the statement cache.)
+/// One credential by public id, owner included: one indexed lookup. (A query of its own
+/// rather than a batch of one: on SQLite an `IN` list is prepared anew each time, this one
+/// comes from the statement cache.) It runs on the backend's own connection type: through
+/// the multi-backend connection Diesel writes the SQL text anew on every call to find the
+/// cached statement, which was a good part of a verification's cost.
 pub fn find_for_auth(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<AuthRecord>> {
-    let row: Option<AuthRow> = credentials::table
-        .left_join(operators::table)
-        .left_join(machines::table)
-        .filter(credentials::public_id.eq(public_id))
-        .select(auth_columns())
-        .first(conn)
-        .optional()?;
+    macro_rules! lookup {
+        ($conn:expr) => {
+            credentials::table
+                .left_join(operators::table)
+                .left_join(machines::table)
+                .filter(credentials::public_id.eq(public_id))
+                .select((
+                    Credential::as_select(),
+                    (operators::id, operators::name, operators::active).nullable(),
+                    (machines::id, machines::name).nullable(),
+                ))
+                .first::<AuthRow>($conn)
+                .optional()?
+        };
+    }
+    let row = match conn {
+        DbConn::Sqlite(c) => lookup!(c),
+        DbConn::Postgres(c) => lookup!(c),
+    };
     Ok(row.and_then(auth_record))
 }
 
 /// The credentials with these public ids, in one query (concurrent API checks share it on
-/// PostgreSQL, where it is `= ANY($1)`: one cached statement whatever the count).
+/// PostgreSQL, where it is `= ANY($1)`: one cached statement whatever the count). On the
+/// backend's own connection type, like `find_for_auth`.
 pub fn find_many_for_auth(
     conn: &mut DbConn,
     public_ids: &[&str],
 ) -> QueryResult<std::collections::HashMap<String, AuthRecord>> {
-    let rows: Vec<AuthRow> = credentials::table
-        .left_join(operators::table)
-        .left_join(machines::table)
-        .filter(credentials::public_id.eq_any(public_ids))
-        .select(auth_columns())
-        .load(conn)?;
+    macro_rules! lookup {
+        ($conn:expr) => {
+            credentials::table
+                .left_join(operators::table)
+                .left_join(machines::table)
+                .filter(credentials::public_id.eq_any(public_ids))
+                .select((
+                    Credential::as_select(),
+                    (operators::id, operators::name, operators::active).nullable(),
+                    (machines::id, machines::name).nullable(),
+                ))
+                .load::<AuthRow>($conn)?
+        };
+    }
+    let rows = match conn {
+        DbConn::Sqlite(c) => lookup!(c),
+        DbConn::Postgres(c) => lookup!(c),
+    };
     Ok(rows
         .into_iter()
         .filter_map(auth_record)
         .map(|r| (r.credential.public_id.clone(), r))
         .collect())
-}
-
-#[allow(clippy::type_complexity)]
-fn auth_columns() -> (
-    diesel::dsl::AsSelect<Credential, <DbConn as diesel::Connection>::Backend>,
-    diesel::dsl::Nullable<(operators::id, operators::name, operators::active)>,
-    diesel::dsl::Nullable<(machines::id, machines::name)>,
-) {
-    (
-        Credential::as_select(),
-        (operators::id, operators::name, operators::active).nullable(),
-        (machines::id, machines::name).nullable(),
-    )
 }
 
 fn auth_record((credential, operator, machine): AuthRow) -> Option<AuthRecord> {
@@ -273,21 +287,34 @@ pub fn record_uses(
         .execute(pg)?;
         return Ok(());
     }
+    // SQLite: a few statements of up to `ROWS` uses each (`UPDATE … FROM (VALUES …)`), in
+    // the order of the rows, in one transaction. One statement per use re-prepared each time
+    // cost most of a flush, and a flush runs for every 50,000 keys used.
+    const ROWS: usize = 500;
+    let mut sorted: Vec<(&i32, &(NaiveDateTime, String))> = uses.iter().collect();
+    sorted.sort_unstable_by_key(|(id, _)| **id);
     crate::db::write(conn, |conn| {
-        for (id, (at, ip)) in uses {
+        let DbConn::Sqlite(c) = conn else {
+            return Ok(());
+        };
+        for chunk in sorted.chunks(ROWS) {
+            use diesel::sql_types::{Integer, Text, Timestamp};
+            let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
             // Never move *last used* backwards (another process may have flushed a later use).
-            diesel::update(
-                credentials::table.find(id).filter(
-                    credentials::last_used_at
-                        .is_null()
-                        .or(credentials::last_used_at.le(at)),
-                ),
-            )
-            .set((
-                credentials::last_used_at.eq(at),
-                credentials::last_used_ip.eq(ip),
+            let mut query = diesel::sql_query(format!(
+                "UPDATE credentials SET last_used_at = u.column2, last_used_ip = u.column3 \
+                 FROM (VALUES {values}) AS u \
+                 WHERE credentials.id = u.column1 \
+                 AND (credentials.last_used_at IS NULL OR credentials.last_used_at <= u.column2)"
             ))
-            .execute(conn)?;
+            .into_boxed();
+            for (id, (at, ip)) in chunk {
+                query = query
+                    .bind::<Integer, _>(**id)
+                    .bind::<Timestamp, _>(*at)
+                    .bind::<Text, _>(ip.clone());
+            }
+            query.execute(c)?;
         }
         Ok(())
     })

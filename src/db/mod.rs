@@ -185,6 +185,33 @@ pub fn pool(url: &DatabaseUrl, max_size: u32, timeout: Duration) -> Pool {
         .build_unchecked(ConnectionManager { url: url.clone() })
 }
 
+/// Connections that only verify credentials: all opened when the pool is made, each with the
+/// lookup's statement prepared, so the first requests a fresh process serves cost what the
+/// others do.
+pub fn reader_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Pool {
+    #[derive(Debug)]
+    struct PrepareLookup;
+    impl r2d2::CustomizeConnection<PooledDb, ConnectError> for PrepareLookup {
+        fn on_acquire(&self, conn: &mut PooledDb) -> Result<(), ConnectError> {
+            // SQLite looks one id up at a time; PostgreSQL's lookups share a query.
+            match conn.conn {
+                DbConn::Sqlite(_) => credentials::find_for_auth(&mut conn.conn, "").map(drop)?,
+                DbConn::Postgres(_) => {
+                    credentials::find_many_for_auth(&mut conn.conn, &[""]).map(drop)?
+                }
+            }
+            Ok(())
+        }
+    }
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(size))
+        .connection_timeout(timeout)
+        .test_on_check_out(false)
+        .connection_customizer(Box::new(PrepareLookup))
+        .build_unchecked(ConnectionManager { url: url.clone() })
+}
+
 /// Runs the pending migrations of the connection's backend; running it again does nothing.
 pub fn migrate(conn: &mut DbConn) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let applied = match conn {

@@ -1,5 +1,7 @@
-//! Rules without I/O: credential format, staged drafts, input validation.
+//! Rules without I/O: who may do what (authority), credential format, staged drafts, input
+//! validation.
 
+pub mod authority;
 pub mod credential;
 pub mod draft;
 pub mod permissions;

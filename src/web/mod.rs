@@ -103,7 +103,10 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(session::healthz)))
+    // The API first: the router tries resources in order, and a console resource with an
+    // `{id}` in its path costs a pattern match on every request that gets past it.
+    cfg.configure(api::routes)
+        .service(web::resource("/healthz").route(web::get().to(session::healthz)))
         .service(web::resource("/").route(web::get().to(session::home)))
         .service(
             web::resource("/setup")
@@ -125,6 +128,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(password::routes)
         .configure(audit::routes)
         .configure(settings::routes)
-        .configure(rights::routes)
-        .configure(api::routes);
+        .configure(rights::routes);
 }
