@@ -9,9 +9,13 @@ use actix_web::{HttpResponse, ResponseError};
 pub enum AppError {
     #[error("not found")]
     NotFound,
-    /// The catalog key of the missing permission.
-    #[error("forbidden: missing {0}")]
-    Forbidden(&'static str),
+    /// What is missing, and why it is needed.
+    #[error("forbidden: missing {}", .0.missing.code())]
+    Forbidden(crate::domain::authority::Denied),
+    /// Refused because of the state of things (a taken email, the last administrator…):
+    /// the catalog key of the explanation.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("missing or invalid CSRF token")]
     Csrf,
     /// The catalog key of what is wrong with the request.
@@ -38,7 +42,9 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
-            AppError::Forbidden(_) | AppError::Csrf => "forbidden",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Csrf => "csrf_failed",
+            AppError::Conflict(_) => "conflict",
             AppError::BadRequest(_) => "bad_request",
             AppError::SignInRequired | AppError::InvalidCredentials => "invalid_credentials",
             AppError::SetupRequired => "setup_required",
@@ -53,7 +59,8 @@ impl AppError {
     pub fn message_key(&self) -> &'static str {
         match self {
             AppError::NotFound => "error.not_found",
-            AppError::Forbidden(_) => "error.forbidden",
+            AppError::Forbidden(denied) => denied.message_key(),
+            AppError::Conflict(key) => key,
             AppError::Csrf => "error.csrf",
             AppError::BadRequest(key) => key,
             AppError::SignInRequired => "error.sign_in_required",
@@ -72,6 +79,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::SignInRequired | AppError::SetupRequired => StatusCode::SEE_OTHER,
             AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
@@ -97,6 +105,12 @@ impl ResponseError for AppError {
             ));
         }
         res.finish()
+    }
+}
+
+impl From<crate::domain::authority::Denied> for AppError {
+    fn from(d: crate::domain::authority::Denied) -> Self {
+        AppError::Forbidden(d)
     }
 }
 

@@ -76,6 +76,133 @@ pub static CATALOG: LazyLock<HashMap<&'static str, (&'static str, &'static str)>
 
 /// (key, English, French). French wording follows the seed help pages.
 pub const MESSAGES: &[(&str, &str, &str)] = &[
+    ("action.credential.created", "Key created", "Clé créée"),
+    (
+        "action.credential.registered",
+        "Key registered through the API",
+        "Clé enregistrée par l'API",
+    ),
+    ("action.credential.renamed", "Key renamed", "Clé renommée"),
+    (
+        "action.credential.activated",
+        "Key activated",
+        "Clé activée",
+    ),
+    (
+        "action.credential.deactivated",
+        "Key deactivated",
+        "Clé désactivée",
+    ),
+    (
+        "action.credential.expiry_changed",
+        "Key expiry changed",
+        "Expiration de la clé modifiée",
+    ),
+    ("action.credential.deleted", "Key deleted", "Clé supprimée"),
+    (
+        "action.credential.handed_over",
+        "Key handed over",
+        "Clé transférée",
+    ),
+    (
+        "action.api.auth_failed",
+        "API authentication failed",
+        "Échec d'authentification à l'API",
+    ),
+    (
+        "action.operator.created",
+        "Operator created",
+        "Opérateur créé",
+    ),
+    (
+        "action.operator.invited",
+        "Operator invited",
+        "Opérateur invité",
+    ),
+    (
+        "action.operator.updated",
+        "Operator updated",
+        "Opérateur modifié",
+    ),
+    (
+        "action.operator.activated",
+        "Operator activated",
+        "Opérateur activé",
+    ),
+    (
+        "action.operator.deactivated",
+        "Operator deactivated",
+        "Opérateur désactivé",
+    ),
+    (
+        "action.operator.deleted",
+        "Operator deleted",
+        "Opérateur supprimé",
+    ),
+    (
+        "action.operator.password_set",
+        "Password set from an invitation",
+        "Mot de passe défini depuis une invitation",
+    ),
+    (
+        "action.operator.password_changed",
+        "Password changed",
+        "Mot de passe modifié",
+    ),
+    (
+        "action.operator.password_reset_requested",
+        "Password reset requested",
+        "Réinitialisation du mot de passe demandée",
+    ),
+    (
+        "action.operator.password_reset",
+        "Password reset",
+        "Mot de passe réinitialisé",
+    ),
+    ("action.signin.succeeded", "Signed in", "Connexion réussie"),
+    (
+        "action.signin.failed",
+        "Sign-in failed",
+        "Échec de connexion",
+    ),
+    ("action.group.created", "Group created", "Groupe créé"),
+    ("action.group.renamed", "Group renamed", "Groupe renommé"),
+    ("action.group.deleted", "Group deleted", "Groupe supprimé"),
+    (
+        "action.group.member_added",
+        "Member added to a group",
+        "Membre ajouté à un groupe",
+    ),
+    (
+        "action.group.member_removed",
+        "Member removed from a group",
+        "Membre retiré d'un groupe",
+    ),
+    (
+        "action.group.permissions_changed",
+        "Group permissions changed",
+        "Autorisations du groupe modifiées",
+    ),
+    ("action.machine.created", "Machine created", "Machine créée"),
+    (
+        "action.machine.renamed",
+        "Machine renamed",
+        "Machine renommée",
+    ),
+    (
+        "action.machine.updated",
+        "Machine updated",
+        "Machine modifiée",
+    ),
+    (
+        "action.machine.deleted",
+        "Machine deleted",
+        "Machine supprimée",
+    ),
+    ("action.audit.pruned", "Journal pruned", "Journal purgé"),
+    ("actor.operator", "Operator", "Opérateur"),
+    ("actor.credential", "API key", "Clé d'API"),
+    ("actor.system", "Keyward", "Keyward"),
     ("app.name", "Keyward", "Keyward"),
     (
         "app.tagline",
@@ -138,6 +265,17 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Aucun opérateur n'existe encore. Créez le premier administrateur : ce compte pourra ensuite ajouter tous les autres.",
     ),
     ("setup.organisation", "Organisation", "Organisation"),
+    ("setup.code", "Setup code", "Code d'installation"),
+    (
+        "setup.code_help",
+        "Keyward printed it in its log when it started; `keyward setup-code` prints it too. It proves you run this server.",
+        "Keyward l'a affiché dans son journal au démarrage ; `keyward setup-code` l'affiche aussi. Il prouve que vous exploitez ce serveur.",
+    ),
+    (
+        "setup.bad_code",
+        "This is not the setup code of this server. Copy it from Keyward's log or from `keyward setup-code`.",
+        "Ce n'est pas le code d'installation de ce serveur. Copiez-le depuis le journal de Keyward ou depuis `keyward setup-code`.",
+    ),
     (
         "setup.submit",
         "Create the administrator",
@@ -1155,6 +1293,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_journal_action_and_actor_has_both_labels() {
+        use crate::domain::journal::{Action, ActorKind};
+        let keys = Action::ALL
+            .iter()
+            .map(|a| a.label_key())
+            .chain(ActorKind::ALL.iter().map(|k| k.label_key()));
+        for key in keys {
+            let (en, fr) = CATALOG
+                .get(key)
+                .unwrap_or_else(|| panic!("{key} has no label"));
+            assert!(!en.is_empty() && !fr.is_empty(), "{key}");
+        }
+    }
 
     #[test]
     fn keys_are_unique_and_translated() {

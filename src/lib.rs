@@ -116,6 +116,30 @@ fn writable_folder(sqlite_path: &str) -> Result<(), StartError> {
         })
 }
 
+/// The one-time code first-run setup asks for, until the first administrator exists: only
+/// someone who can read Keyward's log (or run `keyward setup-code` beside it) can claim a
+/// new installation, not whoever reaches the server first. Derived from the secret key, so
+/// every process of one installation shows the same code.
+pub fn setup_code(secret_material: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret_material)
+        .unwrap_or_else(|_| unreachable!());
+    mac.update(b"keyward first-run setup code v1");
+    let bytes = mac.finalize().into_bytes();
+    // 15 letters and digits without look-alikes (no 0/O, 1/I/L), in three groups of five.
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let letters: Vec<char> = bytes
+        .iter()
+        .take(15)
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    letters
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// The hasher of generated secrets: its pepper is `KEYWARD_KEY_PEPPER`, else the secret
 /// key's material; `KEYWARD_KEY_PEPPER_PREVIOUS` lists the peppers still accepted.
 pub fn secret_hasher(
@@ -216,7 +240,22 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         pepper = verifier.hasher().pepper_id(),
         "stored keys are keyed hashes"
     );
+    let setup_code = setup_code(&material);
+    let needs_setup = db::with_conn(&pool, |c| {
+        db::operators::any_exists(c).map_err(AppError::from)
+    })
+    .map(|exists| !exists)
+    .unwrap_or(false);
+    if needs_setup {
+        // Printed where only the person running Keyward sees it (as Jupyter and Grafana do).
+        tracing::warn!(
+            "no administrator yet: open {}/setup and enter the setup code {setup_code} \
+             (`keyward setup-code` prints it too)",
+            settings.public_url.trim_end_matches('/')
+        );
+    }
     let state = Arc::new(AppState {
+        setup_code,
         pool: pool.clone(),
         settings: settings.clone(),
         clock: clock.clone(),
@@ -364,8 +403,12 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                 let now = state.clock.now();
                 // Reminders first, so they go out in this same tick.
                 let reminded = db::with_conn(&state.pool, |c| {
-                    changes::remind_expiring(c, now, state.settings.mail_machine_key_changes)
-                        .map_err(AppError::from)
+                    changes::credentials::remind_expiring(
+                        c,
+                        now,
+                        state.settings.mail_machine_key_changes,
+                    )
+                    .map_err(AppError::from)
                 });
                 match reminded {
                     Ok(0) => {}

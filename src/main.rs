@@ -4,8 +4,9 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use keyward::changes;
 use keyward::config::Settings;
-use keyward::db::{self, operators::NewOperatorInput};
+use keyward::db::{self, audit::Actor, operators::NewOperatorInput};
 use keyward::domain::validation;
 
 #[derive(Parser)]
@@ -27,6 +28,9 @@ enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Print the one-time code first-run setup asks for (until the first administrator
+    /// exists).
+    SetupCode,
     /// Manage administrators from a shell.
     Admin {
         #[command(subcommand)]
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Migrate => keyward::prepare_database(&cli.settings)
             .map(|_| println!("database is up to date"))
             .map_err(|e| e.to_string()),
+        Command::SetupCode => setup_code(&cli.settings),
         Command::Admin {
             command:
                 AdminCommand::Create {
@@ -121,14 +126,28 @@ fn create_admin(
         language: "en",
         admin: true,
     };
-    let created = match db::operators::first_run_setup(&mut conn, organisation, &input, now)
+    // Journalled like the console's changes, as "command line".
+    let cx = changes::Ctx::system(
+        Actor::named_system("command line", None, None),
+        now,
+        settings.mail_machine_key_changes,
+    );
+    let created = match changes::operators::first_run_setup(&mut conn, &cx, organisation, &input)
         .map_err(|e| e.to_string())?
     {
-        Some(id) => Some(id),
+        Some(op) => Some(op.id),
         None => {
             let account = db::operators::list_accounts(&mut conn).map_err(|e| e.to_string())?;
-            let account = account.first().ok_or("no organisation exists")?;
-            db::operators::create(&mut conn, *account, &input, now).map_err(|e| e.to_string())?
+            let account = *account.first().ok_or("no organisation exists")?;
+            let cx = changes::Ctx {
+                actor: Actor::named_system("command line", None, Some(account)),
+                ..cx
+            };
+            match changes::operators::create(&mut conn, &cx, account, &input, None) {
+                Ok(op) => Some(op.id),
+                Err(changes::ChangeError::Refused(_)) => None,
+                Err(e) => return Err(e.to_string()),
+            }
         }
     };
     match created {
@@ -138,4 +157,16 @@ fn create_admin(
         }
         None => Err(format!("an operator with email {email} already exists")),
     }
+}
+
+/// The setup code of this installation, while it has no operator yet.
+fn setup_code(settings: &Settings) -> Result<(), String> {
+    let url = keyward::prepare_database(settings).map_err(|e| e.to_string())?;
+    let mut conn = db::connect(&url).map_err(|e| e.to_string())?;
+    if db::operators::any_exists(&mut conn).map_err(|e| e.to_string())? {
+        return Err("setup is done: this installation has operators (`keyward admin create` adds administrators)".into());
+    }
+    let material = keyward::load_or_create_secret(settings).map_err(|e| e.to_string())?;
+    println!("{}", keyward::setup_code(&material));
+    Ok(())
 }

@@ -18,11 +18,32 @@ async fn first_run_setup_then_sign_in_and_out() {
     let setup = visitor.get("/setup").await;
     assert!(setup.contains("Welcome to Keyward"));
 
+    // Whoever reaches a new server first cannot claim it: the setup code from the log is
+    // asked for, and a wrong one creates nothing.
+    let page = visitor
+        .post(
+            "/setup",
+            &[
+                ("setup_code", "WRONG-WRONG-WRONG"),
+                ("organisation", "Acme"),
+                ("name", "Mallory"),
+                ("email", "mallory@example.org"),
+                ("password", "abcdefghijk"),
+                ("password_confirm", "abcdefghijk"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("This is not the setup code of this server."));
+    visitor.get("/login").await.assert_redirect("/setup");
+    assert_eq!(app.state.setup_code.len(), 17);
+
     // Mismatched passwords: the form again with a message, nothing created.
     let page = visitor
         .post(
             "/setup",
             &[
+                ("setup_code", &app.state.setup_code),
                 ("organisation", "Acme"),
                 ("name", "Ada"),
                 ("email", ADMIN_EMAIL),

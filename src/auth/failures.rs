@@ -109,18 +109,12 @@ impl AuthFailures {
                             },
                         ),
                     };
-                    let actor = audit::Actor {
-                        kind: "system",
-                        id: None,
-                        name: "API".into(),
-                        ip: Some(ip.clone()),
-                        account_id,
-                    };
+                    let actor = audit::Actor::named_system("API", Some(ip.clone()), account_id);
                     audit::record(
                         conn,
                         &actor,
                         *at,
-                        "api.auth_failed",
+                        audit::Action::ApiAuthFailed,
                         &target,
                         &[audit::change("failures", 0, count)],
                     )?;

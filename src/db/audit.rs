@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::DbConn;
 use super::schema::audit_events;
+pub use crate::domain::journal::{Action, ActorKind};
 
 /// Who did it: an operator in the console, a credential through the API, or Keyward itself.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub kind: &'static str,
+    pub kind: ActorKind,
     pub id: Option<i32>,
     pub name: String,
     pub ip: Option<String>,
@@ -20,12 +21,17 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
+        Self::named_system("Keyward", None, None)
+    }
+
+    /// Keyward itself, acting for `name` (setup, sign-in, the command line…).
+    pub fn named_system(name: &str, ip: Option<String>, account_id: Option<i32>) -> Self {
         Actor {
-            kind: "system",
+            kind: ActorKind::System,
             id: None,
-            name: "Keyward".into(),
-            ip: None,
-            account_id: None,
+            name: name.to_owned(),
+            ip,
+            account_id,
         }
     }
 }
@@ -75,13 +81,19 @@ impl AuditEvent {
     pub fn changes(&self) -> Vec<Change> {
         serde_json::from_str(&self.changes).unwrap_or_default()
     }
+
+    /// Catalog key of the action's label (rows of an action this version no longer knows
+    /// show its code instead).
+    pub fn action_label_key(&self) -> Option<&'static str> {
+        Action::parse(&self.action).map(Action::label_key)
+    }
 }
 
 pub fn record(
     conn: &mut DbConn,
     actor: &Actor,
     at: NaiveDateTime,
-    action: &str,
+    action: Action,
     target: &Target,
     changes: &[Change],
 ) -> QueryResult<()> {
@@ -94,11 +106,11 @@ pub fn record(
         .values((
             audit_events::account_id.eq(actor.account_id),
             audit_events::at.eq(at),
-            audit_events::actor_kind.eq(actor.kind),
+            audit_events::actor_kind.eq(actor.kind.code()),
             audit_events::actor_id.eq(actor.id),
             audit_events::actor_name.eq(&actor.name),
             audit_events::actor_ip.eq(&actor.ip),
-            audit_events::action.eq(action),
+            audit_events::action.eq(action.code()),
             audit_events::target_kind.eq(target.kind),
             audit_events::target_id.eq(&target.id),
             audit_events::target_name.eq(&target.name),
@@ -210,7 +222,7 @@ pub fn prune(conn: &mut DbConn, cutoff: NaiveDateTime, now: NaiveDateTime) -> Qu
                 conn,
                 &Actor::system(),
                 now,
-                "audit.pruned",
+                Action::AuditPruned,
                 &target,
                 &[change("rows", removed, 0), change("before", cutoff, "")],
             )?;

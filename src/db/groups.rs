@@ -28,7 +28,6 @@ pub struct GroupSummary {
 pub enum Refusal {
     NameTaken,
     BuiltIn,
-    LastAdministrator,
 }
 
 impl Refusal {
@@ -36,7 +35,6 @@ impl Refusal {
         match self {
             Refusal::NameTaken => "groups.name_taken",
             Refusal::BuiltIn => "groups.builtin",
-            Refusal::LastAdministrator => "groups.last_admin",
         }
     }
 }
@@ -154,7 +152,8 @@ pub fn members(conn: &mut DbConn, group_id: i32) -> QueryResult<Vec<Operator>> {
         .load(conn)
 }
 
-pub fn add_member(conn: &mut DbConn, group: &Group, operator_id: i32) -> QueryResult<()> {
+/// Adds a member; false when they already were one.
+pub fn add_member(conn: &mut DbConn, group: &Group, operator_id: i32) -> QueryResult<bool> {
     crate::db::write(conn, |conn| {
         let already: bool = diesel::select(diesel::dsl::exists(
             group_members::table
@@ -170,37 +169,20 @@ pub fn add_member(conn: &mut DbConn, group: &Group, operator_id: i32) -> QueryRe
                 ))
                 .execute(conn)?;
         }
-        Ok(())
+        Ok(!already)
     })
 }
 
-/// Removes a member; the Administrators group keeps at least one.
-pub fn remove_member(
-    conn: &mut DbConn,
-    group: &Group,
-    operator_id: i32,
-) -> QueryResult<Result<(), Refusal>> {
-    crate::db::write(conn, |conn| {
-        let removed = diesel::delete(
-            group_members::table
-                .filter(group_members::group_id.eq(group.id))
-                .filter(group_members::operator_id.eq(operator_id)),
-        )
-        .execute(conn)?;
-        let left: i64 = group_members::table
+/// Removes a member; false when they were none. (Keeping an administrator is checked by
+/// `changes`, which knows who is active.)
+pub fn remove_member(conn: &mut DbConn, group: &Group, operator_id: i32) -> QueryResult<bool> {
+    let removed = diesel::delete(
+        group_members::table
             .filter(group_members::group_id.eq(group.id))
-            .count()
-            .get_result(conn)?;
-        if group.builtin_admin && removed > 0 && left == 0 {
-            // Undo by failing the transaction: the last administrator stays.
-            return Err(diesel::result::Error::RollbackTransaction);
-        }
-        Ok(Ok(()))
-    })
-    .or_else(|e| match e {
-        diesel::result::Error::RollbackTransaction => Ok(Err(Refusal::LastAdministrator)),
-        other => Err(other),
-    })
+            .filter(group_members::operator_id.eq(operator_id)),
+    )
+    .execute(conn)?;
+    Ok(removed > 0)
 }
 
 pub fn permissions(conn: &mut DbConn, group_id: i32) -> QueryResult<Vec<Permission>> {

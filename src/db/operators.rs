@@ -80,6 +80,34 @@ pub fn admins_among(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<i32>> {
         .load(conn)
 }
 
+/// Serialises every change that could leave the account without an active administrator:
+/// on PostgreSQL it locks the account's Administrators group row until the transaction ends
+/// (two concurrent removals then run one after the other, and the second sees the first);
+/// SQLite's write transactions are already one at a time (`db::write`).
+pub fn lock_administrators(conn: &mut DbConn, account_id: i32) -> QueryResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        groups::table
+            .filter(groups::account_id.eq(account_id))
+            .filter(groups::builtin_admin.eq(true))
+            .select(groups::id)
+            .for_update()
+            .load::<i32>(pg)?;
+    }
+    Ok(())
+}
+
+/// The account's active administrators (read after `lock_administrators`).
+pub fn active_administrators(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<i32>> {
+    group_members::table
+        .inner_join(groups::table)
+        .inner_join(operators::table)
+        .filter(groups::account_id.eq(account_id))
+        .filter(groups::builtin_admin.eq(true))
+        .filter(operators::active.eq(true))
+        .select(group_members::operator_id)
+        .load(conn)
+}
+
 pub struct NewOperatorInput<'a> {
     pub email: &'a str,
     pub name: &'a str,

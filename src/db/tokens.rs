@@ -48,6 +48,19 @@ pub fn valid(
         .optional()
 }
 
+/// Ends every invitation and reset link of an operator that is still open: when one of them
+/// is used, or the password changes, the others must not work any more.
+pub fn revoke_all(conn: &mut DbConn, operator_id: i32, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        operator_tokens::table
+            .filter(operator_tokens::operator_id.eq(operator_id))
+            .filter(operator_tokens::purpose.eq_any([INVITE, RESET]))
+            .filter(operator_tokens::used_at.is_null()),
+    )
+    .set(operator_tokens::used_at.eq(now))
+    .execute(conn)
+}
+
 /// Uses the token: true only for the first use of a valid one (single use, race-free).
 pub fn consume(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let used = diesel::update(

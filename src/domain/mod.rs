@@ -4,5 +4,6 @@
 pub mod authority;
 pub mod credential;
 pub mod draft;
+pub mod journal;
 pub mod permissions;
 pub mod validation;

@@ -112,11 +112,8 @@ impl Ctx {
     /// The signed-in operator, if they have `p`; otherwise 403 naming `p`.
     pub fn require(&self, p: Permission) -> Result<&SignedIn, AppError> {
         let me = self.operator()?;
-        if me.may(p) {
-            Ok(me)
-        } else {
-            Err(AppError::Forbidden(p.label_key()))
-        }
+        crate::domain::authority::requires(&me.grants, p)?;
+        Ok(me)
     }
 
     pub fn flash(&self, key: &str) -> Result<(), AppError> {
@@ -135,7 +132,7 @@ impl Ctx {
     pub fn actor(&self) -> Result<Actor, AppError> {
         let me = self.operator()?;
         Ok(Actor {
-            kind: "operator",
+            kind: crate::db::audit::ActorKind::Operator,
             id: Some(me.id),
             name: me.name.clone(),
             ip: Some(self.ip.clone()),
@@ -143,9 +140,14 @@ impl Ctx {
         })
     }
 
-    /// The context of a change made by the signed-in operator, now.
+    /// The context of a change made by the signed-in operator, now, with their authority.
     pub fn change(&self) -> Result<crate::changes::Ctx, AppError> {
-        Ok(self.state.change(self.actor()?))
+        let me = self.operator()?;
+        Ok(crate::changes::Ctx {
+            grants: me.grants.clone(),
+            acting_as: Some(crate::db::credentials::OwnerRef::Operator(me.id)),
+            ..self.state.system_change(self.actor()?)
+        })
     }
 }
 

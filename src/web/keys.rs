@@ -517,7 +517,7 @@ pub async fn apply(
                         created_by: Some(actor),
                         expires_at,
                     };
-                    Ok(changes::create_credential(c, &cx, &input, false)?)
+                    Ok(changes::credentials::create(c, &cx, &input, false)?)
                 })
                 .await?;
             redirect_with_reveal(ctx, base, minted, label)
@@ -534,7 +534,9 @@ pub async fn apply(
                         active,
                         expires_at: None,
                     };
-                    Ok(changes::update_credential(c, &cx, owner, &public_id, edit)?)
+                    Ok(changes::credentials::update(
+                        c, &cx, owner, &public_id, edit,
+                    )?)
                 })
                 .await?;
             ctx.flash("keys.saved")?;
@@ -542,7 +544,7 @@ pub async fn apply(
         }
         Change::Delete { public_id } => {
             ctx.state
-                .db(move |c| Ok(changes::delete_credential(c, &cx, owner, &public_id)?))
+                .db(move |c| Ok(changes::credentials::delete(c, &cx, owner, &public_id)?))
                 .await?;
             ctx.flash("keys.deleted")?;
             Ok(super::see_other(base))

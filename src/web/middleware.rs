@@ -45,10 +45,22 @@ pub fn json_error(error: &AppError) -> HttpResponse {
             "Basic realm=\"Keyward\", charset=\"UTF-8\"",
         ));
     }
-    res.json(serde_json::json!({
-        "error": error.code(),
-        "message": Lang::En.t(error.message_key()),
-    }))
+    match error {
+        // Which permission is missing, in words and for programs.
+        AppError::Forbidden(denied) => res.json(serde_json::json!({
+            "error": error.code(),
+            "message": format!(
+                "{} {}.",
+                Lang::En.t(error.message_key()),
+                Lang::En.t(denied.missing.label_key())
+            ),
+            "permission": denied.missing.code(),
+        })),
+        _ => res.json(serde_json::json!({
+            "error": error.code(),
+            "message": Lang::En.t(error.message_key()),
+        })),
+    }
 }
 
 fn html_error(req: &actix_web::HttpRequest, error: &AppError) -> HttpResponse {
@@ -66,7 +78,7 @@ fn error_page(lang: Lang, error: &AppError) -> HttpResponse {
         status: error.status_code().as_u16(),
         message: lang.t(error.message_key()),
         permission: match error {
-            AppError::Forbidden(key) => Some(lang.t(key)),
+            AppError::Forbidden(denied) => Some(lang.t(denied.missing.label_key())),
             _ => None,
         },
     };

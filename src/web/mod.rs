@@ -41,6 +41,8 @@ pub struct AppState {
     pub cookie_key: actix_web::cookie::Key,
     /// Set once an operator exists; until then every page leads to first-run setup.
     pub setup_done: AtomicBool,
+    /// What first-run setup asks for (see `crate::setup_code`); printed in the log.
+    pub setup_code: String,
     /// Checked when there is no real password hash, so misses take as long as wrong
     /// passwords.
     pub dummy_hash: String,
@@ -78,13 +80,14 @@ impl AppState {
 }
 
 impl AppState {
-    /// The context of a change made by `actor`, now.
-    pub fn change(&self, actor: crate::db::audit::Actor) -> crate::changes::Ctx {
-        crate::changes::Ctx {
+    /// The context of a change Keyward makes itself (setup, a reset link, …), now, with
+    /// full authority: callers narrow `grants` for anyone else.
+    pub fn system_change(&self, actor: crate::db::audit::Actor) -> crate::changes::Ctx {
+        crate::changes::Ctx::system(
             actor,
-            at: self.clock.now(),
-            mail_machine_keys: self.settings.mail_machine_key_changes,
-        }
+            self.clock.now(),
+            self.settings.mail_machine_key_changes,
+        )
     }
 }
 

@@ -47,13 +47,7 @@ pub struct ForgotForm {
 }
 
 fn system_actor(ctx: &Ctx, account_id: Option<i32>) -> Actor {
-    Actor {
-        kind: "system",
-        id: None,
-        name: "password reset".into(),
-        ip: Some(ctx.ip.clone()),
-        account_id,
-    }
+    Actor::named_system("password reset", Some(ctx.ip.clone()), account_id)
 }
 
 /// The answer is the same whether the email exists or not.
@@ -72,26 +66,16 @@ pub async fn forgot(
             "{}/password/set?token={token}",
             ctx.state.settings.public_url.trim_end_matches('/')
         );
-        let state = ctx.state.clone();
-        let actor = system_actor(&ctx, None);
+        let cx = ctx.state.system_change(system_actor(&ctx, None));
         ctx.state
             .db(move |c| {
-                if let Some(op) = db::operators::find_by_email(c, &email)?.filter(|o| o.active) {
-                    let cx = state.change(Actor {
-                        account_id: Some(op.account_id),
-                        ..actor
-                    });
-                    changes::password_link(
-                        c,
-                        &cx,
-                        &op,
-                        tokens::RESET,
-                        &token,
-                        &link,
-                        chrono::Duration::hours(1),
-                    )?;
-                }
-                Ok(())
+                let link = changes::operators::Link {
+                    purpose: tokens::RESET,
+                    token: &token,
+                    url: &link,
+                    valid_for: chrono::Duration::hours(1),
+                };
+                Ok(changes::operators::request_reset(c, &cx, &email, link)?)
             })
             .await?;
     }
@@ -153,42 +137,19 @@ pub async fn set(ctx: Ctx, CsrfForm(form): CsrfForm<SetForm>) -> Result<HttpResp
     }
     let secret = form.password.clone();
     let hash = ctx.state.argon2(move || password::hash(&secret)).await??;
-    let (token, now, state, actor) = (
+    let (token, cx) = (
         form.token.clone(),
-        ctx.state.clock.now(),
-        ctx.state.clone(),
-        system_actor(&ctx, None),
+        ctx.state.system_change(system_actor(&ctx, None)),
     );
     let done = ctx
         .state
         .db(move |c| {
-            crate::db::write(c, |c| {
-                let Some((operator_id, purpose)) = tokens::valid(c, &token, now)? else {
-                    return Ok(false);
-                };
-                // Single use, even when two requests race: only one consumes it.
-                if !tokens::consume(c, &token, now)? {
-                    return Ok(false);
-                }
-                let op = db::operators::find(c, operator_id)?;
-                let cx = state.change(Actor {
-                    kind: "operator",
-                    id: Some(op.id),
-                    name: op.name.clone(),
-                    account_id: Some(op.account_id),
-                    ..actor
-                });
-                let action = if purpose == tokens::INVITE {
-                    "operator.password_set"
-                } else {
-                    "operator.password_reset"
-                };
-                changes::set_password(c, &cx, &op, &hash, action)?;
-                Ok::<_, diesel::result::Error>(true)
-            })
-            .map_err(AppError::from)
+            Ok(changes::operators::set_password_by_link(
+                c, &cx, &token, &hash,
+            )?)
         })
-        .await?;
+        .await?
+        .is_some();
     if !done {
         let mut res = render(&SetPage {
             c: ctx.chrome,
@@ -269,12 +230,12 @@ pub async fn change(
     let epoch = ctx
         .state
         .db(move |c| {
-            Ok(changes::set_password(
+            Ok(changes::operators::set_password(
                 c,
                 &cx,
                 &op,
                 &hash,
-                "operator.password_changed",
+                crate::db::audit::Action::OperatorPasswordChanged,
             )?)
         })
         .await?;

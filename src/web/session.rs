@@ -125,24 +125,18 @@ pub async fn login(
     // Journalled either way: who signed in, or which email failed from where.
     let actor = match &operator {
         Some(op) => Actor {
-            kind: "operator",
+            kind: crate::db::audit::ActorKind::Operator,
             id: Some(op.id),
             name: op.name.clone(),
             ip: Some(ip.clone()),
             account_id: Some(op.account_id),
         },
-        None => Actor {
-            kind: "system",
-            id: None,
-            name: "sign-in".into(),
-            ip: Some(ip.clone()),
-            account_id,
-        },
+        None => Actor::named_system("sign-in", Some(ip.clone()), account_id),
     };
     let (now, journalled, attempted) = (ctx.state.clock.now(), operator.clone(), email.clone());
     ctx.state
         .db(move |c| {
-            Ok(changes::sign_in(
+            Ok(changes::operators::sign_in(
                 c,
                 &actor,
                 now,

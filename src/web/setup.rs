@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{Chrome, CsrfForm, Ctx, render, see_other};
 use crate::auth::password;
-use crate::db::{self, operators::NewOperatorInput};
+use crate::db::operators::NewOperatorInput;
 
 use crate::db::audit::Actor;
 use crate::domain::validation;
@@ -25,6 +25,9 @@ struct SetupPage {
 
 #[derive(Deserialize, Default)]
 pub struct SetupForm {
+    /// The one-time code from Keyward's log (or `keyward setup-code`).
+    #[serde(default)]
+    setup_code: String,
     organisation: String,
     name: String,
     email: String,
@@ -56,7 +59,20 @@ pub async fn submit(
     if ctx.state.setup_done.load(Ordering::Relaxed) {
         return Ok(see_other("/login"));
     }
+    // Wrong codes are limited like wrong passwords: the code cannot be guessed either.
+    ctx.state
+        .sign_in_limits
+        .reserve_address(&ctx.ip)
+        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    let code_ok = {
+        use subtle::ConstantTimeEq;
+        let typed = form.setup_code.trim().to_uppercase();
+        bool::from(typed.as_bytes().ct_eq(ctx.state.setup_code.as_bytes()))
+    };
     let checked = (|| {
+        if !code_ok {
+            return Err("setup.bad_code");
+        }
         let organisation = validation::name(&form.organisation)?;
         let name = validation::name(&form.name)?;
         let email = validation::email(&form.email)?;
@@ -69,6 +85,7 @@ pub async fn submit(
             let form = SetupForm {
                 password: String::new(),
                 password_confirm: String::new(),
+                setup_code: String::new(),
                 ..form
             };
             let mut res = render(&SetupPage {
@@ -84,7 +101,10 @@ pub async fn submit(
         .state
         .argon2(move || password::hash(&form.password))
         .await??;
-    let (now, lang, ip) = (ctx.state.clock.now(), ctx.lang(), ctx.ip.clone());
+    let (lang, ip) = (ctx.lang(), ctx.ip.clone());
+    let cx = ctx
+        .state
+        .system_change(Actor::named_system("setup", Some(ip), None));
     let created = ctx
         .state
         .db(move |c| {
@@ -96,27 +116,12 @@ pub async fn submit(
                 admin: true,
             };
             // The account, the administrator and the journal's first row: all or nothing.
-            let created = crate::db::write(c, |c| {
-                let created = db::operators::first_run_setup(c, &organisation, &input, now)?;
-                if let Some(id) = created {
-                    let op = db::operators::find(c, id)?;
-                    let actor = Actor {
-                        kind: "system",
-                        id: None,
-                        name: "setup".into(),
-                        ip: Some(ip),
-                        account_id: Some(op.account_id),
-                    };
-                    let cx = crate::changes::Ctx {
-                        actor,
-                        at: now,
-                        mail_machine_keys: false,
-                    };
-                    crate::changes::operator_created(c, &cx, id, false)?;
-                }
-                Ok::<_, diesel::result::Error>(created)
-            })?;
-            Ok(created)
+            Ok(crate::changes::operators::first_run_setup(
+                c,
+                &cx,
+                &organisation,
+                &input,
+            )?)
         })
         .await?;
     ctx.state.setup_done.store(true, Ordering::Relaxed);

@@ -331,6 +331,7 @@ impl TestApp {
             .post(
                 "/setup",
                 &[
+                    ("setup_code", &self.state.setup_code),
                     ("organisation", "Acme"),
                     ("name", "Ada Admin"),
                     ("email", ADMIN_EMAIL),

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::changes;
+use crate::changes::{self, ChangeError};
 use crate::db::{self, groups::Group, operators::Operator};
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
@@ -174,14 +174,15 @@ pub async fn create(
     let stored = name.clone();
     match ctx
         .state
-        .db(move |c| Ok(changes::group_created(c, &cx, account_id, &stored)?))
+        .db(move |c| Ok(changes::groups::create(c, &cx, account_id, &stored)))
         .await?
     {
-        Ok(id) => {
+        Ok(g) => {
             ctx.flash("groups.created")?;
-            Ok(see_other(&url(id)))
+            Ok(see_other(&url(g.id)))
         }
-        Err(refusal) => super::overview(ctx, Some(refusal.key()), name).await,
+        Err(ChangeError::Refused(key)) => super::overview(ctx, Some(key), name).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -193,24 +194,15 @@ pub async fn rename(
     let id = path.into_inner();
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
     let cx = ctx.change()?;
-    if group.builtin_admin {
-        return page(ctx, id, false, Some("groups.builtin")).await;
-    }
     let name = match validation::name(&form.name) {
         Ok(name) => name,
         Err(key) => return page(ctx, id, false, Some(key)).await,
     };
-    match ctx
+    let done = ctx
         .state
-        .db(move |c| Ok(changes::group_renamed(c, &cx, &group, &name)?))
-        .await?
-    {
-        Ok(()) => {
-            ctx.flash("groups.saved")?;
-            Ok(see_other(&url(id)))
-        }
-        Err(refusal) => page(ctx, id, false, Some(refusal.key())).await,
-    }
+        .db(move |c| Ok(changes::groups::rename(c, &cx, &group, &name)))
+        .await?;
+    answer(ctx, id, done, "groups.saved", url(id)).await
 }
 
 pub async fn set_permissions(
@@ -227,17 +219,11 @@ pub async fn set_permissions(
             granted.push(Permission::parse(value).ok_or(AppError::BadRequest("error.bad_form"))?);
         }
     }
-    match ctx
+    let done = ctx
         .state
-        .db(move |c| Ok(changes::group_permissions(c, &cx, &group, &granted)?))
-        .await?
-    {
-        Ok(()) => {
-            ctx.flash("groups.saved")?;
-            Ok(see_other(&url(id)))
-        }
-        Err(refusal) => page(ctx, id, false, Some(refusal.key())).await,
-    }
+        .db(move |c| Ok(changes::groups::set_permissions(c, &cx, &group, &granted)))
+        .await?;
+    answer(ctx, id, done, "groups.saved", url(id)).await
 }
 
 #[derive(Deserialize)]
@@ -254,16 +240,15 @@ pub async fn add_member(
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
     let cx = ctx.change()?;
     let account_id = group.account_id;
-    ctx.state
+    let done = ctx
+        .state
         .db(move |c| {
             // Only an operator of the same account: anything else is "not found".
             let op = db::operators::find_in_account(c, account_id, form.operator_id)?;
-            // Adding is never refused (membership is idempotent).
-            Ok(changes::group_member(c, &cx, &group, &op, true)?.is_ok())
+            Ok(changes::groups::membership(c, &cx, &group, &op, true))
         })
         .await?;
-    ctx.flash("groups.saved")?;
-    Ok(see_other(&url(id)))
+    answer(ctx, id, done, "groups.saved", url(id)).await
 }
 
 pub async fn remove_member(
@@ -274,20 +259,14 @@ pub async fn remove_member(
     let (id, operator_id) = path.into_inner();
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
     let cx = ctx.change()?;
-    match ctx
+    let done = ctx
         .state
         .db(move |c| {
             let op = db::operators::find_in_account(c, group.account_id, operator_id)?;
-            Ok(changes::group_member(c, &cx, &group, &op, false)?)
+            Ok(changes::groups::membership(c, &cx, &group, &op, false))
         })
-        .await?
-    {
-        Ok(()) => {
-            ctx.flash("groups.saved")?;
-            Ok(see_other(&url(id)))
-        }
-        Err(refusal) => page(ctx, id, false, Some(refusal.key())).await,
-    }
+        .await?;
+    answer(ctx, id, done, "groups.saved", url(id)).await
 }
 
 pub async fn delete(
@@ -298,15 +277,28 @@ pub async fn delete(
     let id = path.into_inner();
     let group = load(&ctx, id, Permission::OperatorsWrite).await?;
     let cx = ctx.change()?;
-    match ctx
+    let done = ctx
         .state
-        .db(move |c| Ok(changes::group_deleted(c, &cx, &group)?))
-        .await?
-    {
+        .db(move |c| Ok(changes::groups::delete(c, &cx, &group)))
+        .await?;
+    answer(ctx, id, done, "groups.deleted", "/account".into()).await
+}
+
+/// After a change: the flash and the redirect, the group page again with the message of a
+/// refusal (422), or the error (403 naming what is missing, …).
+async fn answer(
+    ctx: Ctx,
+    id: i32,
+    done: Result<(), ChangeError>,
+    flash: &str,
+    then: String,
+) -> Result<HttpResponse, AppError> {
+    match done {
         Ok(()) => {
-            ctx.flash("groups.deleted")?;
-            Ok(see_other("/account"))
+            ctx.flash(flash)?;
+            Ok(see_other(&then))
         }
-        Err(refusal) => page(ctx, id, false, Some(refusal.key())).await,
+        Err(ChangeError::Refused(key)) => page(ctx, id, false, Some(key)).await,
+        Err(e) => Err(e.into()),
     }
 }

@@ -396,7 +396,7 @@ pub async fn save(
     let outcome = ctx
         .state
         .db(move |c| {
-            Ok(crate::changes::save_draft(
+            Ok(crate::changes::credentials::save_draft(
                 c, &cx, &operator, &to_apply, actor,
             )?)
         })

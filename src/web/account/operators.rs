@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::password;
-use crate::changes;
+use crate::changes::{self, ChangeError};
 use crate::db::{
     self, audit::AuditEvent, credentials::OwnerRef, groups::Group, operators::NewOperatorInput,
     operators::Operator,
@@ -155,44 +155,33 @@ pub async fn create(
     let created = ctx
         .state
         .db(move |c| {
-            crate::db::write(c, |c| {
-                let input = NewOperatorInput {
-                    email: &email,
-                    name: &name,
-                    password_hash: &hash,
-                    language: lang.code(),
-                    admin,
-                };
-                let Some(id) = db::operators::create(c, account_id, &input, cx.at)? else {
-                    return Ok(None);
-                };
-                let op = changes::operator_created(c, &cx, id, invite)?;
-                if invite {
-                    changes::password_link(
-                        c,
-                        &cx,
-                        &op,
-                        db::tokens::INVITE,
-                        &token,
-                        &link,
-                        chrono::Duration::hours(72),
-                    )?;
-                }
-                Ok::<_, diesel::result::Error>(Some(id))
-            })
-            .map_err(AppError::from)
+            let input = NewOperatorInput {
+                email: &email,
+                name: &name,
+                password_hash: &hash,
+                language: lang.code(),
+                admin,
+            };
+            let link = invite.then(|| changes::operators::Link {
+                purpose: db::tokens::INVITE,
+                token: &token,
+                url: &link,
+                valid_for: chrono::Duration::hours(72),
+            });
+            Ok(changes::operators::create(c, &cx, account_id, &input, link))
         })
         .await?;
     match created {
-        Some(id) => {
+        Ok(op) => {
             ctx.flash(if invite {
                 "operators.invited"
             } else {
                 "operators.created"
             })?;
-            Ok(see_other(&format!("/account/operators/{id}")))
+            Ok(see_other(&format!("/account/operators/{}", op.id)))
         }
-        None => refuse(ctx, form, "operators.email_taken"),
+        Err(ChangeError::Refused(key)) => refuse(ctx, form, key),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -334,38 +323,13 @@ pub async fn edit(
     let outcome = ctx
         .state
         .db(move |c| {
-            crate::db::write(c, |c| {
-                let before =
-                    db::operators::find_in_account(c, account_id, id).map_err(Refused::from)?;
-                if !changes::update_operator(c, &cx, &before, &name, &email, active)? {
-                    return Err(Refused("operators.email_taken"));
-                }
-                let op = db::operators::find(c, id)?;
-                let current: Vec<i32> = db::groups::of_operator(c, id)?
-                    .iter()
-                    .map(|g| g.id)
-                    .collect();
-                for group in db::groups::list(c, account_id)?
-                    .into_iter()
-                    .map(|g| g.group)
-                {
-                    let (has, wants) = (
-                        current.contains(&group.id),
-                        wanted_groups.contains(&group.id),
-                    );
-                    if has != wants
-                        && let Err(refusal) = changes::group_member(c, &cx, &group, &op, wants)?
-                    {
-                        // Leave everything as it was: the last administrator stays one.
-                        return Err(Refused(refusal.key()));
-                    }
-                }
-                Ok(Ok(()))
-            })
-            .or_else(|e: Refused| match e {
-                Refused(key) if !key.is_empty() => Ok(Err(key)),
-                Refused(_) => Err(AppError::Internal("edit operator".into())),
-            })
+            let edit = changes::operators::OperatorEdit {
+                name: &name,
+                email: &email,
+                active,
+                groups: &wanted_groups,
+            };
+            Ok(changes::operators::update(c, &cx, account_id, id, &edit))
         })
         .await?;
     match outcome {
@@ -373,7 +337,8 @@ pub async fn edit(
             ctx.flash("operators.saved")?;
             Ok(see_other(&format!("/account/operators/{id}")))
         }
-        Err(key) => page(ctx, id, "edit".into(), Some(key)).await,
+        Err(ChangeError::Refused(key)) => page(ctx, id, "edit".into(), Some(key)).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -402,34 +367,14 @@ pub async fn delete(
     let cx = ctx.change()?;
     let outcome = ctx
         .state
-        .db(move |c| {
-            let op = db::operators::find_in_account(c, account_id, id)?;
-            let everyone: Vec<i32> = db::operators::list(c, account_id)?
-                .iter()
-                .map(|o| o.id)
-                .collect();
-            let admins = db::operators::admins_among(c, &everyone)?;
-            if admins.contains(&id) && admins.len() <= 1 {
-                return Ok(Err("groups.last_admin"));
-            }
-            Ok(changes::delete_operator(c, &cx, &op, hand_to)?)
-        })
+        .db(move |c| Ok(changes::operators::delete(c, &cx, account_id, id, hand_to)))
         .await?;
     match outcome {
         Ok(()) => {
             ctx.flash("operators.deleted")?;
             Ok(see_other("/account/operators"))
         }
-        Err(key) => page(ctx, id, "delete".into(), Some(key)).await,
-    }
-}
-
-/// Rolls the edit back with the message to show (or, empty, a database failure).
-struct Refused(&'static str);
-
-impl From<diesel::result::Error> for Refused {
-    fn from(e: diesel::result::Error) -> Self {
-        tracing::warn!(error = %e, "operator edit rolled back");
-        Refused("")
+        Err(ChangeError::Refused(key)) => page(ctx, id, "delete".into(), Some(key)).await,
+        Err(e) => Err(e.into()),
     }
 }

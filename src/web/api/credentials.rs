@@ -12,7 +12,6 @@ use crate::db::{
     self, credentials::AuthRecord, credentials::CredentialChange, credentials::NewCredentialInput,
     credentials::OwnerRef,
 };
-use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::State;
@@ -108,65 +107,48 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
-/// May the caller manage `target`'s credentials? Its own always; another operator's with
-/// *Operators / Write*, a machine's with *Machines / Write* — the owner's privileges.
-async fn may_manage(
-    state: &State,
-    caller: &AuthRecord,
-    target: OwnerRef,
-) -> Result<bool, AppError> {
-    if target == caller.owner.as_ref() {
-        return Ok(true);
-    }
-    let OwnerRef::Operator(id) = caller.owner.as_ref() else {
-        return Ok(false);
-    };
-    let grants = state
-        .db(move |c| Ok(db::groups::grants_for(c, id)?))
-        .await?;
-    Ok(grants.allows(match target {
-        OwnerRef::Operator(_) => Permission::OperatorsWrite,
-        OwnerRef::Machine(_) => Permission::MachinesWrite,
-    }))
-}
-
-/// The owner an API call acts on: the caller's own, or another one for administrators.
+/// The owner an API call acts on: the caller's own, or another one of the account the
+/// caller may manage (`domain::authority::manage_keys`): another account's or an unknown
+/// owner is 404, one the caller may not manage 403.
 async fn target_owner(
     state: &State,
+    cx: &changes::Ctx,
     caller: &AuthRecord,
     requested: Option<&str>,
 ) -> Result<db::credentials::Owner, AppError> {
-    let target = match requested {
+    let target = match requested.filter(|s| !s.is_empty()) {
         None => caller.owner.as_ref(),
         Some(text) => OwnerRef::parse(text).ok_or(AppError::BadRequest("error.bad_owner"))?,
     };
-    if !may_manage(state, caller, target).await? {
-        return Err(AppError::Forbidden(match target {
-            OwnerRef::Operator(_) => Permission::OperatorsWrite.label_key(),
-            OwnerRef::Machine(_) => Permission::MachinesWrite.label_key(),
-        }));
-    }
-    let account = caller.credential.account_id;
+    let (account, cx) = (caller.credential.account_id, cx.clone());
     state
-        .db(move |c| Ok(db::credentials::find_owner(c, account, target)?))
+        .db(move |c| {
+            let owner = db::credentials::find_owner(c, account, target)?;
+            changes::credentials::may_manage(c, &cx, target)?;
+            Ok(owner)
+        })
         .await
 }
 
 /// A credential by public id that the caller may manage; anyone else's is "not found".
 async fn manageable(
     state: &State,
+    cx: &changes::Ctx,
     caller: &AuthRecord,
     public_id: String,
 ) -> Result<(OwnerRef, db::credentials::Credential), AppError> {
-    let account = caller.credential.account_id;
-    let found = state
-        .db(move |c| Ok(db::credentials::find_in_account(c, account, &public_id)?))
-        .await?;
-    let owner = found.owner_ref().ok_or(AppError::NotFound)?;
-    if !may_manage(state, caller, owner).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok((owner, found))
+    let (account, cx) = (caller.credential.account_id, cx.clone());
+    state
+        .db(move |c| {
+            let found = db::credentials::find_in_account(c, account, &public_id)?;
+            let owner = found.owner_ref().ok_or(AppError::NotFound)?;
+            match changes::credentials::may_manage(c, &cx, owner) {
+                Ok(()) => Ok((owner, found)),
+                Err(changes::ChangeError::Denied(_)) => Err(AppError::NotFound),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
 }
 
 /// List an owner's credentials, oldest first, a page at a time: follow `next` (as `after`)
@@ -194,7 +176,8 @@ pub async fn list(
         None => None,
         Some(text) => Some(parse_cursor(text).ok_or(AppError::BadRequest("error.bad_cursor"))?),
     };
-    let owner = target_owner(&state, &caller.0, query.owner.as_deref()).await?;
+    let cx = caller.change(&state).await?;
+    let owner = target_owner(&state, &cx, &caller.0, query.owner.as_deref()).await?;
     let target = owner.as_ref();
     let (mut rows, total) = state
         .db(move |c| {
@@ -235,7 +218,8 @@ pub async fn create(
         .map(|at| validation::expiry(at.naive_utc(), state.clock.now()))
         .transpose()
         .map_err(AppError::BadRequest)?;
-    let owner = target_owner(&state, &caller.0, body.owner.as_deref()).await?;
+    let cx = caller.change(&state).await?;
+    let owner = target_owner(&state, &cx, &caller.0, body.owner.as_deref()).await?;
     let minted = mint(state.verifier.hasher())?;
     let (account_id, created_by) = (
         caller.0.credential.account_id,
@@ -245,9 +229,8 @@ pub async fn create(
         OwnerRef::Operator(id) => Some(id),
         OwnerRef::Machine(_) => created_by,
     };
-    let (target, cx, public_id, hash) = (
+    let (target, public_id, hash) = (
         owner.as_ref(),
-        state.change(caller.actor()),
         minted.public_id.clone(),
         minted.secret_hash.clone(),
     );
@@ -262,7 +245,7 @@ pub async fn create(
                 created_by,
                 expires_at,
             };
-            Ok(changes::create_credential(c, &cx, &input, false)?)
+            Ok(changes::credentials::create(c, &cx, &input, false)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(CreatedCredential {
@@ -286,7 +269,8 @@ pub async fn show(
     caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (_, credential) = manageable(&state, &caller.0, path.into_inner()).await?;
+    let cx = caller.change(&state).await?;
+    let (_, credential) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(CredentialView::from(&credential)))
 }
 
@@ -318,9 +302,9 @@ pub async fn update(
         )),
         other => other.map(|_| None),
     };
-    let (owner, found) = manageable(&state, &caller.0, path.into_inner()).await?;
+    let cx = caller.change(&state).await?;
+    let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     let active = body.active;
-    let cx = state.change(caller.actor());
     let updated = state
         .db(move |c| {
             let edit = CredentialChange {
@@ -328,7 +312,7 @@ pub async fn update(
                 active,
                 expires_at,
             };
-            Ok(changes::update_credential(
+            Ok(changes::credentials::update(
                 c,
                 &cx,
                 owner,
@@ -352,10 +336,17 @@ pub async fn delete(
     caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (owner, found) = manageable(&state, &caller.0, path.into_inner()).await?;
-    let cx = state.change(caller.actor());
+    let cx = caller.change(&state).await?;
+    let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     state
-        .db(move |c| Ok(changes::delete_credential(c, &cx, owner, &found.public_id)?))
+        .db(move |c| {
+            Ok(changes::credentials::delete(
+                c,
+                &cx,
+                owner,
+                &found.public_id,
+            )?)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

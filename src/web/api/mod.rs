@@ -43,11 +43,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct ApiCaller(pub AuthRecord, pub String);
 
 impl ApiCaller {
+    /// The context of a change made through this credential: its owner's authority (a
+    /// machine's key has none beyond its own keys), its owner's keys as its own.
+    pub async fn change(&self, state: &State) -> Result<crate::changes::Ctx, AppError> {
+        let grants = match self.0.owner.as_ref() {
+            crate::db::credentials::OwnerRef::Operator(id) => {
+                state
+                    .db(move |c| Ok(crate::db::groups::grants_for(c, id)?))
+                    .await?
+            }
+            crate::db::credentials::OwnerRef::Machine(_) => Default::default(),
+        };
+        Ok(crate::changes::Ctx {
+            grants,
+            acting_as: Some(self.0.owner.as_ref()),
+            ..state.system_change(self.actor())
+        })
+    }
+
     /// The calling credential as the journal names it.
     pub fn actor(&self) -> crate::db::audit::Actor {
         let c = &self.0.credential;
         crate::db::audit::Actor {
-            kind: "credential",
+            kind: crate::db::audit::ActorKind::Credential,
             id: Some(c.id),
             name: format!("{} ({})", c.label, c.public_id),
             ip: Some(self.1.clone()),

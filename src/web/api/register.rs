@@ -107,17 +107,19 @@ pub async fn register(
 
     let minted = mint(state.verifier.hasher())?;
     let actor = Actor {
-        kind: "operator",
+        kind: crate::db::audit::ActorKind::Operator,
         id: Some(operator.id),
         name: operator.name.clone(),
         ip: Some(ip.clone()),
         account_id: Some(operator.account_id),
     };
-    let (cx, public_id, hash) = (
-        state.change(actor),
-        minted.public_id.clone(),
-        minted.secret_hash.clone(),
-    );
+    // The operator's own key: their own authority, nothing more.
+    let cx = changes::Ctx {
+        grants: Default::default(),
+        acting_as: Some(OwnerRef::Operator(operator.id)),
+        ..state.system_change(actor)
+    };
+    let (public_id, hash) = (minted.public_id.clone(), minted.secret_hash.clone());
     let (account_id, operator_id, name) = (operator.account_id, operator.id, operator.name.clone());
     let credential = state
         .db(move |c| {
@@ -130,7 +132,7 @@ pub async fn register(
                 expires_at: None,
                 created_by: Some(operator_id),
             };
-            Ok(changes::create_credential(c, &cx, &input, true)?)
+            Ok(changes::credentials::create(c, &cx, &input, true)?)
         })
         .await?;
     let secret = minted.secret.expose().to_owned();

@@ -107,10 +107,10 @@ pub async fn create(
         Err(key) => return list_page(ctx, Some((form, Some(key)))).await,
     };
     let cx = ctx.change()?;
-    let id = ctx
+    let machine = ctx
         .state
         .db(move |c| {
-            Ok(crate::changes::machine_created(
+            Ok(crate::changes::machines::create(
                 c,
                 &cx,
                 account_id,
@@ -120,7 +120,7 @@ pub async fn create(
         })
         .await?;
     ctx.flash("machines.created")?;
-    Ok(see_other(&url(id)))
+    Ok(see_other(&url(machine.id)))
 }
 
 fn config(id: i32, can_edit: bool) -> Config {
@@ -291,7 +291,7 @@ pub async fn edit(
     );
     ctx.state
         .db(move |c| {
-            Ok(crate::changes::machine_updated(
+            Ok(crate::changes::machines::update(
                 c,
                 &cx,
                 &machine,
@@ -315,7 +315,7 @@ pub async fn delete(
         ctx.change()?,
     );
     ctx.state
-        .db(move |c| Ok(crate::changes::machine_deleted(c, &cx, &machine)?))
+        .db(move |c| Ok(crate::changes::machines::delete(c, &cx, &machine)?))
         .await?;
     ctx.flash("machines.deleted")?;
     Ok(see_other("/rights/machines"))

@@ -1,0 +1,333 @@
+//! Credentials: created (API, self-service, machines, `/register`), edited, deleted, the
+//! staged Save of the API management tab, and expiry reminders.
+
+use chrono::NaiveDateTime;
+
+use super::{ChangeResult, Ctx, credential_target, may_manage_keys, write};
+use crate::db::audit::{self, Action, Actor, Change, change};
+use crate::db::credentials::{
+    self as creds, Credential, CredentialChange, NewCredentialInput, OwnerRef, SaveOutcome,
+};
+use crate::db::operators::{self, Operator};
+use crate::db::{DbConn, groups};
+use crate::domain::draft::Draft;
+use crate::domain::permissions::Permission;
+use crate::i18n::Lang;
+use crate::mail::{self, Letter};
+
+/// What happened to a credential, for the owner's mail.
+#[derive(Clone, Copy)]
+pub enum CredentialMail {
+    Created,
+    Deleted,
+    Deactivated,
+    Registered,
+    /// A reminder: the key expires within `EXPIRY_REMINDER_DAYS`.
+    Expiring,
+}
+
+impl CredentialMail {
+    fn subject(self) -> &'static str {
+        match self {
+            CredentialMail::Created => "mail.credential_created_subject",
+            CredentialMail::Deleted => "mail.credential_deleted_subject",
+            CredentialMail::Deactivated => "mail.credential_deactivated_subject",
+            CredentialMail::Registered => "mail.credential_registered_subject",
+            CredentialMail::Expiring => "mail.credential_expiring_subject",
+        }
+    }
+    /// A change ends with "if this was not you…"; a reminder is nobody's doing.
+    fn paragraphs(self) -> &'static [&'static str] {
+        match self {
+            CredentialMail::Expiring => &["mail.credential_expiring"],
+            CredentialMail::Created => &["mail.credential_created", "mail.if_not_you"],
+            CredentialMail::Deleted => &["mail.credential_deleted", "mail.if_not_you"],
+            CredentialMail::Deactivated => &["mail.credential_deactivated", "mail.if_not_you"],
+            CredentialMail::Registered => &["mail.credential_registered", "mail.if_not_you"],
+        }
+    }
+}
+
+/// Who is told about a change to `owner`'s keys: the operator, or for a machine the
+/// operators who may manage machines.
+fn recipients(
+    conn: &mut DbConn,
+    account_id: i32,
+    owner: OwnerRef,
+    machines_too: bool,
+) -> ChangeResult<Vec<Operator>> {
+    use diesel::OptionalExtension;
+    match owner {
+        OwnerRef::Operator(id) => Ok(operators::find(conn, id)
+            .optional()?
+            .into_iter()
+            .filter(|o| o.active)
+            .collect()),
+        OwnerRef::Machine(_) if machines_too => {
+            let mut out = Vec::new();
+            for op in operators::list(conn, account_id)?
+                .into_iter()
+                .filter(|o| o.active)
+            {
+                if groups::grants_for(conn, op.id)?.allows(Permission::MachinesWrite) {
+                    out.push(op);
+                }
+            }
+            Ok(out)
+        }
+        OwnerRef::Machine(_) => Ok(Vec::new()),
+    }
+}
+
+pub(super) fn tell_owner_of(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    c: &Credential,
+    what: CredentialMail,
+) -> ChangeResult<()> {
+    let Some(owner) = c.owner_ref() else {
+        return Ok(());
+    };
+    let owner_name = creds::find_owner(conn, c.account_id, owner)
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let expires = c
+        .expires_at
+        .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    for op in recipients(conn, c.account_id, owner, ctx.mail_machine_keys)? {
+        let lang = Lang::from_code(&op.language).unwrap_or_default();
+        let vars = [
+            ("label", c.label.as_str()),
+            ("id", c.public_id.as_str()),
+            ("owner", owner_name.as_str()),
+            ("actor", ctx.actor.name.as_str()),
+            ("expires", expires.as_str()),
+        ];
+        let letter = Letter {
+            to: &op.email,
+            name: &op.name,
+            lang,
+            subject: what.subject(),
+            paragraphs: what.paragraphs(),
+            vars: &vars,
+            link: None,
+        };
+        mail::queue(conn, &letter, ctx.at)?;
+    }
+    Ok(())
+}
+
+fn journal(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    action: Action,
+    c: &Credential,
+    changes: &[Change],
+) -> ChangeResult<()> {
+    audit::record(
+        conn,
+        &ctx.actor,
+        ctx.at,
+        action,
+        &credential_target(c),
+        changes,
+    )?;
+    Ok(())
+}
+
+/// How long before its expiry the owner of a key is told.
+pub const EXPIRY_REMINDER_DAYS: i64 = 7;
+
+/// Tells the owners of keys that expire within `EXPIRY_REMINDER_DAYS`: once per key and
+/// expiry, even with several processes (only the one that marks the key sends the mail).
+/// Returns how many keys were reminded.
+pub fn remind_expiring(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    mail_machine_keys: bool,
+) -> ChangeResult<usize> {
+    let until = now + chrono::Duration::days(EXPIRY_REMINDER_DAYS);
+    let ctx = Ctx::system(Actor::system(), now, mail_machine_keys);
+    let mut reminded = 0;
+    for key in creds::due_for_reminder(conn, now, until, 100)? {
+        write(conn, |conn| {
+            if creds::mark_reminded(conn, key.id)? {
+                tell_owner_of(conn, &ctx, &key, CredentialMail::Expiring)?;
+                reminded += 1;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(reminded)
+}
+
+/// May the actor read and manage `owner`'s keys? (`domain::authority::manage_keys`.)
+pub fn may_manage(conn: &mut DbConn, ctx: &Ctx, owner: OwnerRef) -> ChangeResult<()> {
+    may_manage_keys(conn, ctx, owner)
+}
+
+/// A credential that works at once (API, self-service, machines, `/register`).
+pub fn create(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    input: &NewCredentialInput,
+    registered: bool,
+) -> ChangeResult<Credential> {
+    write(conn, |conn| {
+        // The owner must be of the account (else "not found"), and the actor allowed.
+        creds::find_owner(conn, input.account_id, input.owner)?;
+        may_manage_keys(conn, ctx, input.owner)?;
+        let c = creds::create(conn, input, ctx.at)?;
+        let (action, what) = if registered {
+            (Action::CredentialRegistered, CredentialMail::Registered)
+        } else {
+            (Action::CredentialCreated, CredentialMail::Created)
+        };
+        journal(conn, ctx, action, &c, &creation_details(&c))?;
+        tell_owner_of(conn, ctx, &c, what)?;
+        Ok(c)
+    })
+}
+
+/// An expiry as the journal writes it: RFC 3339, empty for none.
+fn journal_expiry(at: Option<NaiveDateTime>) -> String {
+    at.map(|t| t.and_utc().to_rfc3339()).unwrap_or_default()
+}
+
+/// What the journal keeps about a new credential beyond its target: its expiry, if any.
+fn creation_details(c: &Credential) -> Vec<Change> {
+    match c.expires_at {
+        Some(_) => vec![change("expires_at", "", journal_expiry(c.expires_at))],
+        None => Vec::new(),
+    }
+}
+
+fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(Action, Vec<Change>)> {
+    let mut rows = Vec::new();
+    if let Some(l) = edit.label.filter(|l| *l != before.label) {
+        rows.push((
+            Action::CredentialRenamed,
+            vec![change("label", &before.label, l)],
+        ));
+    }
+    match edit.active {
+        Some(true) if !before.active => rows.push((
+            Action::CredentialActivated,
+            vec![change("active", false, true)],
+        )),
+        Some(false) if before.active => rows.push((
+            Action::CredentialDeactivated,
+            vec![change("active", true, false)],
+        )),
+        _ => {}
+    }
+    if let Some(expires_at) = edit.expires_at.filter(|at| *at != before.expires_at) {
+        rows.push((
+            Action::CredentialExpiryChanged,
+            vec![change(
+                "expires_at",
+                journal_expiry(before.expires_at),
+                journal_expiry(expires_at),
+            )],
+        ));
+    }
+    rows
+}
+
+/// The audit rows of a rename and/or (de)activation, and the owner's mail on deactivation.
+fn journal_edit(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    before: &Credential,
+    after: &Credential,
+    edit: CredentialChange,
+) -> ChangeResult<()> {
+    for (action, changes) in edit_rows(before, edit) {
+        journal(conn, ctx, action, after, &changes)?;
+        if action == Action::CredentialDeactivated {
+            tell_owner_of(conn, ctx, after, CredentialMail::Deactivated)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    owner: OwnerRef,
+    public_id: &str,
+    edit: CredentialChange,
+) -> ChangeResult<Credential> {
+    write(conn, |conn| {
+        let before = creds::find_for_owner(conn, owner, public_id)?;
+        may_manage_keys(conn, ctx, owner)?;
+        let after = creds::update(conn, owner, public_id, edit)?;
+        journal_edit(conn, ctx, &before, &after, edit)?;
+        Ok(after)
+    })
+}
+
+pub fn delete(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    owner: OwnerRef,
+    public_id: &str,
+) -> ChangeResult<Credential> {
+    write(conn, |conn| {
+        creds::find_for_owner(conn, owner, public_id)?;
+        may_manage_keys(conn, ctx, owner)?;
+        let gone = creds::delete(conn, owner, public_id)?;
+        journal(conn, ctx, Action::CredentialDeleted, &gone, &[])?;
+        tell_owner_of(conn, ctx, &gone, CredentialMail::Deleted)?;
+        Ok(gone)
+    })
+}
+
+/// Save on the API management tab: every staged change, one audit row each.
+pub fn save_draft(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    operator: &Operator,
+    draft: &Draft,
+    actor_id: i32,
+) -> ChangeResult<SaveOutcome> {
+    write(conn, |conn| {
+        may_manage_keys(conn, ctx, OwnerRef::Operator(operator.id))?;
+        let before: Vec<Credential> = creds::list_for_owner(conn, OwnerRef::Operator(operator.id))?;
+        let outcome = creds::apply_draft(conn, operator, draft, actor_id, ctx.at)?;
+        if let SaveOutcome::Conflict(_) = outcome {
+            return Ok(outcome);
+        }
+        for old in &before {
+            let Some(edit) = draft.edits.get(&old.public_id) else {
+                continue;
+            };
+            if edit.delete {
+                journal(conn, ctx, Action::CredentialDeleted, old, &[])?;
+                tell_owner_of(conn, ctx, old, CredentialMail::Deleted)?;
+                continue;
+            }
+            let after =
+                creds::find_for_owner(conn, OwnerRef::Operator(operator.id), &old.public_id)?;
+            let edited = CredentialChange {
+                label: edit.label.as_deref(),
+                active: edit.active,
+                expires_at: None,
+            };
+            journal_edit(conn, ctx, old, &after, edited)?;
+        }
+        for add in &draft.adds {
+            let c = creds::find_for_owner(conn, OwnerRef::Operator(operator.id), &add.public_id)?;
+            journal(
+                conn,
+                ctx,
+                Action::CredentialCreated,
+                &c,
+                &creation_details(&c),
+            )?;
+            tell_owner_of(conn, ctx, &c, CredentialMail::Created)?;
+        }
+        Ok(outcome)
+    })
+}

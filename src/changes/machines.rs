@@ -1,0 +1,102 @@
+//! Machines (service accounts): created, edited, deleted with their keys. *Machines / Write*.
+
+use super::credentials::{CredentialMail, tell_owner_of};
+use super::{ChangeResult, Ctx, allow, credential_target, machine_target, write};
+use crate::db::DbConn;
+use crate::db::audit::{self, Action, change};
+use crate::db::credentials::{self as creds, OwnerRef};
+use crate::db::machines::{self, Machine};
+use crate::domain::authority;
+use crate::domain::permissions::Permission;
+
+fn may(ctx: &Ctx) -> ChangeResult<()> {
+    allow(authority::requires(&ctx.grants, Permission::MachinesWrite))
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    account_id: i32,
+    name: &str,
+    description: &str,
+) -> ChangeResult<Machine> {
+    may(ctx)?;
+    write(conn, |conn| {
+        let id = machines::create(conn, account_id, name, description, ctx.at)?;
+        let m = machines::find_in_account(conn, account_id, id)?;
+        audit::record(
+            conn,
+            &ctx.actor,
+            ctx.at,
+            Action::MachineCreated,
+            &machine_target(&m),
+            &[],
+        )?;
+        Ok(m)
+    })
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    m: &Machine,
+    name: &str,
+    description: &str,
+) -> ChangeResult<()> {
+    may(ctx)?;
+    write(conn, |conn| {
+        machines::update(conn, m.id, name, description)?;
+        let mut changes = Vec::new();
+        if name != m.name {
+            changes.push(change("name", &m.name, name));
+        }
+        if description != m.description {
+            changes.push(change("description", &m.description, description));
+        }
+        if !changes.is_empty() {
+            let action = if name != m.name {
+                Action::MachineRenamed
+            } else {
+                Action::MachineUpdated
+            };
+            audit::record(
+                conn,
+                &ctx.actor,
+                ctx.at,
+                action,
+                &machine_target(m),
+                &changes,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Deletes a machine and, with it, its keys (each journalled and mailed).
+pub fn delete(conn: &mut DbConn, ctx: &Ctx, m: &Machine) -> ChangeResult<()> {
+    may(ctx)?;
+    write(conn, |conn| {
+        let keys = creds::list_for_owner(conn, OwnerRef::Machine(m.id))?;
+        for key in &keys {
+            audit::record(
+                conn,
+                &ctx.actor,
+                ctx.at,
+                Action::CredentialDeleted,
+                &credential_target(key),
+                &[],
+            )?;
+            tell_owner_of(conn, ctx, key, CredentialMail::Deleted)?;
+        }
+        machines::delete(conn, m.id)?;
+        audit::record(
+            conn,
+            &ctx.actor,
+            ctx.at,
+            Action::MachineDeleted,
+            &machine_target(m),
+            &[change("keys", keys.len(), 0)],
+        )?;
+        Ok(())
+    })
+}
