@@ -3,49 +3,11 @@
 
 mod common;
 
-use common::{TestApp, Visitor};
+use common::TestApp;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 
-async fn signed_in(app: &TestApp, email: &str) -> Visitor {
-    let v = app.visitor();
-    v.sign_in(email, "operator-pass-1")
-        .await
-        .assert_redirect("/");
-    v
-}
-
-/// Creates a group with these permission codes and these members; returns its id.
-async fn group(admin: &Visitor, name: &str, permissions: &[&str], members: &[i32]) -> i32 {
-    admin.get("/account").await;
-    let page = admin.post("/account/groups", &[("name", name)]).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    let id: i32 = page
-        .location()
-        .expect("location")
-        .rsplit('/')
-        .next()
-        .expect("id")
-        .parse()
-        .expect("id");
-    let url = format!("/account/groups/{id}");
-    admin.get(&url).await;
-    let form: Vec<(&str, &str)> = permissions.iter().map(|p| ("permission", *p)).collect();
-    admin
-        .post(&format!("{url}/permissions"), &form)
-        .await
-        .assert_redirect(&url);
-    for m in members {
-        admin
-            .post(
-                &format!("{url}/members"),
-                &[("operator_id", &m.to_string())],
-            )
-            .await
-            .assert_redirect(&url);
-    }
-    id
-}
+use common::{group, signed_in};
 
 #[tokio::test]
 async fn the_permission_matrix_is_enforced_on_every_page_and_form() {

@@ -480,3 +480,104 @@ impl Drop for TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// Everything a change in the console or the API could alter (operators, groups, members,
+    /// permissions, machines, credentials — not *last used*), as one text: equal before and
+    /// after a refused request means it changed nothing.
+    pub fn fingerprint(&self) -> String {
+        use diesel::prelude::*;
+        use keyward::db::schema::{
+            credentials as c, group_members as gm, group_permissions as gp, groups as g,
+            machines as m, operators as o,
+        };
+        let mut conn = self.db();
+        let operators: Vec<(i32, String, String, bool, i32, String)> = o::table
+            .order(o::id)
+            .select((
+                o::id,
+                o::email,
+                o::name,
+                o::active,
+                o::session_epoch,
+                o::password_hash,
+            ))
+            .load(&mut conn)
+            .expect("operators");
+        let groups: Vec<(i32, String)> = g::table
+            .order(g::id)
+            .select((g::id, g::name))
+            .load(&mut conn)
+            .expect("groups");
+        let members: Vec<(i32, i32)> = gm::table
+            .order((gm::group_id, gm::operator_id))
+            .select((gm::group_id, gm::operator_id))
+            .load(&mut conn)
+            .expect("members");
+        let permissions: Vec<(i32, String)> = gp::table
+            .order((gp::group_id, gp::permission))
+            .select((gp::group_id, gp::permission))
+            .load(&mut conn)
+            .expect("permissions");
+        let machines: Vec<(i32, String, String)> = m::table
+            .order(m::id)
+            .select((m::id, m::name, m::description))
+            .load(&mut conn)
+            .expect("machines");
+        let credentials: Vec<(String, String, bool, Option<i32>, Option<i32>)> = c::table
+            .order(c::public_id)
+            .select((
+                c::public_id,
+                c::label,
+                c::active,
+                c::operator_id,
+                c::machine_id,
+            ))
+            .load(&mut conn)
+            .expect("credentials");
+        format!(
+            "{operators:?}\n{groups:?}\n{members:?}\n{permissions:?}\n{machines:?}\n{credentials:?}"
+        )
+    }
+}
+
+/// Signs in an operator made by `create_operator` (their password is `operator-pass-1`).
+pub async fn signed_in(app: &TestApp, email: &str) -> Visitor {
+    let v = app.visitor();
+    v.sign_in(email, "operator-pass-1")
+        .await
+        .assert_redirect("/");
+    v
+}
+
+/// Creates a group with these permission codes and these members; returns its id.
+pub async fn group(admin: &Visitor, name: &str, permissions: &[&str], members: &[i32]) -> i32 {
+    admin.get("/account").await;
+    let page = admin.post("/account/groups", &[("name", name)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let id: i32 = page
+        .location()
+        .expect("location")
+        .rsplit('/')
+        .next()
+        .expect("id")
+        .parse()
+        .expect("id");
+    let url = format!("/account/groups/{id}");
+    admin.get(&url).await;
+    let form: Vec<(&str, &str)> = permissions.iter().map(|p| ("permission", *p)).collect();
+    admin
+        .post(&format!("{url}/permissions"), &form)
+        .await
+        .assert_redirect(&url);
+    for m in members {
+        admin
+            .post(
+                &format!("{url}/members"),
+                &[("operator_id", &m.to_string())],
+            )
+            .await
+            .assert_redirect(&url);
+    }
+    id
+}

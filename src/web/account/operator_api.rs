@@ -54,12 +54,11 @@ fn store_draft(session: &Session, operator_id: i32, draft: &Draft) -> Result<(),
     Ok(())
 }
 
-/// The operator, of the viewer's own account.
+/// The operator, of the viewer's own account. To change their keys (`need` Write) the
+/// viewer must also be allowed to manage them (`domain::authority::manage_keys`): checked
+/// when a change is staged, and again by Save.
 async fn load(ctx: &Ctx, operator_id: i32, need: Permission) -> Result<Operator, AppError> {
-    let account_id = ctx.require(need)?.account_id;
-    ctx.state
-        .db(move |c| Ok(db::operators::find_in_account(c, account_id, operator_id)?))
-        .await
+    Ok(load_with_rows(ctx, operator_id, need).await?.0)
 }
 
 /// The operator and every saved API account of theirs, as a draft sees them.
@@ -69,9 +68,17 @@ async fn load_with_rows(
     need: Permission,
 ) -> Result<(Operator, Vec<SavedRow>), AppError> {
     let account_id = ctx.require(need)?.account_id;
+    let cx = ctx.change()?;
     ctx.state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, operator_id)?;
+            if need == Permission::OperatorsWrite {
+                crate::changes::credentials::may_manage(
+                    c,
+                    &cx,
+                    db::credentials::OwnerRef::Operator(operator_id),
+                )?;
+            }
             Ok((operator, db::credentials::saved_rows(c, operator_id)?))
         })
         .await
