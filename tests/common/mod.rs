@@ -485,6 +485,7 @@ impl TestApp {
     /// Everything a change in the console or the API could alter (operators, groups, members,
     /// permissions, machines, credentials — not *last used*), as one text: equal before and
     /// after a refused request means it changed nothing.
+    #[allow(clippy::type_complexity)]
     pub fn fingerprint(&self) -> String {
         use diesel::prelude::*;
         use keyward::db::schema::{
