@@ -90,7 +90,8 @@ pub struct Settings {
         long,
         global = true,
         env = "KEYWARD_TRUSTED_PROXIES",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = address_or_range
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
@@ -207,8 +208,17 @@ pub struct Settings {
     pub session_max_seconds: i64,
 
     /// Freeze the clock at this UTC time (`2026-01-31T09:00:00`), for screenshots and tests.
+    /// Only debug builds honour it: a release build refuses to start with it set.
     #[arg(long, global = true, env = "KEYWARD_FAKE_NOW")]
     pub fake_now: Option<NaiveDateTime>,
+}
+
+/// `127.0.0.1` (one address) or `10.0.0.0/8` (a range).
+fn address_or_range(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR range"))
 }
 
 impl Settings {

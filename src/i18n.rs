@@ -1013,6 +1013,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Chaque modification des identifiants, opérateurs, groupes et machines, chaque connexion et, par minute, les échecs d'authentification à l'API. Les plus récents d'abord.",
     ),
     ("audit.filter", "Filter the journal", "Filtrer le journal"),
+    (
+        "audit.filter_too_long",
+        "An actor or target filter is at most 254 characters.",
+        "Un filtre d'auteur ou de cible fait au plus 254 caractères.",
+    ),
+    (
+        "audit.bad_action",
+        "This is not an action the journal records.",
+        "Ce n'est pas une action que le journal enregistre.",
+    ),
     ("audit.actor", "Actor", "Auteur"),
     ("audit.target", "Target", "Cible"),
     ("audit.action", "Action", "Action"),

@@ -204,6 +204,13 @@ impl AppState {
 }
 
 pub fn build(settings: Settings) -> Result<Application, StartError> {
+    // A frozen clock turns off session timeouts and key expiry: tests only.
+    if settings.fake_now.is_some() && !cfg!(debug_assertions) {
+        return Err(StartError::Other(
+            "KEYWARD_FAKE_NOW is for tests and screenshots; a release build does not run with it"
+                .into(),
+        ));
+    }
     let url = prepare_database(&settings)?;
     let material = load_or_create_secret(&settings)?;
     let key = Key::derive_from(&material);

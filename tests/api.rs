@@ -1185,3 +1185,145 @@ async fn last_used_is_written_for_every_key_of_a_flush_and_never_moves_back() {
     );
     app.assert_key_counts_agree();
 }
+
+#[tokio::test]
+async fn a_key_stored_with_argon2_before_keyed_hashes_works_and_is_upgraded_once() {
+    use diesel::prelude::*;
+    use keyward::db::credentials::{self, NewCredentialInput, OwnerRef};
+    use keyward::db::schema::credentials as c;
+    let app = TestApp::spawn().await;
+    app.admin().await;
+    // A row as the version before keyed hashes wrote it: the secret as argon2id.
+    let secret = "OldSecret0123456789abcdefghijklm";
+    let argon2 = keyward::auth::password::hash(secret).expect("hash");
+    let mut conn = app.db();
+    let input = NewCredentialInput {
+        account_id: 1,
+        owner: OwnerRef::Operator(1),
+        public_id: "LegacyKey0000001",
+        secret_hash: &argon2,
+        label: "From before",
+        created_by: None,
+        expires_at: None,
+    };
+    credentials::create(&mut conn, &input, chrono::Utc::now().naive_utc()).expect("row");
+    // Its old token form (no checksum) and Basic both work; a wrong secret does not.
+    let legacy_token = format!("kwd_LegacyKey0000001_{secret}");
+    assert_eq!(
+        app.whoami("LegacyKey0000001", &"W".repeat(32)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let checks = app.state.verifier.legacy_checks();
+    let (status, who) = app.whoami_bearer(&legacy_token).await;
+    assert_eq!(status, StatusCode::OK, "{who}");
+    // Upgraded to the keyed hash in that request: argon2 is never run for it again.
+    let stored: String = c::table
+        .filter(c::public_id.eq("LegacyKey0000001"))
+        .select(c::secret_hash)
+        .first(&mut conn)
+        .expect("row");
+    assert!(stored.starts_with("kh1$"), "{stored}");
+    for _ in 0..5 {
+        assert_eq!(
+            app.whoami("LegacyKey0000001", secret).await.0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(app.state.verifier.legacy_checks(), checks + 1);
+    // A second process on the same database (same secret key) serves it too.
+    let other = app.sibling().await;
+    assert_eq!(other.whoami_bearer(&legacy_token).await.0, StatusCode::OK);
+    assert_eq!(other.state.verifier.legacy_checks(), 0);
+}
+
+#[tokio::test]
+async fn a_mistyped_token_is_refused_like_any_invalid_credential() {
+    let app = TestApp::spawn().await;
+    let (_admin, key) = admin_key(&app).await;
+    assert_eq!(app.whoami_bearer(&key.token).await.0, StatusCode::OK);
+    // The last character changed: the checksum no longer matches.
+    let mut typo = key.token.clone();
+    let last = if typo.ends_with('A') { "B" } else { "A" };
+    typo.replace_range(typo.len() - 1.., last);
+    let (status, body) = app.whoami_bearer(&typo).await;
+    let (wrong_status, wrong_body) = app.whoami(&key.username, &"W".repeat(32)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!((status, &body), (wrong_status, &wrong_body));
+    // Truncated: the same.
+    let (status, body) = app.whoami_bearer(&key.token[..key.token.len() - 3]).await;
+    assert_eq!((status, &body), (wrong_status, &wrong_body));
+}
+
+#[tokio::test]
+async fn verify_limits_the_caller_not_the_address_it_names() {
+    let app = TestApp::spawn_with(|s| s.auth_failure_limit = 3).await;
+    let (admin, service) = admin_key(&app).await;
+    let other_service = app.stage_api_user(&admin, 1, "Second service").await;
+    let user = app.stage_api_user(&admin, 1, "A user's key").await;
+    app.save(&admin, 1).await;
+    let verify = |caller: &Revealed, key: String| {
+        let (base, caller) = (app.base.clone(), caller.clone());
+        async move {
+            let res = client()
+                .post(format!("{base}/api/v1/verify"))
+                .basic_auth(&caller.username, Some(&caller.password))
+                .json(&json!({"key": key, "client_ip": "198.51.100.7"}))
+                .send()
+                .await
+                .expect("verify");
+            res.json::<Value>().await.expect("json")
+        }
+    };
+    let wrong = format!("kwd_{}_{}", user.username, "W".repeat(32));
+    for _ in 0..3 {
+        assert_eq!(
+            verify(&service, wrong.clone()).await["code"],
+            "invalid_credentials"
+        );
+    }
+    assert_eq!(
+        verify(&service, wrong.clone()).await["code"],
+        "rate_limited"
+    );
+    // The address it named is nobody's problem: the user's key works from there, and
+    // another service is not limited.
+    let from_there = client()
+        .get(format!("{}/api/v1/whoami", app.base))
+        .bearer_auth(&user.token)
+        .header("x-forwarded-for", "198.51.100.7")
+        .send()
+        .await
+        .expect("whoami");
+    assert_eq!(from_there.status(), StatusCode::OK);
+    assert_eq!(
+        verify(&other_service, user.token.clone()).await["valid"],
+        true
+    );
+    // And a valid key is still valid for the limited caller.
+    assert_eq!(verify(&service, user.token.clone()).await["valid"], true);
+}
+
+#[tokio::test]
+async fn register_over_the_size_limit_answers_json() {
+    let app = TestApp::spawn().await;
+    app.admin().await;
+    let res = client()
+        .post(format!("{}/api/v1/register", app.base))
+        .basic_auth(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+        .header("content-type", "application/json")
+        .body(format!("{{\"label\": \"{}\"}}", "x".repeat(70 * 1024)))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.expect("a JSON body");
+    assert_eq!(body["error"], "payload_too_large");
+    // A Bearer header is not an email and password: 401, not "malformed".
+    let res = client()
+        .post(format!("{}/api/v1/register", app.base))
+        .bearer_auth("kwd_whatever")
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}

@@ -321,6 +321,12 @@ async fn changing_ones_password_signs_out_the_other_sessions() {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The browser's cookies before the change (a copy an attacker may hold).
+    let before_change = {
+        use reqwest::cookie::CookieStore;
+        let url = app.base.parse().expect("url");
+        first.jar.cookies(&url).expect("cookies")
+    };
     first
         .post(
             "/profile/password",
@@ -338,6 +344,116 @@ async fn changing_ones_password_signs_out_the_other_sessions() {
         "this session stays"
     );
     second.get("/account").await.assert_redirect("/login");
+    // …under a new session id: a copy of the old cookie is signed out.
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}/account", app.base))
+        .header("cookie", before_change)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/login")
+    );
+}
+
+#[tokio::test]
+async fn older_links_end_when_one_is_used_or_the_password_changes() {
+    let port = free_port();
+    let received = smtp_sink(port);
+    let app = with_smtp(port).await;
+    let admin = app.admin().await;
+    let visitor = app.visitor();
+    let reset_link = |n: usize| {
+        let (visitor, received) = (visitor.clone(), received.clone());
+        async move {
+            visitor.get("/password/forgot").await;
+            visitor
+                .post("/password/forgot", &[("email", ADMIN_EMAIL)])
+                .await;
+            for _ in 0..200 {
+                let links: Vec<String> = received
+                    .lock()
+                    .expect("lock")
+                    .iter()
+                    .filter(|m| m.to.iter().any(|t| t == ADMIN_EMAIL))
+                    .map(|m| link_in(&m.text))
+                    .collect();
+                if links.len() >= n {
+                    return links[n - 1]
+                        .split("token=")
+                        .nth(1)
+                        .expect("token")
+                        .to_owned();
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("no mail {n}");
+        }
+    };
+    let valid = |token: String| {
+        let visitor = visitor.clone();
+        async move {
+            visitor
+                .get(&format!("/password/set?token={token}"))
+                .await
+                .status
+                == StatusCode::OK
+        }
+    };
+    let older = reset_link(1).await;
+    let newer = reset_link(2).await;
+    visitor.get(&format!("/password/set?token={newer}")).await;
+    visitor
+        .post(
+            "/password/set",
+            &[
+                ("token", &newer),
+                ("password", "a brand new one"),
+                ("password_confirm", "a brand new one"),
+            ],
+        )
+        .await
+        .assert_redirect("/login");
+    assert!(
+        !valid(older).await,
+        "the older link died with the newer one's use"
+    );
+    // A link still open when the password is changed in My profile dies too.
+    let open = reset_link(3).await;
+    assert!(valid(open.clone()).await);
+    admin.sign_in(ADMIN_EMAIL, "a brand new one").await;
+    admin.get("/profile/password").await;
+    admin
+        .post(
+            "/profile/password",
+            &[
+                ("current", "a brand new one"),
+                ("password", "and another one"),
+                ("password_confirm", "and another one"),
+            ],
+        )
+        .await
+        .assert_redirect("/profile/password");
+    assert!(!valid(open).await);
+    // Sent mail keeps no live link: the outbox rows lost their bodies once sent.
+    common::eventually("the mail is sent", || async {
+        use diesel::prelude::*;
+        use keyward::db::schema::outbox as o;
+        let rows: Vec<(Option<chrono::NaiveDateTime>, String, String)> = o::table
+            .select((o::sent_at, o::body_text, o::body_html))
+            .load(&mut app.db())
+            .expect("outbox");
+        !rows.is_empty()
+            && rows
+                .iter()
+                .all(|(sent, text, html)| sent.is_some() && text.is_empty() && html.is_empty())
+    })
+    .await;
 }
 
 #[tokio::test]

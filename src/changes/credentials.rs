@@ -317,7 +317,12 @@ pub fn save_draft(
             };
             journal_edit(conn, ctx, old, &after, edited)?;
         }
-        for add in &draft.adds {
+        // A key saved already (the same draft applied again) was journalled then.
+        let new = draft
+            .adds
+            .iter()
+            .filter(|a| !before.iter().any(|b| b.public_id == a.public_id));
+        for add in new {
             let c = creds::find_for_owner(conn, OwnerRef::Operator(operator.id), &add.public_id)?;
             journal(
                 conn,

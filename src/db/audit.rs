@@ -87,6 +87,10 @@ impl AuditEvent {
     pub fn action_label_key(&self) -> Option<&'static str> {
         Action::parse(&self.action).map(Action::label_key)
     }
+
+    pub fn actor_kind_label_key(&self) -> Option<&'static str> {
+        ActorKind::parse(&self.actor_kind).map(ActorKind::label_key)
+    }
 }
 
 pub fn record(

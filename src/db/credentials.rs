@@ -110,6 +110,14 @@ pub fn apply_draft(
             }
         }
         for add in &draft.adds {
+            // Saved already: the same draft applied again after its Save committed.
+            let exists: bool = diesel::select(diesel::dsl::exists(
+                credentials::table.filter(credentials::public_id.eq(&add.public_id)),
+            ))
+            .get_result(conn)?;
+            if exists {
+                continue;
+            }
             diesel::insert_into(credentials::table)
                 .values(NewCredential {
                     account_id: operator.account_id,

@@ -55,12 +55,16 @@ pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec
         .load(conn)
 }
 
+/// Marks a mail sent and drops its body: an invitation or reset mail holds a live
+/// single-use link, which must not sit in the database once it has left.
 pub fn mark_sent(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::sent_at.eq(now),
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::last_error.eq(None::<String>),
+            outbox::body_text.eq(""),
+            outbox::body_html.eq(""),
         ))
         .execute(conn)
         .map(|_| ())

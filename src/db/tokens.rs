@@ -1,5 +1,5 @@
-//! Single-use links for invitations (72 h) and password resets (1 h). The link carries a
-//! random token; only its SHA-256 is stored.
+//! Single-use tokens: links for invitations (72 h) and password resets (1 h), and reveals of
+//! new secrets (5 min). Only a token's SHA-256 is stored.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -10,6 +10,8 @@ use super::schema::operator_tokens;
 
 pub const INVITE: &str = "invite";
 pub const RESET: &str = "reset";
+/// A new secret waiting to be shown once (see `web::reveal`).
+pub const REVEAL: &str = "reveal";
 
 pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -46,6 +48,27 @@ pub fn valid(
         .select((operator_tokens::operator_id, operator_tokens::purpose))
         .first(conn)
         .optional()
+}
+
+/// Uses a token of `operator_id` for `purpose`: true only for the first use of a valid one.
+pub fn consume_for(
+    conn: &mut DbConn,
+    operator_id: i32,
+    purpose: &str,
+    token: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let used = diesel::update(
+        operator_tokens::table
+            .filter(operator_tokens::token_hash.eq(hash(token)))
+            .filter(operator_tokens::operator_id.eq(operator_id))
+            .filter(operator_tokens::purpose.eq(purpose))
+            .filter(operator_tokens::used_at.is_null())
+            .filter(operator_tokens::expires_at.gt(now)),
+    )
+    .set(operator_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(used == 1)
 }
 
 /// Ends every invitation and reset link of an operator that is still open: when one of them

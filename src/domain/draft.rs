@@ -232,6 +232,10 @@ impl Draft {
         self.base_version = version;
         self.snapshot = current;
         let snapshot = &self.snapshot;
+        // A staged key that is saved already (its Save committed, but the browser never
+        // heard back) is not added twice.
+        self.adds
+            .retain(|add| !snapshot.iter().any(|r| r.public_id == add.public_id));
         self.edits
             .retain(|id, _| snapshot.iter().any(|r| &r.public_id == id));
         let edits: Vec<(String, Edit)> = std::mem::take(&mut self.edits).into_iter().collect();
@@ -321,6 +325,20 @@ mod tests {
             label: "Other".into()
         }));
         assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn rebase_drops_adds_that_were_saved_meanwhile() {
+        let mut d = Draft::new(1, vec![]);
+        d.add(StagedAdd {
+            public_id: "K1".into(),
+            secret_hash: "h".into(),
+            label: "saved already".into(),
+            active: true,
+            expires_at: None,
+        });
+        d.rebase(2, vec![row("K1", "saved already", true)]);
+        assert!(d.adds.is_empty());
     }
 
     #[test]

@@ -5,11 +5,23 @@ use actix_web::{HttpResponse, http::header, web};
 use askama::Template;
 
 use super::{Chrome, Ctx, render};
-use crate::db::{self, audit::AuditEvent, audit::Filter};
+use crate::db::{self, audit::Action, audit::AuditEvent, audit::Filter};
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
 
+/// A cell a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return is a formula there (OWASP "CSV injection"), so it gets a leading `'`.
+/// Labels, names and even the email of a failed sign-in come from anybody.
+pub fn spreadsheet_safe(cell: String) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell,
+    }
+}
+
 pub const PAGE_SIZE: i64 = 50;
+/// The longest actor or target filter (names are at most 100 characters, emails 254).
+const MAX_FILTER_CHARS: usize = 254;
 /// The most rows one CSV export holds.
 pub const EXPORT_LIMIT: i64 = 100_000;
 
@@ -18,57 +30,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/audit.csv").route(web::get().to(csv)));
 }
 
-/// The actions the filter offers.
-pub const ACTIONS: &[&str] = &[
-    "credential.created",
-    "credential.registered",
-    "credential.renamed",
-    "credential.activated",
-    "credential.deactivated",
-    "credential.expiry_changed",
-    "credential.deleted",
-    "credential.handed_over",
-    "api.auth_failed",
-    "operator.created",
-    "operator.invited",
-    "operator.updated",
-    "operator.activated",
-    "operator.deactivated",
-    "operator.deleted",
-    "operator.password_set",
-    "operator.password_changed",
-    "operator.password_reset_requested",
-    "operator.password_reset",
-    "signin.succeeded",
-    "signin.failed",
-    "group.created",
-    "group.renamed",
-    "group.deleted",
-    "group.member_added",
-    "group.member_removed",
-    "group.permissions_changed",
-    "machine.created",
-    "machine.renamed",
-    "machine.updated",
-    "machine.deleted",
-    "audit.pruned",
-];
-
 #[derive(Template)]
 #[template(path = "audit/index.html")]
 struct AuditPage {
     c: Chrome,
     filter: Filter,
     events: Vec<AuditEvent>,
-    actions: &'static [&'static str],
+    /// Every action the journal knows, for the filter.
+    actions: &'static [Action],
     /// Query string of the filter (without `before`), for the next page and the export.
     query: String,
     next: Option<i32>,
 }
 
 impl AuditPage {
-    fn selected(&self, action: &&str) -> bool {
-        self.filter.action.as_deref() == Some(*action)
+    fn selected(&self, action: &Action) -> bool {
+        self.filter.action.as_deref() == Some(action.code())
     }
     fn start_date(&self) -> String {
         self.filter.from.map(|d| d.to_string()).unwrap_or_default()
@@ -117,10 +94,24 @@ fn parse_filter(query: &str) -> Result<Filter, AppError> {
             })
             .transpose()
     };
+    // A filter is a part of a name or an id: longer than any name is a mistake, not a search.
+    let text = |k: &str| match get(k) {
+        Some(v) if v.chars().count() > MAX_FILTER_CHARS => {
+            Err(AppError::BadRequest("audit.filter_too_long"))
+        }
+        v => Ok(v),
+    };
+    let action = get("action");
+    if action
+        .as_deref()
+        .is_some_and(|a| Action::parse(a).is_none())
+    {
+        return Err(AppError::BadRequest("audit.bad_action"));
+    }
     Ok(Filter {
-        actor: get("actor"),
-        target: get("target"),
-        action: get("action"),
+        actor: text("actor")?,
+        target: text("target")?,
+        action,
         from: date("from")?,
         to: date("to")?,
         before: get("before")
@@ -149,7 +140,7 @@ pub async fn page(ctx: Ctx, req: actix_web::HttpRequest) -> Result<HttpResponse,
         c: ctx.chrome,
         filter,
         events,
-        actions: ACTIONS,
+        actions: Action::ALL,
         query,
         next: next.flatten(),
     })
@@ -187,19 +178,22 @@ pub async fn csv(ctx: Ctx, req: actix_web::HttpRequest) -> Result<HttpResponse, 
             .iter()
             .map(|c| format!("{}: {} -> {}", c.field, c.before, c.after))
             .collect();
-        out.write_record([
-            e.id.to_string(),
-            e.at.and_utc().to_rfc3339(),
-            e.actor_kind.clone(),
-            e.actor_id.map(|i| i.to_string()).unwrap_or_default(),
-            e.actor_name.clone(),
-            e.actor_ip.clone().unwrap_or_default(),
-            e.action.clone(),
-            e.target_kind.clone(),
-            e.target_id.clone().unwrap_or_default(),
-            e.target_name.clone(),
-            changes.join("; "),
-        ])
+        out.write_record(
+            [
+                e.id.to_string(),
+                e.at.and_utc().to_rfc3339(),
+                e.actor_kind.clone(),
+                e.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+                e.actor_name.clone(),
+                e.actor_ip.clone().unwrap_or_default(),
+                e.action.clone(),
+                e.target_kind.clone(),
+                e.target_id.clone().unwrap_or_default(),
+                e.target_name.clone(),
+                changes.join("; "),
+            ]
+            .map(spreadsheet_safe),
+        )
         .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     let body = out

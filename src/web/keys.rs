@@ -337,7 +337,7 @@ pub fn reveal_owner(config_base: &str) -> String {
 impl KeyList {
     /// Builds the list from saved credentials (and a draft on the staged tab), opens the
     /// dialog the query asks for (or the refused one), and takes a pending reveal.
-    pub fn build(
+    pub async fn build(
         ctx: &Ctx,
         req: &HttpRequest,
         config: Config,
@@ -346,7 +346,15 @@ impl KeyList {
         query: &KeyQuery,
         refused: Option<Refused>,
     ) -> Result<KeyList, AppError> {
-        let (c, cookie_key, now) = (&ctx.chrome, &ctx.state.cookie_key, ctx.state.clock.now());
+        let reveal = reveal::take(ctx, req, &reveal_owner(&config.base))
+            .await?
+            .map(|r: Reveal| RevealView {
+                token: r.token(),
+                public_id: r.public_id,
+                label: r.label,
+                secret: r.secret,
+            });
+        let (c, now) = (&ctx.chrome, ctx.state.clock.now());
         let mut rows: Vec<KeyRow> = saved
             .rows
             .iter()
@@ -416,14 +424,6 @@ impl KeyList {
             }
             _ => {}
         }
-        let reveal = reveal::take(req, cookie_key, &reveal_owner(&config.base)).map(|r: Reveal| {
-            RevealView {
-                token: r.token(),
-                public_id: r.public_id,
-                label: r.label,
-                secret: r.secret,
-            }
-        });
         let pager = Pager::new(&config.base, &search, saved);
         Ok(KeyList {
             config,
@@ -451,7 +451,7 @@ pub fn finish_page(
 }
 
 /// Redirects to the list with a new secret to reveal once.
-pub fn redirect_with_reveal(
+pub async fn redirect_with_reveal(
     ctx: &Ctx,
     base: &str,
     minted: Minted,
@@ -465,12 +465,7 @@ pub fn redirect_with_reveal(
         label,
         secret: minted.secret,
     };
-    reveal::attach(
-        &mut res,
-        &ctx.state.cookie_key,
-        &reveal,
-        ctx.state.settings.secure_cookies,
-    )?;
+    reveal::attach(ctx, &mut res, &reveal).await?;
     Ok(res.finish())
 }
 
@@ -520,7 +515,7 @@ pub async fn apply(
                     Ok(changes::credentials::create(c, &cx, &input, false)?)
                 })
                 .await?;
-            redirect_with_reveal(ctx, base, minted, label)
+            redirect_with_reveal(ctx, base, minted, label).await
         }
         Change::Update {
             public_id,

@@ -3,6 +3,7 @@
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
@@ -139,12 +140,24 @@ pub async fn render_errors(
         }
         Err(e) => return Err(e),
     };
-    let Some(error) = res
+    // An error raised by actix itself (a body over the payload limit, a body it cannot
+    // read) still gets the API's JSON body on API routes.
+    let foreign = match res.response().status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Some(AppError::PayloadTooLarge),
+        StatusCode::BAD_REQUEST => Some(AppError::BadRequest("error.bad_json")),
+        _ => None,
+    };
+    let own = res
         .response()
         .error()
-        .and_then(|e| e.as_error::<AppError>())
-    else {
-        return Ok(res);
+        .and_then(|e| e.as_error::<AppError>());
+    let error = match (own, foreign) {
+        (Some(e), _) => e,
+        (None, Some(e)) if api && res.response().error().is_some() => {
+            let (req, _) = res.into_parts();
+            return Ok(ServiceResponse::new(req, json_error(&e)));
+        }
+        _ => return Ok(res),
     };
     let replacement = if api {
         json_error(error)

@@ -1,15 +1,27 @@
 //! Reveal once. A new secret travels from the request that created it to the page that
-//! shows it in a short-lived cookie encrypted with the app's key: it is never stored on
-//! the server in clear, appears in clear in exactly one response, and the page that shows
-//! it deletes the cookie.
+//! shows it in a short-lived cookie encrypted with the app's key: it is never stored on the
+//! server in clear and appears in clear in exactly one response.
+//!
+//! The cookie alone shows nothing. It names a one-time *reveal* recorded on the server (as a
+//! hash, in `operator_tokens`) for the operator and the browser session that created the
+//! secret; showing the page consumes it. So a replayed cookie shows nothing the second time,
+//! nor after sign-out (the session's tag is gone), nor in another operator's session.
 
+use actix_session::Session;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite, time::Duration};
 use actix_web::{HttpRequest, HttpResponseBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::credential::{self, Secret};
+use super::Ctx;
+use crate::db;
+use crate::domain::credential::{self, Secret, random_alphanumeric};
+use crate::error::AppError;
 
 const COOKIE: &str = "keyward_reveal";
+/// How long a new secret may wait to be shown.
+const VALID_MINUTES: i64 = 5;
+/// A random tag of the browser session, set at sign-in: what binds a reveal to it.
+const SESSION_TAG: &str = "reveal_tag";
 
 #[derive(Serialize, Deserialize)]
 struct Stored {
@@ -17,6 +29,7 @@ struct Stored {
     public_id: String,
     label: String,
     secret: String,
+    nonce: String,
 }
 
 /// A secret to show once, on the page of `owner` (e.g. `operator:7`).
@@ -39,45 +52,107 @@ fn base_cookie(value: String, secure: bool) -> Cookie<'static> {
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Strict)
-        .max_age(Duration::minutes(5))
+        .max_age(Duration::minutes(VALID_MINUTES))
         .finish()
 }
 
-/// Attaches the encrypted reveal cookie to a (redirect) response.
-pub fn attach(
+/// This browser session's tag, made on first use (sessions signed in before tags existed
+/// get one now).
+fn session_tag(session: &Session) -> Result<String, AppError> {
+    if let Some(tag) = session.get::<String>(SESSION_TAG)? {
+        return Ok(tag);
+    }
+    let tag = random_alphanumeric(32)?;
+    session.insert(SESSION_TAG, &tag)?;
+    Ok(tag)
+}
+
+/// What is stored for a reveal: the nonce bound to the session's tag.
+fn record_key(nonce: &str, tag: &str) -> String {
+    format!("{nonce}:{tag}")
+}
+
+/// Records the reveal for the signed-in operator and this session, and attaches the
+/// encrypted cookie to the (redirect) response.
+pub async fn attach(
+    ctx: &Ctx,
     res: &mut HttpResponseBuilder,
-    key: &Key,
     reveal: &Reveal,
-    secure: bool,
-) -> Result<(), serde_json::Error> {
+) -> Result<(), AppError> {
+    let operator_id = ctx.operator()?.id;
+    let nonce = random_alphanumeric(22)?;
+    let (key, until) = (
+        record_key(&nonce, &session_tag(&ctx.session)?),
+        ctx.state.clock.now() + chrono::Duration::minutes(VALID_MINUTES),
+    );
+    ctx.state
+        .db(move |c| {
+            Ok(db::tokens::create(
+                c,
+                operator_id,
+                db::tokens::REVEAL,
+                &key,
+                until,
+            )?)
+        })
+        .await?;
     let stored = Stored {
         owner: reveal.owner.clone(),
         public_id: reveal.public_id.clone(),
         label: reveal.label.clone(),
         secret: reveal.secret.expose().to_owned(),
+        nonce,
     };
     let mut jar = CookieJar::new();
-    jar.private_mut(key)
-        .add(base_cookie(serde_json::to_string(&stored)?, secure));
+    jar.private_mut(&ctx.state.cookie_key).add(base_cookie(
+        serde_json::to_string(&stored)?,
+        ctx.state.settings.secure_cookies,
+    ));
     if let Some(encrypted) = jar.delta().next() {
         res.cookie(encrypted.clone());
     }
     Ok(())
 }
 
-/// Reads the reveal meant for `owner`, if any. The caller must send `removal()` back.
-pub fn take(req: &HttpRequest, key: &Key, owner: &str) -> Option<Reveal> {
+fn read(req: &HttpRequest, key: &Key) -> Option<Stored> {
     let cookie = req.cookie(COOKIE)?;
     let mut jar = CookieJar::new();
     jar.add_original(cookie);
     let plain = jar.private(key).get(COOKIE)?;
-    let stored: Stored = serde_json::from_str(plain.value()).ok()?;
-    (stored.owner == owner).then(|| Reveal {
+    serde_json::from_str(plain.value()).ok()
+}
+
+/// The reveal meant for `owner`'s page, if this operator in this session has not seen it
+/// yet: it is consumed now. The caller must send `removal()` back.
+pub async fn take(ctx: &Ctx, req: &HttpRequest, owner: &str) -> Result<Option<Reveal>, AppError> {
+    let Some(stored) = read(req, &ctx.state.cookie_key).filter(|s| s.owner == owner) else {
+        return Ok(None);
+    };
+    let (Some(me), Some(tag)) = (
+        ctx.chrome.operator.as_ref().map(|o| o.id),
+        ctx.session.get::<String>(SESSION_TAG)?,
+    ) else {
+        return Ok(None);
+    };
+    let (key, now) = (record_key(&stored.nonce, &tag), ctx.state.clock.now());
+    let first = ctx
+        .state
+        .db(move |c| {
+            Ok(db::tokens::consume_for(
+                c,
+                me,
+                db::tokens::REVEAL,
+                &key,
+                now,
+            )?)
+        })
+        .await?;
+    Ok(first.then(|| Reveal {
         owner: stored.owner,
         public_id: stored.public_id,
         label: stored.label,
         secret: Secret::new(stored.secret),
-    })
+    }))
 }
 
 pub fn present(req: &HttpRequest) -> bool {

@@ -187,10 +187,18 @@ pub struct LanguageForm {
     next: Option<String>,
 }
 
-/// Where to go back to: only a local path, never another site.
+/// Where to go back to: only a local path, never another site, and nothing a `Location`
+/// header should not carry (a newline, a tab, a space: a path of ours is plain ASCII).
 pub fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && p.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            p
+        }
         _ => "/",
     }
 }

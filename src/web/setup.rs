@@ -59,16 +59,18 @@ pub async fn submit(
     if ctx.state.setup_done.load(Ordering::Relaxed) {
         return Ok(see_other("/login"));
     }
-    // Wrong codes are limited like wrong passwords: the code cannot be guessed either.
-    ctx.state
-        .sign_in_limits
-        .reserve_address(&ctx.ip)
-        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     let code_ok = {
         use subtle::ConstantTimeEq;
         let typed = form.setup_code.trim().to_uppercase();
         bool::from(typed.as_bytes().ct_eq(ctx.state.setup_code.as_bytes()))
     };
+    if !code_ok {
+        // Wrong codes are limited like wrong passwords: the code cannot be guessed either.
+        ctx.state
+            .sign_in_limits
+            .reserve_address(&ctx.ip)
+            .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    }
     let checked = (|| {
         if !code_ok {
             return Err("setup.bad_code");

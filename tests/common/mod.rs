@@ -67,6 +67,8 @@ impl Page {
 #[derive(Clone)]
 pub struct Visitor {
     pub client: reqwest::Client,
+    /// Its cookies (a second visitor may share them: the same browser elsewhere).
+    pub jar: Arc<reqwest::cookie::Jar>,
     pub base: String,
     csrf: Arc<Mutex<Option<String>>>,
     pub history: Arc<Mutex<Vec<Page>>>,
@@ -84,19 +86,30 @@ impl Visitor {
 
     /// A visitor that sends these extra headers with every request (e.g. `X-Forwarded-For`).
     pub fn with_headers(base: &str, accept_language: &str, extra: &[(&'static str, &str)]) -> Self {
+        Self::with_jar(base, accept_language, extra, Arc::default())
+    }
+
+    /// A visitor with these cookies (those of another visitor: the same browser).
+    pub fn with_jar(
+        base: &str,
+        accept_language: &str,
+        extra: &[(&'static str, &str)],
+        jar: Arc<reqwest::cookie::Jar>,
+    ) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert("accept-language", accept_language.parse().expect("header"));
         for (name, value) in extra {
             headers.insert(*name, value.parse().expect("header"));
         }
         let client = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
             .build()
             .expect("client");
         Visitor {
             client,
+            jar,
             base: base.to_owned(),
             csrf: Arc::default(),
             history: Arc::default(),

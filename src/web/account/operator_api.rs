@@ -232,7 +232,8 @@ async fn tab_response(
         draft.as_ref(),
         query,
         refused,
-    )?;
+    )
+    .await?;
     let pending = draft.as_ref().map_or(0, Draft::change_count);
     let secure = ctx.state.settings.secure_cookies;
     let res = render(&TabPage {
@@ -298,12 +299,7 @@ pub async fn add(
         label,
         secret,
     };
-    reveal::attach(
-        &mut res,
-        &ctx.state.cookie_key,
-        &reveal,
-        ctx.state.settings.secure_cookies,
-    )?;
+    reveal::attach(&ctx, &mut res, &reveal).await?;
     Ok(res.finish())
 }
 

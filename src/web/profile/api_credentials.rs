@@ -99,7 +99,7 @@ async fn respond(
             )?)
         })
         .await?;
-    let keys = KeyList::build(&ctx, req, config(), &saved, None, query, refused)?;
+    let keys = KeyList::build(&ctx, req, config(), &saved, None, query, refused).await?;
     let endpoint = format!(
         "{}/api/v1",
         ctx.state.settings.public_url.trim_end_matches('/')

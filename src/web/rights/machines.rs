@@ -246,7 +246,8 @@ async fn show_page(
         None,
         &query,
         refused_key,
-    )?;
+    )
+    .await?;
     let confirm_delete = can_edit && query.dialog.as_deref() == Some("delete-machine");
     let edit_dialog = edit_dialog.filter(|_| can_edit);
     let secure = ctx.state.settings.secure_cookies;
