@@ -268,13 +268,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("setup.code", "Setup code", "Code d'installation"),
     (
         "setup.code_help",
-        "Keyward printed it in its log when it started; `keyward setup-code` prints it too. It proves you run this server.",
-        "Keyward l'a affiché dans son journal au démarrage ; `keyward setup-code` l'affiche aussi. Il prouve que vous exploitez ce serveur.",
+        "Keyward printed it in its log when it started; the command keyward setup-code prints it too. It proves you run this server.",
+        "Keyward l'a affiché dans son journal au démarrage ; la commande keyward setup-code l'affiche aussi. Il prouve que vous exploitez ce serveur.",
     ),
     (
         "setup.bad_code",
-        "This is not the setup code of this server. Copy it from Keyward's log or from `keyward setup-code`.",
-        "Ce n'est pas le code d'installation de ce serveur. Copiez-le depuis le journal de Keyward ou depuis `keyward setup-code`.",
+        "This is not the setup code of this server. Copy it from Keyward's log, or run keyward setup-code.",
+        "Ce n'est pas le code d'installation de ce serveur. Copiez-le depuis le journal de Keyward, ou lancez keyward setup-code.",
     ),
     (
         "setup.submit",
@@ -747,6 +747,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Paramètres / Écriture",
     ),
     ("groups.new_name", "New group", "Nouveau groupe"),
+    (
+        "groups.permissions_admins_only",
+        "Only administrators change what a group may do.",
+        "Seuls les administrateurs modifient ce qu'un groupe peut faire.",
+    ),
     ("groups.create", "Create group", "Créer le groupe"),
     ("groups.created", "Group created.", "Groupe créé."),
     ("groups.saved", "Group saved.", "Groupe enregistré."),

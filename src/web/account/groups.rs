@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::changes::{self, ChangeError};
 use crate::db::{self, groups::Group, operators::Operator};
+use crate::domain::authority;
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
@@ -85,7 +86,10 @@ struct GroupPage {
     matrix: Vec<MatrixRow>,
     members: Vec<Operator>,
     candidates: Vec<Operator>,
+    /// Rename, delete, members: needs every permission the group grants.
     can_edit: bool,
+    /// The permission matrix: administrators only.
+    can_set_permissions: bool,
     confirm_delete: bool,
     error: Option<&'static str>,
 }
@@ -123,7 +127,7 @@ async fn page(
     error: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
     let group = load(&ctx, id, Permission::OperatorsRead).await?;
-    let can_edit = ctx.operator()?.may(Permission::OperatorsWrite);
+    let me = ctx.operator()?.grants.clone();
     let account_id = group.account_id;
     let (granted, members, everyone) = ctx
         .state
@@ -139,6 +143,8 @@ async fn page(
         .into_iter()
         .filter(|o| !members.iter().any(|m| m.id == o.id))
         .collect();
+    let can_edit = authority::change_group(&me, group.builtin_admin, &granted).is_ok();
+    let can_set_permissions = authority::set_group_permissions(&me).is_ok();
     let matrix = matrix(&group, &granted);
     let mut res = render(&GroupPage {
         c: ctx.chrome,
@@ -147,6 +153,7 @@ async fn page(
         members,
         candidates,
         can_edit,
+        can_set_permissions,
         confirm_delete,
         error,
     })?;

@@ -197,20 +197,27 @@ async fn tab_response(
     let (search, page) = query.list_request()?;
     // Every saved row only when a conflict is to be explained; else the page shown.
     let base_version = draft.as_ref().map(|d| d.base_version);
-    let (operator, keys_page, current) = ctx
+    let cx = ctx.change()?;
+    let (operator, keys_page, current, can_edit) = ctx
         .state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, id)?;
+            // The controls only for someone who may manage this operator's keys.
+            let can_edit = crate::changes::credentials::may_manage(
+                c,
+                &cx,
+                db::credentials::OwnerRef::Operator(id),
+            )
+            .is_ok();
             let owner = db::credentials::OwnerRef::Operator(id);
             let keys_page = db::credentials::page_for_owner(c, owner, &search, page)?;
             let current = match base_version {
                 Some(v) if v != operator.api_version => Some(db::credentials::saved_rows(c, id)?),
                 _ => None,
             };
-            Ok((operator, keys_page, current))
+            Ok((operator, keys_page, current, can_edit))
         })
         .await?;
-    let can_edit = ctx.operator()?.may(Permission::OperatorsWrite);
     let c = &ctx.chrome;
     let conflicts = draft.as_ref().zip(current).map(|(d, current)| {
         let lines: Vec<String> = d

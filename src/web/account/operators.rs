@@ -232,12 +232,15 @@ async fn page(
     error: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
     let me = ctx.require(Permission::OperatorsRead)?;
-    let (account_id, can_edit) = (me.account_id, me.may(Permission::OperatorsWrite));
+    let (account_id, mine) = (me.account_id, me.grants.clone());
     let can_audit = me.may(Permission::AuditRead);
-    let (operator, groups, all_groups, others, machines, events) = ctx
+    let (operator, can_edit, groups, all_groups, others, machines, events) = ctx
         .state
         .db(move |c| {
             let operator = db::operators::find_in_account(c, account_id, id)?;
+            // Edit and Delete only for someone the viewer holds everything of.
+            let theirs = db::groups::grants_for(c, id)?;
+            let can_edit = crate::domain::authority::manage_operator(&mine, &theirs).is_ok();
             let groups = db::groups::of_operator(c, id)?;
             let all_groups = db::groups::list(c, account_id)?
                 .into_iter()
@@ -253,7 +256,9 @@ async fn page(
             } else {
                 Vec::new()
             };
-            Ok((operator, groups, all_groups, others, machines, events))
+            Ok((
+                operator, can_edit, groups, all_groups, others, machines, events,
+            ))
         })
         .await?;
     let dialog = if can_edit { dialog } else { String::new() };
