@@ -175,3 +175,80 @@ async fn migrating_an_older_database_counts_the_keys_it_holds() {
     .expect("a new key");
     assert_eq!(app.assert_key_counts_agree(), 6);
 }
+
+#[tokio::test]
+async fn setup_code_matches_the_server_and_admin_create_is_journalled() {
+    let app = TestApp::spawn().await;
+    // The code the server asks for, printed by the command beside it (same secret key).
+    let out = keyward(&app, &["setup-code"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        app.state.setup_code
+    );
+    // A plain address as a trusted proxy is accepted (it used to refuse to start).
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .arg("migrate")
+        .env("KEYWARD_DATABASE_URL", &app.database_url)
+        .env("KEYWARD_DATA_DIR", app.data_dir.path())
+        .env("KEYWARD_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .arg("migrate")
+        .env("KEYWARD_DATABASE_URL", &app.database_url)
+        .env("KEYWARD_TRUSTED_PROXIES", "not-an-address")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("neither an IP address nor a CIDR range")
+    );
+    // The first administrator from the command line is journalled like the console's.
+    let out = keyward(
+        &app,
+        &[
+            "admin",
+            "create",
+            "--email",
+            "root@example.org",
+            "--name",
+            "Root",
+            "--password-stdin",
+        ],
+        "s3cret-password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = keyward(&app, &["setup-code"], "");
+    assert!(
+        !out.status.success(),
+        "no setup code once an operator exists"
+    );
+    use diesel::prelude::*;
+    use keyward::db::schema::audit_events as a;
+    let rows: Vec<(String, String, String)> = a::table
+        .select((a::actor_name, a::action, a::target_name))
+        .load(&mut app.db())
+        .expect("journal");
+    assert!(
+        rows.contains(&(
+            "command line".into(),
+            "operator.created".into(),
+            "Root".into()
+        )),
+        "{rows:?}"
+    );
+}

@@ -988,3 +988,52 @@ async fn long_key_lists_are_paged_and_searchable() {
     assert!(page.contains("Staged one") && page.contains("51–60 of 60"));
     assert!(app.assert_key_counts_agree() >= 60);
 }
+
+#[tokio::test]
+async fn a_draft_applied_again_after_its_save_committed_adds_nothing_twice() {
+    use diesel::prelude::*;
+    use keyward::db::schema::{audit_events as a, credentials as c, web_sessions as w};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let tab = format!("/account/operators/{bob}/api");
+    let staged = app.stage_api_user(&admin, bob, "Twice?").await;
+    // The session as it was before Save: as if Save committed and the answer (with the
+    // session that no longer holds the draft) never reached the browser.
+    let mut conn = app.db();
+    let (id, state): (String, String) = w::table
+        .filter(w::state.like("%draft:operator%"))
+        .select((w::id, w::state))
+        .first(&mut conn)
+        .expect("the session with the draft");
+    app.save(&admin, bob).await;
+    diesel::update(w::table.find(&id))
+        .set(w::state.eq(&state))
+        .execute(&mut conn)
+        .expect("restore");
+    // The tab shows the draft as stale; re-applying it and saving adds nothing twice.
+    admin.get(&tab).await;
+    admin
+        .post(&format!("{tab}/rebase"), &[])
+        .await
+        .assert_redirect(&tab);
+    admin.get(&tab).await;
+    let page = admin.post(&format!("{tab}/save"), &[]).await;
+    assert_ne!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    page.assert_redirect(&tab);
+    let keys: i64 = c::table
+        .filter(c::public_id.eq(&staged.username))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(keys, 1);
+    let created: i64 = a::table
+        .filter(a::action.eq("credential.created"))
+        .filter(a::target_id.eq(&staged.username))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(created, 1);
+}

@@ -906,3 +906,39 @@ async fn owners_are_told_once_a_week_before_a_key_expires_and_again_if_it_moves(
             .contains(&moved.format("%Y-%m-%d %H:%M UTC").to_string())
     );
 }
+
+#[tokio::test]
+async fn guesses_at_unknown_ids_make_one_journal_row_per_window() {
+    let app = TestApp::spawn_with(|s| s.auth_failure_journal_seconds = 60).await;
+    app.admin().await;
+    for i in 0..40 {
+        app.whoami(&format!("NoSuchKey{i:07}"), &"W".repeat(32))
+            .await;
+    }
+    // The window ends; the journal gets what it counted.
+    app.state.clock.advance(chrono::Duration::seconds(120));
+    common::eventually("failures journalled", || async {
+        let rows: Vec<(String, String)> = audit_actions(&app);
+        rows.iter().any(|(action, _)| action == "api.auth_failed")
+    })
+    .await;
+    use diesel::prelude::*;
+    use keyward::db::schema::audit_events as a;
+    let rows: Vec<(String, String)> = a::table
+        .filter(a::action.eq("api.auth_failed"))
+        .select((a::target_name, a::changes))
+        .load(&mut app.db())
+        .expect("journal");
+    let total: u64 = rows
+        .iter()
+        .map(|(_, changes)| {
+            serde_json::from_str::<Vec<serde_json::Value>>(changes).expect("changes")[0]["after"]
+                .as_str()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    assert!(rows.len() <= 2, "one row per window, not per id: {rows:?}");
+    assert!(rows.iter().all(|(name, _)| name == "unknown ids"));
+    assert_eq!(total, 40);
+}
