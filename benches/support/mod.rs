@@ -209,15 +209,7 @@ pub async fn run_load(
         let (done, rss_max) = (done.clone(), rss_max.clone());
         tokio::spawn(async move {
             while !done.load(Ordering::Relaxed) {
-                let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
-                    .ok()
-                    .and_then(|s| {
-                        s.lines()
-                            .find(|l| l.starts_with("VmRSS:"))
-                            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-                    })
-                    .unwrap_or(0);
-                rss_max.fetch_max(rss, Ordering::Relaxed);
+                rss_max.fetch_max(rss_kib(&pid.to_string()), Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         })
@@ -430,14 +422,7 @@ impl Server {
 
     /// Resident memory of the process, KiB.
     pub fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            })
-            .unwrap_or(0)
+        rss_kib(&self.child.id().to_string())
     }
 
     /// The settings the process runs with, for computing its keys' hashes here.
@@ -453,4 +438,16 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Resident memory of a process (`self` for this one), KiB, from `/proc/PID/status`.
+pub fn rss_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }

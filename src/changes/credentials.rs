@@ -123,17 +123,9 @@ fn journal(
     ctx: &Ctx,
     action: Action,
     c: &Credential,
-    changes: &[Change],
+    changes: &[audit::Change],
 ) -> ChangeResult<()> {
-    audit::record(
-        conn,
-        &ctx.actor,
-        ctx.at,
-        action,
-        &credential_target(c),
-        changes,
-    )?;
-    Ok(())
+    super::journal(conn, ctx, action, &credential_target(c), changes)
 }
 
 /// How long before its expiry the owner of a key is told.

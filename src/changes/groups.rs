@@ -19,8 +19,7 @@ fn journal(
     g: &Group,
     changes: &[audit::Change],
 ) -> ChangeResult<()> {
-    audit::record(conn, &ctx.actor, ctx.at, action, &group_target(g), changes)?;
-    Ok(())
+    super::journal(conn, ctx, action, &group_target(g), changes)
 }
 
 pub fn create(conn: &mut DbConn, ctx: &Ctx, account_id: i32, name: &str) -> ChangeResult<Group> {

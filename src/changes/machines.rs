@@ -3,7 +3,7 @@
 use super::credentials::{CredentialMail, tell_owner_of};
 use super::{ChangeResult, Ctx, allow, credential_target, machine_target, write};
 use crate::db::DbConn;
-use crate::db::audit::{self, Action, change};
+use crate::db::audit::{Action, change};
 use crate::db::credentials::{self as creds, OwnerRef};
 use crate::db::machines::{self, Machine};
 use crate::domain::authority;
@@ -24,14 +24,7 @@ pub fn create(
     write(conn, |conn| {
         let id = machines::create(conn, account_id, name, description, ctx.at)?;
         let m = machines::find_in_account(conn, account_id, id)?;
-        audit::record(
-            conn,
-            &ctx.actor,
-            ctx.at,
-            Action::MachineCreated,
-            &machine_target(&m),
-            &[],
-        )?;
+        super::journal(conn, ctx, Action::MachineCreated, &machine_target(&m), &[])?;
         Ok(m)
     })
 }
@@ -59,14 +52,7 @@ pub fn update(
             } else {
                 Action::MachineUpdated
             };
-            audit::record(
-                conn,
-                &ctx.actor,
-                ctx.at,
-                action,
-                &machine_target(m),
-                &changes,
-            )?;
+            super::journal(conn, ctx, action, &machine_target(m), &changes)?;
         }
         Ok(())
     })
@@ -78,10 +64,9 @@ pub fn delete(conn: &mut DbConn, ctx: &Ctx, m: &Machine) -> ChangeResult<()> {
     write(conn, |conn| {
         let keys = creds::list_for_owner(conn, OwnerRef::Machine(m.id))?;
         for key in &keys {
-            audit::record(
+            super::journal(
                 conn,
-                &ctx.actor,
-                ctx.at,
+                ctx,
                 Action::CredentialDeleted,
                 &credential_target(key),
                 &[],
@@ -89,10 +74,9 @@ pub fn delete(conn: &mut DbConn, ctx: &Ctx, m: &Machine) -> ChangeResult<()> {
             tell_owner_of(conn, ctx, key, CredentialMail::Deleted)?;
         }
         machines::delete(conn, m.id)?;
-        audit::record(
+        super::journal(
             conn,
-            &ctx.actor,
-            ctx.at,
+            ctx,
             Action::MachineDeleted,
             &machine_target(m),
             &[change("keys", keys.len(), 0)],

@@ -90,6 +90,18 @@ fn write<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> ChangeResult<T>) -
     crate::db::write(conn, f)
 }
 
+/// One row of the journal, by the actor of `ctx`, now.
+fn journal(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    action: crate::db::audit::Action,
+    target: &Target,
+    changes: &[crate::db::audit::Change],
+) -> ChangeResult<()> {
+    crate::db::audit::record(conn, &ctx.actor, ctx.at, action, target, changes)?;
+    Ok(())
+}
+
 fn allow(decision: Decision) -> ChangeResult<()> {
     decision.map_err(ChangeError::Denied)
 }

@@ -32,15 +32,7 @@ fn journal(
     op: &Operator,
     changes: &[audit::Change],
 ) -> ChangeResult<()> {
-    audit::record(
-        conn,
-        &ctx.actor,
-        ctx.at,
-        action,
-        &operator_target(op),
-        changes,
-    )?;
-    Ok(())
+    super::journal(conn, ctx, action, &operator_target(op), changes)
 }
 
 /// Would removing `id` (deactivating, deleting, taking out of Administrators) leave the
@@ -319,10 +311,9 @@ pub fn delete(
                         format!("operator:{}", op.id),
                         format!("{}:{}", owner.kind, owner.id),
                     )];
-                    audit::record(
+                    super::journal(
                         conn,
-                        &ctx.actor,
-                        ctx.at,
+                        ctx,
                         Action::CredentialHandedOver,
                         &super::credential_target(key),
                         &changes,
