@@ -567,6 +567,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "La valeur de after doit être le next d'une page précédente.",
     ),
     (
+        "api.own_expiry",
+        "A key may bring its own expiry forward, never push it back or remove it; use another credential of its owner, or the console.",
+        "Une clé peut avancer sa propre expiration, jamais la repousser ni la supprimer ; utilisez un autre identifiant de son propriétaire, ou la console.",
+    ),
+    (
+        "error.conflict",
+        "Somebody made the same change at the same moment: nothing was changed by this one. Reload the page and try again.",
+        "Quelqu'un a fait la même modification au même moment : celle-ci n'a rien changé. Rechargez la page et réessayez.",
+    ),
+    (
         "error.bad_client_ip",
         "client_ip must be an IPv4 or IPv6 address.",
         "client_ip doit être une adresse IPv4 ou IPv6.",
@@ -747,6 +757,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Paramètres / Écriture",
     ),
     ("groups.new_name", "New group", "Nouveau groupe"),
+    (
+        "operators.invite_only",
+        "The new operator gets an invitation by email and chooses their password. (Only administrators set a first password, or create administrators.)",
+        "Le nouvel opérateur reçoit une invitation par e-mail et choisit son mot de passe. (Seuls les administrateurs fixent un premier mot de passe ou créent des administrateurs.)",
+    ),
     (
         "groups.permissions_admins_only",
         "Only administrators change what a group may do.",
@@ -1223,6 +1238,26 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Ce message a été envoyé par Keyward, la console des identifiants d'API de votre organisation.",
     ),
     ("mail.link", "Open the link", "Ouvrir le lien"),
+    (
+        "mail.email_changed_subject",
+        "Your Keyward email address was changed",
+        "Votre adresse e-mail Keyward a été modifiée",
+    ),
+    (
+        "mail.email_changed",
+        "{actor} changed the email address of your Keyward account from {old} to {new}. Mail for the account now goes there, this is the last one to this address.",
+        "{actor} a changé l'adresse e-mail de votre compte Keyward de {old} en {new}. Le courrier du compte y part désormais ; celui-ci est le dernier envoyé à cette adresse.",
+    ),
+    (
+        "mail.password_changed_subject",
+        "Your Keyward password was changed",
+        "Votre mot de passe Keyward a été modifié",
+    ),
+    (
+        "mail.password_changed",
+        "The password of your Keyward account ({email}) was changed, and every other session of yours was signed out.",
+        "Le mot de passe de votre compte Keyward ({email}) a été modifié, et toutes vos autres sessions ont été fermées.",
+    ),
     (
         "mail.if_not_you",
         "If this wasn't you, tell your administrator right away.",

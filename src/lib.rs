@@ -51,6 +51,18 @@ pub fn load_or_create_key(settings: &Settings) -> Result<Key, StartError> {
     load_or_create_secret(settings).map(|material| Key::derive_from(&material))
 }
 
+/// What a secret key setting means: its bytes — or, when it is the content of a
+/// `DATA_DIR/secret.key` file (the hex of 64 letters and digits), what that file means. So
+/// copying the generated file's content into `KEYWARD_SECRET_KEY` (or
+/// `KEYWARD_KEY_PEPPER_PREVIOUS`) of other processes keeps the same key.
+pub fn secret_material(text: &str) -> Vec<u8> {
+    let text = text.trim();
+    match hex::decode(text) {
+        Ok(bytes) if bytes.len() == 64 && bytes.iter().all(u8::is_ascii_alphanumeric) => bytes,
+        _ => text.as_bytes().to_vec(),
+    }
+}
+
 /// The secret key's material: what the cookie key and, unless `KEYWARD_KEY_PEPPER` is set,
 /// the pepper of stored key hashes are derived from.
 pub fn load_or_create_secret(settings: &Settings) -> Result<Vec<u8>, StartError> {
@@ -60,7 +72,7 @@ pub fn load_or_create_secret(settings: &Settings) -> Result<Vec<u8>, StartError>
                 "KEYWARD_SECRET_KEY must be at least 32 bytes".into(),
             ));
         }
-        return Ok(secret.as_bytes().to_vec());
+        return Ok(secret_material(secret));
     }
     let path = settings.data_dir.join("secret.key");
     let dir_err = |e| StartError::DataDir(settings.data_dir.display().to_string(), e);
@@ -152,15 +164,16 @@ pub fn secret_hasher(
                 "KEYWARD_KEY_PEPPER must be at least 32 bytes".into(),
             ));
         }
-        Some(pepper) => pepper.as_bytes(),
-        None => secret_material,
+        Some(pepper) => crate::secret_material(pepper),
+        None => secret_material.to_vec(),
     };
-    let previous: Vec<&[u8]> = settings
+    let previous: Vec<Vec<u8>> = settings
         .key_pepper_previous
         .iter()
-        .map(|p| p.as_bytes())
+        .map(|p| crate::secret_material(p))
         .collect();
-    Ok(auth::secret_hash::SecretHasher::new(current, &previous))
+    let previous: Vec<&[u8]> = previous.iter().map(Vec::as_slice).collect();
+    Ok(auth::secret_hash::SecretHasher::new(&current, &previous))
 }
 
 /// Creates the data folder and runs the migrations of the configured database.
@@ -253,14 +266,6 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
     })
     .map(|exists| !exists)
     .unwrap_or(false);
-    if needs_setup {
-        // Printed where only the person running Keyward sees it (as Jupyter and Grafana do).
-        tracing::warn!(
-            "no administrator yet: open {}/setup and enter the setup code {setup_code} \
-             (`keyward setup-code` prints it too)",
-            settings.public_url.trim_end_matches('/')
-        );
-    }
     let state = Arc::new(AppState {
         setup_code,
         pool: pool.clone(),
@@ -290,6 +295,16 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Bind(settings.bind, e))?;
+    if needs_setup {
+        // Printed where only the person running Keyward sees it (as Jupyter and Grafana do).
+        tracing::warn!(
+            "no administrator yet: open /setup (this process listens on http://{addr}; \
+             KEYWARD_PUBLIC_URL is {}) and enter the setup code {} \
+             (`keyward setup-code` prints it too)",
+            settings.public_url.trim_end_matches('/'),
+            state.setup_code
+        );
+    }
     let store = DbSessionStore::new(pool.clone(), clock);
     let data = aweb::Data::new(state.clone());
     let secure = settings.secure_cookies;
@@ -366,7 +381,9 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                     break;
                 };
                 let purged = db::with_conn(&state.pool, |c| {
-                    db::sessions::purge_expired(c, state.clock.now()).map_err(AppError::from)
+                    let now = state.clock.now();
+                    db::tokens::purge(c, now)?;
+                    db::sessions::purge_expired(c, now).map_err(AppError::from)
                 });
                 if let Err(e) = purged {
                     tracing::warn!(error = %e, "could not purge expired sessions");

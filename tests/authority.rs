@@ -113,6 +113,20 @@ async fn a_delegate_with_operators_write_cannot_escalate() {
         forbidden,
     )
     .await;
+    // Create anyone with a password she would know (she invites instead).
+    refused(
+        &w,
+        "/account/operators",
+        &[
+            ("mode", "password"),
+            ("name", "Future Admin"),
+            ("email", "future@example.org"),
+            ("password", "future-password"),
+            ("password_confirm", "future-password"),
+        ],
+        forbidden,
+    )
+    .await;
     // Deactivate the administrator, take over their email (then reset the password), or
     // delete them.
     for (email, active) in [(ADMIN_EMAIL, None), ("eve+admin@example.org", Some("on"))] {
@@ -214,18 +228,16 @@ async fn a_delegate_with_operators_write_cannot_escalate() {
 async fn a_delegate_still_does_what_she_was_given() {
     let w = world().await;
     let readers = group(&w.admin, "Readers", &["operators.read"], &[]).await;
-    // A plain operator: create, edit, put in a group within her own permissions, keys.
+    // A plain operator: invite, edit, put in a group within her own permissions, keys.
     w.eve.get("/account/operators/new").await;
     let page = w
         .eve
         .post(
             "/account/operators",
             &[
-                ("mode", "password"),
+                ("mode", "invite"),
                 ("name", "Carl New"),
                 ("email", "carl@example.org"),
-                ("password", "carl-password"),
-                ("password_confirm", "carl-password"),
             ],
         )
         .await;
@@ -376,4 +388,276 @@ async fn two_administrators_removing_each_other_at_once_leave_one() {
             ada.sign_in(ADMIN_EMAIL, common::ADMIN_PASSWORD).await;
         }
     }
+}
+
+/// Eve's own API key (a token), made in My profile.
+async fn own_key(v: &Visitor, label: &str) -> String {
+    v.get("/profile/api-credentials").await;
+    v.post("/profile/api-credentials/add", &[("label", label)])
+        .await;
+    v.get("/profile/api-credentials")
+        .await
+        .input_value("reveal-token")
+        .expect("token shown once")
+}
+
+async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{}{path}", app.base))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.expect("api");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_key_made_for_a_colleague_gains_nothing_when_the_colleague_is_promoted() {
+    let w = world().await;
+    let eve_token = own_key(&w.eve, "Eve's").await;
+    // Eve makes a key for Bob (she holds everything Bob holds: allowed)…
+    let (status, made) = api(
+        &w.app,
+        reqwest::Method::POST,
+        "/api/v1/credentials",
+        &eve_token,
+        Some(json!({"label": "For Bob", "owner": format!("operator:{}", w.bob_id)})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let planted = made["token"].as_str().expect("token").to_owned();
+    // …then Bob becomes an administrator.
+    w.admin.get("/account/groups/1").await;
+    w.admin
+        .post(
+            "/account/groups/1/members",
+            &[("operator_id", &w.bob_id.to_string())],
+        )
+        .await
+        .assert_redirect("/account/groups/1");
+    // The key Eve made still acts with no more than Eve holds, and so does any key it makes.
+    let before = w.app.fingerprint();
+    let (status, _) = api(
+        &w.app,
+        reqwest::Method::POST,
+        "/api/v1/credentials",
+        &planted,
+        Some(json!({"label": "Backdoor", "owner": "operator:1"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, child) = api(
+        &w.app,
+        reqwest::Method::POST,
+        "/api/v1/credentials",
+        &planted,
+        Some(json!({"label": "Bob's own, made by the planted key"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "its owner's own keys: allowed");
+    let child = child["token"].as_str().expect("token").to_owned();
+    let (status, _) = api(
+        &w.app,
+        reqwest::Method::GET,
+        "/api/v1/credentials?owner=operator:1",
+        &child,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Bob's own keys, made by Bob, act with everything he now holds.
+    let bob = signed_in(&w.app, "bob@example.org").await;
+    let bobs = own_key(&bob, "Bob's").await;
+    let (status, _) = api(
+        &w.app,
+        reqwest::Method::GET,
+        "/api/v1/credentials?owner=operator:1",
+        &bobs,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let _ = before;
+}
+
+#[tokio::test]
+async fn keys_cannot_widen_themselves() {
+    let w = world().await;
+    // A machine's key manages no keys, not even its machine's.
+    w.admin.get("/rights/machines").await;
+    let page = w
+        .admin
+        .post(
+            "/rights/machines",
+            &[("name", "Runner"), ("description", "")],
+        )
+        .await;
+    let machine = page.location().expect("machine").to_owned();
+    w.admin.get(&machine).await;
+    w.admin
+        .post(&format!("{machine}/add"), &[("label", "Runner key")])
+        .await;
+    let machine_token = w
+        .admin
+        .get(&machine)
+        .await
+        .input_value("reveal-token")
+        .expect("token");
+    let before = w.app.fingerprint();
+    let (status, _) = api(
+        &w.app,
+        reqwest::Method::POST,
+        "/api/v1/credentials",
+        &machine_token,
+        Some(json!({"label": "Copy of me"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(w.app.fingerprint(), before);
+    // A key that expires may not push its expiry back or remove it, and makes no key that
+    // outlives it.
+    let (_, made) = api(
+        &w.app,
+        reqwest::Method::POST,
+        "/api/v1/credentials",
+        &own_key(&w.eve, "Eve's").await,
+        Some(json!({"label": "Expiring", "expires_at": "2030-01-01T00:00:00Z"})),
+    )
+    .await;
+    let (id, expiring) = (
+        made["id"].as_str().expect("id").to_owned(),
+        made["token"].as_str().expect("token").to_owned(),
+    );
+    for later in [json!(null), json!("2031-01-01T00:00:00Z")] {
+        let (status, body) = api(
+            &w.app,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/credentials/{id}"),
+            &expiring,
+            Some(json!({ "expires_at": later })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    }
+    let (status, _) = api(
+        &w.app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/credentials/{id}"),
+        &expiring,
+        Some(json!({"expires_at": "2029-01-01T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "sooner is fine");
+    let (status, child) = api(
+        &w.app,
+        reqwest::Method::POST,
+        "/api/v1/credentials",
+        &expiring,
+        Some(json!({"label": "Forever?"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        child["credential"]["expires_at"], "2029-01-01T00:00:00+00:00",
+        "{child}"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_group_needs_everything_its_members_hold() {
+    let w = world().await;
+    let mo = w
+        .app
+        .create_operator(&w.admin, "Mo Machines", "mo@example.org", false)
+        .await;
+    group(&w.admin, "Keepers", &["machines.write"], &[mo]).await;
+    let readers = group(&w.admin, "Readers", &["operators.read"], &[mo]).await;
+    // Eve holds Operators / Read (through Write) but not what Mo holds: she may not take the
+    // group, and with it Operators / Read, from him.
+    refused(
+        &w,
+        &format!("/account/groups/{readers}/delete"),
+        &[],
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_invited_administrator_without_a_password_is_not_the_last_one() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    admin.get("/account/operators/new").await;
+    let page = admin
+        .post(
+            "/account/operators",
+            &[
+                ("mode", "invite"),
+                ("name", "Zed Typo"),
+                ("email", "zed@typo.example"),
+                ("admin", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let before = app.fingerprint();
+    admin.get("/account/groups/1").await;
+    let page = admin.post("/account/groups/1/members/1/remove", &[]).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert_eq!(app.fingerprint(), before);
+}
+
+#[tokio::test]
+async fn a_delegate_deactivated_while_her_request_is_on_its_way_changes_nothing() {
+    use tokio::io::AsyncWriteExt;
+    let w = world().await;
+    let token = own_key(&w.eve, "Eve's").await;
+    let body = json!({"label": "Late", "owner": format!("operator:{}", w.bob_id)}).to_string();
+    // The headers and half the body now…
+    let addr = w.app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /api/v1/credentials HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    let (first, rest) = body.split_at(5);
+    stream.write_all(first.as_bytes()).await.expect("first");
+    stream.flush().await.expect("flush");
+    // …the administrator deactivates Eve meanwhile…
+    w.admin
+        .get(&format!("/account/operators/{}", w.eve_id))
+        .await;
+    w.admin
+        .post(
+            &format!("/account/operators/{}/edit", w.eve_id),
+            &[("name", "Eve Delegate"), ("email", "eve@example.org")],
+        )
+        .await
+        .assert_redirect(&format!("/account/operators/{}", w.eve_id));
+    let before = w.app.fingerprint();
+    // …and the rest of the body arrives: nothing is done in her name any more.
+    stream.write_all(rest.as_bytes()).await.expect("rest");
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut answer)
+        .await
+        .expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert_eq!(w.app.fingerprint(), before);
 }

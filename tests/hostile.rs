@@ -335,3 +335,74 @@ async fn the_audit_csv_runs_no_formula() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn sign_out_holds_against_a_password_change_in_flight_that_renews_the_session() {
+    let app = TestApp::spawn().await;
+    app.admin().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let url = |p: &str| format!("{}{p}", app.base);
+    let login = client.get(url("/login")).send().await.expect("login page");
+    let anonymous = session_cookie(&login).expect("session cookie");
+    let csrf = csrf_in(&login.text().await.expect("body"));
+    let res = client
+        .post(url("/login"))
+        .header("cookie", &anonymous)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("sign in");
+    let signed_in = session_cookie(&res).expect("session");
+    let page = client
+        .get(url("/profile/password"))
+        .header("cookie", &signed_in)
+        .send()
+        .await
+        .expect("form");
+    let csrf = csrf_in(&page.text().await.expect("body"));
+    // The password change (two argon2 runs, then a new session id) and the sign-out at once.
+    let change = client
+        .post(url("/profile/password"))
+        .header("cookie", &signed_in)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current", ADMIN_PASSWORD),
+            ("password", "a new password"),
+            ("password_confirm", "a new password"),
+        ])
+        .send();
+    let logout = client
+        .post(url("/logout"))
+        .header("cookie", &signed_in)
+        .form(&[("csrf", csrf.as_str())])
+        .send();
+    let (change, logout) = tokio::join!(change, logout);
+    let (change, logout) = (change.expect("change"), logout.expect("logout"));
+    for cookie in [
+        Some(signed_in.clone()),
+        session_cookie(&change),
+        session_cookie(&logout),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let res = client
+            .get(url("/account"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("account");
+        assert_eq!(
+            res.headers().get("location").and_then(|v| v.to_str().ok()),
+            Some("/login"),
+            "{cookie} is still signed in"
+        );
+    }
+}

@@ -380,7 +380,7 @@ async fn older_links_end_when_one_is_used_or_the_password_changes() {
                     .lock()
                     .expect("lock")
                     .iter()
-                    .filter(|m| m.to.iter().any(|t| t == ADMIN_EMAIL))
+                    .filter(|m| m.to.iter().any(|t| t == ADMIN_EMAIL) && m.text.contains("token="))
                     .map(|m| link_in(&m.text))
                     .collect();
                 if links.len() >= n {
@@ -941,4 +941,64 @@ async fn guesses_at_unknown_ids_make_one_journal_row_per_window() {
     assert!(rows.len() <= 2, "one row per window, not per id: {rows:?}");
     assert!(rows.iter().all(|(name, _)| name == "unknown ids"));
     assert_eq!(total, 40);
+}
+
+#[tokio::test]
+async fn the_old_address_hears_of_an_email_change_and_the_owner_of_a_new_password() {
+    let port = free_port();
+    let received = smtp_sink(port);
+    let app = with_smtp(port).await;
+    let admin = app.admin().await;
+    let dan = app
+        .create_operator(&admin, "Dan Plain", "dan@example.org", false)
+        .await;
+    admin.get(&format!("/account/operators/{dan}")).await;
+    admin
+        .post(
+            &format!("/account/operators/{dan}/edit"),
+            &[
+                ("name", "Dan Plain"),
+                ("email", "mallory@example.org"),
+                ("active", "on"),
+            ],
+        )
+        .await
+        .assert_redirect(&format!("/account/operators/{dan}"));
+    let mail = wait_for_mail(&received, "dan@example.org").await;
+    assert!(mail.text.contains("mallory@example.org"), "{}", mail.text);
+    // A password changed (here by a reset through the new address) is told to the account.
+    let visitor = app.visitor();
+    visitor.get("/password/forgot").await;
+    visitor
+        .post("/password/forgot", &[("email", "mallory@example.org")])
+        .await;
+    let reset = wait_for_mail(&received, "mallory@example.org").await;
+    let token = link_in(&reset.text)
+        .split("token=")
+        .nth(1)
+        .expect("token")
+        .to_owned();
+    visitor.get(&format!("/password/set?token={token}")).await;
+    visitor
+        .post(
+            "/password/set",
+            &[
+                ("token", &token),
+                ("password", "taken over!"),
+                ("password_confirm", "taken over!"),
+            ],
+        )
+        .await
+        .assert_redirect("/login");
+    for _ in 0..200 {
+        let told = received.lock().expect("lock").iter().any(|m| {
+            m.to.iter().any(|t| t == "mallory@example.org")
+                && m.subject.contains("password was changed")
+        });
+        if told {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no mail about the new password");
 }

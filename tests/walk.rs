@@ -141,9 +141,9 @@ fn s(v: impl ToString) -> String {
 fn walk(w: &World) -> Vec<(&'static str, Request, [Expect; 4])> {
     use reqwest::Method;
     let f = |path: String, fields: &[(&'static str, String)]| Request::Form(path, fields.to_vec());
-    let new_operator = |email: &str, admin: bool| {
+    let new_operator = |email: &str, mode: &str, admin: bool| {
         let mut fields = vec![
-            ("mode", s("password")),
+            ("mode", s(mode)),
             ("name", s("New One")),
             ("email", s(email)),
             ("password", s("new-one-password")),
@@ -157,18 +157,26 @@ fn walk(w: &World) -> Vec<(&'static str, Request, [Expect; 4])> {
     let forbidden = Refused(403);
     vec![
         (
-            "create an operator",
+            "invite an operator",
             f(
                 s("/account/operators"),
-                &new_operator("new1@example.org", false),
+                &new_operator("new1@example.org", "invite", false),
             ),
             [Changes, Changes, forbidden, forbidden],
+        ),
+        (
+            "create an operator with a password one knows",
+            f(
+                s("/account/operators"),
+                &new_operator("new3@example.org", "password", false),
+            ),
+            [Changes, forbidden, forbidden, forbidden],
         ),
         (
             "create an administrator",
             f(
                 s("/account/operators"),
-                &new_operator("new2@example.org", true),
+                &new_operator("new2@example.org", "invite", true),
             ),
             [Changes, forbidden, forbidden, forbidden],
         ),

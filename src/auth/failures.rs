@@ -84,7 +84,7 @@ impl AuthFailures {
             return Ok(0);
         }
         let rows = done.len();
-        db::with_conn(pool, |conn| {
+        let written = db::with_conn(pool, |conn| {
             crate::db::write(conn, |conn| {
                 for ((id, at), (count, ip)) in &done {
                     let (account_id, target) = match id {
@@ -122,8 +122,17 @@ impl AuthFailures {
                 Ok::<_, diesel::result::Error>(())
             })
             .map_err(crate::error::AppError::from)
-        })
-        .map_err(|e| e.to_string())?;
+        });
+        if let Err(e) = written {
+            // Put back what could not be journalled (unless newer counts arrived meanwhile):
+            // the next flush tries again.
+            let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+            for (key, (count, ip)) in done {
+                let entry = counts.entry(key).or_insert((0, ip));
+                entry.0 += count;
+            }
+            return Err(e.to_string());
+        }
         Ok(rows)
     }
 }

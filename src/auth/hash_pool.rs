@@ -2,6 +2,7 @@
 //! a small fixed set of threads, the memory stays bounded (a thread's allocator keeps what it
 //! freed), and requests queue instead of piling up on the shared blocking pool.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,13 @@ type Job = Box<dyn FnOnce() + Send>;
 
 pub struct HashPool {
     jobs: Mutex<Sender<Job>>,
+    /// Jobs queued or running: past `MAX_WAITING` a new one is refused (503) rather than
+    /// queued behind seconds of work.
+    waiting: Arc<AtomicUsize>,
 }
+
+/// Enough for every worker's requests at once, a few seconds of argon2 work at most.
+const MAX_WAITING: usize = 256;
 
 impl HashPool {
     pub fn new(threads: usize) -> std::io::Result<HashPool> {
@@ -34,6 +41,7 @@ impl HashPool {
         }
         Ok(HashPool {
             jobs: Mutex::new(tx),
+            waiting: Arc::default(),
         })
     }
 
@@ -42,9 +50,17 @@ impl HashPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(AppError::Unavailable(
+                "too many password checks waiting".into(),
+            ));
+        }
+        let waiting = self.waiting.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = tx.send(f());
+            waiting.fetch_sub(1, Ordering::SeqCst);
         });
         self.jobs
             .lock()

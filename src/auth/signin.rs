@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::auth::throttle::Throttle;
+use crate::auth::throttle::{Throttle, address_key};
 use crate::clock::Clock;
 use crate::domain::credential::random_alphanumeric;
 
@@ -96,20 +96,22 @@ impl SignInLimits {
         bool::from(expected.as_bytes().ct_eq(tag.as_bytes())).then(|| nonce.to_owned())
     }
 
-    /// Reserves one password check for `email`: against the device when it is trusted, else
-    /// against the client address and the account. `Err(seconds to wait)` means no check.
+    /// Reserves one password check: against the device when it is trusted, else against the
+    /// client address and — when the email names an operator — that operator's account. (An
+    /// email that names nobody has no account to protect, and tracking every string typed
+    /// would let a flood of them crowd out the real ones.) `Err(seconds to wait)` means no
+    /// check.
     pub fn reserve(
         &self,
-        email: &str,
+        operator: Option<i32>,
         address: &str,
         device: Option<&str>,
     ) -> Result<Reservation<'_>, u64> {
         let keys = match device {
             Some(device) => vec![(Which::Device, format!("device:{device}"))],
-            None => vec![
-                (Which::Address, format!("ip:{address}")),
-                (Which::Account, format!("email:{email}")),
-            ],
+            None => std::iter::once((Which::Address, address_key(address)))
+                .chain(operator.map(|id| (Which::Account, format!("operator:{id}"))))
+                .collect(),
         };
         for (i, (which, key)) in keys.iter().enumerate() {
             if let Err(wait) = self.throttle(*which).reserve(key) {
@@ -125,12 +127,12 @@ impl SignInLimits {
     /// Counts one use of something only the address limits (a reset-link request, which
     /// sends mail): `Err(seconds to wait)` when over.
     pub fn reserve_address(&self, address: &str) -> Result<(), u64> {
-        self.per_address.reserve(&format!("ip:{address}"))
+        self.per_address.reserve(&address_key(address))
     }
 
     /// Reserves one check of an operator's current password (My profile › Password).
     pub fn reserve_operator(&self, operator_id: i32) -> Result<Reservation<'_>, u64> {
-        let key = format!("operator:{operator_id}");
+        let key = format!("password:{operator_id}");
         self.per_device.reserve(&key)?;
         Ok(Reservation {
             limits: self,
@@ -177,14 +179,14 @@ mod tests {
         let device = limits.trusted_device(Some(&cookie), "ada@example.org");
         // A spray at Ada's email from many addresses locks the account for untrusted browsers…
         for n in 0..15 {
-            if let Ok(r) = limits.reserve("ada@example.org", &format!("10.0.0.{n}"), None) {
+            if let Ok(r) = limits.reserve(Some(1), &format!("10.0.0.{n}"), None) {
                 r.failed();
             }
         }
-        assert!(limits.reserve("ada@example.org", "10.9.9.9", None).is_err());
+        assert!(limits.reserve(Some(1), "10.9.9.9", None).is_err());
         // …but not for the browser Ada signed in with before.
         let r = limits
-            .reserve("ada@example.org", "10.0.0.1", device.as_deref())
+            .reserve(Some(1), "10.0.0.1", device.as_deref())
             .expect("trusted device");
         r.succeeded();
     }

@@ -27,6 +27,22 @@ pub struct Throttle {
 /// Above this many tracked keys, those whose window is over are dropped (bounded memory).
 const MAX_KEYS: usize = 100_000;
 
+/// The limit key of a client address: the address itself for IPv4, its /64 for IPv6 (one
+/// network hands out more addresses of a /64 than anyone could track one by one).
+pub fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => format!(
+            "ip:{}",
+            v6.to_ipv4_mapped().map_or(ip.into(), |v4| v4.to_string())
+        ),
+        _ => format!("ip:{ip}"),
+    }
+}
+
 impl Throttle {
     pub fn new(limit: u32, window_seconds: u64, clock: Clock) -> Self {
         Throttle {
@@ -128,6 +144,20 @@ mod tests {
         clock.advance(chrono::Duration::seconds(1));
         assert!(t.check("ip").is_ok());
         assert!(t.reserve("ip").is_ok());
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64() {
+        assert_eq!(
+            address_key("2001:db8:1:2:aaaa::1"),
+            address_key("2001:db8:1:2:bbbb::9")
+        );
+        assert_ne!(
+            address_key("2001:db8:1:2::1"),
+            address_key("2001:db8:1:3::1")
+        );
+        assert_eq!(address_key("203.0.113.5"), "ip:203.0.113.5");
+        assert_eq!(address_key("::ffff:203.0.113.5"), "ip:203.0.113.5");
     }
 
     #[test]

@@ -159,19 +159,22 @@ impl Verifier {
             {
                 Verdict::Match { upgrade } => {
                     if let Some(new) = upgrade {
-                        self.upgrade(record, new).await?;
+                        self.upgrade(record, new).await;
                     }
                     (true, false)
                 }
                 Verdict::NoMatch => (false, false),
                 Verdict::Legacy => {
-                    // Reserved before the argon2 work, given back if it matches.
-                    if let Err(retry_after) = self.throttle.reserve(&id_key) {
-                        self.fail(&found, limit_as, true);
+                    // argon2 work, so reserved first against both limits (given back if it
+                    // matches): guesses at an old key cannot queue argon2 work. The one
+                    // trade-off of keys from before keyed hashes: until its first use after
+                    // the upgrade, such a key can be refused while its id is being guessed at.
+                    if let Err(retry_after) = self.throttle.reserve_all(&[limit_as, &id_key]) {
                         return Err(AppError::RateLimited { retry_after });
                     }
                     let matched = self.check_legacy(record, &secret).await?;
                     if matched {
+                        self.throttle.release(limit_as);
                         self.throttle.release(&id_key);
                     }
                     (matched, !matched)
@@ -192,7 +195,12 @@ impl Verifier {
                 Ok(record)
             }
             _ => {
-                let limited = self.fail(&found, limit_as, id_counted);
+                let limited = if id_counted {
+                    // Both were reserved before the argon2 work.
+                    None
+                } else {
+                    self.fail(&found, limit_as)
+                };
                 self.failures.record(
                     match &found {
                         Some(r) => FailedId::Known {
@@ -213,13 +221,13 @@ impl Verifier {
         }
     }
 
-    /// Counts a failure against `limit_as` and the credential id (unless already counted);
-    /// `Some(seconds)` when either is over its limit.
-    fn fail(&self, found: &Option<AuthRecord>, limit_as: &str, id_counted: bool) -> Option<u64> {
+    /// Counts a failure against `limit_as` and the credential id; `Some(seconds)` when
+    /// either is over its limit.
+    fn fail(&self, found: &Option<AuthRecord>, limit_as: &str) -> Option<u64> {
         let mut limited = self.throttle.reserve(limit_as).err();
         // Ids that name nothing are not tracked one by one: random guesses would only grow
         // the table, and there is no key behind them to protect.
-        if let (Some(r), false) = (found, id_counted) {
+        if let Some(r) = found {
             let id_key = format!("credential:{}", r.credential.public_id);
             limited = limited.or(self.throttle.reserve(&id_key).err());
         }
@@ -240,26 +248,31 @@ impl Verifier {
             .await?;
         if matched {
             self.upgrade(record, self.hasher.hash(secret.expose()))
-                .await?;
+                .await;
         }
         Ok(matched)
     }
 
     /// Replaces the stored hash, only if it is still the one that was checked: concurrent
-    /// first uses upgrade the row once.
-    async fn upgrade(&self, record: &AuthRecord, new: String) -> Result<(), AppError> {
+    /// first uses upgrade the row once. Best effort: the key was valid either way, so a
+    /// failed write (a busy database) is logged and tried again on the next use.
+    async fn upgrade(&self, record: &AuthRecord, new: String) {
         let (pool, id, old) = (
             self.pool.clone(),
             record.credential.id,
             record.credential.secret_hash.clone(),
         );
-        actix_web::web::block(move || {
+        let written = actix_web::web::block(move || {
             db::with_conn(&pool, |c| {
                 Ok::<_, AppError>(db::credentials::upgrade_hash(c, id, &old, &new)?)
             })
         })
-        .await??;
-        Ok(())
+        .await;
+        match written {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, credential = id, "could not re-hash a key"),
+            Err(e) => tracing::warn!(error = %e, credential = id, "could not re-hash a key"),
+        }
     }
 
     /// Writes pending *last used* data and journals failures (at a graceful stop: all).

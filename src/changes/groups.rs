@@ -1,12 +1,12 @@
 //! Groups: created, renamed, deleted, their permissions (administrators only) and members.
 
-use super::{ChangeError, ChangeResult, Ctx, allow, group_target, write};
+use super::{ChangeError, ChangeResult, Ctx, actor_grants, allow, group_target, write};
 use crate::db::DbConn;
 use crate::db::audit::{self, Action, change};
 use crate::db::groups::{self, Group, Refusal};
 use crate::db::operators::Operator;
 use crate::domain::authority;
-use crate::domain::permissions::Permission;
+use crate::domain::permissions::{Grants, Permission};
 
 fn refused(r: Refusal) -> ChangeError {
     ChangeError::Refused(r.key())
@@ -23,8 +23,8 @@ fn journal(
 }
 
 pub fn create(conn: &mut DbConn, ctx: &Ctx, account_id: i32, name: &str) -> ChangeResult<Group> {
-    allow(authority::create_group(&ctx.grants))?;
     write(conn, |conn| {
+        allow(authority::create_group(&actor_grants(conn, ctx)?))?;
         let id = groups::create(conn, account_id, name, ctx.at)?.map_err(refused)?;
         let g = groups::find_in_account(conn, account_id, id)?;
         journal(conn, ctx, Action::GroupCreated, &g, &[])?;
@@ -33,13 +33,11 @@ pub fn create(conn: &mut DbConn, ctx: &Ctx, account_id: i32, name: &str) -> Chan
 }
 
 /// Renaming or deleting needs every permission the group grants (rule 1).
-fn may_change(conn: &mut DbConn, ctx: &Ctx, g: &Group) -> ChangeResult<()> {
+fn may_change(conn: &mut DbConn, ctx: &Ctx, g: &Group) -> ChangeResult<Grants> {
     let granted = groups::permissions(conn, g.id)?;
-    allow(authority::change_group(
-        &ctx.grants,
-        g.builtin_admin,
-        &granted,
-    ))
+    let mine = actor_grants(conn, ctx)?;
+    allow(authority::change_group(&mine, g.builtin_admin, &granted))?;
+    Ok(mine)
 }
 
 pub fn rename(conn: &mut DbConn, ctx: &Ctx, g: &Group, name: &str) -> ChangeResult<()> {
@@ -59,11 +57,27 @@ pub fn rename(conn: &mut DbConn, ctx: &Ctx, g: &Group, name: &str) -> ChangeResu
     })
 }
 
+/// Deleting a group takes its permissions from every member: it needs everything each of
+/// them holds too (rule 2), as removing them one by one would. The members it had are
+/// journalled.
 pub fn delete(conn: &mut DbConn, ctx: &Ctx, g: &Group) -> ChangeResult<()> {
     write(conn, |conn| {
-        may_change(conn, ctx, g)?;
+        let mine = may_change(conn, ctx, g)?;
+        let members = groups::members(conn, g.id)?;
+        for member in &members {
+            allow(authority::covers(
+                &mine,
+                &groups::grants_for(conn, member.id)?,
+            ))?;
+        }
         groups::delete(conn, g)?.map_err(refused)?;
-        journal(conn, ctx, Action::GroupDeleted, g, &[])
+        let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        let changes = if names.is_empty() {
+            Vec::new()
+        } else {
+            vec![change("members", names.join(", "), "")]
+        };
+        journal(conn, ctx, Action::GroupDeleted, g, &changes)
     })
 }
 
@@ -74,8 +88,8 @@ pub fn set_permissions(
     g: &Group,
     granted: &[Permission],
 ) -> ChangeResult<()> {
-    allow(authority::set_group_permissions(&ctx.grants))?;
     write(conn, |conn| {
+        allow(authority::set_group_permissions(&actor_grants(conn, ctx)?))?;
         let before: Vec<&str> = groups::permissions(conn, g.id)?
             .iter()
             .map(|p| p.code())
@@ -109,7 +123,7 @@ pub fn membership(
         let granted = groups::permissions(conn, g.id)?;
         let theirs = groups::grants_for(conn, op.id)?;
         allow(authority::change_membership(
-            &ctx.grants,
+            &actor_grants(conn, ctx)?,
             g.builtin_admin,
             &granted,
             &theirs,

@@ -1,7 +1,7 @@
 //! Machines (service accounts): created, edited, deleted with their keys. *Machines / Write*.
 
 use super::credentials::{CredentialMail, tell_owner_of};
-use super::{ChangeResult, Ctx, allow, credential_target, machine_target, write};
+use super::{ChangeResult, Ctx, actor_grants, allow, credential_target, machine_target, write};
 use crate::db::DbConn;
 use crate::db::audit::{Action, change};
 use crate::db::credentials::{self as creds, OwnerRef};
@@ -9,8 +9,11 @@ use crate::db::machines::{self, Machine};
 use crate::domain::authority;
 use crate::domain::permissions::Permission;
 
-fn may(ctx: &Ctx) -> ChangeResult<()> {
-    allow(authority::requires(&ctx.grants, Permission::MachinesWrite))
+fn may(conn: &mut DbConn, ctx: &Ctx) -> ChangeResult<()> {
+    allow(authority::requires(
+        &actor_grants(conn, ctx)?,
+        Permission::MachinesWrite,
+    ))
 }
 
 pub fn create(
@@ -20,8 +23,8 @@ pub fn create(
     name: &str,
     description: &str,
 ) -> ChangeResult<Machine> {
-    may(ctx)?;
     write(conn, |conn| {
+        may(conn, ctx)?;
         let id = machines::create(conn, account_id, name, description, ctx.at)?;
         let m = machines::find_in_account(conn, account_id, id)?;
         super::journal(conn, ctx, Action::MachineCreated, &machine_target(&m), &[])?;
@@ -36,8 +39,8 @@ pub fn update(
     name: &str,
     description: &str,
 ) -> ChangeResult<()> {
-    may(ctx)?;
     write(conn, |conn| {
+        may(conn, ctx)?;
         machines::update(conn, m.id, name, description)?;
         let mut changes = Vec::new();
         if name != m.name {
@@ -60,8 +63,8 @@ pub fn update(
 
 /// Deletes a machine and, with it, its keys (each journalled and mailed).
 pub fn delete(conn: &mut DbConn, ctx: &Ctx, m: &Machine) -> ChangeResult<()> {
-    may(ctx)?;
     write(conn, |conn| {
+        may(conn, ctx)?;
         let keys = creds::list_for_owner(conn, OwnerRef::Machine(m.id))?;
         for key in &keys {
             super::journal(

@@ -30,11 +30,20 @@ pub struct Ctx {
     pub at: NaiveDateTime,
     /// Mail the operators with *Machines / Write* when a machine's key changes.
     pub mail_machine_keys: bool,
-    /// What the actor may do: the signed-in operator's grants, a credential's owner's, or
-    /// everything for Keyward itself (setup, the command line, reminders).
+    /// What Keyward itself may do (everything: setup, the command line, reminders), or
+    /// nothing (a machine's key). An operator's grants are not taken from here: they are read
+    /// again inside each change's transaction (`actor_grants`), as they are then.
     pub grants: Grants,
-    /// Whose keys are the actor's own (an operator's, or a credential's owner).
+    /// The operator acting (signed in, or owning the calling key): whose keys are their own,
+    /// and whose grants count.
     pub acting_as: Option<OwnerRef>,
+    /// The credential (row id) an API call came with: it must still be usable when the
+    /// change is made, not only when the request arrived.
+    pub via_credential: Option<i32>,
+    /// For a key made by someone other than its owner: that someone. The key acts with no
+    /// more than both hold, now — a delegate who made a key for a colleague does not gain
+    /// what the colleague is given later.
+    pub capped_by: Option<i32>,
 }
 
 impl Ctx {
@@ -49,6 +58,8 @@ impl Ctx {
                 granted: Vec::new(),
             },
             acting_as: None,
+            via_credential: None,
+            capped_by: None,
         }
     }
 }
@@ -63,6 +74,10 @@ pub enum ChangeError {
     /// last administrator, …
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// The actor was deactivated, deleted, or their key revoked while the request was on
+    /// its way: nothing is done in their name any more.
+    #[error("the actor is no longer active")]
+    Gone,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -78,6 +93,7 @@ impl From<ChangeError> for AppError {
         match e {
             ChangeError::Denied(d) => AppError::Forbidden(d),
             ChangeError::Refused(key) => AppError::Conflict(key),
+            ChangeError::Gone => AppError::SignInRequired,
             ChangeError::Db(e) => AppError::from(e),
         }
     }
@@ -102,6 +118,51 @@ fn journal(
     Ok(())
 }
 
+/// What the actor may do, as the database says inside this transaction: an operator who
+/// was deactivated (or a key revoked) after the request arrived does nothing any more.
+fn actor_grants(conn: &mut DbConn, ctx: &Ctx) -> ChangeResult<Grants> {
+    use diesel::prelude::*;
+    if let Some(id) = ctx.via_credential {
+        use crate::db::schema::credentials as c;
+        let key: Option<(bool, Option<NaiveDateTime>)> = c::table
+            .find(id)
+            .select((c::active, c::expires_at))
+            .first(conn)
+            .optional()?;
+        if !key.is_some_and(|(active, expires)| active && expires.is_none_or(|at| at > ctx.at)) {
+            return Err(ChangeError::Gone);
+        }
+    }
+    match ctx.acting_as {
+        Some(OwnerRef::Operator(id)) => {
+            use crate::db::schema::operators as o;
+            let active: Option<bool> =
+                o::table.find(id).select(o::active).first(conn).optional()?;
+            if active != Some(true) {
+                return Err(ChangeError::Gone);
+            }
+            let theirs = group_db::grants_for(conn, id)?;
+            match ctx.capped_by.filter(|creator| *creator != id) {
+                None => Ok(theirs),
+                Some(creator) => {
+                    let active: Option<bool> = o::table
+                        .find(creator)
+                        .select(o::active)
+                        .first(conn)
+                        .optional()?;
+                    // A creator gone or deactivated leaves the key its owner's own keys only.
+                    let cap = match active {
+                        Some(true) => group_db::grants_for(conn, creator)?,
+                        _ => Grants::default(),
+                    };
+                    Ok(theirs.both(&cap))
+                }
+            }
+        }
+        _ => Ok(ctx.grants.clone()),
+    }
+}
+
 fn allow(decision: Decision) -> ChangeResult<()> {
     decision.map_err(ChangeError::Denied)
 }
@@ -109,15 +170,16 @@ fn allow(decision: Decision) -> ChangeResult<()> {
 /// May the actor manage `owner`'s keys? Their own always; another operator's only holding
 /// everything that operator holds; a machine's with *Machines / Write*.
 fn may_manage_keys(conn: &mut DbConn, ctx: &Ctx, owner: OwnerRef) -> ChangeResult<()> {
-    if ctx.acting_as == Some(owner) {
+    let mine = actor_grants(conn, ctx)?;
+    if ctx.acting_as == Some(owner) && matches!(owner, OwnerRef::Operator(_)) {
         return Ok(());
     }
     allow(match owner {
         OwnerRef::Operator(id) => {
             let theirs = group_db::grants_for(conn, id)?;
-            authority::manage_keys(&ctx.grants, KeyOwner::Operator(&theirs))
+            authority::manage_keys(&mine, KeyOwner::Operator(&theirs))
         }
-        OwnerRef::Machine(_) => authority::manage_keys(&ctx.grants, KeyOwner::Machine),
+        OwnerRef::Machine(_) => authority::manage_keys(&mine, KeyOwner::Machine),
     })
 }
 

@@ -6,7 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{
-    ChangeError, ChangeResult, Ctx, allow, groups as group_changes, operator_target, write,
+    ChangeError, ChangeResult, Ctx, actor_grants, allow, groups as group_changes, operator_target,
+    write,
 };
 use crate::db::audit::{self, Action, Actor, Target, change};
 use crate::db::credentials::{self as creds, OwnerRef};
@@ -96,8 +97,12 @@ pub fn create(
     input: &NewOperatorInput,
     link: Option<Link>,
 ) -> ChangeResult<Operator> {
-    allow(authority::create_operator(&ctx.grants, input.admin))?;
     write(conn, |conn| {
+        allow(authority::create_operator(
+            &actor_grants(conn, ctx)?,
+            input.admin,
+            link.is_none(),
+        ))?;
         let Some(id) = operators::create(conn, account_id, input, ctx.at)? else {
             return Err(ChangeError::Refused("operators.email_taken"));
         };
@@ -138,7 +143,8 @@ pub fn update(
     write(conn, |conn| {
         let before = operators::find_in_account(conn, account_id, id)?;
         let theirs = groups::grants_for(conn, id)?;
-        allow(authority::manage_operator(&ctx.grants, &theirs))?;
+        let mine = actor_grants(conn, ctx)?;
+        allow(authority::manage_operator(&mine, &theirs))?;
         if before.active && !edit.active {
             if ctx.acting_as == Some(OwnerRef::Operator(id)) {
                 return Err(ChangeError::Refused("operators.not_yourself"));
@@ -169,8 +175,27 @@ pub fn update(
         }
         if edit.email != before.email {
             changes.push(change("email", &before.email, edit.email));
-            // A link sent to the old address must not work for the new owner of the account.
+            // A link sent to the old address must not work for the new owner of the account,
+            // and the old address hears of it: a change of email is how an account is taken.
             tokens::revoke_all(conn, id, ctx.at)?;
+            let vars = [
+                ("actor", ctx.actor.name.as_str()),
+                ("old", before.email.as_str()),
+                ("new", edit.email),
+            ];
+            mail::queue(
+                conn,
+                &Letter {
+                    to: &before.email,
+                    name: &before.name,
+                    lang: Lang::from_code(&before.language).unwrap_or_default(),
+                    subject: "mail.email_changed_subject",
+                    paragraphs: &["mail.email_changed", "mail.if_not_you"],
+                    vars: &vars,
+                    link: None,
+                },
+                ctx.at,
+            )?;
         }
         if !changes.is_empty() {
             journal(conn, ctx, Action::OperatorUpdated, &after, &changes)?;
@@ -221,6 +246,23 @@ pub fn set_password(
             .execute(conn)?;
         tokens::revoke_all(conn, operator.id, ctx.at)?;
         journal(conn, ctx, action, operator, &[])?;
+        // The operator hears of it, whoever did it (a reset by someone who took the mailbox).
+        if action != Action::OperatorPasswordSet {
+            let vars = [("email", operator.email.as_str())];
+            mail::queue(
+                conn,
+                &Letter {
+                    to: &operator.email,
+                    name: &operator.name,
+                    lang: Lang::from_code(&operator.language).unwrap_or_default(),
+                    subject: "mail.password_changed_subject",
+                    paragraphs: &["mail.password_changed", "mail.if_not_you"],
+                    vars: &vars,
+                    link: None,
+                },
+                ctx.at,
+            )?;
+        }
         Ok(epoch)
     })
 }
@@ -276,7 +318,8 @@ pub fn delete(
     write(conn, |conn| {
         let op = operators::find_in_account(conn, account_id, id)?;
         let theirs = groups::grants_for(conn, id)?;
-        allow(authority::manage_operator(&ctx.grants, &theirs))?;
+        let mine = actor_grants(conn, ctx)?;
+        allow(authority::manage_operator(&mine, &theirs))?;
         if ctx.acting_as == Some(OwnerRef::Operator(id)) {
             return Err(ChangeError::Refused("operators.not_yourself"));
         }
@@ -293,9 +336,9 @@ pub fn delete(
                 allow(match to {
                     OwnerRef::Operator(receiver) => {
                         let receiver = groups::grants_for(conn, receiver)?;
-                        authority::manage_keys(&ctx.grants, KeyOwner::Operator(&receiver))
+                        authority::manage_keys(&mine, KeyOwner::Operator(&receiver))
                     }
-                    OwnerRef::Machine(_) => authority::manage_keys(&ctx.grants, KeyOwner::Machine),
+                    OwnerRef::Machine(_) => authority::manage_keys(&mine, KeyOwner::Machine),
                 })?;
                 use schema::credentials as c;
                 let (operator_id, machine_id) = match to {

@@ -283,16 +283,27 @@ pub fn record_uses(
             ats.push(*at);
             ips.push(ip.as_str());
         }
-        // Never move *last used* backwards (another process may have flushed a later use).
-        diesel::sql_query(
-            "UPDATE credentials c SET last_used_at = u.at, last_used_ip = u.ip \
-             FROM unnest($1, $2, $3) AS u(id, at, ip) \
-             WHERE c.id = u.id AND (c.last_used_at IS NULL OR c.last_used_at <= u.at)",
-        )
-        .bind::<Array<Integer>, _>(ids)
-        .bind::<Array<Timestamp>, _>(ats)
-        .bind::<Array<Text>, _>(ips)
-        .execute(pg)?;
+        // Rows locked in id order first: processes flushing overlapping batches at once wait
+        // for each other instead of deadlocking.
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        diesel::Connection::transaction(pg, |pg| {
+            diesel::sql_query(
+                "SELECT id FROM credentials WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+            )
+            .bind::<Array<Integer>, _>(&sorted)
+            .execute(pg)?;
+            // Never move *last used* backwards (another process may have flushed a later use).
+            diesel::sql_query(
+                "UPDATE credentials c SET last_used_at = u.at, last_used_ip = u.ip \
+                 FROM unnest($1, $2, $3) AS u(id, at, ip) \
+                 WHERE c.id = u.id AND (c.last_used_at IS NULL OR c.last_used_at <= u.at)",
+            )
+            .bind::<Array<Integer>, _>(&ids)
+            .bind::<Array<Timestamp>, _>(&ats)
+            .bind::<Array<Text>, _>(&ips)
+            .execute(pg)
+        })?;
         return Ok(());
     }
     // SQLite: a few statements of up to `ROWS` uses each (`UPDATE … FROM (VALUES …)`), in
@@ -709,6 +720,17 @@ impl Credential {
             (Some(id), _) => Some(OwnerRef::Operator(id)),
             (None, Some(id)) => Some(OwnerRef::Machine(id)),
             (None, None) => None,
+        }
+    }
+}
+
+impl AuthRecord {
+    /// The operator a key answers to: whoever made it (keys from before this was recorded,
+    /// or made by their owner, answer to their owner).
+    pub fn creator(&self) -> Option<i32> {
+        match self.owner.as_ref() {
+            OwnerRef::Operator(owner) => Some(self.credential.created_by.unwrap_or(owner)),
+            OwnerRef::Machine(_) => self.credential.created_by,
         }
     }
 }

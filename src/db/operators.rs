@@ -96,7 +96,8 @@ pub fn lock_administrators(conn: &mut DbConn, account_id: i32) -> QueryResult<()
     Ok(())
 }
 
-/// The account's active administrators (read after `lock_administrators`).
+/// The account's administrators who can sign in: active, with a password (an invited one
+/// who never set theirs does not count). Read after `lock_administrators`.
 pub fn active_administrators(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<i32>> {
     group_members::table
         .inner_join(groups::table)
@@ -104,6 +105,7 @@ pub fn active_administrators(conn: &mut DbConn, account_id: i32) -> QueryResult<
         .filter(groups::account_id.eq(account_id))
         .filter(groups::builtin_admin.eq(true))
         .filter(operators::active.eq(true))
+        .filter(operators::password_hash.like("$argon2%"))
         .select(group_members::operator_id)
         .load(conn)
 }

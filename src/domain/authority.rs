@@ -109,7 +109,16 @@ pub fn covers(actor: &Grants, target: &Grants) -> Decision {
             why: Why::TheyHoldMore,
         });
     }
-    match Permission::ALL
+    // Write before Read, so a refusal names what the person holds, not what it implies.
+    const STRONGEST_FIRST: [Permission; 6] = [
+        Permission::OperatorsWrite,
+        Permission::OperatorsRead,
+        Permission::MachinesWrite,
+        Permission::MachinesRead,
+        Permission::AuditRead,
+        Permission::SettingsWrite,
+    ];
+    match STRONGEST_FIRST
         .into_iter()
         .find(|p| target.allows(*p) && !actor.allows(*p))
     {
@@ -138,11 +147,17 @@ pub fn manage_operator(actor: &Grants, target: &Grants) -> Decision {
     covers(actor, target)
 }
 
-/// Creating an operator (marked administrator or not).
-pub fn create_operator(actor: &Grants, as_administrator: bool) -> Decision {
+/// Creating an operator (marked administrator or not), invited or with a password set by
+/// the actor. A password set for someone else is one the actor knows, and keeps knowing
+/// whatever that person is given later: only an administrator (who may act on anyone
+/// anyway) sets one; a delegate invites.
+pub fn create_operator(actor: &Grants, as_administrator: bool, with_password: bool) -> Decision {
     need(actor, Permission::OperatorsWrite)?;
     if as_administrator {
         administrator(actor, Why::GrantBeyondOwn)?;
+    }
+    if with_password {
+        administrator(actor, Why::Action)?;
     }
     Ok(())
 }
@@ -238,7 +253,8 @@ mod tests {
         );
         // …nor mint keys for them, nor make administrators, nor grant what she lacks.
         assert!(manage_keys(&eve, KeyOwner::Operator(&admin())).is_err());
-        assert!(create_operator(&eve, true).is_err());
+        assert!(create_operator(&eve, true, false).is_err());
+        assert!(create_operator(&eve, false, true).is_err());
         assert!(set_group_permissions(&eve).is_err());
         assert!(change_membership(&eve, true, &[], &eve).is_err());
         assert_eq!(
@@ -250,7 +266,7 @@ mod tests {
         assert!(manage_operator(&eve, &holds(&[OperatorsRead])).is_ok());
         assert!(manage_keys(&eve, KeyOwner::Operator(&holds(&[]))).is_ok());
         assert!(change_membership(&eve, false, &[OperatorsRead], &holds(&[])).is_ok());
-        assert!(create_operator(&eve, false).is_ok());
+        assert!(create_operator(&eve, false, false).is_ok());
         assert!(manage_keys(&eve, KeyOwner::Machine).is_err());
         assert!(manage_keys(&holds(&[]), KeyOwner::Themselves).is_ok());
     }
@@ -259,7 +275,7 @@ mod tests {
     fn administrators_may_do_everything() {
         let a = admin();
         assert!(manage_operator(&a, &admin()).is_ok());
-        assert!(create_operator(&a, true).is_ok());
+        assert!(create_operator(&a, true, true).is_ok());
         assert!(set_group_permissions(&a).is_ok());
         assert!(change_membership(&a, true, &[], &admin()).is_ok());
         assert!(manage_keys(&a, KeyOwner::Machine).is_ok());

@@ -75,6 +75,18 @@ impl Grants {
         }
     }
 
+    /// What both may do: a key made by one operator for another acts with no more than
+    /// either holds.
+    pub fn both(&self, other: &Grants) -> Grants {
+        Grants {
+            admin: self.admin && other.admin,
+            granted: Permission::ALL
+                .into_iter()
+                .filter(|p| self.allows(*p) && other.allows(*p))
+                .collect(),
+        }
+    }
+
     pub fn allows(&self, p: Permission) -> bool {
         self.admin
             || self.granted.contains(&p)

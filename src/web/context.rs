@@ -29,6 +29,10 @@ pub const SESSION_EPOCH: &str = "epoch";
 /// the server ends sessions idle or old, whatever the cookie says.
 pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 pub const SESSION_LAST_SEEN: &str = "last_seen";
+/// A random tag of the signed-in session, set at sign-in and kept when its id changes: what
+/// a reveal is bound to, and what sign-out marks as ended, so that a copy of the session
+/// written back by a request still in flight is signed out too.
+pub const SESSION_TAG: &str = "tag";
 
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -91,6 +95,11 @@ impl Chrome {
     pub fn may(&self, code: &str) -> bool {
         self.operator.as_ref().is_some_and(|o| o.may_code(code))
     }
+
+    /// For templates: is the signed-in operator an administrator?
+    pub fn is_admin(&self) -> bool {
+        self.operator.as_ref().is_some_and(|o| o.grants.admin)
+    }
 }
 
 pub struct Ctx {
@@ -144,7 +153,7 @@ impl Ctx {
     pub fn change(&self) -> Result<crate::changes::Ctx, AppError> {
         let me = self.operator()?;
         Ok(crate::changes::Ctx {
-            grants: me.grants.clone(),
+            grants: Default::default(),
             acting_as: Some(crate::db::credentials::OwnerRef::Operator(me.id)),
             ..self.state.system_change(self.actor()?)
         })
@@ -199,7 +208,18 @@ pub fn start_session(state: &State, session: &Session) -> Result<(), AppError> {
     let now = state.clock.now().and_utc().timestamp();
     session.insert(SESSION_SIGNED_IN_AT, now)?;
     session.insert(SESSION_LAST_SEEN, now)?;
+    session.insert(SESSION_TAG, random_alphanumeric(32)?)?;
     Ok(())
+}
+
+/// The session's tag (sessions signed in before tags existed get one now).
+pub fn session_tag(session: &Session) -> Result<String, AppError> {
+    if let Some(tag) = session.get::<String>(SESSION_TAG)? {
+        return Ok(tag);
+    }
+    let tag = random_alphanumeric(32)?;
+    session.insert(SESSION_TAG, &tag)?;
+    Ok(tag)
 }
 
 /// The session's CSRF token, created on first use.
@@ -233,6 +253,7 @@ impl FromRequest for Ctx {
                 operator_id = None;
             }
             let epoch = session.get::<i32>(SESSION_EPOCH)?;
+            let tag = session.get::<String>(SESSION_TAG)?;
 
             if !state.setup_done.load(Ordering::Relaxed) {
                 if state.db(|c| Ok(db::operators::any_exists(c)?)).await? {
@@ -248,8 +269,14 @@ impl FromRequest for Ctx {
                     let found = state
                         .db(move |c| {
                             let op = db::operators::find(c, id).map_err(AppError::from);
+                            let ended = match &tag {
+                                Some(tag) => db::tokens::session_ended(c, id, tag)?,
+                                None => false,
+                            };
                             match op {
-                                Ok(op) if op.active && epoch == Some(op.session_epoch) => {
+                                Ok(op)
+                                    if op.active && epoch == Some(op.session_epoch) && !ended =>
+                                {
                                     let grants = db::groups::grants_for(c, op.id)?;
                                     Ok(Some(SignedIn {
                                         id: op.id,

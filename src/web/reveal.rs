@@ -7,7 +7,6 @@
 //! secret; showing the page consumes it. So a replayed cookie shows nothing the second time,
 //! nor after sign-out (the session's tag is gone), nor in another operator's session.
 
-use actix_session::Session;
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite, time::Duration};
 use actix_web::{HttpRequest, HttpResponseBuilder};
 use serde::{Deserialize, Serialize};
@@ -20,8 +19,6 @@ use crate::error::AppError;
 const COOKIE: &str = "keyward_reveal";
 /// How long a new secret may wait to be shown.
 const VALID_MINUTES: i64 = 5;
-/// A random tag of the browser session, set at sign-in: what binds a reveal to it.
-const SESSION_TAG: &str = "reveal_tag";
 
 #[derive(Serialize, Deserialize)]
 struct Stored {
@@ -56,17 +53,6 @@ fn base_cookie(value: String, secure: bool) -> Cookie<'static> {
         .finish()
 }
 
-/// This browser session's tag, made on first use (sessions signed in before tags existed
-/// get one now).
-fn session_tag(session: &Session) -> Result<String, AppError> {
-    if let Some(tag) = session.get::<String>(SESSION_TAG)? {
-        return Ok(tag);
-    }
-    let tag = random_alphanumeric(32)?;
-    session.insert(SESSION_TAG, &tag)?;
-    Ok(tag)
-}
-
 /// What is stored for a reveal: the nonce bound to the session's tag.
 fn record_key(nonce: &str, tag: &str) -> String {
     format!("{nonce}:{tag}")
@@ -82,7 +68,7 @@ pub async fn attach(
     let operator_id = ctx.operator()?.id;
     let nonce = random_alphanumeric(22)?;
     let (key, until) = (
-        record_key(&nonce, &session_tag(&ctx.session)?),
+        record_key(&nonce, &super::context::session_tag(&ctx.session)?),
         ctx.state.clock.now() + chrono::Duration::minutes(VALID_MINUTES),
     );
     ctx.state
@@ -130,7 +116,7 @@ pub async fn take(ctx: &Ctx, req: &HttpRequest, owner: &str) -> Result<Option<Re
     };
     let (Some(me), Some(tag)) = (
         ctx.chrome.operator.as_ref().map(|o| o.id),
-        ctx.session.get::<String>(SESSION_TAG)?,
+        ctx.session.get::<String>(super::context::SESSION_TAG)?,
     ) else {
         return Ok(None);
     };

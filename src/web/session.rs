@@ -87,13 +87,14 @@ pub async fn check_password(
     let limits = &state.sign_in_limits;
     let cookie = req.cookie(crate::auth::signin::DEVICE_COOKIE);
     let device = limits.trusted_device(cookie.as_ref().map(|c| c.value()), email);
-    let reservation = limits
-        .reserve(email, ip, device.as_deref())
-        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
+    // Who the email names (an indexed read), so the account's limit is that operator's.
     let lookup = email.to_owned();
     let found = state
         .db(move |c| Ok(db::operators::find_by_email(c, &lookup)?))
         .await?;
+    let reservation = limits
+        .reserve(found.as_ref().map(|op| op.id), ip, device.as_deref())
+        .map_err(|retry_after| AppError::RateLimited { retry_after })?;
     // Unknown email, inactive or invited operator and wrong password all cost one argon2
     // check and give the same answer.
     let dummy = state.dummy_hash.clone();
@@ -169,6 +170,26 @@ pub async fn login(
 
 pub async fn logout(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpResponse, AppError> {
     let lang = ctx.lang();
+    // The session's tag is marked ended: a copy of this session that a request still in
+    // flight writes back (under a new id: a password change renews it) is signed out too.
+    if let (Some(me), Some(tag)) = (
+        ctx.chrome.operator.as_ref().map(|o| o.id),
+        ctx.session.get::<String>(super::context::SESSION_TAG)?,
+    ) {
+        let until = ctx.state.clock.now()
+            + chrono::Duration::seconds(ctx.state.settings.session_max_seconds.max(0));
+        ctx.state
+            .db(move |c| {
+                Ok(db::tokens::create(
+                    c,
+                    me,
+                    db::tokens::SESSION_ENDED,
+                    &tag,
+                    until,
+                )?)
+            })
+            .await?;
+    }
     // Renewing deletes the old server-side row, so a replayed old cookie finds nothing;
     // the fresh session only keeps the language and the goodbye message.
     ctx.session.clear();

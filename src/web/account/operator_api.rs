@@ -428,7 +428,9 @@ pub async fn cancel(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    load(&ctx, id, Permission::OperatorsWrite).await?;
+    // Discarding one's own draft needs no authority over the operator: it changes nothing
+    // but this session (and must work after the operator was given more than the viewer).
+    load(&ctx, id, Permission::OperatorsRead).await?;
     ctx.session.remove(&draft_key(id));
     ctx.flash("api.discarded")?;
     Ok(see_other(&tab_url(id)))

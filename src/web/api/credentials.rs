@@ -19,7 +19,8 @@ use crate::web::State;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {
     /// Whose credentials: `operator:ID` or `machine:ID`. Default: the caller's owner.
-    /// Another owner needs an administrator's credential.
+    /// Another operator needs a credential whose owner holds *Operators / Write* and every
+    /// permission that operator holds; a machine, *Machines / Write*.
     pub owner: Option<String>,
     /// How many credentials at most, 1 to 1000. Default: 100.
     pub limit: Option<i64>,
@@ -83,7 +84,7 @@ pub struct CreatedCredential {
     pub id: String,
     /// The secret (HTTP Basic password). Shown once.
     pub secret: String,
-    /// `kwd_<id>_<secret>`, for `Authorization: Bearer`. Shown once.
+    /// `kwd_<id>_<secret><checksum>`, for `Authorization: Bearer`. Shown once.
     pub token: String,
 }
 
@@ -176,7 +177,7 @@ pub async fn list(
         None => None,
         Some(text) => Some(parse_cursor(text).ok_or(AppError::BadRequest("error.bad_cursor"))?),
     };
-    let cx = caller.change(&state).await?;
+    let cx = caller.change(&state);
     let owner = target_owner(&state, &cx, &caller.0, query.owner.as_deref()).await?;
     let target = owner.as_ref();
     let (mut rows, total) = state
@@ -218,17 +219,19 @@ pub async fn create(
         .map(|at| validation::expiry(at.naive_utc(), state.clock.now()))
         .transpose()
         .map_err(AppError::BadRequest)?;
-    let cx = caller.change(&state).await?;
+    let cx = caller.change(&state);
     let owner = target_owner(&state, &cx, &caller.0, body.owner.as_deref()).await?;
     let minted = mint(state.verifier.hasher())?;
-    let (account_id, created_by) = (
-        caller.0.credential.account_id,
-        caller.0.credential.created_by,
-    );
-    let created_by = match caller.0.owner.as_ref() {
-        OwnerRef::Operator(id) => Some(id),
-        OwnerRef::Machine(_) => created_by,
+    // A key never makes one that outlives it.
+    let expires_at = match (expires_at, caller.0.credential.expires_at) {
+        (Some(asked), Some(own)) => Some(asked.min(own)),
+        (None, own) => own,
+        (asked, None) => asked,
     };
+    let account_id = caller.0.credential.account_id;
+    // The key answers to whoever made the calling key: a key made by a delegate for someone
+    // else passes the delegate's limits on to every key it makes (`changes::Ctx::capped_by`).
+    let created_by = caller.0.creator();
     let (target, public_id, hash) = (
         owner.as_ref(),
         minted.public_id.clone(),
@@ -269,7 +272,7 @@ pub async fn show(
     caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let cx = caller.change(&state).await?;
+    let cx = caller.change(&state);
     let (_, credential) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(CredentialView::from(&credential)))
 }
@@ -302,8 +305,16 @@ pub async fn update(
         )),
         other => other.map(|_| None),
     };
-    let cx = caller.change(&state).await?;
+    let cx = caller.change(&state);
     let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
+    // A key may shorten its own life, never lengthen it: a leaked key must not outlive the
+    // expiry its owner gave it.
+    if found.id == caller.0.credential.id
+        && let Some(asked) = expires_at
+        && asked.is_none_or(|at| found.expires_at.is_some_and(|own| at > own))
+    {
+        return Err(AppError::Conflict("api.own_expiry"));
+    }
     let active = body.active;
     let updated = state
         .db(move |c| {
@@ -336,7 +347,7 @@ pub async fn delete(
     caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let cx = caller.change(&state).await?;
+    let cx = caller.change(&state);
     let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     state
         .db(move |c| {

@@ -12,7 +12,7 @@ use crate::web::{Chrome, Ctx, render};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Keyward API", description = "Manage and verify API credentials. Authenticate with HTTP Basic (username = credential id, password = secret) or `Authorization: Bearer kwd_<id>_<secret>`."),
+    info(title = "Keyward API", description = "Manage and verify API credentials. Authenticate with HTTP Basic (username = credential id, password = secret) or `Authorization: Bearer kwd_<id>_<secret><checksum>` (pattern `kwd_[0-9A-Za-z]{16}_[0-9A-Za-z]{38}`)."),
     paths(
         super::whoami,
         super::credentials::list,

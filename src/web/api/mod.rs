@@ -43,22 +43,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct ApiCaller(pub AuthRecord, pub String);
 
 impl ApiCaller {
-    /// The context of a change made through this credential: its owner's authority (a
-    /// machine's key has none beyond its own keys), its owner's keys as its own.
-    pub async fn change(&self, state: &State) -> Result<crate::changes::Ctx, AppError> {
-        let grants = match self.0.owner.as_ref() {
-            crate::db::credentials::OwnerRef::Operator(id) => {
-                state
-                    .db(move |c| Ok(crate::db::groups::grants_for(c, id)?))
-                    .await?
-            }
-            crate::db::credentials::OwnerRef::Machine(_) => Default::default(),
+    /// The context of a change made through this credential: an operator's key acts with
+    /// its owner's authority (read again inside each change); a machine's key has none — it
+    /// manages no keys, not even its machine's, so a leaked one cannot plant copies.
+    pub fn change(&self, state: &State) -> crate::changes::Ctx {
+        let acting_as = match self.0.owner.as_ref() {
+            operator @ crate::db::credentials::OwnerRef::Operator(_) => Some(operator),
+            crate::db::credentials::OwnerRef::Machine(_) => None,
         };
-        Ok(crate::changes::Ctx {
-            grants,
-            acting_as: Some(self.0.owner.as_ref()),
+        crate::changes::Ctx {
+            grants: Default::default(),
+            acting_as,
+            via_credential: Some(self.0.credential.id),
+            capped_by: self.0.creator(),
             ..state.system_change(self.actor())
-        })
+        }
     }
 
     /// The calling credential as the journal names it.
@@ -87,7 +86,8 @@ impl FromRequest for ApiCaller {
                 .ok_or_else(|| AppError::Internal("app state missing".into()))?;
             let ip = crate::web::client::client_ip(&req, &state.settings.trusted_proxies);
             let presented = crate::web::client::presented(&req)?;
-            let record = state.verifier.check(presented, &ip, &ip).await?;
+            let limit_as = crate::auth::throttle::address_key(&ip);
+            let record = state.verifier.check(presented, &limit_as, &ip).await?;
             Ok(ApiCaller(record, ip))
         })
     }
