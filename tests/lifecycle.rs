@@ -1002,3 +1002,31 @@ async fn the_old_address_hears_of_an_email_change_and_the_owner_of_a_new_passwor
     }
     panic!("no mail about the new password");
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_from_an_open_session_is_limited() {
+    let app = TestApp::spawn_with(|s| s.auth_failure_limit = 3).await;
+    let admin = app.admin().await;
+    admin.get("/profile/password").await;
+    let attempt = |current: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .post(
+                    "/profile/password",
+                    &[
+                        ("current", current),
+                        ("password", "whatever 123"),
+                        ("password_confirm", "whatever 123"),
+                    ],
+                )
+                .await
+                .status
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt("guess").await, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(attempt("guess").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(attempt(ADMIN_PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -29,12 +29,15 @@ pub fn verify(stored: &str, secret: &str) -> bool {
 /// one argon2 check either way, so the answer's timing says nothing. True only for a real
 /// match.
 pub fn verify_or_dummy(stored: Option<&str>, dummy: &str, candidate: &str) -> bool {
+    let (hash, real) = hash_to_check(stored, dummy);
+    verify(hash, candidate) && real
+}
+
+/// The argon2 string a check runs against, and whether it is a real one.
+fn hash_to_check<'a>(stored: Option<&'a str>, dummy: &'a str) -> (&'a str, bool) {
     match stored.filter(|h| h.starts_with("$argon2")) {
-        Some(hash) => verify(hash, candidate),
-        None => {
-            let _ = verify(dummy, candidate);
-            false
-        }
+        Some(hash) => (hash, true),
+        None => (dummy, false),
     }
 }
 
@@ -46,6 +49,31 @@ pub fn dummy_hash() -> Result<String, argon2::password_hash::Error> {
 
 #[cfg(test)]
 mod tests {
+    /// An invited operator (no password yet) and an unknown email are checked against the
+    /// dummy hash: a real argon2 check, like a wrong password's, so timing tells nothing.
+    #[test]
+    fn no_usable_hash_is_checked_against_the_dummy() {
+        let (dummy, real) = (
+            super::dummy_hash().expect("hash"),
+            super::hash("right one").expect("hash"),
+        );
+        assert_eq!(
+            super::hash_to_check(Some("!invited"), &dummy),
+            (dummy.as_str(), false)
+        );
+        assert_eq!(super::hash_to_check(None, &dummy), (dummy.as_str(), false));
+        assert_eq!(
+            super::hash_to_check(Some(&real), &dummy),
+            (real.as_str(), true)
+        );
+        assert!(super::verify_or_dummy(Some(&real), &dummy, "right one"));
+        assert!(!super::verify_or_dummy(
+            Some("!invited"),
+            &dummy,
+            "!invited"
+        ));
+    }
+
     #[test]
     fn hash_and_verify() {
         let h = super::hash("correct horse").expect("hash");
