@@ -1318,6 +1318,14 @@ async fn register_over_the_size_limit_answers_json() {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: Value = res.json().await.expect("a JSON body");
     assert_eq!(body["error"], "payload_too_large");
+    // The older method as the seeds write it.
+    let res = client()
+        .post(format!("{}/api/v1/Register", app.base))
+        .basic_auth(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::CREATED);
     // A Bearer header is not an email and password: 401, not "malformed".
     let res = client()
         .post(format!("{}/api/v1/register", app.base))

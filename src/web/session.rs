@@ -180,13 +180,14 @@ pub async fn logout(ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Result<HttpRespon
             + chrono::Duration::seconds(ctx.state.settings.session_max_seconds.max(0));
         ctx.state
             .db(move |c| {
-                Ok(db::tokens::create(
-                    c,
-                    me,
-                    db::tokens::SESSION_ENDED,
-                    &tag,
-                    until,
-                )?)
+                use diesel::result::{DatabaseErrorKind, Error};
+                match db::tokens::create(c, me, db::tokens::SESSION_ENDED, &tag, until) {
+                    // Signed out twice at once (a double click): once is enough.
+                    Ok(()) | Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
             })
             .await?;
     }

@@ -32,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(credentials::delete)),
         )
         .service(web::resource("/api/v1/register").route(web::post().to(register::register)))
+        // As the Uptrends pages (seeds 000/002) write it.
+        .service(web::resource("/api/v1/Register").route(web::post().to(register::register)))
         .service(web::resource("/api/v1/verify").route(web::post().to(verify::verify)))
         .service(web::resource("/auth/forward").route(web::route().to(verify::forward)))
         .service(web::resource("/api/openapi.json").route(web::get().to(docs::openapi_json)))
