@@ -203,13 +203,24 @@ pub fn reader_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Pool {
             Ok(())
         }
     }
-    r2d2::Pool::builder()
-        .max_size(size)
-        .min_idle(Some(size))
-        .connection_timeout(timeout)
-        .test_on_check_out(false)
-        .connection_customizer(Box::new(PrepareLookup))
-        .build_unchecked(ConnectionManager { url: url.clone() })
+    let builder = || {
+        r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(size))
+            .connection_timeout(timeout)
+            .test_on_check_out(false)
+            .connection_customizer(Box::new(PrepareLookup))
+    };
+    let manager = || ConnectionManager { url: url.clone() };
+    match url {
+        // An SQLite file opens at once (the migrations just did): wait for every connection,
+        // so the first request does not. (A PostgreSQL server may be down at start: its
+        // connections open in the background, and `/healthz` says 503 meanwhile.)
+        DatabaseUrl::Sqlite(_) => builder()
+            .build(manager())
+            .unwrap_or_else(|_| builder().build_unchecked(manager())),
+        DatabaseUrl::Postgres(_) => builder().build_unchecked(manager()),
+    }
 }
 
 /// Runs the pending migrations of the connection's backend; running it again does nothing.
