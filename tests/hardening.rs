@@ -422,6 +422,13 @@ async fn a_full_disk_gives_a_clear_error_no_partial_write_and_recovers() {
     if std::env::var("KEYWARD_TEST_DATABASE_URL").is_ok() {
         return; // An SQLite fault; the SQLite pass covers it.
     }
+    if !common::prerequisite(
+        "root (to mount a small disk)",
+        common::is_root(),
+        "run as root",
+    ) {
+        return;
+    }
     let disk = SmallDisk::mount("8m");
     let app = disk.app().await;
     let admin = app.admin().await;
@@ -485,6 +492,13 @@ async fn a_full_disk_gives_a_clear_error_no_partial_write_and_recovers() {
 async fn a_read_only_disk_is_refused_at_start_with_a_clear_message_and_recovers() {
     if std::env::var("KEYWARD_TEST_DATABASE_URL").is_ok() {
         return; // An SQLite fault; the SQLite pass covers it.
+    }
+    if !common::prerequisite(
+        "root (to mount a small disk)",
+        common::is_root(),
+        "run as root",
+    ) {
+        return;
     }
     let disk = SmallDisk::mount("16m");
     let app = disk.app().await;

@@ -595,3 +595,32 @@ pub async fn group(admin: &Visitor, name: &str, permissions: &[&str], members: &
     }
     id
 }
+
+/// A test that needs something this machine may lack (Chromium, nginx, root): `true` when
+/// it may run. Without it the test says so in one line, with how to provide it, and passes
+/// — so `cargo test` passes on a fresh machine — unless `KEYWARD_TEST_REQUIRE_ALL` is set,
+/// as `.ci/run` sets it: there a missing prerequisite fails, so CI never skips.
+pub fn prerequisite(what: &str, present: bool, how: &str) -> bool {
+    if present {
+        return true;
+    }
+    assert!(
+        std::env::var_os("KEYWARD_TEST_REQUIRE_ALL").is_none(),
+        "{what} is missing: {how}"
+    );
+    // Straight to stderr: the test harness keeps what `eprintln!` prints of a passing test.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "not run: {what} is missing ({how}; .ci/run provides it)"
+    );
+    false
+}
+
+/// Is this process root (needed to mount a small disk of its own)?
+pub fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
