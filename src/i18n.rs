@@ -591,6 +591,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("secret.copy", "Copy", "Copier"),
     ("secret.copied", "Copied", "Copié"),
     (
+        "secret.confirm_close",
+        "Have you copied it? It cannot be shown again.",
+        "L'avez-vous copié ? Il ne pourra plus être affiché.",
+    ),
+    (
+        "keys.bidi_warning",
+        "contains direction controls",
+        "contient des caractères de direction",
+    ),
+    (
         "error.title",
         "Something went wrong",
         "Une erreur s'est produite",

@@ -2,6 +2,9 @@
 // revealing and copying a secret, where a browser API is the point.
 "use strict";
 
+// With script: the eye and Copy replace the plain "Show" of a new secret (keyward.css).
+document.documentElement.classList.add("js");
+
 function returnFocus(dialog) {
   const selector = dialog.dataset.returnFocus;
   const target = selector && document.querySelector(selector);
@@ -25,6 +28,15 @@ function onDialogClose(dialog) {
 }
 
 for (const dialog of document.querySelectorAll("dialog[data-modal][open]")) {
+  // A secret shown once: Escape asks first, as it cannot be shown again. (On the key
+  // itself: a dialog's own "cancel" may not be held back without a prior user gesture.)
+  if (dialog.dataset.confirmClose) {
+    dialog.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      event.preventDefault();
+      if (window.confirm(dialog.dataset.confirmClose)) dialog.close();
+    });
+  }
   dialog.removeAttribute("open");
   dialog.showModal();
   const autofocus = dialog.querySelector("[autofocus]");
@@ -73,7 +85,7 @@ for (const button of document.querySelectorAll("[data-copy]")) {
 for (const form of document.querySelectorAll("form.key-search")) {
   form.addEventListener("submit", () => {
     const input = form.querySelector("input[name=q]");
-    const token = /^\s*kwd_([A-Za-z0-9]{16})_[A-Za-z0-9]{32}\s*$/.exec(input.value);
+    const token = /^\s*kwd_([A-Za-z0-9]{16})_[A-Za-z0-9]{32}(?:[A-Za-z0-9]{6})?\s*$/.exec(input.value);
     if (token) input.value = token[1];
   });
 }

@@ -1134,3 +1134,113 @@ fn every_flow_has_a_guide_page_in_both_languages() {
         }
     }
 }
+
+/// For the checks below, which photograph nothing for the guide.
+const CHECKS: Flow = Flow {
+    slug: "checks",
+    title_en: "",
+    title_fr: "",
+    intro_en: "",
+    intro_fr: "",
+    steps: &[],
+};
+
+#[tokio::test]
+async fn a_new_secret_is_readable_without_javascript() {
+    if !browser_available() {
+        return;
+    }
+    let (app, _admin) = app().await;
+    let b = Browser::start(&app, Lang::En, &CHECKS).await;
+    b.driver
+        .cdp()
+        .send_raw(
+            "Emulation.setScriptExecutionDisabled",
+            json!({"value": true}),
+        )
+        .await
+        .expect("scripts off");
+    b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.go("/profile/api-credentials").await;
+    b.click("a", b.t("keys.generate")).await;
+    b.type_into(b.t("keys.name"), "Without script").await;
+    b.click("button", b.t("keys.generate_submit")).await;
+    // The eye and Copy need script and are not shown; a plain "Show" is.
+    let show = format!("{} {}", b.t("secret.show"), b.t("keys.secret"));
+    b.named("summary", &show).await.click().await.expect("show");
+    let plain = b
+        .driver
+        .find(By::Id("reveal-secret-plain"))
+        .await
+        .expect("the secret in plain text");
+    assert!(plain.is_displayed().await.expect("displayed"));
+    let secret = plain.value().await.expect("value").expect("a value");
+    let username = b
+        .driver
+        .find(By::Id("reveal-username"))
+        .await
+        .expect("username")
+        .value()
+        .await
+        .expect("value")
+        .expect("a value");
+    assert_eq!(secret.len(), 32);
+    assert!(
+        !b.driver
+            .find(By::Css("button[data-reveal]"))
+            .await
+            .expect("eye")
+            .is_displayed()
+            .await
+            .expect("displayed"),
+        "the eye does nothing without script: it is not shown"
+    );
+    assert_eq!(app.whoami(&username, &secret).await.0, StatusCode::OK);
+    // A picture to look at (not part of the guide).
+    let png = b.driver.screenshot_as_png().await.expect("screenshot");
+    std::fs::write(b.shots.join("no-script-reveal.png"), png).expect("write");
+    b.finish().await;
+}
+
+#[tokio::test]
+async fn dialogs_by_keyboard_give_focus_back_and_a_secret_asks_before_it_goes() {
+    if !browser_available() {
+        return;
+    }
+    let (app, _admin) = app().await;
+    let b = Browser::start(&app, Lang::En, &CHECKS).await;
+    b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.go("/profile/api-credentials").await;
+    b.click("a", b.t("keys.generate")).await;
+    b.type_into(b.t("keys.name"), "invoice\u{202E}gnp.exe")
+        .await;
+    b.click("button", b.t("keys.generate_submit")).await;
+    // Escape on the one-time secret asks first; "no" keeps it.
+    b.assert_focus_in_dialog().await;
+    b.escape().await;
+    let asked = b.driver.get_alert_text().await.expect("a question");
+    assert_eq!(asked, b.t("secret.confirm_close"));
+    b.driver.dismiss_alert().await.expect("no");
+    assert!(b.source().await.contains("reveal-secret"), "still shown");
+    b.escape().await;
+    b.driver.accept_alert().await.expect("yes");
+    b.assert_gone("reveal-secret", "the secret is gone").await;
+    // A label with a direction override is isolated, flagged, and the rename and revoke
+    // dialogs give focus back to the control that opened them.
+    let source = b.source().await;
+    assert!(source.contains("<bdi class=\"label\">invoice\u{202E}gnp.exe</bdi>"));
+    assert!(source.contains(b.t("keys.bidi_warning")));
+    for (control, title) in [
+        (b.t("keys.rename"), b.t("keys.rename_title")),
+        (b.t("keys.revoke"), b.t("keys.revoke_title")),
+    ] {
+        let name = format!("{control}: invoice\u{202E}gnp.exe");
+        b.click("a", &name).await;
+        b.assert_text(title).await;
+        b.assert_focus_in_dialog().await;
+        b.escape().await;
+        b.assert_no_dialog().await;
+        assert_eq!(b.focused_name().await, name, "focus back on {control}");
+    }
+    b.finish().await;
+}

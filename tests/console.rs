@@ -330,7 +330,7 @@ async fn rename_deactivate_delete_are_staged_until_save() {
         .await
         .assert_redirect(&tab);
     let page = admin.get(&tab).await;
-    assert!(page.contains("Renamed from Nightly backup"));
+    assert!(page.contains("Renamed from <bdi>Nightly backup</bdi>"));
     assert_eq!(
         app.whoami(&key.username, &key.password).await.1["credential"]["label"],
         "Nightly backup"
@@ -471,7 +471,10 @@ async fn a_second_save_after_someone_elses_is_refused_and_loses_nothing() {
     assert!(page.contains("Not saved: another administrator saved changes"));
     assert!(page.contains("Another administrator changed these API accounts"));
     assert!(page.contains(&format!("API user deleted: First ({})", first.username)));
-    assert!(page.contains("Renamed from Second"), "the draft is kept");
+    assert!(
+        page.contains("Renamed from <bdi>Second</bdi>"),
+        "the draft is kept"
+    );
     assert_eq!(
         app.whoami(&second.username, &second.password).await.1["credential"]["label"],
         "Second"

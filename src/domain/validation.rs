@@ -101,6 +101,15 @@ pub fn new_password(password: &str, confirm: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Does `text` hold characters that change the direction of what follows (overrides,
+/// embeddings, isolates, marks)? Kept as typed, but flagged where a label is shown: a label
+/// such as `invoice\u{202E}gnp.exe` reads as "invoiceexe.png".
+pub fn has_bidi_controls(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,8 @@ use crate::error::AppError;
 pub struct KeyRow {
     pub public_id: String,
     pub label: String,
+    /// The label holds characters that change the direction of text (flagged in the list).
+    pub bidi: bool,
     pub active: bool,
     pub created: String,
     pub last_used: String,
@@ -319,6 +321,7 @@ fn row(
     };
     KeyRow {
         public_id: cred.public_id.clone(),
+        bidi: validation::has_bidi_controls(&label),
         label,
         active,
         created: c.date(&cred.created_at),
@@ -376,6 +379,7 @@ impl KeyList {
             rows.push(KeyRow {
                 public_id: add.public_id.clone(),
                 label: add.label.clone(),
+                bidi: validation::has_bidi_controls(&add.label),
                 active: add.active,
                 created: String::new(),
                 last_used: c.t("api.not_yet_used").to_owned(),
