@@ -197,7 +197,7 @@ async fn my_profile_api_credentials_as_seeds_001_and_003() {
     let token = page.input_value("reveal-token").expect("revealed");
     assert!(
         page.body
-            .contains("id=\"reveal-token\" class=\"mono\" type=\"password\""),
+            .contains("id=\"reveal-token\" class=\"mono needs-script\" dir=\"ltr\" type=\"password\""),
         "masked until the eye is used"
     );
     let again = bob.get("/profile/api-credentials").await;
