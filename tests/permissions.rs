@@ -196,8 +196,9 @@ async fn my_profile_api_credentials_as_seeds_001_and_003() {
     let page = bob.get("/profile/api-credentials").await;
     let token = page.input_value("reveal-token").expect("revealed");
     assert!(
-        page.body
-            .contains("id=\"reveal-token\" class=\"mono needs-script\" dir=\"ltr\" type=\"password\""),
+        page.body.contains(
+            "id=\"reveal-token\" class=\"mono needs-script\" dir=\"ltr\" type=\"password\""
+        ),
         "masked until the eye is used"
     );
     let again = bob.get("/profile/api-credentials").await;
@@ -213,7 +214,7 @@ async fn my_profile_api_credentials_as_seeds_001_and_003() {
     common::eventually("last use shows", || async {
         bob.get("/profile/api-credentials")
             .await
-            .contains("<code>127.0.0.1</code>")
+            .contains("<code dir=\"ltr\">127.0.0.1</code>")
     })
     .await;
 
