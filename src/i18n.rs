@@ -245,7 +245,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Password (again)",
         "Mot de passe (confirmation)",
     ),
-    ("common.created", "Created", "Création"),
+    ("common.created", "Created", "Date de création"),
     ("common.status", "Status", "Statut"),
     ("common.actions", "Actions", "Actions"),
     (
@@ -388,6 +388,18 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("api.rename", "Rename", "Renommer"),
     ("api.undo", "Undo", "Annuler la modification"),
     ("api.toggle_active", "Active", "Actif"),
+    ("api.active", "Active", "Actif"),
+    (
+        "api.registered_label",
+        "Registered through the API on {at}",
+        "Enregistré par l'API le {at}",
+    ),
+    ("target.credential", "API key", "Clé d'API"),
+    ("target.operator", "Operator", "Opérateur"),
+    ("target.group", "Group", "Groupe"),
+    ("target.machine", "Machine", "Machine"),
+    ("target.audit", "Journal", "Journal"),
+    ("api.inactive", "Inactive", "Inactif"),
     (
         "api.badge_new",
         "New, not saved yet",
@@ -537,7 +549,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Programs call these endpoints with an API account or API key. The same reference is available as an OpenAPI 3 document.",
         "Les programmes appellent ces points d'accès avec un compte API ou une clé API. La même référence existe sous forme de document OpenAPI 3.",
     ),
-    ("docs.base_url", "API endpoint", "Point d'accès de l'API"),
+    (
+        "docs.base_url",
+        "API endpoint URL",
+        "URL du point de terminaison de l'API",
+    ),
     ("docs.auth", "Authentication", "Authentification"),
     (
         "docs.auth_text",
@@ -850,7 +866,15 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "API documentation",
         "Documentation de l'API",
     ),
-    ("keys.your_keys", "Your API keys", "Vos clés d'API"),
+    ("keys.your_keys", "API keys", "Clés d'API"),
+    (
+        "common.new_tab",
+        "(opens in a new tab)",
+        "(s'ouvre dans un nouvel onglet)",
+    ),
+    ("time.one_minute", "a minute", "une minute"),
+    ("time.minutes", "{n} minutes", "{n} minutes"),
+    ("time.seconds", "{n} seconds", "{n} secondes"),
     ("keys.expires", "Expires", "Expire le"),
     (
         "keys.search_label",
@@ -914,13 +938,17 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Donnez à la clé le nom du programme qui l'utilisera.",
     ),
     ("keys.generate_submit", "Generate", "Générer"),
-    ("keys.rename", "Rename", "Renommer"),
+    (
+        "keys.rename",
+        "Edit the API key",
+        "Modification de la clé d'API",
+    ),
     (
         "keys.rename_title",
         "Rename the API key",
         "Renommer la clé d'API",
     ),
-    ("keys.revoke", "Revoke", "Révoquer"),
+    ("keys.revoke", "Revoke the API key", "Révoquer la clé d'API"),
     (
         "keys.revoke_title",
         "Revoke the API key",
@@ -938,8 +966,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "keys.profile_help",
-        "Changes take effect at once. Last use is written in batches, so it can be up to a minute behind.",
-        "Les modifications prennent effet immédiatement. La dernière utilisation est écrite par lots et peut avoir jusqu'à une minute de retard.",
+        "Changes take effect at once. Last use is written in batches, so it can be up to {delay} behind.",
+        "Les modifications prennent effet immédiatement. La dernière utilisation est écrite par lots et peut avoir jusqu'à {delay} de retard.",
     ),
     ("keys.secret", "Secret", "Secret"),
     (

@@ -487,7 +487,7 @@ async fn register_creates_an_account_that_lists_on_the_tab() {
     assert_eq!(app.whoami(username, password).await.0, StatusCode::OK);
     let page = admin.get("/account/operators/1/api").await;
     assert!(page.contains(username));
-    assert!(page.contains("Registered through the API"));
+    assert!(page.contains("Registered through the API on "));
     assert!(!page.contains(password));
 
     // With a label; and the wrong password is refused like any sign-in failure.

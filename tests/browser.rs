@@ -758,7 +758,17 @@ async fn walk_api_credentials(lang: Lang) -> Vec<PathBuf> {
     )
     .await;
     b.assert_text(b.t("keys.one_per_application")).await;
-    b.named("a", b.t("keys.api_docs_link")).await;
+    // The documentation opens beside the console, and says so in its name.
+    let docs = b
+        .named(
+            "a",
+            &format!("{} {}", b.t("keys.api_docs_link"), b.t("common.new_tab")),
+        )
+        .await;
+    assert_eq!(
+        docs.attr("target").await.expect("attr").as_deref(),
+        Some("_blank")
+    );
     b.step("api-credentials").await;
     b.click(
         "button",

@@ -713,6 +713,16 @@ async fn french_and_english_pages_and_the_language_switch() {
     app.save(&fr, bob).await;
     let month_fr = fr.get(&format!("/account/operators/{bob}")).await;
     assert!(month_fr.contains(" à "), "French date format");
+    // The seeds' words: the row's delete control is a button that says what it does, the
+    // date column is « Date de création », an API account is « Actif ».
+    let tab_fr = fr.get(&tab).await;
+    for text in [
+        "> Supprimer l&#39;utilisateur de l&#39;API</button>",
+        ">Date de création<",
+        ">Actif<",
+    ] {
+        assert!(tab_fr.contains(text), "{text}: {}", tab_fr.body);
+    }
 }
 
 #[tokio::test]
@@ -1039,4 +1049,70 @@ async fn a_draft_applied_again_after_its_save_committed_adds_nothing_twice() {
         .get_result(&mut conn)
         .expect("count");
     assert_eq!(created, 1);
+}
+
+#[tokio::test]
+async fn the_journal_reads_by_time_and_an_owners_page_lists_their_keys_events() {
+    use keyward::db::audit::{self, Action, Actor, Filter, Target};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let key = app.stage_api_user(&admin, bob, "Nightly backup").await;
+    app.save(&admin, bob).await;
+
+    // Bob's page shows what happened to his keys, not only to him.
+    let page = admin.get(&format!("/account/operators/{bob}")).await;
+    assert!(page.contains("credential.created"), "{}", page.body);
+    assert!(page.contains(&key.username));
+
+    // A row written late for an earlier time (a window of failed authentications is
+    // journalled when it closes, with the time it began) sits by its time, and paging
+    // by keyset shows every row once.
+    let mut conn = app.db();
+    let actor = Actor::named_system("Test", None, Some(1));
+    let target = |n: usize| Target {
+        kind: "audit",
+        name: format!("row {n}"),
+        ..Target::default()
+    };
+    let base = chrono::Utc::now().naive_utc() + chrono::Duration::days(1);
+    for n in 0..5 {
+        let at = base + chrono::Duration::minutes(n as i64);
+        audit::record(&mut conn, &actor, at, Action::AuditPruned, &target(n), &[]).expect("row");
+    }
+    let late = base - chrono::Duration::minutes(30);
+    audit::record(
+        &mut conn,
+        &actor,
+        late,
+        Action::AuditPruned,
+        &target(99),
+        &[],
+    )
+    .expect("row");
+
+    let mut seen = Vec::new();
+    let mut filter = Filter::default();
+    loop {
+        let rows = audit::search(&mut conn, 1, &filter, 2).expect("page");
+        let Some(last) = rows.last() else { break };
+        filter.before = Some(last.id);
+        seen.extend(rows.iter().map(|r| (r.at, r.target_name.clone())));
+    }
+    let times: Vec<_> = seen.iter().map(|(at, _)| *at).collect();
+    let mut sorted = times.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(times, sorted, "newest first by time");
+    let names: Vec<_> = seen.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(
+        &names[..6],
+        ["row 4", "row 3", "row 2", "row 1", "row 0", "row 99"]
+    );
+    let total: i64 = keyward::db::schema::audit_events::table
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(seen.len() as i64, total, "each row once");
 }

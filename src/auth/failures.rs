@@ -98,6 +98,7 @@ impl AuthFailures {
                                 kind: "credential",
                                 id: public_id.clone(),
                                 name: label.clone(),
+                                owner: None,
                             },
                         ),
                         FailedId::Unknown => (
@@ -106,6 +107,7 @@ impl AuthFailures {
                                 kind: "credential",
                                 id: String::new(),
                                 name: "unknown ids".into(),
+                                owner: None,
                             },
                         ),
                     };

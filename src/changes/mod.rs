@@ -188,6 +188,10 @@ pub fn credential_target(c: &Credential) -> Target {
         kind: "credential",
         id: c.public_id.clone(),
         name: c.label.clone(),
+        owner: c.owner_ref().map(|o| match o {
+            OwnerRef::Operator(id) => format!("operator:{id}"),
+            OwnerRef::Machine(id) => format!("machine:{id}"),
+        }),
     }
 }
 
@@ -196,6 +200,7 @@ fn operator_target(o: &Operator) -> Target {
         kind: "operator",
         id: o.id.to_string(),
         name: o.name.clone(),
+        owner: None,
     }
 }
 
@@ -204,6 +209,7 @@ fn group_target(g: &Group) -> Target {
         kind: "group",
         id: g.id.to_string(),
         name: g.name.clone(),
+        owner: None,
     }
 }
 
@@ -212,5 +218,6 @@ fn machine_target(m: &Machine) -> Target {
         kind: "machine",
         id: m.id.to_string(),
         name: m.name.clone(),
+        owner: None,
     }
 }

@@ -444,6 +444,7 @@ pub fn sign_in(
                 kind: "operator",
                 id: String::new(),
                 name: email.to_owned(),
+                owner: None,
             },
         ),
     };

@@ -37,11 +37,14 @@ impl Actor {
 }
 
 /// What it was done to, with its name at the time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Target {
     pub kind: &'static str,
     pub id: String,
     pub name: String,
+    /// For a credential: its owner (`operator:ID`, `machine:ID`), so the owner's page
+    /// shows the events of their keys.
+    pub owner: Option<String>,
 }
 
 /// One changed field: before → after. Never a secret, password or token.
@@ -75,6 +78,8 @@ pub struct AuditEvent {
     pub target_id: Option<String>,
     pub target_name: String,
     pub changes: String,
+    /// A credential's owner (`operator:ID`, `machine:ID`); see [`Target::owner`].
+    pub owner: Option<String>,
 }
 
 impl AuditEvent {
@@ -86,6 +91,17 @@ impl AuditEvent {
     /// show its code instead).
     pub fn action_label_key(&self) -> Option<&'static str> {
         Action::parse(&self.action).map(Action::label_key)
+    }
+
+    pub fn target_kind_label_key(&self) -> Option<&'static str> {
+        match self.target_kind.as_str() {
+            "credential" => Some("target.credential"),
+            "operator" => Some("target.operator"),
+            "group" => Some("target.group"),
+            "machine" => Some("target.machine"),
+            "audit" => Some("target.audit"),
+            _ => None,
+        }
     }
 
     pub fn actor_kind_label_key(&self) -> Option<&'static str> {
@@ -119,6 +135,7 @@ pub fn record(
             audit_events::target_id.eq(&target.id),
             audit_events::target_name.eq(&target.name),
             audit_events::changes.eq(changes),
+            audit_events::owner.eq(&target.owner),
         ))
         .execute(conn)
         .map(|_| ())
@@ -184,16 +201,30 @@ pub fn search(
     if let Some(to) = filter.to.and_then(|d| d.succ_opt()) {
         q = q.filter(audit_events::at.lt(to.and_time(chrono::NaiveTime::MIN)));
     }
+    // Newest first by time, then by id (a row journalled late, for a window that began
+    // earlier, sits by its time); the keyset is the last row shown.
     if let Some(before) = filter.before {
-        q = q.filter(audit_events::id.lt(before));
+        let at: Option<NaiveDateTime> = audit_events::table
+            .find(before)
+            .select(audit_events::at)
+            .first(conn)
+            .optional()?;
+        if let Some(at) = at {
+            q = q.filter(
+                audit_events::at
+                    .lt(at)
+                    .or(audit_events::at.eq(at).and(audit_events::id.lt(before))),
+            );
+        }
     }
-    q.order(audit_events::id.desc())
+    q.order((audit_events::at.desc(), audit_events::id.desc()))
         .limit(limit)
         .select(AuditEvent::as_select())
         .load(conn)
 }
 
-/// The latest events about one target (an operator's or a machine's page).
+/// The latest events about one target (an operator's or a machine's page), its keys'
+/// included.
 pub fn recent_for(
     conn: &mut DbConn,
     account_id: i32,
@@ -203,9 +234,13 @@ pub fn recent_for(
 ) -> QueryResult<Vec<AuditEvent>> {
     audit_events::table
         .filter(audit_events::account_id.eq(account_id))
-        .filter(audit_events::target_kind.eq(kind))
-        .filter(audit_events::target_id.eq(id))
-        .order(audit_events::id.desc())
+        .filter(
+            audit_events::target_kind
+                .eq(kind)
+                .and(audit_events::target_id.eq(id))
+                .or(audit_events::owner.eq(format!("{kind}:{id}"))),
+        )
+        .order((audit_events::at.desc(), audit_events::id.desc()))
         .limit(limit)
         .select(AuditEvent::as_select())
         .load(conn)
@@ -221,6 +256,7 @@ pub fn prune(conn: &mut DbConn, cutoff: NaiveDateTime, now: NaiveDateTime) -> Qu
                 kind: "audit",
                 id: String::new(),
                 name: "journal".into(),
+                owner: None,
             };
             record(
                 conn,

@@ -74,6 +74,7 @@ diesel::table! {
         target_id -> Nullable<Text>,
         target_name -> Text,
         changes -> Text,
+        owner -> Nullable<Text>,
     }
 }
 

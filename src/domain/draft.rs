@@ -99,13 +99,20 @@ impl Draft {
         self.adds.is_empty() && self.edits.values().all(|e| *e == Edit::default())
     }
 
+    /// How many changes Save will make: a rename and a deactivation of one row are two.
     pub fn change_count(&self) -> usize {
         self.adds.len()
             + self
                 .edits
                 .values()
-                .filter(|e| **e != Edit::default())
-                .count()
+                .map(|e| {
+                    if e.delete {
+                        1
+                    } else {
+                        usize::from(e.label.is_some()) + usize::from(e.active.is_some())
+                    }
+                })
+                .sum::<usize>()
     }
 
     fn saved(&self, public_id: &str) -> Option<&SavedRow> {
@@ -273,6 +280,13 @@ mod tests {
         d.rename("a", "Deploys".into()).expect("known");
         d.set_active("b", false).expect("known");
         assert_eq!(d.change_count(), 2);
+        // A rename and a deactivation of one row are two changes; deleting it is one.
+        d.set_active("a", false).expect("known");
+        assert_eq!(d.change_count(), 3);
+        d.delete("a").expect("known");
+        assert_eq!(d.change_count(), 2);
+        d.undo("a");
+        d.rename("a", "Deploys".into()).expect("known");
         // Renaming back to the saved label is no change at all.
         d.rename("a", "CI".into()).expect("known");
         d.set_active("b", true).expect("known");

@@ -97,6 +97,10 @@ pub struct Texts {
     pub reveal_intro: &'static str,
     pub reveal_note: &'static str,
     pub reveal_done: &'static str,
+    /// "Active" / "Inactive" as the page's noun wants them (French: « Actif » for an API
+    /// account, « Active » for a key).
+    pub active: &'static str,
+    pub inactive: &'static str,
 }
 
 /// How a page shows its keys.
@@ -116,6 +120,9 @@ pub struct Config {
     pub edit_status: bool,
     /// The red circle asks first.
     pub confirm_delete: bool,
+    /// The delete control says its words beside the icon (the API management tab, as the
+    /// seeds show a "Delete API user" button).
+    pub delete_words: bool,
     pub plus_icon: bool,
     pub texts: Texts,
 }
@@ -123,6 +130,8 @@ pub struct Config {
 pub struct KeyList {
     /// How the page shows its keys (the template reads `keys.config.…`).
     pub config: Config,
+    /// The note under the list, with how far behind *last used* may be.
+    pub help: String,
     pub rows: Vec<KeyRow>,
     pub pager: Pager,
     pub add_dialog: Option<FormDialog>,
@@ -429,8 +438,12 @@ impl KeyList {
             _ => {}
         }
         let pager = Pager::new(&config.base, &search, saved);
+        let help = c
+            .t(config.texts.help)
+            .replace("{delay}", &delay(c, ctx.state.settings.last_used_flush_ms));
         Ok(KeyList {
             config,
+            help,
             rows,
             pager,
             add_dialog,
@@ -438,6 +451,16 @@ impl KeyList {
             delete_dialog,
             reveal,
         })
+    }
+}
+
+/// How far behind *last used* may be, in words: the flush interval.
+fn delay(c: &Chrome, flush_ms: u64) -> String {
+    let seconds = flush_ms.div_ceil(1000).max(1);
+    match (seconds % 60, seconds / 60) {
+        (0, 1) => c.t("time.one_minute").to_owned(),
+        (0, minutes) => c.t("time.minutes").replace("{n}", &minutes.to_string()),
+        _ => c.t("time.seconds").replace("{n}", &seconds.to_string()),
     }
 }
 

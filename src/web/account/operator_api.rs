@@ -106,6 +106,7 @@ fn config(operator_id: i32, can_edit: bool) -> Config {
         status: "switch",
         edit_status: false,
         confirm_delete: false,
+        delete_words: true,
         plus_icon: false,
         texts: Texts {
             label_header: "api.label",
@@ -125,6 +126,8 @@ fn config(operator_id: i32, can_edit: bool) -> Config {
             reveal_intro: "api.reveal_intro",
             reveal_note: "api.reveal_staged",
             reveal_done: "api.reveal_done",
+            active: "api.active",
+            inactive: "api.inactive",
         },
     }
 }

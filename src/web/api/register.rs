@@ -20,7 +20,8 @@ use crate::web::client::client_ip;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RegisterRequest {
-    /// Optional label; default "Registered through the API".
+    /// Optional label; default "Registered through the API on <date>", in the operator's
+    /// language.
     pub label: Option<String>,
 }
 
@@ -97,13 +98,14 @@ pub async fn register(
     } else {
         serde_json::from_slice(&body).map_err(|_| AppError::BadRequest("error.bad_json"))?
     };
-    let label = validation::label(
-        request
-            .label
-            .as_deref()
-            .unwrap_or("Registered through the API"),
-    )
-    .map_err(AppError::BadRequest)?;
+    // Named in the operator's language, with when, so two of them can be told apart.
+    let default_label = {
+        let lang = crate::i18n::Lang::from_code(&operator.language).unwrap_or_default();
+        let at = state.clock.now().format("%Y-%m-%d %H:%M UTC").to_string();
+        lang.t("api.registered_label").replace("{at}", &at)
+    };
+    let label = validation::label(request.label.as_deref().unwrap_or(&default_label))
+        .map_err(AppError::BadRequest)?;
 
     let minted = mint(state.verifier.hasher())?;
     let actor = Actor {

@@ -31,13 +31,14 @@ fn config() -> Config {
         base: BASE.into(),
         staged: false,
         can_edit: true,
-        username_column: false,
-        created_column: false,
+        username_column: true,
+        created_column: true,
         last_used_column: true,
         last_ip_column: true,
         status: "none",
         edit_status: false,
         confirm_delete: true,
+        delete_words: false,
         plus_icon: false,
         texts: Texts {
             label_header: "keys.name",
@@ -57,6 +58,8 @@ fn config() -> Config {
             reveal_intro: "keys.reveal_intro",
             reveal_note: "keys.reveal_now",
             reveal_done: "keys.reveal_done",
+            active: "common.active",
+            inactive: "common.inactive",
         },
     }
 }

@@ -135,6 +135,7 @@ fn config(id: i32, can_edit: bool) -> Config {
         status: "badge",
         edit_status: true,
         confirm_delete: true,
+        delete_words: false,
         plus_icon: true,
         texts: Texts {
             label_header: "api.label",
@@ -154,6 +155,8 @@ fn config(id: i32, can_edit: bool) -> Config {
             reveal_intro: "keys.reveal_intro",
             reveal_note: "keys.reveal_now",
             reveal_done: "keys.reveal_done",
+            active: "common.active",
+            inactive: "common.inactive",
         },
     }
 }
