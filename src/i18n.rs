@@ -247,6 +247,19 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("common.created", "Created", "Date de création"),
     ("common.status", "Status", "Statut"),
+    ("account.organisation", "Organisation", "Organisation"),
+    (
+        "operators.password_only_if",
+        "Only when the password is set here:",
+        "Seulement si le mot de passe est défini ici :",
+    ),
+    (
+        "operators.no_groups_to_give",
+        "There is no group you may give. The operator can be added to groups later.",
+        "Aucun groupe que vous puissiez attribuer. L'opérateur pourra être ajouté à des groupes plus tard.",
+    ),
+    // Between a name and its value: French puts a (non-breaking) space before the colon.
+    ("common.colon", ": ", "\u{a0}: "),
     ("common.actions", "Actions", "Actions"),
     (
         "common.back_home",

@@ -356,7 +356,13 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                     .exclude("/healthz"),
             )
             .configure(web::routes)
-            .default_service(aweb::to(|| async {
+            // A page that does not exist keeps the signed-in operator's menu; the API's
+            // 404 is JSON and touches no session.
+            .default_service(aweb::to(|req: actix_web::HttpRequest| async move {
+                if !web::middleware::is_api_path(req.path()) {
+                    use actix_web::FromRequest;
+                    web::context::Ctx::extract(&req).await?;
+                }
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))
     })

@@ -144,7 +144,7 @@ fn create_admin(
                 actor: Actor::named_system("command line", None, Some(account)),
                 ..cx
             };
-            match changes::operators::create(&mut conn, &cx, account, &input, None) {
+            match changes::operators::create(&mut conn, &cx, account, &input, &[], None) {
                 Ok(op) => Some(op.id),
                 Err(changes::ChangeError::Refused(_)) => None,
                 Err(e) => return Err(e.to_string()),

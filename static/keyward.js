@@ -89,3 +89,16 @@ for (const form of document.querySelectorAll("form.key-search")) {
     if (token) input.value = token[1];
   });
 }
+
+// Radio choices that make other fields moot (a new operator invited by email needs no
+// password here): hide those fields while the choice holds. Without script they stay, each
+// saying when it counts.
+const toggled = document.querySelectorAll("input[type=radio][data-shows], input[type=radio][data-hides]");
+function syncToggled() {
+  for (const radio of toggled) {
+    const target = document.querySelector(radio.dataset.shows || radio.dataset.hides);
+    if (target && radio.checked) target.hidden = !radio.dataset.shows;
+  }
+}
+for (const radio of toggled) radio.addEventListener("change", syncToggled);
+syncToggled();

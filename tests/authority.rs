@@ -127,6 +127,20 @@ async fn a_delegate_with_operators_write_cannot_escalate() {
         forbidden,
     )
     .await;
+    // Invite someone straight into a group granting more than she holds (the form does not
+    // offer it; a forged one is refused, and no operator is left behind).
+    refused(
+        &w,
+        "/account/operators",
+        &[
+            ("mode", "invite"),
+            ("name", "Carl Auditor"),
+            ("email", "carl@example.org"),
+            ("group", &w.auditors.to_string()),
+        ],
+        forbidden,
+    )
+    .await;
     // Deactivate the administrator, take over their email (then reset the password), or
     // delete them.
     for (email, active) in [(ADMIN_EMAIL, None), ("eve+admin@example.org", Some("on"))] {
@@ -228,8 +242,11 @@ async fn a_delegate_with_operators_write_cannot_escalate() {
 async fn a_delegate_still_does_what_she_was_given() {
     let w = world().await;
     let readers = group(&w.admin, "Readers", &["operators.read"], &[]).await;
-    // A plain operator: invite, edit, put in a group within her own permissions, keys.
-    w.eve.get("/account/operators/new").await;
+    // A plain operator: invite (straight into a group within her own permissions; the
+    // form offers only those), edit, put in a group, keys.
+    let form = w.eve.get("/account/operators/new").await;
+    assert!(form.contains(&format!("name=\"group\" value=\"{readers}\"")));
+    assert!(!form.contains(&format!("name=\"group\" value=\"{}\"", w.auditors)));
     let page = w
         .eve
         .post(
@@ -238,10 +255,17 @@ async fn a_delegate_still_does_what_she_was_given() {
                 ("mode", "invite"),
                 ("name", "Carl New"),
                 ("email", "carl@example.org"),
+                ("group", &readers.to_string()),
             ],
         )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let carl = w.admin.get(page.location().expect("carl's page")).await;
+    assert!(
+        carl.contains("Carl New") && carl.contains(">Readers</a>"),
+        "{}",
+        carl.body
+    );
     let bob = w.bob_id.to_string();
     let page = w
         .eve

@@ -727,7 +727,11 @@ async fn walk_api_users(lang: Lang) -> Vec<PathBuf> {
 
     b.click(
         "button",
-        &format!("{}: Uptrends monitoring", b.t("api.delete")),
+        &format!(
+            "{}{}Uptrends monitoring",
+            b.t("api.delete"),
+            b.t("common.colon")
+        ),
     )
     .await;
     b.assert_text(b.t("api.badge_deleting")).await;
@@ -833,8 +837,11 @@ async fn walk_api_credentials(lang: Lang) -> Vec<PathBuf> {
     );
     b.step("dismissed").await;
 
-    b.click("a", &format!("{}: Terraform", b.t("keys.rename")))
-        .await;
+    b.click(
+        "a",
+        &format!("{}{}Terraform", b.t("keys.rename"), b.t("common.colon")),
+    )
+    .await;
     b.assert_focus_in_dialog().await;
     b.type_into(b.t("keys.name"), "Terraform (production)")
         .await;
@@ -849,7 +856,11 @@ async fn walk_api_credentials(lang: Lang) -> Vec<PathBuf> {
 
     b.click(
         "a",
-        &format!("{}: Terraform (production)", b.t("keys.revoke")),
+        &format!(
+            "{}{}Terraform (production)",
+            b.t("keys.revoke"),
+            b.t("common.colon")
+        ),
     )
     .await;
     b.assert_focus_in_dialog().await;
@@ -914,8 +925,15 @@ async fn walk_machine_keys(lang: Lang) -> Vec<PathBuf> {
     b.step("listed").await;
     assert_eq!(app.whoami_bearer(&token).await.0, StatusCode::OK);
 
-    b.click("a", &format!("{}: Backup job", b.t("machines.edit_key")))
-        .await;
+    b.click(
+        "a",
+        &format!(
+            "{}{}Backup job",
+            b.t("machines.edit_key"),
+            b.t("common.colon")
+        ),
+    )
+    .await;
     b.assert_focus_in_dialog().await;
     let switch = b
         .driver
@@ -937,8 +955,15 @@ async fn walk_machine_keys(lang: Lang) -> Vec<PathBuf> {
         "deactivated: refused at once"
     );
 
-    b.click("a", &format!("{}: Backup job", b.t("machines.edit_key")))
-        .await;
+    b.click(
+        "a",
+        &format!(
+            "{}{}Backup job",
+            b.t("machines.edit_key"),
+            b.t("common.colon")
+        ),
+    )
+    .await;
     b.driver
         .find(By::Css("dialog[open] input[role='switch']"))
         .await

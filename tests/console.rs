@@ -636,7 +636,30 @@ async fn operators_without_rights_do_not_reach_the_console_sections() {
             page.contains("Account setup / Operators / Read"),
             "the page names the missing permission"
         );
+        // The refusal keeps the console around it: Bob's menu, his organisation.
+        assert!(
+            page.contains("href=\"/profile/api-credentials\""),
+            "{path}: menu"
+        );
+        assert!(page.contains("<bdi>Acme</bdi>"), "{path}: organisation");
+        assert!(
+            !page.contains("href=\"/audit\""),
+            "{path}: only what Bob may"
+        );
     }
+    // So does a page that does not exist; the API's 404 stays JSON and sets no cookie.
+    let missing = bob.get("/account/nothing-here").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("<bdi>Acme</bdi>") && missing.contains("/logout"));
+    let api = reqwest::get(format!("{}/api/v1/nothing-here", app.base))
+        .await
+        .expect("api 404");
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert!(api.headers().get("set-cookie").is_none());
+    assert_eq!(
+        api.json::<serde_json::Value>().await.expect("json")["error"],
+        "not_found"
+    );
     let page = bob
         .post("/account/operators/1/api/add", &[("label", "sneaky")])
         .await;

@@ -95,6 +95,7 @@ pub fn create(
     ctx: &Ctx,
     account_id: i32,
     input: &NewOperatorInput,
+    groups_to_join: &[i32],
     link: Option<Link>,
 ) -> ChangeResult<Operator> {
     write(conn, |conn| {
@@ -113,6 +114,12 @@ pub fn create(
             Action::OperatorCreated
         };
         journal(conn, ctx, action, &op, &[change("email", "", &op.email)])?;
+        // Each group joined is checked like any membership change: all or nothing.
+        for summary in groups::list(conn, account_id)? {
+            if groups_to_join.contains(&summary.group.id) && !summary.group.builtin_admin {
+                group_changes::membership(conn, ctx, &summary.group, &op, true)?;
+            }
+        }
         if let Some(link) = link {
             send_link(conn, ctx, &op, &link)?;
         }

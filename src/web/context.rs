@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 
 use actix_session::{Session, SessionExt};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::Method};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::Method};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,8 @@ pub struct SignedIn {
     pub name: String,
     pub email: String,
     pub grants: Grants,
+    /// The organisation's name (shown in the top bar).
+    pub organisation: String,
 }
 
 impl SignedIn {
@@ -60,6 +62,14 @@ pub struct Flash {
     pub key: String,
 }
 
+/// What an error page needs of the page it replaces (see `middleware::html_error`).
+#[derive(Clone)]
+pub struct Frame {
+    pub lang: Lang,
+    pub operator: Option<SignedIn>,
+    pub csrf: String,
+}
+
 /// Layout data for templates: `{{ c.t("key") }}` and friends.
 pub struct Chrome {
     pub lang: Lang,
@@ -71,6 +81,17 @@ pub struct Chrome {
 }
 
 impl Chrome {
+    /// The layout of a page shown to nobody in particular (an error before any session).
+    pub fn anonymous(lang: Lang) -> Self {
+        Chrome {
+            lang,
+            operator: None,
+            csrf: String::new(),
+            here: "/".into(),
+            flash: None,
+        }
+    }
+
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
     }
@@ -278,12 +299,15 @@ impl FromRequest for Ctx {
                                     if op.active && epoch == Some(op.session_epoch) && !ended =>
                                 {
                                     let grants = db::groups::grants_for(c, op.id)?;
+                                    let organisation =
+                                        db::operators::account_name(c, op.account_id)?;
                                     Ok(Some(SignedIn {
                                         id: op.id,
                                         account_id: op.account_id,
                                         name: op.name,
                                         email: op.email,
                                         grants,
+                                        organisation,
                                     }))
                                 }
                                 Ok(_) | Err(AppError::NotFound) => Ok(None),
@@ -317,6 +341,13 @@ impl FromRequest for Ctx {
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into());
             let ip = crate::web::client::client_ip(&req, &state.settings.trusted_proxies);
+            // An error page is rendered after the session layer has answered, when the
+            // session can no longer be read: it finds its layout here.
+            req.extensions_mut().insert(Frame {
+                lang,
+                operator: operator.clone(),
+                csrf: csrf.clone(),
+            });
             Ok(Ctx {
                 state,
                 session,

@@ -6,11 +6,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use askama::Template;
 
 use super::State;
-use super::context::request_lang;
+use super::context::{Chrome, Frame, request_lang};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -18,19 +18,14 @@ pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api"
 }
 
+/// An error page, in the layout of every page: a signed-in operator keeps the menu.
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
-    pub lang: Lang,
+    pub c: Chrome,
     pub status: u16,
     pub message: &'static str,
     pub permission: Option<&'static str>,
-}
-
-impl ErrorPage {
-    pub fn t(&self, key: &str) -> &'static str {
-        self.lang.t(key)
-    }
 }
 
 /// The JSON error body of the API: `{"error": CODE, "message": …}`.
@@ -70,12 +65,29 @@ fn html_error(req: &actix_web::HttpRequest, error: &AppError) -> HttpResponse {
         AppError::SetupRequired => return super::see_other("/setup"),
         _ => {}
     }
-    error_page(request_lang(req, &req.get_session()), error)
+    // The page's own language, operator and form token when its `Ctx` was built; else a
+    // page for nobody in particular (the session cannot be read any more).
+    let frame = req.extensions().get::<Frame>().cloned();
+    let frame = frame.unwrap_or_else(|| Frame {
+        lang: request_lang(req, &req.get_session()),
+        operator: None,
+        csrf: String::new(),
+    });
+    let chrome = Chrome {
+        lang: frame.lang,
+        operator: frame.operator,
+        csrf: frame.csrf,
+        // The path only: a refused query (another operator's key id) is not echoed back.
+        here: req.path().to_owned(),
+        flash: None,
+    };
+    error_page(chrome, error)
 }
 
-fn error_page(lang: Lang, error: &AppError) -> HttpResponse {
+fn error_page(c: Chrome, error: &AppError) -> HttpResponse {
+    let lang = c.lang;
     let page = ErrorPage {
-        lang,
+        c,
         status: error.status_code().as_u16(),
         message: lang.t(error.message_key()),
         permission: match error {
@@ -134,7 +146,7 @@ pub async fn render_errors(
             let page = if api {
                 json_error(&error)
             } else {
-                error_page(lang, &error)
+                error_page(Chrome::anonymous(lang), &error)
             };
             return Err(actix_web::error::InternalError::from_response(error, page).into());
         }

@@ -69,35 +69,91 @@ pub async fn list(ctx: Ctx) -> Result<HttpResponse, AppError> {
 struct NewPage {
     c: Chrome,
     form: NewOperatorForm,
+    /// The groups (other than Administrators) the viewer may put someone in.
+    groups: Vec<Group>,
     error: Option<&'static str>,
 }
 
-#[derive(Deserialize, Default)]
+impl NewPage {
+    fn chosen(&self, group_id: &i32) -> bool {
+        self.form.groups.contains(group_id)
+    }
+}
+
+#[derive(Default)]
 pub struct NewOperatorForm {
     name: String,
     email: String,
     /// "invite" (a mail with a link to set a password) or "password" (set it here).
-    #[serde(default)]
     mode: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password_confirm: String,
-    #[serde(default)]
-    admin: Option<String>,
+    admin: bool,
+    /// Groups to join at once (each checked like any membership change).
+    groups: Vec<i32>,
 }
 
 impl NewOperatorForm {
     fn invite(&self) -> bool {
         self.mode != "password"
     }
+
+    /// From the posted fields (`group` may repeat).
+    fn parse(pairs: &[(String, String)]) -> Result<Self, AppError> {
+        let field = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        Ok(NewOperatorForm {
+            name: field("name"),
+            email: field("email"),
+            mode: field("mode"),
+            password: field("password"),
+            password_confirm: field("password_confirm"),
+            admin: pairs.iter().any(|(k, _)| k == "admin"),
+            groups: pairs
+                .iter()
+                .filter(|(k, _)| k == "group")
+                .map(|(_, v)| {
+                    v.parse()
+                        .map_err(|_| AppError::BadRequest("error.bad_form"))
+                })
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// The groups the viewer may give a new operator: not Administrators (its own checkbox),
+/// and only those granting nothing the viewer lacks.
+async fn grantable_groups(ctx: &Ctx) -> Result<Vec<Group>, AppError> {
+    let me = ctx.operator()?;
+    let (account_id, mine) = (me.account_id, me.grants.clone());
+    ctx.state
+        .db(move |c| {
+            let mut out = Vec::new();
+            for g in db::groups::list(c, account_id)? {
+                let granted = db::groups::permissions(c, g.group.id)?;
+                if !g.group.builtin_admin
+                    && crate::domain::authority::may_grant(&mine, &granted).is_ok()
+                {
+                    out.push(g.group);
+                }
+            }
+            Ok(out)
+        })
+        .await
 }
 
 pub async fn new_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
     ctx.require(Permission::OperatorsWrite)?;
+    let groups = grantable_groups(&ctx).await?;
     render(&NewPage {
         c: ctx.chrome,
         form: NewOperatorForm::default(),
+        groups,
         error: None,
     })
 }
@@ -109,9 +165,10 @@ pub fn link_token() -> Result<String, AppError> {
 
 pub async fn create(
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<NewOperatorForm>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let account_id = ctx.require(Permission::OperatorsWrite)?.account_id;
+    let form = NewOperatorForm::parse(&pairs)?;
     let invite = form.invite();
     let checked = (|| {
         let name = validation::name(&form.name)?;
@@ -121,23 +178,29 @@ pub async fn create(
         }
         Ok::<_, &'static str>((name, email))
     })();
-    let refuse = |ctx: Ctx, form: NewOperatorForm, key| {
+    async fn refuse(
+        ctx: Ctx,
+        form: NewOperatorForm,
+        key: &'static str,
+    ) -> Result<HttpResponse, AppError> {
         let form = NewOperatorForm {
             password: String::new(),
             password_confirm: String::new(),
             ..form
         };
+        let groups = grantable_groups(&ctx).await?;
         let mut res = render(&NewPage {
             c: ctx.chrome,
             form,
+            groups,
             error: Some(key),
         })?;
         *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
         Ok(res)
-    };
+    }
     let (name, email) = match checked {
         Ok(values) => values,
-        Err(key) => return refuse(ctx, form, key),
+        Err(key) => return refuse(ctx, form, key).await,
     };
     // An invited operator has no usable password until they follow the link.
     let hash = if invite {
@@ -151,7 +214,8 @@ pub async fn create(
         "{}/password/set?token={token}",
         ctx.state.settings.public_url.trim_end_matches('/')
     );
-    let (lang, admin, cx) = (ctx.lang(), form.admin.is_some(), ctx.change()?);
+    let (lang, admin, cx) = (ctx.lang(), form.admin, ctx.change()?);
+    let groups = form.groups.clone();
     let created = ctx
         .state
         .db(move |c| {
@@ -168,7 +232,9 @@ pub async fn create(
                 url: &link,
                 valid_for: chrono::Duration::hours(72),
             });
-            Ok(changes::operators::create(c, &cx, account_id, &input, link))
+            Ok(changes::operators::create(
+                c, &cx, account_id, &input, &groups, link,
+            ))
         })
         .await?;
     match created {
@@ -180,7 +246,7 @@ pub async fn create(
             })?;
             Ok(see_other(&format!("/account/operators/{}", op.id)))
         }
-        Err(ChangeError::Refused(key)) => refuse(ctx, form, key),
+        Err(ChangeError::Refused(key)) => refuse(ctx, form, key).await,
         Err(e) => Err(e.into()),
     }
 }
