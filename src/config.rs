@@ -175,6 +175,16 @@ pub struct Settings {
     #[arg(long, global = true, env = "KEYWARD_MAIL_MACHINE_KEY_CHANGES", default_value_t = true, action = clap::ArgAction::Set)]
     pub mail_machine_key_changes: bool,
 
+    /// Notices about a person's keys within this many seconds of the last one sent to them
+    /// are sent together, as one mail at the end of the window (0: each at once).
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_MAIL_DIGEST_SECONDS",
+        default_value_t = 120
+    )]
+    pub mail_digest_seconds: u32,
+
     /// How often the mail worker looks for mail to send, in ms.
     #[arg(
         long,
@@ -222,6 +232,13 @@ fn address_or_range(text: &str) -> Result<ipnet::IpNet, String> {
 }
 
 impl Settings {
+    pub fn mail_policy(&self) -> crate::changes::MailPolicy {
+        crate::changes::MailPolicy {
+            machine_keys: self.mail_machine_key_changes,
+            digest: chrono::Duration::seconds(i64::from(self.mail_digest_seconds)),
+        }
+    }
+
     pub fn database(&self) -> DatabaseUrl {
         match &self.database_url {
             Some(url) => DatabaseUrl::parse(url),
@@ -257,6 +274,7 @@ impl Settings {
             mail_from: "Keyward <keyward@localhost>".into(),
             mail_machine_key_changes: true,
             mail_poll_ms: 2000,
+            mail_digest_seconds: 120,
             audit_retention_days: None,
             session_idle_seconds: 1800,
             session_max_seconds: 43_200,

@@ -249,6 +249,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("common.status", "Status", "Statut"),
     ("account.organisation", "Organisation", "Organisation"),
     (
+        "mail.digest_subject",
+        "{n} changes to your API keys",
+        "{n} modifications de vos clés d'API",
+    ),
+    (
+        "mail.digest_intro",
+        "These {n} changes were made in the last few minutes:",
+        "Ces {n} modifications ont été faites ces dernières minutes :",
+    ),
+    (
         "operators.password_only_if",
         "Only when the password is set here:",
         "Seulement si le mot de passe est défini ici :",

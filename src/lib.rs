@@ -433,12 +433,8 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                 let now = state.clock.now();
                 // Reminders first, so they go out in this same tick.
                 let reminded = db::with_conn(&state.pool, |c| {
-                    changes::credentials::remind_expiring(
-                        c,
-                        now,
-                        state.settings.mail_machine_key_changes,
-                    )
-                    .map_err(AppError::from)
+                    changes::credentials::remind_expiring(c, now, state.settings.mail_policy())
+                        .map_err(AppError::from)
                 });
                 match reminded {
                     Ok(0) => {}

@@ -56,18 +56,107 @@ fn fill(text: &str, vars: &[(&str, &str)]) -> String {
 
 /// Renders a letter and queues it in the current transaction.
 pub fn queue(conn: &mut DbConn, letter: &Letter, now: NaiveDateTime) -> diesel::QueryResult<()> {
+    let (subject, paragraphs) = letter_text(letter);
+    db::outbox::enqueue(conn, &render(letter, subject, &paragraphs), now)
+}
+
+/// One notice inside a digest, rendered in the recipient's language.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Notice {
+    subject: String,
+    paragraphs: Vec<String>,
+}
+
+/// Queues a notice to a key's owner in the current transaction. Notices to one person are
+/// coalesced: the first goes at once; any that follow within `window` of it wait for the
+/// window's end and go together, as one mail (a person who makes 60 keys in a minute gets
+/// two mails, not 60). With a zero window every notice goes at once.
+pub fn queue_notice(
+    conn: &mut DbConn,
+    letter: &Letter,
+    window: chrono::Duration,
+    now: NaiveDateTime,
+) -> diesel::QueryResult<()> {
+    if window <= chrono::Duration::zero() {
+        return queue(conn, letter, now);
+    }
+    let (subject, paragraphs) = letter_text(letter);
+    let notice = Notice {
+        subject,
+        paragraphs,
+    };
+    let key = format!("notice:{}", letter.to.to_lowercase());
+    let to_json = |notices: &[Notice]| serde_json::to_string(notices).unwrap_or_default();
+    db::outbox::lock_digest(conn, &key)?;
+    if let Some(waiting) = db::outbox::waiting_digest(conn, &key, now)? {
+        let mut notices: Vec<Notice> = serde_json::from_str(&waiting.items).unwrap_or_default();
+        notices.push(notice);
+        let mail = digest_mail(letter, &notices);
+        if db::outbox::join_digest(conn, &waiting, &mail, &to_json(&notices))? {
+            return Ok(());
+        }
+        // Taken for sending meanwhile: this notice starts the next one.
+        let notice = notices.pop().expect("just pushed");
+        let mail = digest_mail(letter, std::slice::from_ref(&notice));
+        let send_at = (waiting.send_at + window).max(now);
+        return db::outbox::enqueue_digest(conn, &mail, Some(&key), &to_json(&[notice]), send_at);
+    }
+    // Sent at once, unless one went out less than a window ago: then at that window's end.
+    let send_at = match db::outbox::last_notice_at(conn, &key)? {
+        Some(last) if last + window > now => last + window,
+        _ => now,
+    };
+    let mail = digest_mail(letter, std::slice::from_ref(&notice));
+    db::outbox::enqueue_digest(conn, &mail, Some(&key), &to_json(&[notice]), send_at)
+}
+
+/// One notice as itself; several as one mail listing each, with "if this was not you" once.
+fn digest_mail(letter: &Letter, notices: &[Notice]) -> NewMail {
+    if let [one] = notices {
+        return render(letter, one.subject.clone(), &one.paragraphs);
+    }
+    let t = |key: &str| letter.lang.t(key);
+    let count = notices.len().to_string();
+    let subject = fill(t("mail.digest_subject"), &[("n", &count)]);
+    let not_you = t("mail.if_not_you");
+    let mut paragraphs = vec![fill(t("mail.digest_intro"), &[("n", &count)])];
+    let mut warn = false;
+    for n in notices {
+        paragraphs.push(format!("• {}", n.subject));
+        for p in &n.paragraphs {
+            if p == not_you {
+                warn = true;
+            } else {
+                paragraphs.push(p.clone());
+            }
+        }
+    }
+    if warn {
+        paragraphs.push(not_you.to_owned());
+    }
+    render(letter, subject, &paragraphs)
+}
+
+/// A letter's subject and paragraphs, with its variables filled in.
+fn letter_text(letter: &Letter) -> (String, Vec<String>) {
     let t = |key: &str| letter.lang.t(key);
     let subject = fill(t(letter.subject), letter.vars);
-    let greeting = fill(t("mail.greeting"), &[("name", letter.name)]);
-    let paragraphs: Vec<String> = letter
+    let paragraphs = letter
         .paragraphs
         .iter()
         .map(|k| fill(t(k), letter.vars))
         .collect();
+    (subject, paragraphs)
+}
+
+/// The mail of a letter with this subject and these paragraphs: text and HTML.
+fn render(letter: &Letter, subject: String, paragraphs: &[String]) -> NewMail {
+    let t = |key: &str| letter.lang.t(key);
+    let greeting = fill(t("mail.greeting"), &[("name", letter.name)]);
     let footer = t("mail.footer");
     let text = TextMail {
         greeting: &greeting,
-        paragraphs: &paragraphs,
+        paragraphs,
         link: letter.link,
         footer,
     };
@@ -75,7 +164,7 @@ pub fn queue(conn: &mut DbConn, letter: &Letter, now: NaiveDateTime) -> diesel::
         lang: letter.lang.code(),
         subject: &subject,
         greeting: &greeting,
-        paragraphs: &paragraphs,
+        paragraphs,
         link: letter.link,
         link_text: t("mail.link"),
         footer,
@@ -84,13 +173,12 @@ pub fn queue(conn: &mut DbConn, letter: &Letter, now: NaiveDateTime) -> diesel::
         text.render().unwrap_or_default(),
         html.render().unwrap_or_default(),
     );
-    let rendered = NewMail {
+    NewMail {
         recipient: letter.to.to_owned(),
         subject,
         body_text,
         body_html,
-    };
-    db::outbox::enqueue(conn, &rendered, now)
+    }
 }
 
 enum Transport_ {
@@ -177,6 +265,10 @@ pub fn send_due(
         if !leased {
             continue;
         }
+        // As it is now: a notice may have joined a digest between the read and the lease.
+        let mail = db::with_conn(pool, |c| {
+            Ok::<_, crate::error::AppError>(db::outbox::find(c, mail.id)?)
+        })?;
         match mailer.send(&mail) {
             Ok(where_) => {
                 tracing::info!(mail = mail.id, to = %mail.recipient, subject = %mail.subject, %where_, "mail sent");

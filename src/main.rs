@@ -131,7 +131,7 @@ fn create_admin(
     let cx = changes::Ctx::system(
         Actor::named_system("command line", None, None),
         now,
-        settings.mail_machine_key_changes,
+        settings.mail_policy(),
     );
     let created = match changes::operators::first_run_setup(&mut conn, &cx, organisation, &input)
         .map_err(|e| e.to_string())?

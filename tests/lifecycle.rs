@@ -92,10 +92,12 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Keyward mailing a real SMTP server; each notice on its own (the digest has its own test).
 async fn with_smtp(port: u16) -> TestApp {
     TestApp::spawn_with(|s| {
         s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
         s.mail_poll_ms = 100;
+        s.mail_digest_seconds = 0;
     })
     .await
 }
@@ -1029,4 +1031,98 @@ async fn guessing_the_current_password_from_an_open_session_is_limited() {
     }
     assert_eq!(attempt("guess").await, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(attempt(ADMIN_PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_burst_of_key_notices_reaches_the_owner_as_two_mails_not_sixty() {
+    use keyward::db::schema::outbox as o;
+    let port = free_port();
+    let received = smtp_sink(port);
+    let app = TestApp::spawn_with(|s| {
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        s.mail_poll_ms = 50;
+        s.mail_digest_seconds = 120;
+    })
+    .await;
+    let admin = app.admin().await;
+    app.create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let bob = common::signed_in(&app, "bob@example.org").await;
+    let to_bob = || {
+        received
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t == "bob@example.org"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // The first notice goes at once.
+    bob.get("/profile/api-credentials").await;
+    bob.post("/profile/api-credentials/add", &[("label", "Key 0")])
+        .await
+        .assert_redirect("/profile/api-credentials");
+    eventually("the first notice", || async { to_bob().len() == 1 }).await;
+    assert_eq!(to_bob()[0].subject, "API key created: Key 0");
+
+    // Twelve more from four browsers at once (bounded, loopback): they wait together.
+    let mut tasks = Vec::new();
+    for b in 0..4 {
+        let v = common::signed_in(&app, "bob@example.org").await;
+        v.get("/profile/api-credentials").await;
+        tasks.push(tokio::spawn(async move {
+            for i in 0..3 {
+                let label = format!("Key {b}-{i}");
+                let page = v
+                    .post("/profile/api-credentials/add", &[("label", &label)])
+                    .await;
+                assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let waiting: Vec<(String, String)> = o::table
+        .filter(o::recipient.eq("bob@example.org"))
+        .filter(o::sent_at.is_null())
+        .select((o::subject, o::digest_items))
+        .load(&mut app.db())
+        .expect("outbox");
+    assert_eq!(waiting.len(), 1, "one mail waits: {waiting:?}");
+    assert_eq!(waiting[0].0, "12 changes to your API keys");
+    assert_eq!(to_bob().len(), 1, "nothing more before the window ends");
+
+    // The window ends: one mail lists every key, says "if this was not you" once, and
+    // nothing of it stays in the database.
+    app.state.clock.advance(chrono::Duration::seconds(121));
+    eventually("the digest", || async { to_bob().len() == 2 }).await;
+    let digest = to_bob().remove(1);
+    assert_eq!(digest.subject, "12 changes to your API keys");
+    for b in 0..4 {
+        for i in 0..3 {
+            assert!(
+                digest
+                    .text
+                    .contains(&format!("API key created: Key {b}-{i}")),
+                "{}",
+                digest.text
+            );
+        }
+    }
+    assert_eq!(digest.text.matches("If this wasn't you").count(), 1);
+    let left: Vec<String> = o::table
+        .filter(o::recipient.eq("bob@example.org"))
+        .select(o::digest_items)
+        .load(&mut app.db())
+        .expect("outbox");
+    assert!(left.iter().all(String::is_empty), "{left:?}");
+
+    // Another key within the window of the digest waits for the next one, alone.
+    bob.get("/profile/api-credentials").await;
+    bob.post("/profile/api-credentials/add", &[("label", "Key late")])
+        .await;
+    app.state.clock.advance(chrono::Duration::seconds(121));
+    eventually("the last notice", || async { to_bob().len() == 3 }).await;
+    assert_eq!(to_bob()[2].subject, "API key created: Key late");
 }

@@ -95,7 +95,7 @@ pub(super) fn tell_owner_of(
         .expires_at
         .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
-    for op in recipients(conn, c.account_id, owner, ctx.mail_machine_keys)? {
+    for op in recipients(conn, c.account_id, owner, ctx.mail.machine_keys)? {
         let lang = Lang::from_code(&op.language).unwrap_or_default();
         let vars = [
             ("label", c.label.as_str()),
@@ -113,7 +113,7 @@ pub(super) fn tell_owner_of(
             vars: &vars,
             link: None,
         };
-        mail::queue(conn, &letter, ctx.at)?;
+        mail::queue_notice(conn, &letter, ctx.mail.digest, ctx.at)?;
     }
     Ok(())
 }
@@ -137,10 +137,10 @@ pub const EXPIRY_REMINDER_DAYS: i64 = 7;
 pub fn remind_expiring(
     conn: &mut DbConn,
     now: NaiveDateTime,
-    mail_machine_keys: bool,
+    mail: super::MailPolicy,
 ) -> ChangeResult<usize> {
     let until = now + chrono::Duration::days(EXPIRY_REMINDER_DAYS);
-    let ctx = Ctx::system(Actor::system(), now, mail_machine_keys);
+    let ctx = Ctx::system(Actor::system(), now, mail);
     let mut reminded = 0;
     for key in creds::due_for_reminder(conn, now, until, 100)? {
         write(conn, |conn| {

@@ -22,14 +22,22 @@ use crate::domain::authority::{self, Decision, Denied, KeyOwner};
 use crate::domain::permissions::Grants;
 use crate::error::AppError;
 
+/// Whom a change to keys is mailed to, and how notices are grouped (from the settings).
+#[derive(Clone, Copy, Debug)]
+pub struct MailPolicy {
+    /// Mail the operators with *Machines / Write* when a machine's key changes.
+    pub machine_keys: bool,
+    /// Notices to one person within this window of the last go together (`mail::queue_notice`).
+    pub digest: chrono::Duration,
+}
+
 /// Who acts, with what authority, when, and what the mails need to know.
 #[derive(Clone)]
 pub struct Ctx {
     /// As the journal names them.
     pub actor: Actor,
     pub at: NaiveDateTime,
-    /// Mail the operators with *Machines / Write* when a machine's key changes.
-    pub mail_machine_keys: bool,
+    pub mail: MailPolicy,
     /// What Keyward itself may do (everything: setup, the command line, reminders), or
     /// nothing (a machine's key). An operator's grants are not taken from here: they are read
     /// again inside each change's transaction (`actor_grants`), as they are then.
@@ -48,11 +56,11 @@ pub struct Ctx {
 
 impl Ctx {
     /// Keyward itself, with full authority: first-run setup, the command line, reminders.
-    pub fn system(actor: Actor, at: NaiveDateTime, mail_machine_keys: bool) -> Ctx {
+    pub fn system(actor: Actor, at: NaiveDateTime, mail: MailPolicy) -> Ctx {
         Ctx {
             actor,
             at,
-            mail_machine_keys,
+            mail,
             grants: Grants {
                 admin: true,
                 granted: Vec::new(),

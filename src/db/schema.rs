@@ -90,6 +90,8 @@ diesel::table! {
         next_attempt_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        digest_key -> Nullable<Text>,
+        digest_items -> Text,
     }
 }
 

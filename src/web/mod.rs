@@ -83,11 +83,7 @@ impl AppState {
     /// The context of a change Keyward makes itself (setup, a reset link, …), now, with
     /// full authority: callers narrow `grants` for anyone else.
     pub fn system_change(&self, actor: crate::db::audit::Actor) -> crate::changes::Ctx {
-        crate::changes::Ctx::system(
-            actor,
-            self.clock.now(),
-            self.settings.mail_machine_key_changes,
-        )
+        crate::changes::Ctx::system(actor, self.clock.now(), self.settings.mail_policy())
     }
 }
 

@@ -1,0 +1,3 @@
+DROP INDEX outbox_digest;
+ALTER TABLE outbox DROP COLUMN digest_items;
+ALTER TABLE outbox DROP COLUMN digest_key;
