@@ -790,6 +790,22 @@ async fn openapi_document_and_reference_page() {
     // Descriptions' `code` is shown as code, never as backticks.
     assert!(page.contains("follow <code>next</code> (as <code>after</code>)"));
     assert!(!page.contains("`"), "no backtick left in the page");
+    // In the console's language: a French operator reads it in French.
+    admin
+        .post("/language", &[("lang", "fr"), ("next", "/api/docs")])
+        .await;
+    let fr = admin.get("/api/docs").await;
+    assert!(fr.contains("Référence de l&#39;API") || fr.contains("Référence de l'API"));
+    assert!(
+        fr.contains("suivez <code>next</code> (comme <code>after</code>)"),
+        "{}",
+        fr.body
+    );
+    assert!(fr.contains("Crée un identifiant."));
+    assert!(!fr.contains("Create a credential."));
+    admin
+        .post("/language", &[("lang", "en"), ("next", "/")])
+        .await;
     assert!(
         admin
             .get("/account/operators/1/api")

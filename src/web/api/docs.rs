@@ -8,6 +8,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::web::{Chrome, Ctx, render};
 
 #[derive(OpenApi)]
@@ -77,14 +78,49 @@ pub struct Span {
     pub text: String,
 }
 
-fn prose(v: &Value, key: &str) -> Prose {
-    text(v, key)
+/// A text of the document in the page's language (`docs_fr`); English where none exists.
+fn translated(lang: Lang, english: &str) -> String {
+    match lang {
+        Lang::En => english.to_owned(),
+        Lang::Fr => super::docs_fr::FRENCH
+            .iter()
+            .find(|(en, _)| *en == english)
+            .map_or(english, |(_, fr)| fr)
+            .to_owned(),
+    }
+}
+
+/// Drops the stars of `*emphasis*` (a star that opens or closes a word), keeping any other
+/// (`X-Keyward-*`).
+fn without_emphasis(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| {
+            let before = i.checked_sub(1).and_then(|j| chars.get(j));
+            let after = chars.get(i + 1);
+            let word = |c: Option<&char>| c.is_some_and(|c| c.is_alphabetic());
+            let gap = |c: Option<&char>| c.is_none_or(|c| !c.is_alphanumeric() && *c != '-');
+            !(*c == '*' && ((gap(before) && word(after)) || (word(before) && gap(after))))
+        })
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+fn prose(lang: Lang, v: &Value, key: &str) -> Prose {
+    translated(lang, &text(v, key))
         .split('`')
         .enumerate()
         .filter(|(_, run)| !run.is_empty())
         .map(|(i, run)| Span {
             code: i % 2 == 1,
-            text: run.to_owned(),
+            // Markdown's *emphasis* marks, outside code, are not shown as stars.
+            text: if i % 2 == 1 {
+                run.to_owned()
+            } else {
+                without_emphasis(run)
+            },
         })
         .collect()
 }
@@ -112,37 +148,49 @@ fn schema_name(v: &Value) -> Option<String> {
     reference.rsplit('/').next().map(str::to_owned)
 }
 
-fn type_of(v: &Value) -> String {
+fn type_of(lang: Lang, v: &Value) -> String {
     if let Some(r) = v.get("$ref").and_then(Value::as_str) {
         return r.rsplit('/').next().unwrap_or_default().to_owned();
     }
+    let or = lang.t("docs.or");
     match v.get("type") {
-        Some(Value::String(t)) if t == "array" => format!(
-            "array of {}",
-            v.get("items").map(type_of).unwrap_or_default()
+        Some(Value::String(t)) if t == "array" => lang.t("docs.array_of").replace(
+            "{type}",
+            &v.get("items").map(|i| type_of(lang, i)).unwrap_or_default(),
         ),
         Some(Value::String(t)) => t.clone(),
         Some(Value::Array(types)) => types
             .iter()
             .filter_map(Value::as_str)
             .collect::<Vec<_>>()
-            .join(" or "),
+            .join(or),
         _ => v
             .get("oneOf")
             .and_then(Value::as_array)
             .map(|alts| {
                 alts.iter()
-                    .map(type_of)
+                    .map(|a| type_of(lang, a))
                     .filter(|t| t != "null")
                     .collect::<Vec<_>>()
-                    .join(" or ")
+                    .join(or)
             })
-            .unwrap_or_else(|| "any".into()),
+            .unwrap_or_else(|| lang.t("docs.any").into()),
+    }
+}
+
+/// Where a parameter goes, in words.
+fn location(lang: Lang, code: &str) -> String {
+    match code {
+        "path" => lang.t("docs.in_path").into(),
+        "query" => lang.t("docs.in_query").into(),
+        "header" => lang.t("docs.in_header").into(),
+        other => other.into(),
     }
 }
 
 /// The reference page, linked from the console.
 pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let lang = ctx.lang();
     let doc = serde_json::to_value(ApiDoc::openapi())?;
     let mut endpoints = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
@@ -154,7 +202,13 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
                     .and_then(Value::as_array)
                     .map(|ps| {
                         ps.iter()
-                            .map(|p| (text(p, "name"), text(p, "in"), prose(p, "description")))
+                            .map(|p| {
+                                (
+                                    text(p, "name"),
+                                    location(lang, &text(p, "in")),
+                                    prose(lang, p, "description"),
+                                )
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -164,7 +218,7 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
                     .map(|rs| {
                         rs.iter()
                             .map(|(code, r)| {
-                                (code.clone(), prose(r, "description"), schema_name(r))
+                                (code.clone(), prose(lang, r, "description"), schema_name(r))
                             })
                             .collect()
                     })
@@ -173,8 +227,8 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
                     method: method.to_uppercase(),
                     anchor: format!("{method}{}", path.replace(['/', '{', '}'], "-")),
                     path: path.clone(),
-                    summary: prose(op, "summary"),
-                    description: prose(op, "description"),
+                    summary: prose(lang, op, "summary"),
+                    description: prose(lang, op, "description"),
                     parameters,
                     body: op.get("requestBody").and_then(schema_name),
                     responses,
@@ -201,14 +255,14 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
                         .iter()
                         .map(|(field, p)| {
                             let optional = if required.contains(&field.as_str()) {
-                                ""
+                                String::new()
                             } else {
-                                " (optional)"
+                                format!(" ({})", lang.t("docs.optional"))
                             };
                             (
                                 field.clone(),
-                                format!("{}{optional}", type_of(p)),
-                                prose(p, "description"),
+                                format!("{}{optional}", type_of(lang, p)),
+                                prose(lang, p, "description"),
                             )
                         })
                         .collect()
@@ -232,4 +286,70 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
         endpoints,
         schemas,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every text of the document, as `translated` looks it up.
+    fn texts(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match v {
+                        Value::String(s) if k == "summary" || k == "description" => {
+                            out.push(s.clone())
+                        }
+                        _ => texts(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| texts(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn emphasis_stars_go_and_other_stars_stay() {
+        assert_eq!(
+            super::without_emphasis("holds *Operators / Write* and the X-Keyward-* headers"),
+            "holds Operators / Write and the X-Keyward-* headers"
+        );
+    }
+
+    #[test]
+    fn every_text_of_the_reference_has_its_french_and_none_is_left_over() {
+        let doc =
+            serde_json::to_value(<super::ApiDoc as utoipa::OpenApi>::openapi()).expect("document");
+        let mut all = Vec::new();
+        texts(&doc, &mut all);
+        all.retain(|t| !t.is_empty());
+        let french = super::super::docs_fr::FRENCH;
+        let missing: Vec<_> = all
+            .iter()
+            .filter(|t| !french.iter().any(|(en, _)| en == t))
+            .collect();
+        assert!(missing.is_empty(), "no French for: {missing:#?}");
+        let unused: Vec<_> = french
+            .iter()
+            .filter(|(en, _)| !all.iter().any(|t| t == en))
+            .map(|(en, _)| en)
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "French for texts the document no longer has: {unused:#?}"
+        );
+        // The same code spans in both: a translation must not lose or invent code.
+        for (en, fr) in french {
+            let code = |s: &str| {
+                s.split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(code(en), code(fr), "{en}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod credentials;
 pub mod docs;
+mod docs_fr;
 pub mod register;
 pub mod verify;
 

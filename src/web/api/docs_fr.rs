@@ -1,0 +1,187 @@
+//! The API reference in French: each English text of the OpenAPI document (the handlers'
+//! annotations) with its translation. A test checks that every text of the document has one,
+//! and that none here is left over, so a new or changed description cannot go untranslated.
+
+/// (English, French), by the English text exactly as the document holds it.
+pub const FRENCH: &[(&str, &str)] = &[
+    ("1 to 100 characters.", "1 à 100 caractères."),
+    (
+        "A credential as the API shows it. Never its secret.",
+        "Un identifiant tel que l'API le montre. Jamais son secret.",
+    ),
+    (
+        "A limit outside 1 to 1000, a malformed `after` or owner",
+        "Une limite hors de 1 à 1000, un `after` ou un propriétaire mal formé",
+    ),
+    (
+        "A new credential. `secret` and `token` appear in this response only.",
+        "Un nouvel identifiant. `secret` et `token` ne figurent que dans cette réponse.",
+    ),
+    ("API accounts and API keys", "Comptes API et clés d'API"),
+    (
+        "Another owner, without an administrator's credential",
+        "Un autre propriétaire, sans l'identifiant d'un administrateur",
+    ),
+    (
+        "Create a credential. It works at once; its secret is in this response only.",
+        "Crée un identifiant. Il fonctionne aussitôt ; son secret ne figure que dans cette réponse.",
+    ),
+    ("Database unavailable", "Base de données indisponible"),
+    (
+        "Delete a credential, at once: the next request with it gets 401.",
+        "Supprime un identifiant, aussitôt : la requête suivante qui le présente reçoit 401.",
+    ),
+    ("Deleted", "Supprimé"),
+    (
+        "For other services and reverse proxies",
+        "Pour les autres services et les proxys inverses",
+    ),
+    (
+        "For reverse proxies: checks the request's `Authorization` header. 200 with\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (and\n`X-Keyward-Owner-Name`, percent-encoded), or 401. Any method.",
+        "Pour les proxys inverses : vérifie l'en-tête `Authorization` de la requête. 200 avec\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (et\n`X-Keyward-Owner-Name`, encodé en pourcentage), ou 401. Toute méthode.",
+    ),
+    (
+        "How many credentials at most, 1 to 1000. Default: 100.",
+        "Combien d'identifiants au plus, de 1 à 1000. Par défaut : 100.",
+    ),
+    (
+        "How many credentials the owner has in all.",
+        "Combien d'identifiants le propriétaire a en tout.",
+    ),
+    (
+        "Invalid credentials (unknown, wrong secret, inactive, deleted)",
+        "Identifiants invalides (inconnus, mauvais secret, inactifs, supprimés)",
+    ),
+    (
+        "Is this key valid, and whose is it? The caller authenticates with its own credential.\nFails closed: without a database answer it is 503, never `valid: true`.",
+        "Cette clé est-elle valide, et à qui est-elle ? L'appelant s'authentifie avec son propre identifiant.\nEn cas de doute, refuse : sans réponse de la base de données, c'est 503, jamais `valid: true`.",
+    ),
+    (
+        "List an owner's credentials, oldest first, a page at a time: follow `next` (as `after`)\nuntil it is `null`.",
+        "Liste les identifiants d'un propriétaire, du plus ancien au plus récent, une page à la fois : suivez `next` (comme `after`)\njusqu'à ce qu'il soit `null`.",
+    ),
+    (
+        "Manage and verify API credentials. Authenticate with HTTP Basic (username = credential id, password = secret) or `Authorization: Bearer kwd_<id>_<secret><checksum>` (pattern `kwd_[0-9A-Za-z]{16}_[0-9A-Za-z]{38}`).",
+        "Gérer et vérifier les identifiants d'API. Authentification par HTTP Basic (nom d'utilisateur = identifiant, mot de passe = secret) ou `Authorization: Bearer kwd_<id>_<secret><checksum>` (motif `kwd_[0-9A-Za-z]{16}_[0-9A-Za-z]{38}`).",
+    ),
+    (
+        "Missing, malformed or invalid credentials",
+        "Identifiants absents, mal formés ou invalides",
+    ),
+    ("No such owner", "Propriétaire inconnu"),
+    ("One credential.", "Un identifiant."),
+    (
+        "One page of an owner's credentials, oldest first.",
+        "Une page des identifiants d'un propriétaire, du plus ancien au plus récent.",
+    ),
+    ("Optional", "Facultatif"),
+    (
+        "Optional label; default \"Registered through the API on <date>\", in the operator's\nlanguage.",
+        "Libellé facultatif ; par défaut « Enregistré par l'API le <date> », dans la langue de\nl'opérateur.",
+    ),
+    (
+        "Pass as `after` for the next page; `null` on the last one.",
+        "À passer comme `after` pour la page suivante ; `null` sur la dernière.",
+    ),
+    ("Public id", "Identifiant public"),
+    ("RFC 3339, UTC.", "RFC 3339, UTC."),
+    (
+        "RFC 3339, UTC; from then on the credential is refused. Absent: it does not expire.",
+        "RFC 3339, UTC ; à partir de ce moment l'identifiant est refusé. Absent : il n'expire pas.",
+    ),
+    (
+        "RFC 3339, UTC; written in batches, so up to `KEYWARD_LAST_USED_FLUSH_MS` old.",
+        "RFC 3339, UTC ; écrit par lots, donc jusqu'à `KEYWARD_LAST_USED_FLUSH_MS` de retard.",
+    ),
+    (
+        "RFC 3339. From then on the credential is refused like a deleted one. Later than now,\nat most ten years ahead; default: it does not expire.",
+        "RFC 3339. À partir de ce moment l'identifiant est refusé comme s'il était supprimé. Plus tard que maintenant,\nau plus dix ans en avant ; par défaut : il n'expire pas.",
+    ),
+    (
+        "RFC 3339: a new expiry (later than now, at most ten years ahead); `null` removes it;\nabsent leaves it as it is.",
+        "RFC 3339 : une nouvelle expiration (plus tard que maintenant, au plus dix ans en avant) ; `null` la supprime ;\nabsent, elle reste telle quelle.",
+    ),
+    (
+        "Register a new API account for the operator whose console email and password are sent\nwith HTTP Basic. Failures are throttled like sign-in.",
+        "Enregistre un nouveau compte API pour l'opérateur dont l'e-mail et le mot de passe de la console sont envoyés\npar HTTP Basic. Les échecs sont limités comme à la connexion.",
+    ),
+    (
+        "Rename and/or (de)activate a credential, at once. Deactivation refuses the very next\nrequest; reactivation restores the same secret.",
+        "Renomme et/ou (dés)active un identifiant, aussitôt. La désactivation refuse dès la requête\nsuivante ; la réactivation rétablit le même secret.",
+    ),
+    (
+        "The `next` of the previous page: the credentials after it.",
+        "Le `next` de la page précédente : les identifiants qui le suivent.",
+    ),
+    (
+        "The address the key was presented from, recorded as its *last used from*. Default:\nthe caller's address. It never decides whose failures are limited: the calling\ncredential's are.",
+        "L'adresse d'où la clé a été présentée, enregistrée comme sa *dernière utilisation depuis*. Par défaut :\nl'adresse de l'appelant. Elle ne décide jamais de qui voit ses échecs limités : ce sont ceux de\nl'identifiant appelant.",
+    ),
+    (
+        "The body of every error: a stable code and an English message.",
+        "Le corps de toute erreur : un code stable et un message en anglais.",
+    ),
+    (
+        "The caller's own credential is invalid",
+        "L'identifiant de l'appelant lui-même est invalide",
+    ),
+    (
+        "The calling credential and its owner",
+        "L'identifiant appelant et son propriétaire",
+    ),
+    (
+        "The credential that made the call, and its owner.",
+        "L'identifiant qui a fait l'appel, et son propriétaire.",
+    ),
+    (
+        "The new API account, named as Uptrends names it (`username`, `password`) and as Keyward\ndoes (`id`, `secret`, `token`). Shown once.",
+        "Le nouveau compte API, nommé comme Uptrends le nomme (`username`, `password`) et comme Keyward\nle fait (`id`, `secret`, `token`). Affiché une seule fois.",
+    ),
+    (
+        "The public id (HTTP Basic username).",
+        "L'identifiant public (nom d'utilisateur HTTP Basic).",
+    ),
+    (
+        "The public id: the HTTP Basic username.",
+        "L'identifiant public : le nom d'utilisateur HTTP Basic.",
+    ),
+    (
+        "The secret (HTTP Basic password). Shown once.",
+        "Le secret (mot de passe HTTP Basic). Affiché une seule fois.",
+    ),
+    (
+        "The token to check: `kwd_<id>_<secret><checksum>`.",
+        "Le jeton à vérifier : `kwd_<id>_<secret><checksum>`.",
+    ),
+    ("The verdict on the key", "Le verdict sur la clé"),
+    (
+        "Too many failures; see Retry-After",
+        "Trop d'échecs ; voir Retry-After",
+    ),
+    (
+        "Valid; identity in the X-Keyward-* headers",
+        "Valide ; identité dans les en-têtes X-Keyward-*",
+    ),
+    ("Who owns a credential.", "À qui appartient un identifiant."),
+    (
+        "Whose credentials: `operator:ID` or `machine:ID`. Default: the caller's owner.\nAnother operator needs a credential whose owner holds *Operators / Write* and every\npermission that operator holds; a machine, *Machines / Write*.",
+        "Les identifiants de qui : `operator:ID` ou `machine:ID`. Par défaut : le propriétaire de l'appelant.\nUn autre opérateur demande un identifiant dont le propriétaire détient *Opérateurs / Écriture* et chaque\npermission que cet opérateur détient ; une machine, *Machines / Écriture*.",
+    ),
+    (
+        "Why not, when `valid` is false: `invalid_credentials` or `rate_limited`.",
+        "Pourquoi, quand `valid` est faux : `invalid_credentials` ou `rate_limited`.",
+    ),
+    (
+        "`bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `payload_too_large`,\n`rate_limited`, `unavailable`, `internal`.",
+        "`bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `payload_too_large`,\n`rate_limited`, `unavailable`, `internal`.",
+    ),
+    (
+        "`kwd_<id>_<secret><checksum>`, for `Authorization: Bearer`. Shown once.",
+        "`kwd_<id>_<secret><checksum>`, pour `Authorization: Bearer`. Affiché une seule fois.",
+    ),
+    (
+        "`operator:ID` or `machine:ID`; default: the caller's owner.",
+        "`operator:ID` ou `machine:ID` ; par défaut : le propriétaire de l'appelant.",
+    ),
+    ("`operator` or `machine`.", "`operator` ou `machine`."),
+];
