@@ -1,226 +1,137 @@
 //! The documented flows, walked click by click in a real browser (Debian's Chromium through
 //! chromedriver), in English and in French, with a screenshot at each step in
-//! `target/screenshots/<lang>/<flow>/<nn>-<step>.png`, an accessibility check (axe-core),
-//! no console error and no request to any other host. The user guide in `docs/guide/` is made
-//! from the same steps: `KEYWARD_WRITE_GUIDE=1 cargo test --test browser` rewrites it, and
-//! this suite fails when the committed guide no longer matches the flows it walks.
+//! `target/screenshots/<test>/<lang>/<flow>/<nn>-<step>.png`, an accessibility check
+//! (axe-core), no console error and no request to any other host. The user guide's pages in
+//! `docs/guide/` are the flows' source: a walk takes exactly the steps its page shows, and
+//! `KEYWARD_WRITE_GUIDE=1 cargo test --test browser` puts the walk's pictures in the guide.
 
 mod common;
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp};
 use keyward::i18n::Lang;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use thirtyfour::extensions::query::{ElementPollerWithTimeout, IntoElementPoller};
 use thirtyfour::prelude::*;
+use thirtyfour::stringmatch::StringMatch;
 
-/// One step of a documented flow: its file name, and what the guide says of it.
-struct Step {
-    slug: &'static str,
-    en: &'static str,
-    fr: &'static str,
+/// How long the suite waits for a page to show what it expects, and how often it looks:
+/// thirtyfour's poller, for its element queries and for the few waits on something else
+/// (the clipboard, an alert, the page's markup).
+fn poller() -> ElementPollerWithTimeout {
+    ElementPollerWithTimeout::new(Duration::from_secs(30), Duration::from_millis(50))
 }
 
+/// At most this many browsers at once: ten Chromiums on two cores make every page slow and
+/// the pictures late; a few at a time finish sooner.
+const BROWSERS_AT_ONCE: usize = 3;
+
+static BROWSERS: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+/// A place among the browsers running at once, given back when dropped.
+struct BrowserSlot;
+
+impl BrowserSlot {
+    /// Blocks this test's thread (each test has its own) until a place is free.
+    fn take() -> BrowserSlot {
+        let (count, freed) = &BROWSERS;
+        let mut running = count.lock().unwrap_or_else(|e| e.into_inner());
+        while *running >= BROWSERS_AT_ONCE {
+            running = freed.wait(running).unwrap_or_else(|e| e.into_inner());
+        }
+        *running += 1;
+        BrowserSlot
+    }
+}
+
+impl Drop for BrowserSlot {
+    fn drop(&mut self) {
+        let (count, freed) = &BROWSERS;
+        *count.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        freed.notify_one();
+    }
+}
+
+/// Waits, with the suite's poller, until `check` holds; else fails saying `what`.
+async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let mut poll = poller().start();
+    loop {
+        if check().await {
+            return;
+        }
+        if !poll.tick().await {
+            panic!("timed out waiting for {what}");
+        }
+    }
+}
+
+/// A documented flow. Its guide pages, `docs/guide/<lang>/<slug>.md`, are the source of its
+/// prose (written there, not here); its steps are the pictures those pages show, in order,
+/// and a walk must take exactly those steps.
 struct Flow {
     slug: &'static str,
-    title_en: &'static str,
-    title_fr: &'static str,
-    intro_en: &'static str,
-    intro_fr: &'static str,
-    steps: &'static [Step],
-}
-
-const fn step(slug: &'static str, en: &'static str, fr: &'static str) -> Step {
-    Step { slug, en, fr }
+    /// Photographed for the guide (the checks further down are not).
+    guide: bool,
 }
 
 const API_USERS: Flow = Flow {
     slug: "operator-api-users",
-    title_en: "Operator API account management",
-    title_fr: "Gestion des comptes API d'un opérateur",
-    intro_en: "API accounts let programs call the API with HTTP Basic authentication. Passwords cannot be retrieved later: note them when you create the account.",
-    intro_fr: "Les comptes API permettent aux programmes d'appeler l'API avec l'authentification de base HTTP. Les mots de passe ne peuvent pas être récupérés : notez-les lors de la création du compte.",
-    steps: &[
-        step(
-            "account-setup",
-            "Open the **Account setup** menu.",
-            "Ouvrez le menu **Configuration de compte**.",
-        ),
-        step(
-            "operators-groups",
-            "Choose **Operators, groups (and sub accounts)**.",
-            "Choisissez **Opérateurs, groupes et sous-comptes**.",
-        ),
-        step(
-            "all-operators",
-            "Click the **View all operators** button.",
-            "Cliquez sur le bouton **Voir tous les opérateurs**.",
-        ),
-        step(
-            "operator",
-            "In the list of operators, click the one you want to add an API account to.",
-            "Dans la liste des opérateurs, cliquez sur celui auquel vous souhaitez ajouter un compte API.",
-        ),
-        step(
-            "api-management",
-            "Switch to the **API management** tab.",
-            "Ouvrez l'onglet **Gestion des API**.",
-        ),
-        step(
-            "add-api-user",
-            "Click the **Add API user** button and give the account a label.",
-            "Cliquez sur le bouton **Ajouter un utilisateur d'API** et donnez un libellé au compte.",
-        ),
-        step(
-            "note-password",
-            "Click **Create the password**: the username and the password appear once. Use the eye to show the password and **Copy** to copy it, and note it down.",
-            "Cliquez sur **Créer le mot de passe** : le nom d'utilisateur et le mot de passe s'affichent une seule fois. L'œil affiche le mot de passe, **Copier** le copie ; notez-le.",
-        ),
-        step(
-            "staged",
-            "Close the window: the API account is listed as new, not saved yet.",
-            "Fermez la fenêtre : le compte API apparaît comme nouveau, pas encore enregistré.",
-        ),
-        step(
-            "saved",
-            "Click the **Save** button at the bottom to save the changes. The account works from now on.",
-            "Cliquez sur le bouton **Enregistrer** au bas de la page pour enregistrer les changements. Le compte fonctionne dès lors.",
-        ),
-        step(
-            "delete-api-user",
-            "To delete an API account, click **Delete API user** in its row.",
-            "Pour supprimer un compte API, cliquez sur **Supprimer l'utilisateur de l'API** sur sa ligne.",
-        ),
-        step(
-            "deleted",
-            "Click **Save** at the bottom: the account is refused from then on.",
-            "Cliquez sur **Enregistrer** en bas de l'écran : le compte est refusé dès lors.",
-        ),
-    ],
+    guide: true,
 };
-
 const API_CREDENTIALS: Flow = Flow {
     slug: "my-api-credentials",
-    title_en: "Your API credentials",
-    title_fr: "Vos identifiants d'API",
-    intro_en: "Every operator can generate API keys with their own privileges, as many as needed: one key per application is recommended.",
-    intro_fr: "Chaque opérateur peut générer des clés d'API avec ses propres privilèges, autant que nécessaire : une clé par application est recommandée.",
-    steps: &[
-        step(
-            "user-menu",
-            "Open your menu at the top right.",
-            "Ouvrez votre menu en haut à droite.",
-        ),
-        step(
-            "api-credentials",
-            "Choose **My profile › API credentials**. The page shows the API endpoint URL and a link to the API documentation.",
-            "Choisissez **Mon profil › Identifiants d'API**. La page affiche l'URL du point d'accès de l'API et un lien vers la documentation.",
-        ),
-        step(
-            "copy-endpoint",
-            "Click **Copy** beside the endpoint to copy its URL.",
-            "Cliquez sur **Copier** à côté du point d'accès pour copier son URL.",
-        ),
-        step(
-            "generate",
-            "Click **Generate API key** and name the key.",
-            "Cliquez sur **Générer une clé d'API** et nommez la clé.",
-        ),
-        step(
-            "masked",
-            "Click **Generate**: the new key is shown masked, once.",
-            "Cliquez sur **Générer** : la nouvelle clé s'affiche masquée, une seule fois.",
-        ),
-        step(
-            "revealed",
-            "Click the eye to reveal the key, then **Copy** to copy it.",
-            "Cliquez sur l'œil pour afficher la clé, puis sur **Copier** pour la copier.",
-        ),
-        step(
-            "dismissed",
-            "Click **Done**: the key can never be shown again. The list shows each key's name, the IP of its last client and when it was last used.",
-            "Cliquez sur **Terminé** : la clé ne pourra plus jamais être affichée. La liste indique le nom de chaque clé, l'IP de son dernier client et sa date de dernière utilisation.",
-        ),
-        step(
-            "rename",
-            "The pencil renames a key.",
-            "Le crayon renomme une clé.",
-        ),
-        step(
-            "revoke",
-            "The red circle revokes a key, after a confirmation.",
-            "Le cercle rouge révoque une clé, après confirmation.",
-        ),
-        step(
-            "revoked",
-            "Click **Revoke**: the key is refused at once.",
-            "Cliquez sur **Révoquer** : la clé est refusée immédiatement.",
-        ),
-    ],
+    guide: true,
 };
-
 const MACHINE_KEYS: Flow = Flow {
     slug: "machine-api-keys",
-    title_en: "API keys of a machine",
-    title_fr: "Clés API d'une machine",
-    intro_en: "Machines are non-human identities that own API keys. Creating keys needs the permission Rights management / Machines / Write.",
-    intro_fr: "Les machines sont des identités non humaines qui possèdent des clés API. Créer des clés nécessite l'autorisation Gestion des droits / Machines / Écriture.",
-    steps: &[
-        step(
-            "rights-menu",
-            "Open the **Rights management** menu.",
-            "Ouvrez le menu **Gestion des droits**.",
-        ),
-        step(
-            "machines",
-            "Choose **Machines**.",
-            "Choisissez **Machines**.",
-        ),
-        step(
-            "create-machine",
-            "Click **Create machine**, name it and click **Create**.",
-            "Cliquez sur **Créer une machine**, nommez-la et cliquez sur **Créer**.",
-        ),
-        step(
-            "api-keys-card",
-            "The machine's page has an **API keys** card; a new machine has none.",
-            "La page de la machine comporte une carte **Clés API** ; une nouvelle machine n'en a aucune.",
-        ),
-        step(
-            "create-api-key",
-            "Click **Create API key** (plus icon) and enter a **Label**.",
-            "Cliquez sur **Créer une clé API** (icône plus) et saisissez un **Libellé**.",
-        ),
-        step(
-            "value-once",
-            "Click **Create**: the value is shown once. Click **Copy**: it cannot be shown again.",
-            "Cliquez sur **Créer** : la valeur s'affiche une seule fois. Cliquez sur **Copier** : elle ne pourra plus être affichée.",
-        ),
-        step(
-            "listed",
-            "The card lists the key's label and status, never its value.",
-            "La carte indique le libellé et le statut de la clé, jamais sa valeur.",
-        ),
-        step(
-            "edit",
-            "The pencil opens a window with the **Label** and an **Active** switch.",
-            "Le crayon ouvre une fenêtre avec le **Libellé** et un interrupteur **Active**.",
-        ),
-        step(
-            "deactivated",
-            "Turn **Active** off and click **Save**: calls with the key are rejected at once.",
-            "Désactivez **Active** et cliquez sur **Enregistrer** : les appels avec la clé sont rejetés immédiatement.",
-        ),
-        step(
-            "reactivated",
-            "Turn it on again: the same value works again.",
-            "Réactivez-la : la même valeur fonctionne de nouveau.",
-        ),
-    ],
+    guide: true,
 };
+
+impl Flow {
+    fn page(&self, lang: Lang) -> PathBuf {
+        root()
+            .join("docs/guide")
+            .join(lang.code())
+            .join(format!("{}.md", self.slug))
+    }
+
+    /// The steps of the flow's guide page: its pictures `../img/<lang>/<flow>/NN-<step>.png`.
+    fn steps(&self, lang: Lang) -> Vec<String> {
+        if !self.guide {
+            return Vec::new();
+        }
+        let page = self.page(lang);
+        let text =
+            std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
+        let marker = format!("](../img/{}/{}/", lang.code(), self.slug);
+        text.match_indices(&marker)
+            .enumerate()
+            .map(|(i, (at, _))| {
+                let rest = &text[at + marker.len()..];
+                let file = &rest[..rest.find(".png)").expect("a picture")];
+                let (number, slug) = file.split_once('-').expect("NN-step");
+                assert_eq!(
+                    number,
+                    format!("{:02}", i + 1),
+                    "{}: pictures numbered in order",
+                    page.display()
+                );
+                slug.to_owned()
+            })
+            .collect()
+    }
+}
 
 const FLOWS: [&Flow; 3] = [&API_USERS, &API_CREDENTIALS, &MACHINE_KEYS];
 
@@ -260,16 +171,19 @@ fn free_port() -> u16 {
 
 struct Browser {
     driver: WebDriver,
+    /// In a process group of its own with the Chromium it starts: `Drop` ends both.
     chromedriver: Child,
     base: String,
     lang: Lang,
-    flow: &'static Flow,
-    walked: Vec<&'static str>,
+    /// The flow's steps, from its guide page, and those walked so far.
+    expected: Vec<String>,
+    walked: Vec<String>,
     shots: PathBuf,
     /// Generated values (ids, secrets) hidden in screenshots, so pictures are stable.
     masks: Vec<String>,
     axe: String,
     _profile: tempfile::TempDir,
+    _slot: BrowserSlot,
 }
 
 impl Browser {
@@ -280,11 +194,13 @@ impl Browser {
                 "{bin} is missing: apt-get install -y chromium chromium-driver (.ci/run does this)"
             );
         }
+        let slot = BrowserSlot::take();
         let port = free_port();
         let chromedriver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("start chromedriver");
         let profile = tempfile::tempdir().expect("profile");
@@ -312,17 +228,18 @@ impl Browser {
             .set("goog:loggingPrefs", json!({"browser": "ALL"}))
             .expect("logging");
         let url = format!("http://127.0.0.1:{port}");
-        let mut driver = None;
-        for _ in 0..50 {
-            match WebDriver::new(&url, caps.clone()).await {
-                Ok(d) => {
-                    driver = Some(d);
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        // chromedriver takes a moment to listen.
+        let mut poll = poller().start();
+        let driver = loop {
+            match WebDriver::builder(&url, caps.clone())
+                .poller(Arc::new(poller()))
+                .await
+            {
+                Ok(d) => break d,
+                Err(_) if poll.tick().await => {}
+                Err(e) => panic!("chromedriver does not answer: {e}"),
             }
-        }
-        let driver = driver.expect("chromedriver answers");
+        };
         driver
             .cdp()
             .send_raw(
@@ -331,10 +248,7 @@ impl Browser {
             )
             .await
             .expect("clipboard permission");
-        let shots = root()
-            .join("target/screenshots")
-            .join(lang.code())
-            .join(flow.slug);
+        let shots = shots_dir(lang, flow);
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).expect("screenshot folder");
         Browser {
@@ -342,12 +256,13 @@ impl Browser {
             chromedriver,
             base: app.base.clone(),
             lang,
-            flow,
+            expected: flow.steps(lang),
             walked: Vec::new(),
             shots,
             masks: Vec::new(),
             axe: axe_source(),
             _profile: profile,
+            _slot: slot,
         }
     }
 
@@ -374,15 +289,14 @@ impl Browser {
     async fn named(&self, tag: &str, name: &str) -> WebElement {
         let n = Self::literal(name);
         let xpath = format!("//{tag}[normalize-space(.)={n} or @aria-label={n} or @title={n}]");
-        for _ in 0..50 {
-            if let Ok(found) = self.driver.find_all(By::XPath(xpath.clone())).await {
-                for el in found {
-                    if el.is_displayed().await.unwrap_or(false) {
-                        return el;
-                    }
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Ok(found) = self
+            .driver
+            .query(By::XPath(xpath))
+            .and_displayed()
+            .first()
+            .await
+        {
+            return found;
         }
         panic!(
             "no visible <{tag}> named {name:?} on {}",
@@ -408,24 +322,16 @@ impl Browser {
         let xpath = format!(
             "//label[normalize-space(text())={l}]//input | //input[@id=//label[normalize-space(.)={l}]/@for]"
         );
-        for _ in 0..50 {
-            if let Ok(found) = self.driver.find(By::XPath(xpath.clone())).await {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no field labelled {label:?}")
+        self.driver
+            .query(By::XPath(xpath))
+            .first()
+            .await
+            .unwrap_or_else(|_| panic!("no field labelled {label:?}"))
     }
 
     /// Waits until `text` is nowhere in the page's markup (a closed reveal is removed).
     async fn assert_gone(&self, text: &str, what: &str) {
-        for _ in 0..50 {
-            if !self.source().await.contains(text) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{what}");
+        until(what, || async { !self.source().await.contains(text) }).await;
     }
 
     async fn type_into(&self, label: &str, text: &str) {
@@ -449,19 +355,12 @@ impl Browser {
 
     /// Waits (briefly) until `text` is visible: pages load after clicks.
     async fn assert_text(&self, text: &str) {
-        for _ in 0..50 {
-            let body = self
-                .js(
-                    "return document.body ? document.body.innerText : ''",
-                    vec![],
-                )
-                .await;
-            if body.as_str().unwrap_or("").contains(text) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{text:?} not visible on the page");
+        self.driver
+            .query(By::Tag("body"))
+            .with_text(StringMatch::new(text).partial())
+            .first()
+            .await
+            .unwrap_or_else(|_| panic!("{text:?} not visible on the page"));
     }
 
     /// Keyboard focus is inside the open modal dialog.
@@ -471,13 +370,11 @@ impl Browser {
     }
 
     async fn assert_no_dialog(&self) {
-        let open = self
-            .js(
-                "return document.querySelectorAll('dialog[open]').length",
-                vec![],
-            )
-            .await;
-        assert_eq!(open, json!(0), "a dialog is still open");
+        self.driver
+            .query(By::Css("dialog[open]"))
+            .wait_until_gone()
+            .await
+            .expect("a dialog is still open");
     }
 
     async fn focused_name(&self) -> String {
@@ -491,7 +388,15 @@ impl Browser {
             .perform()
             .await
             .expect("escape");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    /// Waits for the page's question (`confirm`) and returns it.
+    async fn question(&self) -> String {
+        until("a question", || async {
+            self.driver.get_alert_text().await.is_ok()
+        })
+        .await;
+        self.driver.get_alert_text().await.expect("a question")
     }
 
     async fn clipboard(&self) -> String {
@@ -504,14 +409,11 @@ impl Browser {
 
     /// The value a copy button put on the clipboard, after the page said "Copied".
     async fn copied(&self) -> String {
-        for _ in 0..40 {
-            let text = self.clipboard().await;
-            if !text.is_empty() {
-                return text;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("nothing on the clipboard");
+        until("something on the clipboard", || async {
+            !self.clipboard().await.is_empty()
+        })
+        .await;
+        self.clipboard().await
     }
 
     fn mask(&mut self, value: &str) {
@@ -520,10 +422,14 @@ impl Browser {
 
     /// Checks the page (accessibility, console, hosts) and photographs it as the flow's next
     /// step.
-    async fn step(&mut self, slug: &'static str) {
-        let expected = self.flow.steps.get(self.walked.len()).map(|s| s.slug);
-        assert_eq!(Some(slug), expected, "the flow's steps are walked in order");
-        self.walked.push(slug);
+    async fn step(&mut self, slug: &str) {
+        let expected = self.expected.get(self.walked.len()).map(String::as_str);
+        assert_eq!(
+            Some(slug),
+            expected,
+            "the steps of the guide page are walked in order"
+        );
+        self.walked.push(slug.to_owned());
 
         // Accessibility: no serious or critical violation.
         let loaded = self.js("return typeof axe !== 'undefined'", vec![]).await;
@@ -592,8 +498,10 @@ impl Browser {
     }
 
     async fn finish(mut self) -> Vec<PathBuf> {
-        let walked: Vec<&str> = self.flow.steps.iter().map(|s| s.slug).collect();
-        assert_eq!(self.walked, walked, "every step of the flow was walked");
+        assert_eq!(
+            self.walked, self.expected,
+            "every step of the guide page was walked"
+        );
         let _ = self.driver.clone().quit().await;
         let _ = self.chromedriver.kill();
         let _ = self.chromedriver.wait();
@@ -613,8 +521,42 @@ impl Browser {
         self.type_into(self.t("common.email"), email).await;
         self.type_into(self.t("common.password"), password).await;
         self.click("button", self.t("login.submit")).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        self.driver
+            .query(By::Css("details.user-menu"))
+            .first()
+            .await
+            .expect("signed in");
     }
+}
+
+/// Whatever happens (a failed assertion unwinds through here), no chromedriver or Chromium
+/// outlives its test: the whole process group goes, and anything still using the profile.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // No goodbye to a chromedriver about to go (thirtyfour would otherwise wait for its
+        // answer, up to its request timeout).
+        let _ = self.driver.clone().leak();
+        let group = format!("-{}", self.chromedriver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let profile = self._profile.path().display().to_string();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &profile])
+            .status();
+        let _ = self.chromedriver.wait();
+    }
+}
+
+/// Where a test's pictures go: a folder per test, so tests running at once never share one.
+fn shots_dir(lang: Lang, flow: &Flow) -> PathBuf {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("browser")
+        .replace("::", "-");
+    root()
+        .join("target/screenshots")
+        .join(test)
+        .join(lang.code())
+        .join(flow.slug)
 }
 
 /// The app as the flows expect it: a fixed clock and an administrator.
@@ -982,44 +924,25 @@ async fn walk_machine_keys(lang: Lang) -> Vec<PathBuf> {
     b.finish().await
 }
 
-/// The guide page of a flow, in one language.
-fn guide(flow: &Flow, lang: Lang) -> String {
-    let (title, intro) = match lang {
-        Lang::En => (flow.title_en, flow.intro_en),
-        Lang::Fr => (flow.title_fr, flow.intro_fr),
-    };
-    let mut out = format!("# {title}\n\n{intro}\n\n");
-    for (i, s) in flow.steps.iter().enumerate() {
-        let text = match lang {
-            Lang::En => s.en,
-            Lang::Fr => s.fr,
-        };
-        out.push_str(&format!(
-            "{}. {text}\n\n   ![{text}](../img/{}/{}/{:02}-{}.png)\n\n",
-            i + 1,
-            lang.code(),
-            flow.slug,
-            i + 1,
-            s.slug
-        ));
-    }
-    out
-}
-
-/// Writes the guide (`KEYWARD_WRITE_GUIDE=1`) or checks that the committed one is current.
+/// The guide's pictures: `KEYWARD_WRITE_GUIDE=1` puts this walk's in place; otherwise the
+/// committed ones must be there, one for each step of the page, in both languages alike.
 fn guide_matches(flow: &Flow, lang: Lang, shots: &[PathBuf]) {
-    let page = root()
-        .join("docs/guide")
+    let steps = flow.steps(lang);
+    assert_eq!(
+        steps,
+        flow.steps(match lang {
+            Lang::En => Lang::Fr,
+            Lang::Fr => Lang::En,
+        }),
+        "the English and French pages of {} show the same steps",
+        flow.slug
+    );
+    assert_eq!(shots.len(), steps.len(), "a picture for each step");
+    let img = root()
+        .join("docs/guide/img")
         .join(lang.code())
-        .join(format!("{}.md", flow.slug));
-    let expected = guide(flow, lang);
+        .join(flow.slug);
     if std::env::var("KEYWARD_WRITE_GUIDE").is_ok() {
-        std::fs::create_dir_all(page.parent().expect("folder")).expect("mkdir");
-        std::fs::write(&page, &expected).expect("write guide");
-        let img = root()
-            .join("docs/guide/img")
-            .join(lang.code())
-            .join(flow.slug);
         let _ = std::fs::remove_dir_all(&img);
         std::fs::create_dir_all(&img).expect("mkdir");
         for shot in shots {
@@ -1028,28 +951,12 @@ fn guide_matches(flow: &Flow, lang: Lang, shots: &[PathBuf]) {
         }
         return;
     }
-    let committed = std::fs::read_to_string(&page).unwrap_or_default();
-    assert_eq!(
-        committed,
-        expected,
-        "{} is stale: run KEYWARD_WRITE_GUIDE=1 cargo test --test browser",
-        page.display()
-    );
-    for s in flow
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("{:02}-{}.png", i + 1, s.slug))
-    {
-        let img = root()
-            .join("docs/guide/img")
-            .join(lang.code())
-            .join(flow.slug)
-            .join(&s);
+    for (i, step) in steps.iter().enumerate() {
+        let picture = img.join(format!("{:02}-{step}.png", i + 1));
         assert!(
-            img.exists(),
+            picture.exists(),
             "{} is missing: run KEYWARD_WRITE_GUIDE=1 cargo test --test browser",
-            img.display()
+            picture.display()
         );
     }
 }
@@ -1121,7 +1028,8 @@ async fn the_same_build_photographs_the_same_pixels() {
             .collect()
     }
     let first = pictures().await;
-    assert_eq!(first.len(), MACHINE_KEYS.steps.len());
+    let steps = MACHINE_KEYS.steps(Lang::En);
+    assert_eq!(first.len(), steps.len());
     let second = pictures().await;
     if first == second {
         return;
@@ -1131,20 +1039,13 @@ async fn the_same_build_photographs_the_same_pixels() {
     let third = pictures().await;
     for (i, ((a, b), c)) in first.iter().zip(&second).zip(&third).enumerate() {
         if a != b {
-            let dir = root().join("target/screenshots/en").join(MACHINE_KEYS.slug);
-            let _ = std::fs::write(
-                dir.join(format!(
-                    "{:02}-{}.first.png",
-                    i + 1,
-                    MACHINE_KEYS.steps[i].slug
-                )),
-                a,
-            );
+            let dir = shots_dir(Lang::En, &MACHINE_KEYS);
+            let _ = std::fs::write(dir.join(format!("{:02}-{}.first.png", i + 1, steps[i])), a);
         }
         assert!(
             a == b || c == a || c == b,
             "step {} differs between runs",
-            MACHINE_KEYS.steps[i].slug
+            steps[i]
         );
     }
     assert!(
@@ -1157,14 +1058,11 @@ async fn the_same_build_photographs_the_same_pixels() {
 fn every_flow_has_a_guide_page_in_both_languages() {
     for flow in FLOWS {
         for lang in [Lang::En, Lang::Fr] {
-            let page = root()
-                .join("docs/guide")
-                .join(lang.code())
-                .join(format!("{}.md", flow.slug));
+            let steps = flow.steps(lang);
             assert!(
-                page.exists() || std::env::var("KEYWARD_WRITE_GUIDE").is_ok(),
-                "{} is missing",
-                page.display()
+                !steps.is_empty(),
+                "{} shows no step",
+                flow.page(lang).display()
             );
         }
     }
@@ -1173,11 +1071,7 @@ fn every_flow_has_a_guide_page_in_both_languages() {
 /// For the checks below, which photograph nothing for the guide.
 const CHECKS: Flow = Flow {
     slug: "checks",
-    title_en: "",
-    title_fr: "",
-    intro_en: "",
-    intro_fr: "",
-    steps: &[],
+    guide: false,
 };
 
 #[tokio::test]
@@ -1253,11 +1147,12 @@ async fn dialogs_by_keyboard_give_focus_back_and_a_secret_asks_before_it_goes() 
     // Escape on the one-time secret asks first; "no" keeps it.
     b.assert_focus_in_dialog().await;
     b.escape().await;
-    let asked = b.driver.get_alert_text().await.expect("a question");
+    let asked = b.question().await;
     assert_eq!(asked, b.t("secret.confirm_close"));
     b.driver.dismiss_alert().await.expect("no");
     assert!(b.source().await.contains("reveal-secret"), "still shown");
     b.escape().await;
+    b.question().await;
     b.driver.accept_alert().await.expect("yes");
     b.assert_gone("reveal-secret", "the secret is gone").await;
     // A label with a direction override is isolated, flagged, and the rename and revoke
