@@ -237,6 +237,9 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("common.search", "Search", "Rechercher"),
     ("common.active", "Active", "Active"),
     ("common.inactive", "Inactive", "Inactive"),
+    // French agrees with the noun: une clé « active », un opérateur « actif ».
+    ("operators.active", "Active", "Actif"),
+    ("operators.inactive", "Inactive", "Inactif"),
     ("common.name", "Name", "Nom"),
     ("common.email", "Email", "E-mail"),
     ("common.password", "Password", "Mot de passe"),
