@@ -359,7 +359,11 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             // A page that does not exist keeps the signed-in operator's menu; the API's
             // 404 is JSON and touches no session.
             .default_service(aweb::to(|req: actix_web::HttpRequest| async move {
-                if !web::middleware::is_api_path(req.path()) {
+                // Only for someone who may be signed in (a cookie): a scanner's 404 makes
+                // no session.
+                if !web::middleware::is_api_path(req.path())
+                    && req.headers().contains_key(actix_web::http::header::COOKIE)
+                {
                     use actix_web::FromRequest;
                     web::context::Ctx::extract(&req).await?;
                 }

@@ -1126,3 +1126,63 @@ async fn a_burst_of_key_notices_reaches_the_owner_as_two_mails_not_sixty() {
     eventually("the last notice", || async { to_bob().len() == 3 }).await;
     assert_eq!(to_bob()[2].subject, "API key created: Key late");
 }
+
+#[tokio::test]
+async fn a_notice_never_joins_a_digest_a_worker_has_taken() {
+    use keyward::db::schema::outbox as o;
+    use keyward::mail::{Letter, queue_notice};
+    let app = TestApp::spawn().await;
+    let mut conn = app.db();
+    let window = chrono::Duration::seconds(120);
+    let now = chrono::Utc::now().naive_utc();
+    let notice = |label: &str| {
+        let vars = [
+            ("label", label),
+            ("id", "K"),
+            ("owner", "Bob"),
+            ("actor", "Ada"),
+            ("expires", ""),
+        ];
+        let letter = Letter {
+            to: "bob@example.org",
+            name: "Bob",
+            lang: keyward::i18n::Lang::En,
+            subject: "mail.credential_created_subject",
+            paragraphs: &["mail.credential_created", "mail.if_not_you"],
+            vars: &vars,
+            link: None,
+        };
+        let mut conn = app.db();
+        queue_notice(&mut conn, &letter, window, now).expect("queued");
+    };
+    notice("A"); // at once
+    notice("B"); // waits for the window's end
+    let (id, due): (i32, chrono::NaiveDateTime) = o::table
+        .filter(o::subject.eq("API key created: B"))
+        .select((o::id, o::next_attempt_at))
+        .first(&mut conn)
+        .expect("B waits");
+    // A worker takes it (at its time), and before it is marked sent another notice comes.
+    assert!(
+        keyward::db::outbox::lease(&mut conn, id, due, due + chrono::Duration::minutes(5))
+            .expect("lease")
+    );
+    notice("C");
+    let rows: Vec<(String, String)> = o::table
+        .filter(o::recipient.eq("bob@example.org"))
+        .order(o::id)
+        .select((o::subject, o::digest_items))
+        .load(&mut conn)
+        .expect("rows");
+    let subjects: Vec<&str> = rows.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "API key created: A",
+            "API key created: B",
+            "API key created: C"
+        ],
+        "C starts a mail of its own; the taken one is sent as it was taken"
+    );
+    assert!(!rows[1].1.contains("\"API key created: C\""));
+}

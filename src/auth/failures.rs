@@ -13,11 +13,12 @@ use crate::db::{self, Pool, audit};
 /// Whose check failed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FailedId {
-    /// An existing credential: its public id, account and label.
+    /// An existing credential: its public id, account, label and owner (`operator:ID`…).
     Known {
         public_id: String,
         account_id: i32,
         label: String,
+        owner: Option<String>,
     },
     /// An id that names no credential (or one of too many in one window).
     Unknown,
@@ -92,13 +93,14 @@ impl AuthFailures {
                             public_id,
                             account_id,
                             label,
+                            owner,
                         } => (
                             Some(*account_id),
                             audit::Target {
                                 kind: "credential",
                                 id: public_id.clone(),
                                 name: label.clone(),
-                                owner: None,
+                                owner: owner.clone(),
                             },
                         ),
                         FailedId::Unknown => (

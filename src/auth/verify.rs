@@ -207,6 +207,7 @@ impl Verifier {
                             public_id: public_id.clone(),
                             account_id: r.credential.account_id,
                             label: r.credential.label.clone(),
+                            owner: r.credential.owner_ref().map(|o| o.to_string()),
                         },
                         None => FailedId::Unknown,
                     },

@@ -196,10 +196,7 @@ pub fn credential_target(c: &Credential) -> Target {
         kind: "credential",
         id: c.public_id.clone(),
         name: c.label.clone(),
-        owner: c.owner_ref().map(|o| match o {
-            OwnerRef::Operator(id) => format!("operator:{id}"),
-            OwnerRef::Machine(id) => format!("machine:{id}"),
-        }),
+        owner: c.owner_ref().map(|o| o.to_string()),
     }
 }
 

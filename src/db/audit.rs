@@ -204,18 +204,22 @@ pub fn search(
     // Newest first by time, then by id (a row journalled late, for a window that began
     // earlier, sits by its time); the keyset is the last row shown.
     if let Some(before) = filter.before {
+        // The cursor's time, read from this account's rows only (another account's id tells
+        // nothing); a cursor that names no row (pruned, or made up) still moves on by id.
         let at: Option<NaiveDateTime> = audit_events::table
             .find(before)
+            .filter(audit_events::account_id.eq(account_id))
             .select(audit_events::at)
             .first(conn)
             .optional()?;
-        if let Some(at) = at {
-            q = q.filter(
+        q = match at {
+            Some(at) => q.filter(
                 audit_events::at
                     .lt(at)
                     .or(audit_events::at.eq(at).and(audit_events::id.lt(before))),
-            );
-        }
+            ),
+            None => q.filter(audit_events::id.lt(before)),
+        };
     }
     q.order((audit_events::at.desc(), audit_events::id.desc()))
         .limit(limit)

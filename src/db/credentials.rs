@@ -359,6 +359,16 @@ impl OwnerRef {
     }
 }
 
+/// The API's spelling, the inverse of `parse` (also how the journal names a key's owner).
+impl std::fmt::Display for OwnerRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OwnerRef::Operator(id) => write!(f, "operator:{id}"),
+            OwnerRef::Machine(id) => write!(f, "machine:{id}"),
+        }
+    }
+}
+
 fn owned_by(
     owner: OwnerRef,
 ) -> Box<

@@ -88,6 +88,8 @@ pub fn waiting_digest(
         .filter(outbox::sent_at.is_null())
         .filter(outbox::attempts.eq(0))
         .filter(outbox::next_attempt_at.gt(now))
+        // Not taken by a worker: a lease moves `next_attempt_at` off the time it was due.
+        .filter(outbox::next_attempt_at.eq(outbox::created_at))
         .order(outbox::id.desc())
         .select((outbox::id, outbox::digest_items, outbox::next_attempt_at))
         .first::<(i32, String, NaiveDateTime)>(conn)
@@ -120,6 +122,7 @@ pub fn join_digest(
             .filter(outbox::sent_at.is_null())
             .filter(outbox::attempts.eq(0))
             .filter(outbox::next_attempt_at.eq(read.send_at))
+            .filter(outbox::created_at.eq(read.send_at))
             .filter(outbox::digest_items.eq(&read.items)),
     )
     .set((

@@ -215,7 +215,13 @@ impl TestApp {
         // gets a fresh one.
         let postgres = match (
             &settings.database_url,
-            std::env::var("KEYWARD_TEST_DATABASE_URL"),
+            std::env::var("KEYWARD_TEST_DATABASE_URL").and_then(|url| {
+                if url.is_empty() {
+                    Err(std::env::VarError::NotPresent)
+                } else {
+                    Ok(url)
+                }
+            }),
         ) {
             (None, Ok(base)) => {
                 let suffix = keyward::domain::credential::random_alphanumeric(12)
