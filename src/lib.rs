@@ -344,6 +344,9 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                         _ => AppError::BadRequest("error.bad_json").into(),
                     }),
             )
+            // Inside the session layer: an error page's layout is read while the session
+            // still can be.
+            .wrap(from_fn(web::middleware::frame_for_errors))
             .wrap(sessions)
             // Outside the session layer, so a session-store failure (the database) also
             // gets a proper 503 page.
@@ -356,17 +359,9 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                     .exclude("/healthz"),
             )
             .configure(web::routes)
-            // A page that does not exist keeps the signed-in operator's menu; the API's
-            // 404 is JSON and touches no session.
-            .default_service(aweb::to(|req: actix_web::HttpRequest| async move {
-                // Only for someone who may be signed in (a cookie): a scanner's 404 makes
-                // no session.
-                if !web::middleware::is_api_path(req.path())
-                    && req.headers().contains_key(actix_web::http::header::COOKIE)
-                {
-                    use actix_web::FromRequest;
-                    web::context::Ctx::extract(&req).await?;
-                }
+            // (A page that does not exist keeps the signed-in operator's menu too: see
+            // `frame_for_errors`.)
+            .default_service(aweb::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))
     })

@@ -651,6 +651,10 @@ async fn operators_without_rights_do_not_reach_the_console_sections() {
     let missing = bob.get("/account/nothing-here").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.contains("<bdi>Acme</bdi>") && missing.contains("/logout"));
+    // Also when the page is refused before it starts (a malformed id).
+    let malformed = bob.get("/account/operators/not-a-number").await;
+    assert_eq!(malformed.status, StatusCode::NOT_FOUND);
+    assert!(malformed.contains("<bdi>Acme</bdi>"), "{}", malformed.body);
     let api = reqwest::get(format!("{}/api/v1/nothing-here", app.base))
         .await
         .expect("api 404");

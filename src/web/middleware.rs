@@ -124,6 +124,28 @@ fn session_store_failure(e: &actix_web::Error) -> bool {
     failed
 }
 
+/// A page refused by another of its extractors (a malformed id, a forged form) before its
+/// `Ctx` was built has no layout yet for its error page: build it here, while the session can
+/// still be read (this runs inside the session layer; `render_errors` outside it).
+pub async fn frame_for_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let page = !is_api_path(req.path()) && req.path() != "/auth/forward";
+    let res = next.call(req).await?;
+    // Only for someone who may be signed in (a cookie): a scanner's 404 makes no session.
+    let needs_frame = page
+        && res.response().error().is_some()
+        && res.request().headers().contains_key(header::COOKIE)
+        && res.request().extensions().get::<Frame>().is_none();
+    if needs_frame {
+        use actix_web::FromRequest;
+        // Builds and stores the `Frame`; failing (signed out, no setup) leaves it anonymous.
+        let _ = super::context::Ctx::extract(res.request()).await;
+    }
+    Ok(res)
+}
+
 /// Turns an `AppError` into the page or JSON body its route calls for.
 pub async fn render_errors(
     req: ServiceRequest,
