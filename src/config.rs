@@ -224,7 +224,7 @@ pub struct Settings {
 }
 
 /// `127.0.0.1` (one address) or `10.0.0.0/8` (a range).
-fn address_or_range(text: &str) -> Result<ipnet::IpNet, String> {
+pub fn address_or_range(text: &str) -> Result<ipnet::IpNet, String> {
     let text = text.trim();
     text.parse::<ipnet::IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))

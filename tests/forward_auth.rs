@@ -25,9 +25,41 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The README's snippet, with the ports of this test.
-fn config(dir: &std::path::Path, port: u16, keyward: &str) -> String {
+/// The app behind the proxy: answers every request with the request's own head, so the test
+/// sees exactly which headers reached it.
+async fn echo_app() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    head.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+                let _ = socket.write_all(&head).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// The README's snippet, with the addresses of this test.
+fn config(dir: &std::path::Path, port: u16, keyward: &str, app: &str) -> String {
     let d = dir.display();
+    let keyward = keyward.trim_start_matches("http://");
     format!(
         r#"daemon off;
 master_process off;
@@ -41,30 +73,41 @@ http {{
     fastcgi_temp_path {d}/fastcgi;
     uwsgi_temp_path {d}/uwsgi;
     scgi_temp_path {d}/scgi;
+    # --- README snippet (http): begin
+    upstream keyward {{
+        server {keyward};
+        keepalive 16;
+    }}
+    # --- README snippet (http): end
     server {{
         listen 127.0.0.1:{port};
 
-        # --- README snippet: begin
+        # --- README snippet (server): begin
         location /protected/ {{
             auth_request /_keyward;
             auth_request_set $keyward_credential $upstream_http_x_keyward_credential;
             auth_request_set $keyward_owner $upstream_http_x_keyward_owner;
             auth_request_set $keyward_owner_kind $upstream_http_x_keyward_owner_kind;
+            auth_request_set $keyward_owner_name $upstream_http_x_keyward_owner_name;
+            # Only Keyward's word reaches the app: each X-Keyward-* is set here (whatever
+            # the client sent under that name is replaced), and the secret stays here.
             proxy_set_header X-Keyward-Credential $keyward_credential;
             proxy_set_header X-Keyward-Owner $keyward_owner;
             proxy_set_header X-Keyward-Owner-Kind $keyward_owner_kind;
-            add_header X-Seen-Credential $keyward_credential always;
-            add_header X-Seen-Owner-Kind $keyward_owner_kind always;
-            proxy_pass {keyward}/livez;
+            proxy_set_header X-Keyward-Owner-Name $keyward_owner_name;
+            proxy_set_header Authorization "";
+            proxy_pass {app};
         }}
         location = /_keyward {{
             internal;
-            proxy_pass {keyward}/auth/forward;
+            proxy_pass http://keyward/auth/forward;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
             proxy_pass_request_body off;
             proxy_set_header Content-Length "";
             proxy_set_header X-Forwarded-For $remote_addr;
         }}
-        # --- README snippet: end
+        # --- README snippet (server): end
     }}
 }}
 "#
@@ -80,9 +123,12 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
         common::prerequisite("nginx", false, "apt-get install -y nginx-light");
         return;
     };
-    let app =
-        TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")])
-            .await;
+    // As the README writes it: a plain address.
+    let app = TestApp::spawn_with(|s| {
+        s.trusted_proxies = vec![keyward::config::address_or_range("127.0.0.1").expect("address")]
+    })
+    .await;
+    let upstream = echo_app().await;
     let admin = app.admin().await;
     let key = app.stage_api_user(&admin, 1, "Behind nginx").await;
     app.save(&admin, 1).await;
@@ -90,7 +136,7 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = free_port();
     let conf = dir.path().join("nginx.conf");
-    std::fs::write(&conf, config(dir.path(), port, &app.base)).expect("write config");
+    std::fs::write(&conf, config(dir.path(), port, &app.base, &upstream)).expect("write config");
     let _nginx = Nginx(
         Command::new(nginx_bin)
             .args([
@@ -120,9 +166,13 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
         .await
         .expect("get");
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    // A valid key, with headers of the client's own that claim to be Keyward's.
     let ok = client
         .get(&url)
         .bearer_auth(&key.token)
+        .header("X-Keyward-Owner-Name", "Mallory")
+        .header("X-Keyward-Owner", "999")
+        .header("X-Keyward-Credential", "forged")
         .send()
         .await
         .expect("get");
@@ -132,17 +182,29 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
         "{}",
         std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default()
     );
+    let seen = ok.text().await.expect("the app's echo").to_lowercase();
+    let header = |name: &str| -> Vec<String> {
+        seen.lines()
+            .filter_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .map(str::to_owned)
+            .collect()
+    };
     assert_eq!(
-        ok.headers()
-            .get("x-seen-credential")
-            .and_then(|v| v.to_str().ok()),
-        Some(key.username.as_str())
+        header("x-keyward-credential"),
+        [key.username.to_lowercase()],
+        "{seen}"
     );
-    assert_eq!(
-        ok.headers()
-            .get("x-seen-owner-kind")
-            .and_then(|v| v.to_str().ok()),
-        Some("operator")
+    assert_eq!(header("x-keyward-owner"), ["1"], "{seen}");
+    assert_eq!(header("x-keyward-owner-kind"), ["operator"], "{seen}");
+    assert_eq!(header("x-keyward-owner-name"), ["ada admin"], "{seen}");
+    assert!(
+        header("authorization").is_empty(),
+        "the secret reached the app: {seen}"
+    );
+    assert!(!seen.contains(&key.token.to_lowercase()));
+    assert!(
+        !seen.contains("mallory") && !seen.contains("forged"),
+        "{seen}"
     );
     let basic = client
         .get(&url)
@@ -171,4 +233,29 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
             .status(),
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[test]
+fn the_readme_snippet_is_the_one_tested() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let section = &readme[readme.find("### Behind nginx").expect("nginx section")..];
+    let section = &section[..section.find("\n### ").expect("next section")];
+    let readme_lines: Vec<&str> = section
+        .split("```nginx")
+        .skip(1)
+        .flat_map(|block| block[..block.find("```").expect("block end")].lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let dir = std::path::Path::new("/tmp");
+    let tested = config(dir, 1, "http://127.0.0.1:8080", "http://your-app");
+    let mut tested_lines = tested.lines().map(str::trim);
+    for line in &readme_lines {
+        assert!(
+            tested_lines.any(|t| t == *line),
+            "the README's nginx line {line:?} is not in the tested configuration (in order)"
+        );
+    }
+    assert!(readme_lines.len() > 20);
 }
