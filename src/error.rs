@@ -31,6 +31,12 @@ pub enum AppError {
     RateLimited { retry_after: u64 },
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The route exists, not with this method (the response says which: `Allow`).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A body that is not JSON where JSON is expected (a form, plain text).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -49,6 +55,8 @@ impl AppError {
             AppError::SignInRequired | AppError::InvalidCredentials => "invalid_credentials",
             AppError::SetupRequired => "setup_required",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
@@ -67,6 +75,8 @@ impl AppError {
             AppError::SetupRequired => "error.setup_required",
             AppError::InvalidCredentials => "error.invalid_credentials",
             AppError::PayloadTooLarge => "error.payload_too_large",
+            AppError::MethodNotAllowed => "error.method_not_allowed",
+            AppError::UnsupportedMediaType => "error.unsupported_media_type",
             AppError::RateLimited { .. } => "error.rate_limited",
             AppError::Unavailable(_) => "error.unavailable",
             AppError::Internal(_) => "error.internal",
@@ -84,6 +94,8 @@ impl ResponseError for AppError {
             AppError::SignInRequired | AppError::SetupRequired => StatusCode::SEE_OTHER,
             AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

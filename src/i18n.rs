@@ -705,6 +705,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "La requête est trop volumineuse.",
     ),
     (
+        "error.method_not_allowed",
+        "This address does not take this method; the Allow header lists those it takes.",
+        "Cette adresse n'accepte pas cette méthode ; l'en-tête Allow indique celles qu'elle accepte.",
+    ),
+    (
+        "error.unsupported_media_type",
+        "The body must be JSON, sent with Content-Type: application/json.",
+        "Le corps doit être du JSON, envoyé avec Content-Type: application/json.",
+    ),
+    (
         "error.unavailable",
         "The database is not answering. Nothing was changed. Try again in a moment.",
         "La base de données ne répond pas. Rien n'a été modifié. Réessayez dans un instant.",

@@ -341,6 +341,9 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                         | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
                             AppError::PayloadTooLarge.into()
                         }
+                        actix_web::error::JsonPayloadError::ContentType => {
+                            AppError::UnsupportedMediaType.into()
+                        }
                         _ => AppError::BadRequest("error.bad_json").into(),
                     }),
             )
@@ -352,6 +355,7 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             // gets a proper 503 page.
             .wrap(from_fn(web::middleware::render_errors))
             .wrap(from_fn(web::middleware::security_headers))
+            .wrap(from_fn(web::middleware::head_as_get))
             // Method and path only: a query string may hold what somebody typed into a search.
             .wrap(
                 Logger::new("%a \"%{method}xi %U\" %s %b %Dms")

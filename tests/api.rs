@@ -1353,3 +1353,129 @@ async fn register_over_the_size_limit_answers_json() {
         .expect("register");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn http_as_clients_expect_it() {
+    let app = TestApp::spawn().await;
+    let (_admin, key) = admin_key(&app).await;
+    let url = |path: &str| format!("{}{path}", app.base);
+    let c = client();
+
+    // HEAD is GET without the body, on every GET route.
+    let get = c
+        .get(url("/api/v1/whoami"))
+        .bearer_auth(&key.token)
+        .send()
+        .await
+        .expect("get");
+    let length = get.content_length().expect("length");
+    let head = c
+        .head(url("/api/v1/whoami"))
+        .bearer_auth(&key.token)
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(
+        head.headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok()),
+        Some(length.to_string().as_str()),
+        "the length of the body it would have"
+    );
+    assert!(head.bytes().await.expect("body").is_empty());
+    for path in ["/livez", "/healthz", "/login", "/api/openapi.json"] {
+        let res = c.head(url(path)).send().await.expect("head");
+        assert_eq!(res.status(), StatusCode::OK, "HEAD {path}");
+    }
+
+    // Another method on a route that exists: 405, JSON, and what it takes.
+    for (method, path, allow) in [
+        (reqwest::Method::POST, "/api/v1/whoami", "GET, HEAD"),
+        (
+            reqwest::Method::DELETE,
+            "/api/v1/credentials",
+            "GET, POST, HEAD",
+        ),
+    ] {
+        let res = c
+            .request(method.clone(), url(path))
+            .bearer_auth(&key.token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            res.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(
+            res.headers().get("allow").and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["error"], "method_not_allowed");
+    }
+
+    // A form where JSON is expected: 415, and nothing made.
+    let form = c
+        .post(url("/api/v1/credentials"))
+        .bearer_auth(&key.token)
+        .form(&[("label", "a form")])
+        .send()
+        .await
+        .expect("form");
+    assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        form.json::<Value>().await.expect("json")["error"],
+        "unsupported_media_type"
+    );
+
+    // 201 says where the new credential is.
+    let made = c
+        .post(url("/api/v1/credentials"))
+        .bearer_auth(&key.token)
+        .json(&json!({"label": "located"}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let location = made
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("Location")
+        .to_owned();
+    let body: Value = made.json().await.expect("json");
+    assert_eq!(
+        location,
+        format!("/api/v1/credentials/{}", body["id"].as_str().expect("id"))
+    );
+    let shown = c
+        .get(url(&location))
+        .bearer_auth(&key.token)
+        .send()
+        .await
+        .expect("show");
+    assert_eq!(shown.status(), StatusCode::OK);
+
+    // A refusal offers both ways of presenting a key.
+    let refused = c.get(url("/api/v1/whoami")).send().await.expect("whoami");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let offered: Vec<&str> = refused
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(
+        offered.iter().any(|v| v.starts_with("Basic ")),
+        "{offered:?}"
+    );
+    assert!(
+        offered.iter().any(|v| v.starts_with("Bearer ")),
+        "{offered:?}"
+    );
+    assert_eq!(app.assert_key_counts_agree(), 2);
+}

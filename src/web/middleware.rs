@@ -36,10 +36,12 @@ pub fn json_error(error: &AppError) -> HttpResponse {
         AppError::InvalidCredentials | AppError::SignInRequired
     ) {
         res.status(actix_web::http::StatusCode::UNAUTHORIZED);
-        res.insert_header((
+        // Both ways a key can be presented.
+        res.append_header((
             header::WWW_AUTHENTICATE,
             "Basic realm=\"Keyward\", charset=\"UTF-8\"",
         ));
+        res.append_header((header::WWW_AUTHENTICATE, "Bearer realm=\"Keyward\""));
     }
     match error {
         // Which permission is missing, in words and for programs.
@@ -174,6 +176,34 @@ pub async fn render_errors(
         }
         Err(e) => return Err(e),
     };
+    // A route that exists, asked with another method: actix answers 405 with `Allow` and
+    // no body; give it the body of every other error, and say HEAD where GET is (it is
+    // answered as GET, `head_as_get`).
+    if res.response().status() == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = res
+            .response()
+            .headers()
+            .get(header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .map(|allow| {
+                if allow.split(',').any(|m| m.trim() == "GET") {
+                    format!("{allow}, HEAD")
+                } else {
+                    allow.to_owned()
+                }
+            });
+        let error = AppError::MethodNotAllowed;
+        let mut new = if api {
+            json_error(&error)
+        } else {
+            html_error(res.request(), &error)
+        };
+        if let Some(allow) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            new.headers_mut().insert(header::ALLOW, allow);
+        }
+        let (req, _) = res.into_parts();
+        return Ok(ServiceResponse::new(req, new));
+    }
     // An error raised by actix itself (a body over the payload limit, a body it cannot
     // read) still gets the API's JSON body on API routes.
     let foreign = match res.response().status() {
@@ -209,6 +239,18 @@ pub async fn render_errors(
             .insert(header::RETRY_AFTER, retry_after.clone());
     }
     Ok(ServiceResponse::new(req, new))
+}
+
+/// `HEAD` is `GET` without the body, on every route: the request is routed as `GET`, and
+/// actix, which still knows it was `HEAD`, sends the headers (with the body's length) only.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Headers every response carries. Nothing but `/static/` may be cached: pages can hold

@@ -105,11 +105,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // The API first: the router tries resources in order, and a console resource with an
     // `{id}` in its path costs a pattern match on every request that gets past it.
     cfg.configure(api::routes)
-        .service(
-            web::resource("/healthz")
-                .route(web::get().to(session::healthz))
-                .route(web::head().to(session::healthz)),
-        )
+        .service(web::resource("/healthz").route(web::get().to(session::healthz)))
         .service(web::resource("/").route(web::get().to(session::home)))
         .service(
             web::resource("/setup")
@@ -123,11 +119,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/logout").route(web::post().to(session::logout)))
         .service(web::resource("/language").route(web::post().to(session::language)))
-        .service(
-            web::resource("/livez")
-                .route(web::get().to(session::livez))
-                .route(web::head().to(session::livez)),
-        )
+        .service(web::resource("/livez").route(web::get().to(session::livez)))
         .service(web::resource("/static/{name}").route(web::get().to(assets::asset)))
         .service(web::resource("/favicon.ico").route(web::get().to(assets::favicon)))
         .configure(account::routes)

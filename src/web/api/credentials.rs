@@ -251,13 +251,18 @@ pub async fn create(
             Ok(changes::credentials::create(c, &cx, &input, false)?)
         })
         .await?;
-    Ok(HttpResponse::Created().json(CreatedCredential {
-        credential: (&credential).into(),
-        owner: (&owner).into(),
-        id: minted.public_id.clone(),
-        token: minted.token().expose().to_owned(),
-        secret: minted.secret.expose().to_owned(),
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/credentials/{}", minted.public_id),
+        ))
+        .json(CreatedCredential {
+            credential: (&credential).into(),
+            owner: (&owner).into(),
+            id: minted.public_id.clone(),
+            token: minted.token().expose().to_owned(),
+            secret: minted.secret.expose().to_owned(),
+        }))
 }
 
 /// One credential.

@@ -141,6 +141,10 @@ pub async fn register(
     // A script that keeps cookies is a known device next time (see `auth::signin`).
     let device = state.sign_in_limits.issue_device(&email)?;
     Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/credentials/{}", minted.public_id),
+        ))
         .cookie(crate::web::session::device_cookie(
             device,
             state.settings.secure_cookies,
