@@ -1479,3 +1479,36 @@ async fn http_as_clients_expect_it() {
     );
     assert_eq!(app.assert_key_counts_agree(), 2);
 }
+
+#[tokio::test]
+async fn a_key_of_a_deactivated_operator_says_why_it_is_refused() {
+    let app = TestApp::spawn().await;
+    let (admin, key) = admin_key(&app).await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let bobs = app.stage_api_user(&admin, bob, "Bob's job").await;
+    app.save(&admin, bob).await;
+    let path = format!("/api/v1/credentials?owner=operator:{bob}");
+    let (_, before) = call(reqwest::Method::GET, &app, &path, &key, None).await;
+    assert_eq!(before["owner"]["active"], true, "{before}");
+    // Bob is deactivated in the console: his key stays active itself, and is refused.
+    admin
+        .get(&format!("/account/operators/{bob}?dialog=edit"))
+        .await;
+    admin
+        .post(
+            &format!("/account/operators/{bob}/edit"),
+            &[("name", "Bob Builder"), ("email", "bob@example.org")],
+        )
+        .await
+        .assert_redirect(&format!("/account/operators/{bob}"));
+    assert_eq!(
+        app.whoami(&bobs.username, &bobs.password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, after) = call(reqwest::Method::GET, &app, &path, &key, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after["owner"]["active"], false, "{after}");
+    assert_eq!(after["credentials"][0]["active"], true);
+}

@@ -85,6 +85,11 @@ http {{
         # --- README snippet (server): begin
         location /protected/ {{
             auth_request /_keyward;
+            # nginx passes on only 401 and 403 of a check: a throttled one (429) would be
+            # a 500; give it back as Keyward said it, with its Retry-After.
+            auth_request_set $keyward_status $upstream_status;
+            auth_request_set $keyward_retry_after $upstream_http_retry_after;
+            error_page 500 = @keyward_refused;
             auth_request_set $keyward_credential $upstream_http_x_keyward_credential;
             auth_request_set $keyward_owner $upstream_http_x_keyward_owner;
             auth_request_set $keyward_owner_kind $upstream_http_x_keyward_owner_kind;
@@ -97,6 +102,13 @@ http {{
             proxy_set_header X-Keyward-Owner-Name $keyward_owner_name;
             proxy_set_header Authorization "";
             proxy_pass {app};
+        }}
+        location @keyward_refused {{
+            if ($keyward_status = 429) {{
+                add_header Retry-After $keyward_retry_after always;
+                return 429;
+            }}
+            return 500;
         }}
         location = /_keyward {{
             internal;
@@ -125,7 +137,8 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
     };
     // As the README writes it: a plain address.
     let app = TestApp::spawn_with(|s| {
-        s.trusted_proxies = vec![keyward::config::address_or_range("127.0.0.1").expect("address")]
+        s.trusted_proxies = vec![keyward::config::address_or_range("127.0.0.1").expect("address")];
+        s.auth_failure_limit = 5;
     })
     .await;
     let upstream = echo_app().await;
@@ -213,6 +226,49 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
         .await
         .expect("get");
     assert_eq!(basic.status(), StatusCode::OK);
+
+    // Guessing from one address: refused as bad keys, then throttled — told so, with when
+    // to come back, not a 500 and not "bad key"; the right key still works.
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let res = client
+            .get(&url)
+            .basic_auth(&key.username, Some("y".repeat(32)))
+            .send()
+            .await
+            .expect("get");
+        let retry = res.headers().get("retry-after").is_some();
+        statuses.push((res.status(), retry));
+    }
+    assert!(
+        statuses.iter().any(|(s, _)| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.last(),
+        Some(&(StatusCode::TOO_MANY_REQUESTS, true)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|(s, _)| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    let still = client
+        .get(&url)
+        .bearer_auth(&key.token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        still.status(),
+        StatusCode::OK,
+        "a valid key is never refused"
+    );
+
+    // (The failure window passes.)
+    app.state.clock.advance(chrono::Duration::seconds(61));
 
     // Deactivated in the console: refused through nginx on the next request.
     admin.get("/account/operators/1/api").await;

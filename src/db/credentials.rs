@@ -149,6 +149,9 @@ pub struct Owner {
     pub kind: &'static str,
     pub id: i32,
     pub name: String,
+    /// A deactivated operator's keys are all refused, whatever their own status (machines
+    /// are always active).
+    pub active: bool,
 }
 
 /// A credential found for authentication, with its owner; `usable` is false when the
@@ -234,6 +237,7 @@ fn auth_record((credential, operator, machine): AuthRow) -> Option<AuthRecord> {
                 kind: "operator",
                 id,
                 name,
+                active,
             },
             active,
         ),
@@ -242,6 +246,7 @@ fn auth_record((credential, operator, machine): AuthRow) -> Option<AuthRecord> {
                 kind: "machine",
                 id,
                 name,
+                active: true,
             },
             true,
         ),
@@ -698,6 +703,7 @@ pub fn find_owner(conn: &mut DbConn, account_id: i32, owner: OwnerRef) -> QueryR
                 kind: "operator",
                 id,
                 name: op.name,
+                active: op.active,
             }
         }
         OwnerRef::Machine(id) => {
@@ -706,6 +712,7 @@ pub fn find_owner(conn: &mut DbConn, account_id: i32, owner: OwnerRef) -> QueryR
                 kind: "machine",
                 id,
                 name: m.name,
+                active: true,
             }
         }
     })

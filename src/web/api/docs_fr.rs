@@ -4,6 +4,10 @@
 
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
+    (
+        "False for a deactivated operator: then every key of theirs is refused, whatever its\nown `active`.",
+        "Faux pour un opérateur désactivé : chacune de ses clés est alors refusée, quel que soit\nson propre `active`.",
+    ),
     ("1 to 100 characters.", "1 à 100 caractères."),
     (
         "A credential as the API shows it. Never its secret.",
@@ -37,8 +41,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Pour les autres services et les proxys inverses",
     ),
     (
-        "For reverse proxies: checks the request's `Authorization` header. 200 with\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (and\n`X-Keyward-Owner-Name`, percent-encoded), or 401. Any method.",
-        "Pour les proxys inverses : vérifie l'en-tête `Authorization` de la requête. 200 avec\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (et\n`X-Keyward-Owner-Name`, encodé en pourcentage), ou 401. Toute méthode.",
+        "For reverse proxies: checks the request's `Authorization` header. 200 with\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (and\n`X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too many\nfailures. Any method.",
+        "Pour les proxys inverses : vérifie l'en-tête `Authorization` de la requête. 200 avec\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (et\n`X-Keyward-Owner-Name`, encodé en pourcentage), 401, ou 429 avec `Retry-After` après trop\nd'échecs. Toute méthode.",
     ),
     (
         "How many credentials at most, 1 to 1000. Default: 100.",

@@ -104,6 +104,9 @@ pub struct OwnerView {
     pub kind: String,
     pub id: i32,
     pub name: String,
+    /// False for a deactivated operator: then every key of theirs is refused, whatever its
+    /// own `active`.
+    pub active: bool,
 }
 
 impl From<&Owner> for OwnerView {
@@ -112,6 +115,7 @@ impl From<&Owner> for OwnerView {
             kind: o.kind.to_owned(),
             id: o.id,
             name: o.name.clone(),
+            active: o.active,
         }
     }
 }

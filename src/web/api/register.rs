@@ -160,6 +160,8 @@ pub async fn register(
                 kind: "operator".into(),
                 id: operator_id,
                 name,
+                // Only an active operator's password registers.
+                active: true,
             },
         }))
 }

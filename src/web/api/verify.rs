@@ -89,12 +89,14 @@ pub async fn verify(
 
 /// For reverse proxies: checks the request's `Authorization` header. 200 with
 /// `X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (and
-/// `X-Keyward-Owner-Name`, percent-encoded), or 401. Any method.
+/// `X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too many
+/// failures. Any method.
 #[utoipa::path(
     get, path = "/auth/forward", tag = "verification",
     responses(
         (status = 200, description = "Valid; identity in the X-Keyward-* headers"),
         (status = 401, description = "Missing, malformed or invalid credentials", body = ErrorBody),
+        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
@@ -102,10 +104,10 @@ pub async fn verify(
 pub async fn forward(caller: Result<ApiCaller, AppError>) -> Result<HttpResponse, AppError> {
     let record = match caller {
         Ok(ApiCaller(record, _)) => record,
-        // Proxies understand 2xx, 401 and 403 only: every refusal about the request is 401.
-        Err(AppError::BadRequest(_) | AppError::RateLimited { .. }) => {
-            return Err(AppError::InvalidCredentials);
-        }
+        // A malformed header is an invalid credential to the proxy; too many failures stay
+        // 429 with Retry-After, so a throttled client is not told its key is bad (the nginx
+        // recipe passes it on; Caddy, Traefik and Envoy pass any refusal as it is).
+        Err(AppError::BadRequest(_)) => return Err(AppError::InvalidCredentials),
         Err(other) => return Err(other),
     };
     let name: String = record
