@@ -669,6 +669,24 @@ async fn verification_for_other_services() {
             "{auth:?}"
         );
     }
+    // With the original path appended (Envoy's ext_authz), any method: the same check.
+    let appended = client()
+        .post(format!("{}/auth/forward/protected/report?x=1", app.base))
+        .bearer_auth(&bobs.token)
+        .send()
+        .await
+        .expect("forward");
+    assert_eq!(appended.status(), StatusCode::OK);
+    let refused = client()
+        .delete(format!("{}/auth/forward/protected/report", app.base))
+        .send()
+        .await
+        .expect("forward");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.json::<Value>().await.expect("json")["error"],
+        "invalid_credentials"
+    );
 }
 
 #[tokio::test]

@@ -315,3 +315,156 @@ fn the_readme_snippet_is_the_one_tested() {
     }
     assert!(readme_lines.len() > 20);
 }
+
+/// The Caddy recipe of `docs/proxies.md`, with the addresses of this test.
+fn caddyfile(port: u16, keyward: &str, app: &str) -> String {
+    let keyward = keyward.trim_start_matches("http://");
+    let app = app.trim_start_matches("http://");
+    format!(
+        r#"{{
+    admin off
+    auto_https off
+}}
+# --- recipe: begin
+:{port} {{
+    forward_auth {keyward} {{
+        uri /auth/forward
+        copy_headers X-Keyward-Credential X-Keyward-Owner X-Keyward-Owner-Kind X-Keyward-Owner-Name
+    }}
+    reverse_proxy {app} {{
+        # The secret stays here: the app sees who called, never the key.
+        header_up -Authorization
+    }}
+}}
+# --- recipe: end
+"#
+    )
+}
+
+struct Caddy(Child);
+
+impl Drop for Caddy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn caddy_forward_auth_lets_valid_keys_through_only() {
+    let caddy_bin = "/usr/bin/caddy";
+    if !common::prerequisite(
+        "Caddy",
+        std::path::Path::new(caddy_bin).exists(),
+        "apt-get install -y caddy",
+    ) {
+        return;
+    }
+    let app = TestApp::spawn_with(|s| {
+        s.trusted_proxies = vec![keyward::config::address_or_range("127.0.0.1").expect("address")];
+        s.auth_failure_limit = 5;
+    })
+    .await;
+    let admin = app.admin().await;
+    let key = app.stage_api_user(&admin, 1, "Behind Caddy").await;
+    app.save(&admin, 1).await;
+    let upstream = echo_app().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let conf = dir.path().join("Caddyfile");
+    std::fs::write(&conf, caddyfile(port, &app.base, &upstream)).expect("write config");
+    let _caddy = Caddy(
+        Command::new(caddy_bin)
+            .args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&conf)
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start caddy"),
+    );
+    let url = format!("http://127.0.0.1:{port}/protected/");
+    let client = reqwest::Client::new();
+    common::eventually("caddy listens", || async {
+        client.get(&url).send().await.is_ok()
+    })
+    .await;
+
+    assert_eq!(
+        client.get(&url).send().await.expect("get").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let ok = client
+        .get(&url)
+        .bearer_auth(&key.token)
+        .header("X-Keyward-Owner-Name", "Mallory")
+        .header("X-Keyward-Owner", "999")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(ok.status(), StatusCode::OK);
+    let seen = ok.text().await.expect("echo").to_lowercase();
+    let header = |name: &str| -> Vec<String> {
+        seen.lines()
+            .filter_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        header("x-keyward-credential"),
+        [key.username.to_lowercase()],
+        "{seen}"
+    );
+    assert_eq!(header("x-keyward-owner"), ["1"], "{seen}");
+    assert_eq!(header("x-keyward-owner-name"), ["ada admin"], "{seen}");
+    assert!(
+        header("authorization").is_empty(),
+        "the secret reached the app: {seen}"
+    );
+    assert!(!seen.contains("mallory"), "{seen}");
+
+    // Guesses: 401, then 429 with Retry-After, and the valid key still works.
+    let mut last = None;
+    for _ in 0..8 {
+        let res = client
+            .get(&url)
+            .basic_auth(&key.username, Some("y".repeat(32)))
+            .send()
+            .await
+            .expect("get");
+        last = Some((res.status(), res.headers().get("retry-after").is_some()));
+    }
+    assert_eq!(last, Some((StatusCode::TOO_MANY_REQUESTS, true)));
+    let still = client
+        .get(&url)
+        .bearer_auth(&key.token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(still.status(), StatusCode::OK);
+}
+
+#[test]
+fn the_documented_caddy_recipe_is_the_one_tested() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/proxies.md"))
+        .expect("docs/proxies.md");
+    let block = &doc[doc.find("```caddy").expect("a caddy block") + 8..];
+    let block = &block[..block.find("```").expect("block end")];
+    let tested = caddyfile(8443, "http://127.0.0.1:8080", "http://your-app:8000");
+    let tested: Vec<&str> = tested.lines().map(str::trim).collect();
+    let doc_lines: Vec<&str> = block
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let start = tested
+        .iter()
+        .position(|l| *l == doc_lines[0])
+        .expect("the recipe's first line");
+    assert_eq!(
+        &tested[start..start + doc_lines.len()],
+        doc_lines.as_slice()
+    );
+}

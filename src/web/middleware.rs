@@ -18,6 +18,12 @@ pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api"
 }
 
+/// The forward-auth check, as proxies call it (`/auth/forward`, or with the original path
+/// appended, as Envoy does).
+pub fn is_forward_path(path: &str) -> bool {
+    path == "/auth/forward" || path.starts_with("/auth/forward/")
+}
+
 /// An error page, in the layout of every page: a signed-in operator keeps the menu.
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -133,7 +139,7 @@ pub async fn frame_for_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let page = !is_api_path(req.path()) && req.path() != "/auth/forward";
+    let page = !is_api_path(req.path()) && !is_forward_path(req.path());
     let res = next.call(req).await?;
     // Only for someone who may be signed in (a cookie): a scanner's 404 makes no session.
     let needs_frame = page
@@ -154,7 +160,7 @@ pub async fn render_errors(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     // Read before the call: if the session layer fails, the request is gone.
-    let api = is_api_path(req.path()) || req.path() == "/healthz" || req.path() == "/auth/forward";
+    let api = is_api_path(req.path()) || req.path() == "/healthz" || is_forward_path(req.path());
     let lang = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)

@@ -37,6 +37,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/Register").route(web::post().to(register::register)))
         .service(web::resource("/api/v1/verify").route(web::post().to(verify::verify)))
         .service(web::resource("/auth/forward").route(web::route().to(verify::forward)))
+        // Envoy's ext_authz appends the original path to the one it is given.
+        .service(
+            web::resource("/auth/forward/{original:.*}").route(web::route().to(verify::forward)),
+        )
         .service(web::resource("/api/openapi.json").route(web::get().to(docs::openapi_json)))
         .service(web::resource("/api/docs").route(web::get().to(docs::page)));
 }
