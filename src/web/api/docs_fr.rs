@@ -176,8 +176,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Pourquoi, quand `valid` est faux : `invalid_credentials` ou `rate_limited`.",
     ),
     (
-        "`bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `payload_too_large`,\n`rate_limited`, `unavailable`, `internal`.",
-        "`bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `payload_too_large`,\n`rate_limited`, `unavailable`, `internal`.",
+        "`bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `method_not_allowed`,\n`conflict`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,\n`unavailable`, `internal`.",
+        "`bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `method_not_allowed`,\n`conflict`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,\n`unavailable`, `internal`.",
     ),
     (
         "`kwd_<id>_<secret><checksum>`, for `Authorization: Bearer`. Shown once.",

@@ -158,8 +158,9 @@ impl From<&Credential> for CredentialView {
 /// The body of every error: a stable code and an English message.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
-    /// `bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `payload_too_large`,
-    /// `rate_limited`, `unavailable`, `internal`.
+    /// `bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `method_not_allowed`,
+    /// `conflict`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,
+    /// `unavailable`, `internal`.
     #[schema(example = "invalid_credentials")]
     pub error: String,
     pub message: String,
