@@ -799,6 +799,30 @@ async fn openapi_document_and_reference_page() {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
     assert!(doc.pointer("/components/securitySchemes/basic").is_some());
+    // Every call has an id of its own, and says that it can be throttled and that the
+    // database can be down; timestamps are date-times.
+    let mut ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let id = op["operationId"].as_str().expect("operationId");
+            assert!(ids.insert(id.to_owned()), "{id} twice");
+            for status in ["401", "429", "503"] {
+                assert!(
+                    op["responses"].get(status).is_some(),
+                    "{method} {path} does not document {status}"
+                );
+            }
+        }
+    }
+    for field in ["created_at", "last_used_at", "expires_at"] {
+        assert_eq!(
+            doc.pointer(&format!(
+                "/components/schemas/CredentialView/properties/{field}/format"
+            )),
+            Some(&json!("date-time")),
+            "{field}"
+        );
+    }
     let admin = app.admin().await;
     let page = admin.get("/api/docs").await;
     assert_eq!(page.status, StatusCode::OK);

@@ -155,12 +155,13 @@ async fn manageable(
 /// List an owner's credentials, oldest first, a page at a time: follow `next` (as `after`)
 /// until it is `null`.
 #[utoipa::path(
-    get, path = "/api/v1/credentials", tag = "credentials", params(ListQuery),
+    get, path = "/api/v1/credentials", tag = "credentials", operation_id = "listCredentials", params(ListQuery),
     responses(
         (status = 200, body = CredentialList),
         (status = 400, description = "A limit outside 1 to 1000, a malformed `after` or owner", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "Another owner, without an administrator's credential", body = ErrorBody),
         (status = 404, description = "No such owner", body = ErrorBody),
+        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -199,11 +200,12 @@ pub async fn list(
 
 /// Create a credential. It works at once; its secret is in this response only.
 #[utoipa::path(
-    post, path = "/api/v1/credentials", tag = "credentials", request_body = NewCredentialRequest,
+    post, path = "/api/v1/credentials", tag = "credentials", operation_id = "createCredential", request_body = NewCredentialRequest,
     responses(
         (status = 201, body = CreatedCredential),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -267,9 +269,9 @@ pub async fn create(
 
 /// One credential.
 #[utoipa::path(
-    get, path = "/api/v1/credentials/{id}", tag = "credentials",
+    get, path = "/api/v1/credentials/{id}", tag = "credentials", operation_id = "getCredential",
     params(("id" = String, Path, description = "Public id")),
-    responses((status = 200, body = CredentialView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = CredentialView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody)),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn show(
@@ -285,9 +287,14 @@ pub async fn show(
 /// Rename and/or (de)activate a credential, at once. Deactivation refuses the very next
 /// request; reactivation restores the same secret.
 #[utoipa::path(
-    patch, path = "/api/v1/credentials/{id}", tag = "credentials", request_body = UpdateCredentialRequest,
+    patch, path = "/api/v1/credentials/{id}", tag = "credentials", operation_id = "updateCredential", request_body = UpdateCredentialRequest,
     params(("id" = String, Path, description = "Public id")),
-    responses((status = 200, body = CredentialView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses(
+        (status = 200, body = CredentialView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "A credential cannot push back its own expiry", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
+    ),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn update(
@@ -342,9 +349,9 @@ pub async fn update(
 
 /// Delete a credential, at once: the next request with it gets 401.
 #[utoipa::path(
-    delete, path = "/api/v1/credentials/{id}", tag = "credentials",
+    delete, path = "/api/v1/credentials/{id}", tag = "credentials", operation_id = "deleteCredential",
     params(("id" = String, Path, description = "Public id")),
-    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody)),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn delete(

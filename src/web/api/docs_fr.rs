@@ -5,6 +5,18 @@
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
     (
+        "The client address of that use (IPv4 or IPv6).",
+        "L'adresse du client de cette utilisation (IPv4 ou IPv6).",
+    ),
+    (
+        "The body is not JSON (Content-Type: application/json)",
+        "Le corps n'est pas du JSON (Content-Type: application/json)",
+    ),
+    (
+        "A credential cannot push back its own expiry",
+        "Un identifiant ne peut pas repousser sa propre expiration",
+    ),
+    (
         "False for a deactivated operator: then every key of theirs is refused, whatever its\nown `active`.",
         "Faux pour un opérateur désactivé : chacune de ses clés est alors refusée, quel que soit\nson propre `active`.",
     ),

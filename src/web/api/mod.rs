@@ -133,11 +133,15 @@ pub struct CredentialView {
     pub label: String,
     pub active: bool,
     /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// RFC 3339, UTC; written in batches, so up to `KEYWARD_LAST_USED_FLUSH_MS` old.
+    #[schema(format = DateTime)]
     pub last_used_at: Option<String>,
+    /// The client address of that use (IPv4 or IPv6).
     pub last_used_ip: Option<String>,
     /// RFC 3339, UTC; from then on the credential is refused. Absent: it does not expire.
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
 }
 
@@ -177,9 +181,11 @@ pub struct WhoAmI {
     get,
     path = "/api/v1/whoami",
     tag = "credentials",
+    operation_id = "whoami",
     responses(
         (status = 200, description = "The calling credential and its owner", body = WhoAmI),
         (status = 401, description = "Invalid credentials (unknown, wrong secret, inactive, deleted)", body = ErrorBody),
+        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]

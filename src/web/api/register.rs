@@ -72,11 +72,13 @@ fn basic_email_password(req: &HttpRequest) -> Result<(String, String), AppError>
 /// Register a new API account for the operator whose console email and password are sent
 /// with HTTP Basic. Failures are throttled like sign-in.
 #[utoipa::path(
-    post, path = "/api/v1/register", tag = "credentials", request_body(content = RegisterRequest, description = "Optional"),
+    post, path = "/api/v1/register", tag = "credentials", operation_id = "register", request_body(content = RegisterRequest, description = "Optional"),
     responses(
         (status = 201, body = Registered),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody),
         (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []))
 )]

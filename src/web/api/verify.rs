@@ -44,10 +44,11 @@ fn invalid(code: &str) -> VerifyResponse {
 /// Is this key valid, and whose is it? The caller authenticates with its own credential.
 /// Fails closed: without a database answer it is 503, never `valid: true`.
 #[utoipa::path(
-    post, path = "/api/v1/verify", tag = "verification", request_body = VerifyRequest,
+    post, path = "/api/v1/verify", tag = "verification", operation_id = "verifyKey", request_body = VerifyRequest,
     responses(
         (status = 200, description = "The verdict on the key", body = VerifyResponse),
         (status = 400, body = ErrorBody), (status = 401, description = "The caller's own credential is invalid", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
@@ -92,7 +93,7 @@ pub async fn verify(
 /// `X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too many
 /// failures. Any method.
 #[utoipa::path(
-    get, path = "/auth/forward", tag = "verification",
+    get, path = "/auth/forward", tag = "verification", operation_id = "forwardAuth",
     responses(
         (status = 200, description = "Valid; identity in the X-Keyward-* headers"),
         (status = 401, description = "Missing, malformed or invalid credentials", body = ErrorBody),
