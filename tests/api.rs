@@ -814,6 +814,23 @@ async fn openapi_document_and_reference_page() {
             }
         }
     }
+    // It names its server, and /register's own way in (a person's email and password).
+    assert!(
+        doc["servers"][0]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http")),
+        "{}",
+        doc["servers"]
+    );
+    assert!(
+        doc["paths"]["/api/v1/register"]["post"]["security"][0]
+            .get("operatorPassword")
+            .is_some()
+    );
+    assert!(
+        doc.pointer("/components/securitySchemes/operatorPassword")
+            .is_some()
+    );
     for field in ["created_at", "last_used_at", "expires_at"] {
         assert_eq!(
             doc.pointer(&format!(

@@ -43,11 +43,28 @@ impl Modify for SecuritySchemes {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+        // `/register` alone: HTTP Basic with a person's console email and password.
+        let mut operator = Http::new(HttpAuthScheme::Basic);
+        operator.description = Some(
+            "HTTP Basic with an operator's console email and password (`/register` only).".into(),
+        );
+        components.add_security_scheme("operatorPassword", SecurityScheme::Http(operator));
     }
 }
 
-pub async fn openapi_json() -> Result<HttpResponse, AppError> {
-    let json = ApiDoc::openapi().to_pretty_json().map_err(AppError::from)?;
+/// The document, naming this Keyward (`KEYWARD_PUBLIC_URL`) as its server.
+pub fn document(public_url: &str) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.servers = Some(vec![utoipa::openapi::Server::new(
+        public_url.trim_end_matches('/'),
+    )]);
+    doc
+}
+
+pub async fn openapi_json(state: crate::web::State) -> Result<HttpResponse, AppError> {
+    let json = document(&state.settings.public_url)
+        .to_pretty_json()
+        .map_err(AppError::from)?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(json))

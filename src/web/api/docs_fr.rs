@@ -5,6 +5,10 @@
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
     (
+        "HTTP Basic with an operator's console email and password (`/register` only).",
+        "HTTP Basic avec l'e-mail et le mot de passe de console d'un opérateur (`/register` seulement).",
+    ),
+    (
         "The client address of that use (IPv4 or IPv6).",
         "L'adresse du client de cette utilisation (IPv4 ou IPv6).",
     ),

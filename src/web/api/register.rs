@@ -80,7 +80,7 @@ fn basic_email_password(req: &HttpRequest) -> Result<(String, String), AppError>
         (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
-    security(("basic" = []))
+    security(("operatorPassword" = []))
 )]
 pub async fn register(
     state: State,
