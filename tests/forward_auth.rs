@@ -9,6 +9,19 @@ use std::process::{Child, Command};
 use common::TestApp;
 use reqwest::StatusCode;
 
+/// Waits for a proxy just started to answer: polled, with a deadline generous enough for a
+/// cold start of Caddy's binary on a busy machine.
+async fn listens(client: &reqwest::Client, url: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while client.get(url).send().await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} does not answer on {url}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A proxy process (nginx, Caddy), ended with its test.
 struct Proxy(Child);
 
@@ -260,10 +273,7 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
     );
     let url = format!("http://127.0.0.1:{port}/protected/");
     let client = reqwest::Client::new();
-    common::eventually("nginx listens", || async {
-        client.get(&url).send().await.is_ok()
-    })
-    .await;
+    listens(&client, &url, "nginx").await;
 
     assert_eq!(
         client.get(&url).send().await.expect("get").status(),
@@ -394,10 +404,7 @@ async fn caddy_forward_auth_lets_valid_keys_through_only() {
     );
     let url = format!("http://127.0.0.1:{port}/protected/");
     let client = reqwest::Client::new();
-    common::eventually("caddy listens", || async {
-        client.get(&url).send().await.is_ok()
-    })
-    .await;
+    listens(&client, &url, "caddy").await;
 
     assert_eq!(
         client.get(&url).send().await.expect("get").status(),
