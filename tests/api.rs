@@ -1571,3 +1571,275 @@ async fn a_key_of_a_deactivated_operator_says_why_it_is_refused() {
     assert_eq!(after["owner"]["active"], false, "{after}");
     assert_eq!(after["credentials"][0]["active"], true);
 }
+
+/// The journal's actions for machine `id`, oldest first, and who did each.
+fn machine_journal(app: &TestApp, id: i32) -> Vec<(String, String)> {
+    use diesel::prelude::*;
+    use keyward::db::schema::audit_events as a;
+    a::table
+        .filter(a::target_kind.eq("machine"))
+        .filter(a::target_id.eq(id.to_string()))
+        .order(a::id)
+        .select((a::action, a::actor_kind))
+        .load(&mut app.db())
+        .expect("journal")
+}
+
+fn machine_names(app: &TestApp) -> Vec<(i32, i32, String, String)> {
+    use diesel::prelude::*;
+    use keyward::db::schema::machines as m;
+    m::table
+        .order(m::id)
+        .select((m::id, m::account_id, m::name, m::description))
+        .load(&mut app.db())
+        .expect("machines")
+}
+
+#[tokio::test]
+async fn machines_and_operators_through_the_api() {
+    let app = TestApp::spawn().await;
+    let (admin, key) = admin_key(&app).await;
+    use reqwest::Method;
+
+    // Create: 201 with Location, journalled as done by the calling credential.
+    let res = client()
+        .post(format!("{}/api/v1/machines", app.base))
+        .bearer_auth(&key.token)
+        .json(&json!({"name": "  Nightly backup ", "description": "Runs at 02:00"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let made: Value = res.json().await.expect("json");
+    let id = made["id"].as_i64().expect("id") as i32;
+    assert_eq!(location, format!("/api/v1/machines/{id}"));
+    assert_eq!(made["name"], "Nightly backup");
+    assert_eq!(made["key_count"], 0);
+    assert_eq!(
+        machine_names(&app),
+        vec![(id, 1, "Nightly backup".into(), "Runs at 02:00".into())]
+    );
+    assert_eq!(
+        machine_journal(&app, id),
+        vec![("machine.created".into(), "credential".into())]
+    );
+
+    // Bad input names what is wrong, and writes nothing.
+    let long = "x".repeat(501);
+    for (body, words) in [
+        (json!({"name": ""}), "name"),
+        (json!({"name": "a\u{7}b"}), "control"),
+        (json!({"name": "x".repeat(101)}), "100"),
+        (json!({"name": "Fine", "description": long}), "500"),
+    ] {
+        let (status, err) = call(Method::POST, &app, "/api/v1/machines", &key, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let message = err["message"].as_str().expect("message").to_lowercase();
+        assert!(message.contains(words), "{message}");
+    }
+    let form = client()
+        .post(format!("{}/api/v1/machines", app.base))
+        .basic_auth(&key.username, Some(&key.password))
+        .form(&[("name", "Form")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(machine_names(&app).len(), 1);
+
+    // Pages of two miss and repeat nothing.
+    for name in ["B", "C", "D"] {
+        let (status, _) = call(
+            Method::POST,
+            &app,
+            "/api/v1/machines",
+            &key,
+            Some(json!({"name": name})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (mut seen, mut after) = (Vec::new(), None::<String>);
+    loop {
+        let path = match &after {
+            None => "/api/v1/machines?limit=2".to_owned(),
+            Some(a) => format!("/api/v1/machines?limit=2&after={a}"),
+        };
+        let (status, page) = call(Method::GET, &app, &path, &key, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(page["total"], 4);
+        seen.extend(
+            page["machines"]
+                .as_array()
+                .expect("machines")
+                .iter()
+                .map(|m| m["name"].as_str().expect("name").to_owned()),
+        );
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["Nightly backup", "B", "C", "D"]);
+    for bad in ["limit=0", "limit=1001", "after=abc"] {
+        let (status, _) = call(
+            Method::GET,
+            &app,
+            &format!("/api/v1/machines?{bad}"),
+            &key,
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    // A key for it, then the machine counts it.
+    let (status, machine_key) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Backup key", "owner": format!("machine:{id}")})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let machine_key = Revealed {
+        username: machine_key["id"].as_str().expect("id").to_owned(),
+        password: machine_key["secret"].as_str().expect("secret").to_owned(),
+        token: machine_key["token"].as_str().expect("token").to_owned(),
+    };
+    let path = format!("/api/v1/machines/{id}");
+    let (status, shown) = call(Method::GET, &app, &path, &key, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (
+            shown["key_count"].as_i64(),
+            shown["active_key_count"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+
+    // Rename: only what is named changes.
+    let (status, renamed) = call(
+        Method::PATCH,
+        &app,
+        &path,
+        &key,
+        Some(json!({"name": "Nightly backups"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(renamed["description"], "Runs at 02:00");
+    assert_eq!(machine_names(&app)[0].2, "Nightly backups");
+    assert_eq!(
+        machine_journal(&app, id).last().expect("row").0,
+        "machine.renamed"
+    );
+
+    // A machine's own key reads and changes nothing here.
+    let before = app.fingerprint();
+    for (method, path, body) in [
+        (Method::GET, "/api/v1/machines".to_owned(), None),
+        (Method::GET, path.clone(), None),
+        (Method::GET, "/api/v1/operators".to_owned(), None),
+        (
+            Method::POST,
+            "/api/v1/machines".to_owned(),
+            Some(json!({"name": "Planted"})),
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            Some(json!({"name": "Mine now"})),
+        ),
+        (Method::DELETE, path.clone(), None),
+    ] {
+        let (status, err) = call(method.clone(), &app, &path, &machine_key, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(err["error"], "forbidden");
+    }
+    assert_eq!(app.fingerprint(), before);
+
+    // Another account's machine is not found, and stays as it is.
+    {
+        use diesel::prelude::*;
+        let mut conn = app.db();
+        diesel::sql_query(
+            "INSERT INTO accounts (id, name, created_at) VALUES (2, 'Other', '2026-01-01 00:00:00')",
+        )
+        .execute(&mut conn)
+        .expect("account");
+        diesel::sql_query(
+            "INSERT INTO machines (id, account_id, name, description, created_at) \
+             VALUES (900, 2, 'Theirs', '', '2026-01-01 00:00:00')",
+        )
+        .execute(&mut conn)
+        .expect("machine");
+    }
+    let before = app.fingerprint();
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::PATCH, Some(json!({"name": "Taken"}))),
+        (Method::DELETE, None),
+    ] {
+        let (status, _) = call(method, &app, "/api/v1/machines/900", &key, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (_, listed) = call(Method::GET, &app, "/api/v1/machines", &key, None).await;
+    assert_eq!(listed["total"], 4);
+    assert_eq!(app.fingerprint(), before);
+
+    // Delete: the machine and its key go at once, journalled.
+    let (status, _) = call(Method::DELETE, &app, &path, &key, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(machine_names(&app).iter().all(|m| m.0 != id));
+    let (status, _) = call(Method::GET, &app, "/api/v1/whoami", &machine_key, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        machine_journal(&app, id).last().expect("row").0,
+        "machine.deleted"
+    );
+    let (status, _) = call(Method::GET, &app, &path, &key, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Operators: read, paged, with their groups.
+    let bob = app
+        .create_operator(&admin, "Bob Plain", "bob@example.org", false)
+        .await;
+    let (status, first) = call(Method::GET, &app, "/api/v1/operators?limit=1", &key, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["total"], 2);
+    let ada = &first["operators"][0];
+    assert_eq!(
+        (ada["id"].as_i64(), ada["administrator"].as_bool()),
+        (Some(1), Some(true))
+    );
+    assert_eq!(ada["email"], ADMIN_EMAIL);
+    assert_eq!(ada["groups"][0]["name"], "Administrators");
+    let next = first["next"].as_str().expect("a second page");
+    let (_, second) = call(
+        Method::GET,
+        &app,
+        &format!("/api/v1/operators?limit=1&after={next}"),
+        &key,
+        None,
+    )
+    .await;
+    let listed_bob = &second["operators"][0];
+    assert_eq!(listed_bob["id"].as_i64(), Some(bob as i64));
+    assert_eq!(
+        (
+            listed_bob["administrator"].as_bool(),
+            listed_bob["active"].as_bool()
+        ),
+        (Some(false), Some(true))
+    );
+    assert_eq!(listed_bob["groups"], json!([]));
+    assert!(second["next"].is_null());
+    // Nothing of the password hash or the session reaches the API.
+    assert!(!second.to_string().contains("argon2"));
+}

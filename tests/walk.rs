@@ -56,6 +56,7 @@ struct World {
     doomed: i32,
     machine: i32,
     doomed_machine: i32,
+    spare_machine: i32,
     bobs_key: String,
 }
 
@@ -96,6 +97,7 @@ async fn world(actor: Actor) -> World {
     };
     let machine = make_machine("Runner").await;
     let doomed_machine = make_machine("Old runner").await;
+    let spare_machine = make_machine("Spare runner").await;
     // A key of Bob's, made by the administrator on his tab.
     let key = app.stage_api_user(&admin, bob, "Bob key").await;
     app.save(&admin, bob).await;
@@ -129,6 +131,7 @@ async fn world(actor: Actor) -> World {
         doomed,
         machine,
         doomed_machine,
+        spare_machine,
         bobs_key: key.username,
     }
 }
@@ -329,6 +332,48 @@ fn walk(w: &World) -> Vec<(&'static str, Request, [Expect; 4])> {
             "API: the administrator's keys",
             Request::Api(Method::GET, s("/api/v1/credentials?owner=operator:1"), None),
             [Reads, forbidden, forbidden, forbidden],
+        ),
+        (
+            "API: the machines",
+            Request::Api(Method::GET, s("/api/v1/machines"), None),
+            [Reads, forbidden, Reads, forbidden],
+        ),
+        (
+            "API: one machine",
+            Request::Api(Method::GET, format!("/api/v1/machines/{}", w.machine), None),
+            [Reads, forbidden, Reads, forbidden],
+        ),
+        (
+            "API: create a machine",
+            Request::Api(
+                Method::POST,
+                s("/api/v1/machines"),
+                Some(json!({"name": "API machine"})),
+            ),
+            [Changes, forbidden, Changes, forbidden],
+        ),
+        (
+            "API: rename a machine",
+            Request::Api(
+                Method::PATCH,
+                format!("/api/v1/machines/{}", w.machine),
+                Some(json!({"name": "Runner 3"})),
+            ),
+            [Changes, forbidden, Changes, forbidden],
+        ),
+        (
+            "API: delete a machine",
+            Request::Api(
+                Method::DELETE,
+                format!("/api/v1/machines/{}", w.spare_machine),
+                None,
+            ),
+            [Changes, forbidden, Changes, forbidden],
+        ),
+        (
+            "API: the operators",
+            Request::Api(Method::GET, s("/api/v1/operators"), None),
+            [Reads, Reads, forbidden, forbidden],
         ),
         (
             "API: deactivate a plain operator's key",

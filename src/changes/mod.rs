@@ -171,6 +171,16 @@ fn actor_grants(conn: &mut DbConn, ctx: &Ctx) -> ChangeResult<Grants> {
     }
 }
 
+/// For a call that only reads: may the actor, as the database says now, do `p`? (A key's
+/// owner deactivated, or the key revoked, since the request arrived reads nothing.)
+pub fn require(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    p: crate::domain::permissions::Permission,
+) -> ChangeResult<()> {
+    allow(authority::requires(&actor_grants(conn, ctx)?, p))
+}
+
 fn allow(decision: Decision) -> ChangeResult<()> {
     decision.map_err(ChangeError::Denied)
 }

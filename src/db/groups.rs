@@ -226,3 +226,14 @@ pub fn of_operator(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<Group
         .select(Group::as_select())
         .load(conn)
 }
+
+/// Every membership of the operators among `ids`, as (operator id, group), by group name —
+/// one query for a whole list.
+pub fn memberships_among(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<(i32, Group)>> {
+    group_members::table
+        .inner_join(groups::table)
+        .filter(group_members::operator_id.eq_any(ids))
+        .order((groups::name, groups::id))
+        .select((group_members::operator_id, Group::as_select()))
+        .load(conn)
+}

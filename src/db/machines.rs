@@ -35,6 +35,29 @@ pub fn list(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<Machine>> {
         .load(conn)
 }
 
+/// One page of the account's machines in creation order (by id), those after `after`.
+pub fn page_after(
+    conn: &mut DbConn,
+    account_id: i32,
+    after: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<Machine>> {
+    machines::table
+        .filter(machines::account_id.eq(account_id))
+        .filter(machines::id.gt(after.unwrap_or(0)))
+        .order(machines::id)
+        .limit(limit)
+        .select(Machine::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConn, account_id: i32) -> QueryResult<i64> {
+    machines::table
+        .filter(machines::account_id.eq(account_id))
+        .count()
+        .get_result(conn)
+}
+
 pub fn create(
     conn: &mut DbConn,
     account_id: i32,

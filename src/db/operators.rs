@@ -70,6 +70,29 @@ pub fn list(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<Operator>> {
         .load(conn)
 }
 
+/// One page of the account's operators in creation order (by id), those after `after`.
+pub fn page_after(
+    conn: &mut DbConn,
+    account_id: i32,
+    after: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<Operator>> {
+    operators::table
+        .filter(operators::account_id.eq(account_id))
+        .filter(operators::id.gt(after.unwrap_or(0)))
+        .order(operators::id)
+        .limit(limit)
+        .select(Operator::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut DbConn, account_id: i32) -> QueryResult<i64> {
+    operators::table
+        .filter(operators::account_id.eq(account_id))
+        .count()
+        .get_result(conn)
+}
+
 /// Ids of the operators among `ids` who are administrators (one query for a whole list).
 pub fn admins_among(conn: &mut DbConn, ids: &[i32]) -> QueryResult<Vec<i32>> {
     group_members::table

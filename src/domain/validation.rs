@@ -58,6 +58,17 @@ pub fn expiry_date(
     expiry(day.and_time(chrono::NaiveTime::MIN), now).map(Some)
 }
 
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+
+/// A machine's description: optional, trimmed, at most 500 characters (line breaks kept).
+pub fn description(input: &str) -> Result<String, &'static str> {
+    let value = input.trim();
+    if value.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err("machines.description_too_long");
+    }
+    Ok(value.to_owned())
+}
+
 pub fn name(input: &str) -> Result<String, &'static str> {
     let value = input.trim();
     if value.is_empty() {

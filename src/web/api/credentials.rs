@@ -23,14 +23,11 @@ pub struct ListQuery {
     /// permission that operator holds; a machine, *Machines / Write*.
     pub owner: Option<String>,
     /// How many credentials at most, 1 to 1000. Default: 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// The `next` of the previous page: the credentials after it.
     pub after: Option<String>,
 }
-
-/// Credentials per page of `GET /api/v1/credentials`, unless the caller asks otherwise.
-const DEFAULT_LIMIT: i64 = 100;
-const MAX_LIMIT: i64 = 1000;
 
 /// One page of an owner's credentials, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
@@ -170,10 +167,7 @@ pub async fn list(
     caller: ApiCaller,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(AppError::BadRequest("error.bad_limit"));
-    }
+    let limit = super::checked_limit(query.limit)?;
     let after = match query.after.as_deref() {
         None => None,
         Some(text) => Some(parse_cursor(text).ok_or(AppError::BadRequest("error.bad_cursor"))?),

@@ -21,12 +21,18 @@ use crate::web::{Chrome, Ctx, render};
         super::credentials::show,
         super::credentials::update,
         super::credentials::delete,
+        super::machines::list,
+        super::machines::create,
+        super::machines::show,
+        super::machines::update,
+        super::machines::delete,
+        super::operators::list,
         super::register::register,
         super::verify::verify,
         super::verify::forward,
     ),
     modifiers(&SecuritySchemes),
-    tags((name = "credentials", description = "API accounts and API keys"), (name = "verification", description = "For other services and reverse proxies"))
+    tags((name = "credentials", description = "API accounts and API keys"), (name = "machines", description = "Service accounts that own keys"), (name = "operators", description = "The people of the account"), (name = "verification", description = "For other services and reverse proxies"))
 )]
 pub struct ApiDoc;
 

@@ -204,4 +204,124 @@ pub const FRENCH: &[(&str, &str)] = &[
         "`operator:ID` ou `machine:ID` ; par défaut : le propriétaire de l'appelant.",
     ),
     ("`operator` or `machine`.", "`operator` ou `machine`."),
+    (
+        "The account's machines, a page at a time: follow `next` (as `after`) until it is `null`.",
+        "Les machines du compte, page par page : suivez `next` (comme `after`) jusqu'à ce qu'il soit `null`.",
+    ),
+    (
+        "How many at most, 1 to 1000. Default: 100.",
+        "Combien au plus, de 1 à 1000. Par défaut : 100.",
+    ),
+    (
+        "The `next` of the previous page: the items after it.",
+        "Le `next` de la page précédente : les éléments qui le suivent.",
+    ),
+    (
+        "A limit outside 1 to 1000, or a malformed `after`",
+        "Une limite hors de 1 à 1000, ou un `after` mal formé",
+    ),
+    (
+        "The key's owner lacks *Machines / Read* (a machine's key always does)",
+        "Le propriétaire de la clé n'a pas *Machines / Lecture* (jamais pour la clé d'une machine)",
+    ),
+    (
+        "Create a machine. Give it keys with `POST /api/v1/credentials` and `owner` `machine:ID`.",
+        "Crée une machine. Donnez-lui des clés avec `POST /api/v1/credentials` et `owner` `machine:ID`.",
+    ),
+    (
+        "The key's owner lacks *Machines / Write*",
+        "Le propriétaire de la clé n'a pas *Machines / Écriture*",
+    ),
+    ("One machine.", "Une machine."),
+    ("The machine's id", "L'id de la machine"),
+    (
+        "Delete a machine and every key it has, at once: the next request with any of them gets\n401.",
+        "Supprime une machine et toutes ses clés, aussitôt : la requête suivante qui présente l'une\nd'elles reçoit 401.",
+    ),
+    (
+        "Rename a machine or change its description, at once.",
+        "Renomme une machine ou change sa description, aussitôt.",
+    ),
+    (
+        "The account's operators, a page at a time: follow `next` (as `after`) until it is `null`.",
+        "Les opérateurs du compte, page par page : suivez `next` (comme `after`) jusqu'à ce qu'il soit `null`.",
+    ),
+    (
+        "The key's owner lacks *Operators / Read* (a machine's key always does)",
+        "Le propriétaire de la clé n'a pas *Opérateurs / Lecture* (jamais pour la clé d'une machine)",
+    ),
+    (
+        "A group an operator belongs to.",
+        "Un groupe dont l'opérateur est membre.",
+    ),
+    (
+        "One page of the account's machines, in the order they were created.",
+        "Une page des machines du compte, dans l'ordre de leur création.",
+    ),
+    (
+        "How many machines the account has in all.",
+        "Combien de machines le compte a en tout.",
+    ),
+    (
+        "A machine: a service or job that owns keys of its own.",
+        "Une machine : un service ou une tâche qui a ses propres clés.",
+    ),
+    (
+        "Use as `owner` `machine:ID` in the credentials calls.",
+        "S'utilise comme `owner` `machine:ID` dans les appels des identifiants.",
+    ),
+    (
+        "How many keys it has, and how many of them are active.",
+        "Combien de clés elle a, et combien d'entre elles sont actives.",
+    ),
+    (
+        "At most 500 characters. Default: none.",
+        "500 caractères au plus. Par défaut : aucune.",
+    ),
+    (
+        "1 to 100 characters, no control characters.",
+        "1 à 100 caractères, sans caractère de contrôle.",
+    ),
+    (
+        "One page of the account's operators, in the order they were created.",
+        "Une page des opérateurs du compte, dans l'ordre de leur création.",
+    ),
+    (
+        "How many operators the account has in all.",
+        "Combien d'opérateurs le compte a en tout.",
+    ),
+    (
+        "An operator: a person who signs in to the console and may own keys.",
+        "Un opérateur : une personne qui se connecte à la console et peut avoir des clés.",
+    ),
+    (
+        "False for a deactivated operator: they cannot sign in and every key of theirs is\nrefused.",
+        "Faux pour un opérateur désactivé : il ne peut pas se connecter et chacune de ses clés\nest refusée.",
+    ),
+    (
+        "A member of the built-in Administrators group.",
+        "Membre du groupe intégré Administrateurs.",
+    ),
+    (
+        "Every group they belong to, by name.",
+        "Chaque groupe dont il est membre, par nom.",
+    ),
+    (
+        "Use as `owner` `operator:ID` in the credentials calls.",
+        "S'utilise comme `owner` `operator:ID` dans les appels des identifiants.",
+    ),
+    ("How many keys they own.", "Combien de clés il possède."),
+    (
+        "At most 500 characters; absent leaves it as it is.",
+        "500 caractères au plus ; absent, elle reste telle quelle.",
+    ),
+    (
+        "1 to 100 characters, no control characters; absent leaves it as it is.",
+        "1 à 100 caractères, sans caractère de contrôle ; absent, il reste tel quel.",
+    ),
+    (
+        "Service accounts that own keys",
+        "Comptes de service qui ont des clés",
+    ),
+    ("The people of the account", "Les personnes du compte"),
 ];

@@ -5,6 +5,8 @@
 pub mod credentials;
 pub mod docs;
 mod docs_fr;
+pub mod machines;
+pub mod operators;
 pub mod register;
 pub mod verify;
 
@@ -13,7 +15,7 @@ use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::State;
 use crate::db::credentials::{AuthRecord, Credential, Owner};
@@ -32,6 +34,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(credentials::update))
                 .route(web::delete().to(credentials::delete)),
         )
+        .service(
+            web::resource("/api/v1/machines")
+                .route(web::get().to(machines::list))
+                .route(web::post().to(machines::create)),
+        )
+        .service(
+            web::resource("/api/v1/machines/{id}")
+                .route(web::get().to(machines::show))
+                .route(web::patch().to(machines::update))
+                .route(web::delete().to(machines::delete)),
+        )
+        .service(web::resource("/api/v1/operators").route(web::get().to(operators::list)))
         .service(web::resource("/api/v1/register").route(web::post().to(register::register)))
         // As the Uptrends pages (seeds 000/002) write it.
         .service(web::resource("/api/v1/Register").route(web::post().to(register::register)))
@@ -43,6 +57,50 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/api/openapi.json").route(web::get().to(docs::openapi_json)))
         .service(web::resource("/api/docs").route(web::get().to(docs::page)));
+}
+
+/// Items per page of a list call, unless the caller asks otherwise; and at most.
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1000;
+
+fn checked_limit(limit: Option<i64>) -> Result<i64, AppError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::BadRequest("error.bad_limit"));
+    }
+    Ok(limit)
+}
+
+/// Where a list of machines or operators starts, and how long it is.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// How many at most, 1 to 1000. Default: 100.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// The `next` of the previous page: the items after it.
+    pub after: Option<String>,
+}
+
+impl PageQuery {
+    fn checked(&self) -> Result<(i64, Option<i32>), AppError> {
+        let after = match self.after.as_deref() {
+            None => None,
+            Some(text) => Some(
+                text.parse()
+                    .map_err(|_| AppError::BadRequest("error.bad_cursor"))?,
+            ),
+        };
+        Ok((checked_limit(self.limit)?, after))
+    }
+}
+
+/// A page from `limit + 1` rows in id order: the first `limit`, and the cursor of the next
+/// page when there is one.
+fn page_of<T>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> i32) -> (Vec<T>, Option<String>) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = rows.last().filter(|_| more).map(|row| id(row).to_string());
+    (rows, next)
 }
 
 /// The credential that authenticated this API request (from its `Authorization` header),

@@ -46,12 +46,10 @@ pub struct MachineForm {
 
 /// Name (required) and description (optional, at most 500 characters).
 fn checked(form: &MachineForm) -> Result<(String, String), &'static str> {
-    let name = validation::name(&form.name)?;
-    let description = form.description.trim().to_owned();
-    if description.chars().count() > 500 {
-        return Err("machines.description_too_long");
-    }
-    Ok((name, description))
+    Ok((
+        validation::name(&form.name)?,
+        validation::description(&form.description)?,
+    ))
 }
 
 #[derive(Template)]
