@@ -21,6 +21,13 @@ pub enum AppError {
     /// The catalog key of what is wrong with the request.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// A JSON body of the wrong shape: the field at fault (none when the body as a whole is,
+    /// e.g. a required field is missing) and what it should be.
+    #[error("bad request body at {field:?}: {detail}")]
+    BadField {
+        field: Option<String>,
+        detail: String,
+    },
     #[error("sign-in required")]
     SignInRequired,
     #[error("first-run setup required")]
@@ -51,7 +58,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::Csrf => "csrf_failed",
             AppError::Conflict(_) => "conflict",
-            AppError::BadRequest(_) => "bad_request",
+            AppError::BadRequest(_) | AppError::BadField { .. } => "bad_request",
             AppError::SignInRequired | AppError::InvalidCredentials => "invalid_credentials",
             AppError::SetupRequired => "setup_required",
             AppError::PayloadTooLarge => "payload_too_large",
@@ -71,6 +78,7 @@ impl AppError {
             AppError::Conflict(key) => key,
             AppError::Csrf => "error.csrf",
             AppError::BadRequest(key) => key,
+            AppError::BadField { .. } => "error.bad_json",
             AppError::SignInRequired => "error.sign_in_required",
             AppError::SetupRequired => "error.setup_required",
             AppError::InvalidCredentials => "error.invalid_credentials",
@@ -90,7 +98,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::BadField { .. } => StatusCode::BAD_REQUEST,
             AppError::SignInRequired | AppError::SetupRequired => StatusCode::SEE_OTHER,
             AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1843,3 +1843,89 @@ async fn machines_and_operators_through_the_api() {
     // Nothing of the password hash or the session reaches the API.
     assert!(!second.to_string().contains("argon2"));
 }
+
+#[tokio::test]
+async fn a_body_of_the_wrong_shape_is_a_400_that_names_the_field() {
+    let app = TestApp::spawn().await;
+    let (_admin, key) = admin_key(&app).await;
+    use reqwest::Method;
+    let own = format!("/api/v1/credentials/{}", key.username);
+    let before = app.fingerprint();
+    for (method, path, body, field, words) in [
+        (
+            Method::POST,
+            "/api/v1/credentials",
+            json!({"label": "Soon", "expires_at": "next tuesday"}),
+            Some("expires_at"),
+            "RFC 3339",
+        ),
+        (
+            Method::POST,
+            "/api/v1/credentials",
+            json!({"label": "Soon", "expires_at": 1767225600}),
+            Some("expires_at"),
+            "expected a string",
+        ),
+        (
+            Method::PATCH,
+            own.as_str(),
+            json!({"expires_at": "2027-13-01T00:00:00Z"}),
+            Some("expires_at"),
+            "RFC 3339",
+        ),
+        (
+            Method::PATCH,
+            own.as_str(),
+            json!({"active": "no"}),
+            Some("active"),
+            "expected a boolean",
+        ),
+        (
+            Method::POST,
+            "/api/v1/verify",
+            json!({"key": "kwd_x", "client_ip": "300.1.1.1"}),
+            None,
+            "client_ip",
+        ),
+        (
+            Method::POST,
+            "/api/v1/credentials",
+            json!({"expires_at": null}),
+            None,
+            "missing field `label`",
+        ),
+        (
+            Method::POST,
+            "/api/v1/machines",
+            json!(["not", "an", "object"]),
+            None,
+            "not valid",
+        ),
+    ] {
+        let (status, err) = call(method.clone(), &app, path, &key, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path} {body}");
+        assert_eq!(err["error"], "bad_request");
+        assert_eq!(err["field"].as_str(), field, "{err}");
+        let message = err["message"].as_str().expect("message");
+        assert!(message.contains(words), "{method} {path} {body}: {message}");
+        if let Some(field) = field {
+            assert!(message.contains(&format!("`{field}`")), "{message}");
+        }
+    }
+    assert_eq!(app.fingerprint(), before, "nothing written");
+    // Malformed JSON stays what it was.
+    let res = client()
+        .post(format!("{}/api/v1/credentials", app.base))
+        .basic_auth(&key.username, Some(&key.password))
+        .header("content-type", "application/json")
+        .body("{\"label\": ")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let err: Value = res.json().await.expect("json");
+    assert_eq!(
+        err["message"],
+        "The request body is not valid JSON for this call."
+    );
+}

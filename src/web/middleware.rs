@@ -50,6 +50,18 @@ pub fn json_error(error: &AppError) -> HttpResponse {
         res.append_header((header::WWW_AUTHENTICATE, "Bearer realm=\"Keyward\""));
     }
     match error {
+        // Which field is wrong, in words and for programs.
+        AppError::BadField { field, detail } => res.json(match field {
+            Some(field) => serde_json::json!({
+                "error": error.code(),
+                "message": format!("The field `{field}` is not valid: {detail}."),
+                "field": field,
+            }),
+            None => serde_json::json!({
+                "error": error.code(),
+                "message": format!("The request body is not valid for this call: {detail}."),
+            }),
+        }),
         // Which permission is missing, in words and for programs.
         AppError::Forbidden(denied) => res.json(serde_json::json!({
             "error": error.code(),

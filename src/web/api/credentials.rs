@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiCaller, CredentialView, ErrorBody, OwnerView};
+use super::{ApiCaller, Body, CredentialView, DateTimeField, ErrorBody, OwnerView};
 use crate::auth::mint::mint;
 use crate::changes;
 use crate::db::{
@@ -69,7 +69,7 @@ pub struct NewCredentialRequest {
     /// RFC 3339. From then on the credential is refused like a deleted one. Later than now,
     /// at most ten years ahead; default: it does not expire.
     #[schema(value_type = Option<String>, format = DateTime, example = "2027-01-31T00:00:00Z")]
-    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub expires_at: Option<DateTimeField>,
 }
 
 /// A new credential. `secret` and `token` appear in this response only.
@@ -93,7 +93,7 @@ pub struct UpdateCredentialRequest {
     /// absent leaves it as it is.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = DateTime, nullable, example = "2027-06-30T00:00:00Z")]
-    pub expires_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+    pub expires_at: Option<Option<DateTimeField>>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from an absent one (`None`, by `default`).
@@ -206,13 +206,12 @@ pub async fn list(
 pub async fn create(
     state: State,
     caller: ApiCaller,
-    body: web::Json<NewCredentialRequest>,
+    Body(body): Body<NewCredentialRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
     let label = validation::label(&body.label).map_err(AppError::BadRequest)?;
     let expires_at = body
         .expires_at
-        .map(|at| validation::expiry(at.naive_utc(), state.clock.now()))
+        .map(|at| validation::expiry(at.0.naive_utc(), state.clock.now()))
         .transpose()
         .map_err(AppError::BadRequest)?;
     let cx = caller.change(&state);
@@ -295,9 +294,8 @@ pub async fn update(
     state: State,
     caller: ApiCaller,
     path: web::Path<String>,
-    body: web::Json<UpdateCredentialRequest>,
+    Body(body): Body<UpdateCredentialRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
     let label = body
         .label
         .as_deref()
@@ -307,7 +305,7 @@ pub async fn update(
     let now = state.clock.now();
     let expires_at = match body.expires_at {
         Some(Some(at)) => Some(Some(
-            validation::expiry(at.naive_utc(), now).map_err(AppError::BadRequest)?,
+            validation::expiry(at.0.naive_utc(), now).map_err(AppError::BadRequest)?,
         )),
         other => other.map(|_| None),
     };

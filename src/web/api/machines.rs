@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiCaller, ErrorBody, PageQuery};
+use super::{ApiCaller, Body, ErrorBody, PageQuery};
 use crate::changes;
 use crate::db::{self, machines::Machine};
 use crate::domain::permissions::Permission;
@@ -132,7 +132,7 @@ pub async fn list(
 pub async fn create(
     state: State,
     caller: ApiCaller,
-    body: web::Json<NewMachineRequest>,
+    Body(body): Body<NewMachineRequest>,
 ) -> Result<HttpResponse, AppError> {
     let name = validation::name(&body.name).map_err(AppError::BadRequest)?;
     let description = validation::description(body.description.as_deref().unwrap_or(""))
@@ -205,9 +205,8 @@ pub async fn update(
     state: State,
     caller: ApiCaller,
     path: web::Path<i32>,
-    body: web::Json<UpdateMachineRequest>,
+    Body(body): Body<UpdateMachineRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
     let name = body
         .name
         .as_deref()

@@ -103,6 +103,49 @@ fn page_of<T>(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> i32) -> (Vec<T>, 
     (rows, next)
 }
 
+/// A JSON body of type `T`. Like `web::Json` (the app's `JsonConfig` answers 413, 415 and
+/// malformed JSON), but a field of the wrong shape is a 400 that names the field and what it
+/// should be (`AppError::BadField`), not only "not valid JSON".
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move { Ok(Body(from_value(json.await?.into_inner())?)) })
+    }
+}
+
+/// `T` from a parsed JSON body, naming the field at fault when it does not fit.
+pub fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        AppError::BadField {
+            field: (path != ".").then_some(path),
+            detail: e.into_inner().to_string(),
+        }
+    })
+}
+
+/// An RFC 3339 date-time in a request body; anything else is refused saying so.
+#[derive(Debug, Clone, Copy)]
+pub struct DateTimeField(pub chrono::DateTime<chrono::Utc>);
+
+impl<'de> Deserialize<'de> for DateTimeField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|at| DateTimeField(at.to_utc()))
+            .map_err(|_| {
+                serde::de::Error::custom(
+                    "expected an RFC 3339 date-time such as 2027-01-31T00:00:00Z",
+                )
+            })
+    }
+}
+
 /// The credential that authenticated this API request (from its `Authorization` header),
 /// and the client's address.
 pub struct ApiCaller(pub AuthRecord, pub String);

@@ -98,7 +98,9 @@ pub async fn register(
     let request: RegisterRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RegisterRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|_| AppError::BadRequest("error.bad_json"))?
+        let value =
+            serde_json::from_slice(&body).map_err(|_| AppError::BadRequest("error.bad_json"))?;
+        super::from_value(value)?
     };
     // Named in the operator's language, with when, so two of them can be told apart.
     let default_label = {

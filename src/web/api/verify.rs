@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, http::header};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiCaller, CredentialView, ErrorBody, OwnerView};
+use super::{ApiCaller, Body, CredentialView, ErrorBody, OwnerView};
 use crate::domain::credential::parse_token;
 use crate::error::AppError;
 use crate::web::State;
@@ -56,9 +56,8 @@ fn invalid(code: &str) -> VerifyResponse {
 pub async fn verify(
     state: State,
     caller: ApiCaller,
-    body: actix_web::web::Json<VerifyRequest>,
+    Body(body): Body<VerifyRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let body = body.into_inner();
     let used_from = match body
         .client_ip
         .as_deref()
