@@ -21,11 +21,13 @@ pub struct ListQuery {
     /// Whose credentials: `operator:ID` or `machine:ID`. Default: the caller's owner.
     /// Another operator needs a credential whose owner holds *Operators / Write* and every
     /// permission that operator holds; a machine, *Machines / Write*.
+    #[param(pattern = "^((operator|machine):[0-9]{1,9})?$")]
     pub owner: Option<String>,
     /// How many credentials at most, 1 to 1000. Default: 100.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// The `next` of the previous page: the credentials after it.
+    #[param(pattern = "^[0-9]{1,18}\\.[0-9]{1,9}$")]
     pub after: Option<String>,
 }
 
@@ -61,10 +63,10 @@ fn parse_cursor(text: &str) -> Option<(chrono::NaiveDateTime, i32)> {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewCredentialRequest {
-    /// 1 to 100 characters.
-    #[schema(example = "CI deploys")]
+    #[schema(schema_with = super::text)]
     pub label: String,
     /// `operator:ID` or `machine:ID`; default: the caller's owner.
+    #[schema(pattern = "^((operator|machine):[0-9]{1,9})?$")]
     pub owner: Option<String>,
     /// RFC 3339. From then on the credential is refused like a deleted one. Later than now,
     /// at most ten years ahead; default: it does not expire.
@@ -87,6 +89,7 @@ pub struct CreatedCredential {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateCredentialRequest {
+    #[schema(schema_with = super::optional_text)]
     pub label: Option<String>,
     pub active: Option<bool>,
     /// RFC 3339: a new expiry (later than now, at most ten years ahead); `null` removes it;

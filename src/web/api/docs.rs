@@ -31,7 +31,7 @@ use crate::web::{Chrome, Ctx, render};
         super::verify::verify,
         super::verify::forward,
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &Contract),
     tags((name = "credentials", description = "API accounts and API keys"), (name = "machines", description = "Service accounts that own keys"), (name = "operators", description = "The people of the account"), (name = "verification", description = "For other services and reverse proxies"))
 )]
 pub struct ApiDoc;
@@ -55,6 +55,134 @@ impl Modify for SecuritySchemes {
             "HTTP Basic with an operator's console email and password (`/register` only).".into(),
         );
         components.add_security_scheme("operatorPassword", SecurityScheme::Http(operator));
+    }
+}
+
+/// What the annotations cannot say per call, said once for every call it concerns: the
+/// headers that come with a status, `/auth/forward` taking any method, and `/register`'s
+/// body being optional.
+struct Contract;
+
+fn header(kind: utoipa::openapi::Type, description: &str) -> utoipa::openapi::header::Header {
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(utoipa::openapi::schema::Object::with_type(kind))
+        .description(Some(description))
+        .build()
+}
+
+impl Modify for Contract {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Required, Type};
+        let with_status: [(&str, &str, Type, &str); 3] = [
+            (
+                "429",
+                "Retry-After",
+                Type::Integer,
+                "Seconds to wait before the next attempt.",
+            ),
+            (
+                "401",
+                "WWW-Authenticate",
+                Type::String,
+                "`Basic realm=\"Keyward\", charset=\"UTF-8\"` and `Bearer realm=\"Keyward\"`: the two ways to present a key.",
+            ),
+            (
+                "201",
+                "Location",
+                Type::String,
+                "The path of what was made.",
+            ),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path == "/auth/forward"
+                && let Some(get) = item.get.clone()
+            {
+                // A proxy forwards whatever method its client used.
+                let forwarded = |method: &str| {
+                    let mut op = get.clone();
+                    op.operation_id = Some(format!("forwardAuth{method}"));
+                    Some(op)
+                };
+                item.post = forwarded("Post");
+                item.put = forwarded("Put");
+                item.patch = forwarded("Patch");
+                item.delete = forwarded("Delete");
+                item.head = forwarded("Head");
+                item.options = forwarded("Options");
+                item.trace = forwarded("Trace");
+            }
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if op.operation_id.as_deref() == Some("register")
+                    && let Some(body) = op.request_body.as_mut()
+                {
+                    body.required = Some(Required::False);
+                }
+                let forward = op
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| id.starts_with("forwardAuth"));
+                // Every call that takes a key reads the `Authorization` header first (a
+                // proxy's check answers 401 instead).
+                if !forward && op.security.is_some() {
+                    op.responses
+                        .responses
+                        .entry("400".into())
+                        .or_insert_with(|| {
+                            utoipa::openapi::ResponseBuilder::new()
+                                .description("A malformed `Authorization` header")
+                                .content(
+                                    "application/json",
+                                    utoipa::openapi::ContentBuilder::new()
+                                        .schema(Some(utoipa::openapi::Ref::from_schema_name(
+                                            "ErrorBody",
+                                        )))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    for (code, name, kind, description) in &with_status {
+                        if status == code {
+                            response
+                                .headers
+                                .insert((*name).into(), header(kind.clone(), description));
+                        }
+                    }
+                    if forward && status == "200" {
+                        for (name, description) in [
+                            ("X-Keyward-Credential", "The key's public id."),
+                            ("X-Keyward-Owner", "`operator:ID` or `machine:ID`."),
+                            ("X-Keyward-Owner-Kind", "`operator` or `machine`."),
+                            (
+                                "X-Keyward-Owner-Name",
+                                "The owner's name, percent-encoded (UTF-8).",
+                            ),
+                        ] {
+                            response
+                                .headers
+                                .insert(name.into(), header(Type::String, description));
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -24,7 +24,6 @@ pub const FRENCH: &[(&str, &str)] = &[
         "False for a deactivated operator: then every key of theirs is refused, whatever its\nown `active`.",
         "Faux pour un opérateur désactivé : chacune de ses clés est alors refusée, quel que soit\nson propre `active`.",
     ),
-    ("1 to 100 characters.", "1 à 100 caractères."),
     (
         "A credential as the API shows it. Never its secret.",
         "Un identifiant tel que l'API le montre. Jamais son secret.",
@@ -95,10 +94,6 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Une page des identifiants d'un propriétaire, du plus ancien au plus récent.",
     ),
     ("Optional", "Facultatif"),
-    (
-        "Optional label; default \"Registered through the API on <date>\", in the operator's\nlanguage.",
-        "Libellé facultatif ; par défaut « Enregistré par l'API le <date> », dans la langue de\nl'opérateur.",
-    ),
     (
         "Pass as `after` for the next page; `null` on the last one.",
         "À passer comme `after` pour la page suivante ; `null` sur la dernière.",
@@ -188,14 +183,6 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Les identifiants de qui : `operator:ID` ou `machine:ID`. Par défaut : le propriétaire de l'appelant.\nUn autre opérateur demande un identifiant dont le propriétaire détient *Opérateurs / Écriture* et chaque\npermission que cet opérateur détient ; une machine, *Machines / Écriture*.",
     ),
     (
-        "Why not, when `valid` is false: `invalid_credentials` or `rate_limited`.",
-        "Pourquoi, quand `valid` est faux : `invalid_credentials` ou `rate_limited`.",
-    ),
-    (
-        "`bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `method_not_allowed`,\n`conflict`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,\n`unavailable`, `internal`.",
-        "`bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `method_not_allowed`,\n`conflict`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,\n`unavailable`, `internal`.",
-    ),
-    (
         "`kwd_<id>_<secret><checksum>`, for `Authorization: Bearer`. Shown once.",
         "`kwd_<id>_<secret><checksum>`, pour `Authorization: Bearer`. Affiché une seule fois.",
     ),
@@ -279,10 +266,6 @@ pub const FRENCH: &[(&str, &str)] = &[
         "500 caractères au plus. Par défaut : aucune.",
     ),
     (
-        "1 to 100 characters, no control characters.",
-        "1 à 100 caractères, sans caractère de contrôle.",
-    ),
-    (
         "One page of the account's operators, in the order they were created.",
         "Une page des opérateurs du compte, dans l'ordre de leur création.",
     ),
@@ -316,12 +299,66 @@ pub const FRENCH: &[(&str, &str)] = &[
         "500 caractères au plus ; absent, elle reste telle quelle.",
     ),
     (
-        "1 to 100 characters, no control characters; absent leaves it as it is.",
-        "1 à 100 caractères, sans caractère de contrôle ; absent, il reste tel quel.",
-    ),
-    (
         "Service accounts that own keys",
         "Comptes de service qui ont des clés",
     ),
     ("The people of the account", "Les personnes du compte"),
+    ("A person or a machine.", "Une personne ou une machine."),
+    (
+        "Seconds to wait before the next attempt.",
+        "Secondes à attendre avant la prochaine tentative.",
+    ),
+    ("The key's public id.", "L'id public de la clé."),
+    (
+        "The owner's name, percent-encoded (UTF-8).",
+        "Le nom du propriétaire, encodé en pourcentage (UTF-8).",
+    ),
+    (
+        "The path of what was made.",
+        "Le chemin de ce qui a été créé.",
+    ),
+    (
+        "The stable code of an error: what programs should test, rather than the message.",
+        "Le code stable d'une erreur : ce que les programmes doivent tester, plutôt que le message.",
+    ),
+    (
+        "Why a key is not valid: it is not a live key (unknown, wrong secret, inactive, expired,\ndeleted — never which), or too many failures came from the caller.",
+        "Pourquoi une clé n'est pas valide : ce n'est pas une clé en service (inconnue, mauvais secret, inactive, expirée,\nsupprimée — jamais laquelle), ou trop d'échecs sont venus de l'appelant.",
+    ),
+    (
+        "Why not, when `valid` is false.",
+        "Pourquoi pas, quand `valid` est faux.",
+    ),
+    (
+        "With `bad_request`: the field of the body at fault.",
+        "Avec `bad_request` : le champ du corps en cause.",
+    ),
+    (
+        "With `forbidden`: the permission that is missing (`administrator`,\n`operators.write`, …).",
+        "Avec `forbidden` : la permission qui manque (`administrator`,\n`operators.write`, …).",
+    ),
+    (
+        "`Basic realm=\"Keyward\", charset=\"UTF-8\"` and `Bearer realm=\"Keyward\"`: the two ways to present a key.",
+        "`Basic realm=\"Keyward\", charset=\"UTF-8\"` et `Bearer realm=\"Keyward\"` : les deux façons de présenter une clé.",
+    ),
+    (
+        "`operator:ID` or `machine:ID`.",
+        "`operator:ID` ou `machine:ID`.",
+    ),
+    (
+        "1 to 100 characters, not only spaces, no control characters. Absent or `null`: as it\nis (when creating, the default).",
+        "1 à 100 caractères, pas seulement des espaces, sans caractère de contrôle. Absent ou `null` : tel\nquel (à la création, la valeur par défaut).",
+    ),
+    (
+        "1 to 100 characters, not only spaces, no control characters.",
+        "1 à 100 caractères, pas seulement des espaces, sans caractère de contrôle.",
+    ),
+    (
+        "Without a `label`, it is named \"Registered through the API on <date>\", in the operator's\nlanguage.",
+        "Sans `label`, il est nommé « Enregistré par l'API le <date> », dans la langue de\nl'opérateur.",
+    ),
+    (
+        "A malformed `Authorization` header",
+        "Un en-tête `Authorization` mal formé",
+    ),
 ];

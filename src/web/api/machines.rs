@@ -55,8 +55,7 @@ pub struct MachineList {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewMachineRequest {
-    /// 1 to 100 characters, no control characters.
-    #[schema(example = "Nightly backup", min_length = 1, max_length = 100)]
+    #[schema(schema_with = super::text)]
     pub name: String,
     /// At most 500 characters. Default: none.
     #[schema(max_length = 500)]
@@ -65,8 +64,7 @@ pub struct NewMachineRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMachineRequest {
-    /// 1 to 100 characters, no control characters; absent leaves it as it is.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = super::optional_text)]
     pub name: Option<String>,
     /// At most 500 characters; absent leaves it as it is.
     #[schema(max_length = 500)]

@@ -59,6 +59,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/docs").route(web::get().to(docs::page)));
 }
 
+/// A label or a name, as `domain::validation` takes it (for the document's `schema_with`).
+fn text_schema(nullable: bool, description: &str) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let kind = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::Type(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(kind)
+        .min_length(Some(1))
+        .max_length(Some(crate::domain::validation::MAX_LABEL_CHARS))
+        // At least one character that is not a space, and no control character (ECMA-262,
+        // as JSON Schema reads a pattern).
+        .pattern(Some(
+            "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$",
+        ))
+        .description(Some(description))
+        .into()
+}
+
+/// A required label or name.
+pub fn text() -> utoipa::openapi::schema::Schema {
+    text_schema(
+        false,
+        "1 to 100 characters, not only spaces, no control characters.",
+    )
+}
+
+/// A label or name that may be left out.
+pub fn optional_text() -> utoipa::openapi::schema::Schema {
+    text_schema(
+        true,
+        "1 to 100 characters, not only spaces, no control characters. Absent or `null`: as it\nis (when creating, the default).",
+    )
+}
+
 /// Items per page of a list call, unless the caller asks otherwise; and at most.
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
@@ -78,6 +115,7 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// The `next` of the previous page: the items after it.
+    #[param(pattern = "^[0-9]{1,9}$")]
     pub after: Option<String>,
 }
 
@@ -120,6 +158,14 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Body<T> {
 
 /// `T` from a parsed JSON body, naming the field at fault when it does not fit.
 pub fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    // Every body of the API is an object; serde would also take a struct's fields in order
+    // from an array.
+    if !value.is_object() {
+        return Err(AppError::BadField {
+            field: None,
+            detail: "expected a JSON object".into(),
+        });
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         AppError::BadField {
@@ -201,12 +247,18 @@ impl FromRequest for ApiCaller {
     }
 }
 
+/// A person or a machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OwnerKind {
+    Operator,
+    Machine,
+}
+
 /// Who owns a credential.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OwnerView {
-    /// `operator` or `machine`.
-    #[schema(example = "operator")]
-    pub kind: String,
+    pub kind: OwnerKind,
     pub id: i32,
     pub name: String,
     /// False for a deactivated operator: then every key of theirs is refused, whatever its
@@ -217,7 +269,10 @@ pub struct OwnerView {
 impl From<&Owner> for OwnerView {
     fn from(o: &Owner) -> Self {
         OwnerView {
-            kind: o.kind.to_owned(),
+            kind: match o.kind {
+                "machine" => OwnerKind::Machine,
+                _ => OwnerKind::Operator,
+            },
             id: o.id,
             name: o.name.clone(),
             active: o.active,
@@ -260,15 +315,39 @@ impl From<&Credential> for CredentialView {
     }
 }
 
+/// The stable code of an error: what programs should test, rather than the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    InvalidCredentials,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Unavailable,
+    Internal,
+    /// Console forms only.
+    CsrfFailed,
+    /// Before first-run setup.
+    SetupRequired,
+}
+
 /// The body of every error: a stable code and an English message.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
-    /// `bad_request`, `invalid_credentials`, `forbidden`, `not_found`, `method_not_allowed`,
-    /// `conflict`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,
-    /// `unavailable`, `internal`.
-    #[schema(example = "invalid_credentials")]
-    pub error: String,
+    pub error: ErrorCode,
     pub message: String,
+    /// With `forbidden`: the permission that is missing (`administrator`,
+    /// `operators.write`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// With `bad_request`: the field of the body at fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -20,8 +20,9 @@ use crate::web::client::client_ip;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RegisterRequest {
-    /// Optional label; default "Registered through the API on <date>", in the operator's
-    /// language.
+    // Default: "Registered through the API on <date>", in the operator's language (said
+    // in the call's description).
+    #[schema(schema_with = super::optional_text)]
     pub label: Option<String>,
 }
 
@@ -71,6 +72,9 @@ fn basic_email_password(req: &HttpRequest) -> Result<(String, String), AppError>
 
 /// Register a new API account for the operator whose console email and password are sent
 /// with HTTP Basic. Failures are throttled like sign-in.
+///
+/// Without a `label`, it is named "Registered through the API on <date>", in the operator's
+/// language.
 #[utoipa::path(
     post, path = "/api/v1/register", tag = "credentials", operation_id = "register", request_body(content = RegisterRequest, description = "Optional"),
     responses(
@@ -161,7 +165,7 @@ pub async fn register(
             secret,
             credential: (&credential).into(),
             owner: OwnerView {
-                kind: "operator".into(),
+                kind: super::OwnerKind::Operator,
                 id: operator_id,
                 name,
                 // Only an active operator's password registers.

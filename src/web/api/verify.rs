@@ -14,28 +14,57 @@ use crate::web::State;
 pub struct VerifyRequest {
     /// The token to check: `kwd_<id>_<secret><checksum>`.
     pub key: String,
-    /// The address the key was presented from, recorded as its *last used from*. Default:
-    /// the caller's address. It never decides whose failures are limited: the calling
-    /// credential's are.
+    /// Described in `ip_address`, which the document takes it from.
+    #[schema(schema_with = ip_address)]
     pub client_ip: Option<String>,
+}
+
+/// `client_ip`: an IPv4 or IPv6 address, or null.
+fn ip_address() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    let address = |format| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(format)))
+    };
+    OneOfBuilder::new()
+        .item(address(KnownFormat::Ipv4))
+        .item(address(KnownFormat::Ipv6))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "The address the key was presented from, recorded as its *last used from*. Default:\n\
+             the caller's address. It never decides whose failures are limited: the calling\n\
+             credential's are.",
+        ))
+        .build()
+        .into()
+}
+
+/// Why a key is not valid: it is not a live key (unknown, wrong secret, inactive, expired,
+/// deleted — never which), or too many failures came from the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyCode {
+    InvalidCredentials,
+    RateLimited,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerifyResponse {
     pub valid: bool,
-    /// Why not, when `valid` is false: `invalid_credentials` or `rate_limited`.
+    /// Why not, when `valid` is false.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<VerifyCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<CredentialView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<OwnerView>,
 }
 
-fn invalid(code: &str) -> VerifyResponse {
+fn invalid(code: VerifyCode) -> VerifyResponse {
     VerifyResponse {
         valid: false,
-        code: Some(code.to_owned()),
+        code: Some(code),
         credential: None,
         owner: None,
     }
@@ -68,7 +97,7 @@ pub async fn verify(
         None => caller.1.clone(),
     };
     let Some(presented) = parse_token(body.key.trim()) else {
-        return Ok(HttpResponse::Ok().json(invalid("invalid_credentials")));
+        return Ok(HttpResponse::Ok().json(invalid(VerifyCode::InvalidCredentials)));
     };
     // The caller answers for the keys it asks about: their failures count against it, not
     // against whatever address it names.
@@ -80,8 +109,8 @@ pub async fn verify(
             credential: Some((&record.credential).into()),
             owner: Some((&record.owner).into()),
         },
-        Err(AppError::InvalidCredentials) => invalid("invalid_credentials"),
-        Err(AppError::RateLimited { .. }) => invalid("rate_limited"),
+        Err(AppError::InvalidCredentials) => invalid(VerifyCode::InvalidCredentials),
+        Err(AppError::RateLimited { .. }) => invalid(VerifyCode::RateLimited),
         Err(other) => return Err(other),
     };
     Ok(HttpResponse::Ok().json(verdict))
