@@ -1208,6 +1208,48 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "This link has expired or has already been used.",
         "Ce lien a expiré ou a déjà été utilisé.",
     ),
+    ("notices.title", "Notices by mail", "Avis par e-mail"),
+    (
+        "notices.intro",
+        "Keyward mails you when something happens to your keys. Choose which of these notices you get; several within a few minutes arrive as one mail.",
+        "Keyward vous écrit quand quelque chose arrive à vos clés. Choisissez lesquels de ces avis vous recevez ; plusieurs en quelques minutes arrivent en un seul e-mail.",
+    ),
+    ("notices.legend", "Send me a mail when", "M'écrire quand"),
+    (
+        "notices.key_created",
+        "a key of mine is created",
+        "une de mes clés est créée",
+    ),
+    (
+        "notices.key_deleted",
+        "a key of mine is deleted",
+        "une de mes clés est supprimée",
+    ),
+    (
+        "notices.key_deactivated",
+        "a key of mine is deactivated",
+        "une de mes clés est désactivée",
+    ),
+    (
+        "notices.key_expiring",
+        "a key of mine expires within a week",
+        "une de mes clés expire dans la semaine",
+    ),
+    (
+        "notices.machine_keys",
+        "a machine's key is created, deleted or deactivated (if I may manage machines)",
+        "une clé de machine est créée, supprimée ou désactivée (si je peux gérer les machines)",
+    ),
+    (
+        "notices.always",
+        "Always sent, whatever you choose: a key registered through the API with your email and password.",
+        "Toujours envoyé, quel que soit votre choix : une clé enregistrée par l'API avec votre e-mail et votre mot de passe.",
+    ),
+    (
+        "notices.saved",
+        "Your choice of notices is saved.",
+        "Votre choix d'avis est enregistré.",
+    ),
     ("password.change_title", "Password", "Mot de passe"),
     (
         "password.change_intro",

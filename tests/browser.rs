@@ -1231,6 +1231,7 @@ async fn on_a_phone_nothing_overflows_and_values_keep_their_column_names() {
         "/account/operators",
         "/audit",
         "/account/operators/new",
+        "/profile/notices",
     ] {
         b.go(path).await;
         let overflow = b

@@ -164,6 +164,7 @@ async fn no_state_changes_on_get() {
         "/account/groups/1/delete".into(),
         "/profile/api-credentials".into(),
         "/profile/password".into(),
+        "/profile/notices".into(),
         "/rights/machines".into(),
         "/rights/machines/1".into(),
         "/rights/machines/1/delete".into(),

@@ -1186,3 +1186,155 @@ async fn a_notice_never_joins_a_digest_a_worker_has_taken() {
     );
     assert!(!rows[1].1.contains("\"API key created: C\""));
 }
+
+/// The subjects of the mail queued for `to`, oldest first.
+fn subjects_to(app: &TestApp, to: &str) -> Vec<String> {
+    use keyward::db::schema::outbox as o;
+    o::table
+        .filter(o::recipient.eq(to))
+        .order(o::id)
+        .select(o::subject)
+        .load(&mut app.db())
+        .expect("outbox")
+}
+
+#[tokio::test]
+async fn an_operator_chooses_their_notices_and_security_notices_still_come() {
+    let app = TestApp::spawn_with(|s| s.mail_digest_seconds = 0).await;
+    let admin = app.admin().await;
+    let bob_id = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let mo = app
+        .create_operator(&admin, "Mo Machines", "mo@example.org", false)
+        .await;
+    common::group(&admin, "Keepers", &["machines.write"], &[mo]).await;
+    let bob = common::signed_in(&app, "bob@example.org").await;
+
+    // Every notice is on to begin with.
+    let page = bob.get("/profile/notices").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches(" checked").count(), 5, "{}", page.body);
+    assert!(page.contains("Always sent"));
+
+    // Bob keeps only "deleted".
+    bob.post("/profile/notices", &[("notice", "key_deleted")])
+        .await
+        .assert_redirect("/profile/notices");
+    let stored = |id: i32| -> String {
+        use keyward::db::schema::operators as o;
+        o::table
+            .find(id)
+            .select(o::muted_notices)
+            .first(&mut app.db())
+            .expect("operator")
+    };
+    assert_eq!(
+        stored(bob_id),
+        "key_created key_deactivated key_expiring machine_keys"
+    );
+    let page = bob.get("/profile/notices").await;
+    assert_eq!(page.body.matches(" checked").count(), 1);
+    {
+        use keyward::db::schema::audit_events as a;
+        let rows: Vec<(String, String)> = a::table
+            .filter(a::target_kind.eq("operator"))
+            .filter(a::target_id.eq(bob_id.to_string()))
+            .filter(a::action.eq("operator.updated"))
+            .select((a::actor_name, a::changes))
+            .load(&mut app.db())
+            .expect("journal");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].0.contains("Bob Builder") && rows[0].1.contains("muted_notices"));
+    }
+
+    // A key made: no mail. Deleted: a mail.
+    bob.get("/profile/api-credentials").await;
+    bob.post("/profile/api-credentials/add", &[("label", "Quiet key")])
+        .await
+        .assert_redirect("/profile/api-credentials");
+    let key = bob
+        .get("/profile/api-credentials")
+        .await
+        .input_value("reveal-username")
+        .expect("the new key's id");
+    let before = subjects_to(&app, "bob@example.org");
+    assert!(
+        !before.iter().any(|s| s.contains("Quiet key")),
+        "{before:?}"
+    );
+    bob.post(&format!("/profile/api-credentials/{key}/delete"), &[])
+        .await;
+    assert!(
+        subjects_to(&app, "bob@example.org")
+            .iter()
+            .any(|s| s == "API key deleted: Quiet key"),
+        "{:?}",
+        subjects_to(&app, "bob@example.org")
+    );
+
+    // A key registered with his password is a security notice: it comes, whatever he chose.
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/register", app.base))
+        .basic_auth("bob@example.org", Some("operator-pass-1"))
+        .json(&serde_json::json!({"label": "Registered"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(
+        subjects_to(&app, "bob@example.org")
+            .iter()
+            .any(|s| s == "API account registered: Registered")
+    );
+
+    // Notices about machines' keys: Mo turns them off, the administrator still gets them.
+    let mo_visitor = common::signed_in(&app, "mo@example.org").await;
+    mo_visitor.get("/profile/notices").await;
+    let keep: Vec<(&str, &str)> = [
+        "key_created",
+        "key_deleted",
+        "key_deactivated",
+        "key_expiring",
+    ]
+    .iter()
+    .map(|n| ("notice", *n))
+    .collect();
+    mo_visitor
+        .post("/profile/notices", &keep)
+        .await
+        .assert_redirect("/profile/notices");
+    admin.get("/rights/machines").await;
+    let page = admin
+        .post(
+            "/rights/machines",
+            &[("name", "Runner"), ("description", "")],
+        )
+        .await;
+    let machine = page.location().expect("machine").to_owned();
+    admin
+        .post(&format!("{machine}/add"), &[("label", "Runner key")])
+        .await;
+    let admin_mail = subjects_to(&app, ADMIN_EMAIL);
+    assert!(
+        admin_mail
+            .iter()
+            .any(|s| s == "API key created: Runner key"),
+        "{admin_mail:?}"
+    );
+    assert!(
+        !subjects_to(&app, "mo@example.org")
+            .iter()
+            .any(|s| s.contains("Runner key"))
+    );
+
+    // A forged choice is refused and changes nothing.
+    let page = bob
+        .post("/profile/notices", &[("notice", "registered")])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        stored(bob_id),
+        "key_created key_deactivated key_expiring machine_keys"
+    );
+}

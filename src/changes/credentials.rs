@@ -11,6 +11,7 @@ use crate::db::credentials::{
 use crate::db::operators::{self, Operator};
 use crate::db::{DbConn, groups};
 use crate::domain::draft::Draft;
+use crate::domain::notices::{self, Notice};
 use crate::domain::permissions::Permission;
 use crate::i18n::Lang;
 use crate::mail::{self, Letter};
@@ -27,6 +28,21 @@ pub enum CredentialMail {
 }
 
 impl CredentialMail {
+    /// The choice in My profile that can turn it off; `None` for a security notice, always
+    /// sent. Every notice about a machine's keys is one choice.
+    fn notice(self, owner: OwnerRef) -> Option<Notice> {
+        if matches!(owner, OwnerRef::Machine(_)) {
+            return Some(Notice::MachineKeys);
+        }
+        match self {
+            CredentialMail::Created => Some(Notice::KeyCreated),
+            CredentialMail::Deleted => Some(Notice::KeyDeleted),
+            CredentialMail::Deactivated => Some(Notice::KeyDeactivated),
+            CredentialMail::Expiring => Some(Notice::KeyExpiring),
+            CredentialMail::Registered => None,
+        }
+    }
+
     fn subject(self) -> &'static str {
         match self {
             CredentialMail::Created => "mail.credential_created_subject",
@@ -95,7 +111,11 @@ pub(super) fn tell_owner_of(
         .expires_at
         .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
-    for op in recipients(conn, c.account_id, owner, ctx.mail.machine_keys)? {
+    let choice = what.notice(owner);
+    for op in recipients(conn, c.account_id, owner, ctx.mail.machine_keys)?
+        .into_iter()
+        .filter(|op| choice.is_none_or(|n| !notices::muted(&op.muted_notices).contains(&n)))
+    {
         let lang = Lang::from_code(&op.language).unwrap_or_default();
         let vars = [
             ("label", c.label.as_str()),

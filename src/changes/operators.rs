@@ -14,6 +14,7 @@ use crate::db::credentials::{self as creds, OwnerRef};
 use crate::db::operators::{self, NewOperatorInput, Operator};
 use crate::db::{DbConn, groups, schema, tokens};
 use crate::domain::authority::{self, KeyOwner};
+use crate::domain::notices::{self, Notice};
 use crate::i18n::Lang;
 use crate::mail::{self, Letter};
 
@@ -233,6 +234,32 @@ pub fn update(
             }
         }
         Ok(())
+    })
+}
+
+/// The acting operator's own choice of notices by mail (My profile): nobody sets another's.
+pub fn set_notices(conn: &mut DbConn, ctx: &Ctx, muted: &[Notice]) -> ChangeResult<()> {
+    let Some(OwnerRef::Operator(id)) = ctx.acting_as else {
+        return Err(ChangeError::Gone);
+    };
+    write(conn, |conn| {
+        actor_grants(conn, ctx)?;
+        let before = operators::find(conn, id)?;
+        let (old, new) = (before.muted_notices.clone(), notices::stored(muted));
+        if old == new {
+            return Ok(());
+        }
+        use schema::operators as o;
+        diesel::update(o::table.find(id))
+            .set(o::muted_notices.eq(&new))
+            .execute(conn)?;
+        journal(
+            conn,
+            ctx,
+            Action::OperatorUpdated,
+            &before,
+            &[change("muted_notices", &old, &new)],
+        )
     })
 }
 

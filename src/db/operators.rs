@@ -21,6 +21,8 @@ pub struct Operator {
     pub session_epoch: i32,
     /// Kept by the database's triggers on `credentials`.
     pub key_count: i32,
+    /// The notices by mail they turned off (`domain::notices::stored`).
+    pub muted_notices: String,
 }
 
 #[derive(Debug, Insertable)]

@@ -21,6 +21,7 @@ diesel::table! {
         session_epoch -> Integer,
         key_count -> Integer,
         active_key_count -> Integer,
+        muted_notices -> Text,
     }
 }
 

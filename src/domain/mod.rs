@@ -5,5 +5,6 @@ pub mod authority;
 pub mod credential;
 pub mod draft;
 pub mod journal;
+pub mod notices;
 pub mod permissions;
 pub mod validation;
