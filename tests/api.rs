@@ -620,6 +620,7 @@ async fn verification_for_other_services() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["valid"], true);
     assert_eq!(body["owner"]["kind"], "operator");
+    assert_eq!(body["account"], 1);
     assert_eq!(body["owner"]["name"], "Bob Builder");
     assert_eq!(body["credential"]["id"], bobs.username.as_str());
     let (_, body) = verify("kwd_nonsense".into()).await;
@@ -658,6 +659,7 @@ async fn verification_for_other_services() {
     assert_eq!(header("x-keyward-credential"), Some(bobs.username.clone()));
     assert_eq!(header("x-keyward-owner"), Some(bob.to_string()));
     assert_eq!(header("x-keyward-owner-kind"), Some("operator".into()));
+    assert_eq!(header("x-keyward-account"), Some("1".into()));
     for auth in [None, Some("Bearer kwd_x_y"), Some("Basic %%%")] {
         let mut req = client().get(format!("{}/auth/forward", app.base));
         if let Some(a) = auth {

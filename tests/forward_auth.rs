@@ -60,6 +60,7 @@ async fn only_keywards_word_reaches_the_app(
         .header("X-Keyward-Owner-Name", "Mallory")
         .header("X-Keyward-Owner", "999")
         .header("X-Keyward-Credential", "forged")
+        .header("X-Keyward-Account", "999")
         .send()
         .await
         .expect("get");
@@ -79,6 +80,7 @@ async fn only_keywards_word_reaches_the_app(
     assert_eq!(header("x-keyward-owner"), ["1"], "{seen}");
     assert_eq!(header("x-keyward-owner-kind"), ["operator"], "{seen}");
     assert_eq!(header("x-keyward-owner-name"), ["ada admin"], "{seen}");
+    assert_eq!(header("x-keyward-account"), ["1"], "{seen}");
     assert!(
         header("authorization").is_empty(),
         "the secret reached the app: {seen}"
@@ -213,12 +215,14 @@ http {{
             auth_request_set $keyward_owner $upstream_http_x_keyward_owner;
             auth_request_set $keyward_owner_kind $upstream_http_x_keyward_owner_kind;
             auth_request_set $keyward_owner_name $upstream_http_x_keyward_owner_name;
+            auth_request_set $keyward_account $upstream_http_x_keyward_account;
             # Only Keyward's word reaches the app: each X-Keyward-* is set here (whatever
             # the client sent under that name is replaced), and the secret stays here.
             proxy_set_header X-Keyward-Credential $keyward_credential;
             proxy_set_header X-Keyward-Owner $keyward_owner;
             proxy_set_header X-Keyward-Owner-Kind $keyward_owner_kind;
             proxy_set_header X-Keyward-Owner-Name $keyward_owner_name;
+            proxy_set_header X-Keyward-Account $keyward_account;
             proxy_set_header Authorization "";
             proxy_pass {app};
         }}
@@ -362,7 +366,7 @@ fn caddyfile(port: u16, keyward: &str, app: &str) -> String {
 :{port} {{
     forward_auth {keyward} {{
         uri /auth/forward
-        copy_headers X-Keyward-Credential X-Keyward-Owner X-Keyward-Owner-Kind X-Keyward-Owner-Name
+        copy_headers X-Keyward-Credential X-Keyward-Owner X-Keyward-Owner-Kind X-Keyward-Owner-Name X-Keyward-Account
     }}
     reverse_proxy {app} {{
         # The secret stays here: the app sees who called, never the key.

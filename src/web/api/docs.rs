@@ -171,6 +171,10 @@ impl Modify for Contract {
                             ("X-Keyward-Owner", "`operator:ID` or `machine:ID`."),
                             ("X-Keyward-Owner-Kind", "`operator` or `machine`."),
                             (
+                                "X-Keyward-Account",
+                                "The id of the account the key belongs to.",
+                            ),
+                            (
                                 "X-Keyward-Owner-Name",
                                 "The owner's name, percent-encoded (UTF-8).",
                             ),

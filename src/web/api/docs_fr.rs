@@ -56,8 +56,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Pour les autres services et les proxys inverses",
     ),
     (
-        "For reverse proxies: checks the request's `Authorization` header. 200 with\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (and\n`X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too many\nfailures. Any method.",
-        "Pour les proxys inverses : vérifie l'en-tête `Authorization` de la requête. 200 avec\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (et\n`X-Keyward-Owner-Name`, encodé en pourcentage), 401, ou 429 avec `Retry-After` après trop\nd'échecs. Toute méthode.",
+        "For reverse proxies: checks the request's `Authorization` header. 200 with\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`\n(and `X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too\nmany failures. Any method.",
+        "Pour les proxys inverses : vérifie l'en-tête `Authorization` de la requête. 200 avec\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`\n(et `X-Keyward-Owner-Name`, encodé en pourcentage), 401, ou 429 avec `Retry-After` après\ntrop d'échecs. Toute méthode.",
     ),
     (
         "How many credentials at most, 1 to 1000. Default: 100.",
@@ -360,5 +360,9 @@ pub const FRENCH: &[(&str, &str)] = &[
     (
         "A malformed `Authorization` header",
         "Un en-tête `Authorization` mal formé",
+    ),
+    (
+        "The id of the account the key belongs to.",
+        "L'id du compte auquel la clé appartient.",
     ),
 ];

@@ -59,6 +59,9 @@ pub struct VerifyResponse {
     pub credential: Option<CredentialView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<OwnerView>,
+    /// The id of the account the key belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<i32>,
 }
 
 fn invalid(code: VerifyCode) -> VerifyResponse {
@@ -67,6 +70,7 @@ fn invalid(code: VerifyCode) -> VerifyResponse {
         code: Some(code),
         credential: None,
         owner: None,
+        account: None,
     }
 }
 
@@ -108,6 +112,7 @@ pub async fn verify(
             code: None,
             credential: Some((&record.credential).into()),
             owner: Some((&record.owner).into()),
+            account: Some(record.credential.account_id),
         },
         Err(AppError::InvalidCredentials) => invalid(VerifyCode::InvalidCredentials),
         Err(AppError::RateLimited { .. }) => invalid(VerifyCode::RateLimited),
@@ -117,9 +122,9 @@ pub async fn verify(
 }
 
 /// For reverse proxies: checks the request's `Authorization` header. 200 with
-/// `X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind` (and
-/// `X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too many
-/// failures. Any method.
+/// `X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`
+/// (and `X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too
+/// many failures. Any method.
 #[utoipa::path(
     get, path = "/auth/forward", tag = "verification", operation_id = "forwardAuth",
     responses(
@@ -156,6 +161,10 @@ pub async fn forward(caller: Result<ApiCaller, AppError>) -> Result<HttpResponse
         .insert_header(("X-Keyward-Owner", record.owner.id.to_string()))
         .insert_header(("X-Keyward-Owner-Kind", record.owner.kind))
         .insert_header(("X-Keyward-Owner-Name", name))
+        .insert_header((
+            "X-Keyward-Account",
+            record.credential.account_id.to_string(),
+        ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())
 }
