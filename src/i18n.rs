@@ -626,11 +626,6 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Quelqu'un a fait la même modification au même moment : celle-ci n'a rien changé. Rechargez la page et réessayez.",
     ),
     (
-        "error.bad_client_ip",
-        "client_ip must be an IPv4 or IPv6 address.",
-        "client_ip doit être une adresse IPv4 ou IPv6.",
-    ),
-    (
         "error.bad_owner",
         "The owner must be written operator:ID or machine:ID.",
         "Le propriétaire doit s'écrire operator:ID ou machine:ID.",

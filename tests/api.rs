@@ -1886,8 +1886,8 @@ async fn a_body_of_the_wrong_shape_is_a_400_that_names_the_field() {
             Method::POST,
             "/api/v1/verify",
             json!({"key": "kwd_x", "client_ip": "300.1.1.1"}),
-            None,
-            "client_ip",
+            Some("client_ip"),
+            "IPv4 or IPv6",
         ),
         (
             Method::POST,

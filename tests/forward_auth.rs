@@ -138,6 +138,61 @@ async fn guesses_are_throttled_and_the_key_still_works(
     );
 }
 
+/// Keys that end — past their expiry, deleted through the API — are refused through the
+/// proxy on the very next request.
+async fn ended_keys_are_refused(
+    client: &reqwest::Client,
+    app: &TestApp,
+    url: &str,
+    key: &common::Revealed,
+) {
+    // The failure window of earlier guesses from this address passes first: a failure from a
+    // throttled address is answered 429, whatever the key.
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    let make = |body: serde_json::Value| async move {
+        let made: serde_json::Value = client
+            .post(format!("{}/api/v1/credentials", app.base))
+            .bearer_auth(&key.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("json");
+        (
+            made["id"].as_str().expect("id").to_owned(),
+            made["token"].as_str().expect("token").to_owned(),
+        )
+    };
+    let through = |token: String| async move {
+        client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get")
+            .status()
+    };
+    let soon = (app.state.clock.now() + chrono::Duration::seconds(30))
+        .and_utc()
+        .to_rfc3339();
+    let (_, expiring) = make(serde_json::json!({"label": "Short-lived", "expires_at": soon})).await;
+    let (doomed_id, doomed) = make(serde_json::json!({"label": "Doomed"})).await;
+    assert_eq!(through(expiring.clone()).await, StatusCode::OK);
+    assert_eq!(through(doomed.clone()).await, StatusCode::OK);
+    app.state.clock.advance(chrono::Duration::seconds(31));
+    assert_eq!(through(expiring).await, StatusCode::UNAUTHORIZED, "expired");
+    let deleted = client
+        .delete(format!("{}/api/v1/credentials/{doomed_id}", app.base))
+        .bearer_auth(&key.token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(through(doomed).await, StatusCode::UNAUTHORIZED, "deleted");
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
@@ -303,6 +358,7 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
     assert_eq!(basic.status(), StatusCode::OK);
 
     guesses_are_throttled_and_the_key_still_works(&client, &url, &key).await;
+    ended_keys_are_refused(&client, &app, &url, &key).await;
 
     // (The failure window passes.)
     app.state.clock.advance(chrono::Duration::seconds(61));
@@ -416,6 +472,7 @@ async fn caddy_forward_auth_lets_valid_keys_through_only() {
     );
     only_keywards_word_reaches_the_app(&client, &url, &key, String::new).await;
     guesses_are_throttled_and_the_key_still_works(&client, &url, &key).await;
+    ended_keys_are_refused(&client, &app, &url, &key).await;
 }
 
 #[test]

@@ -97,7 +97,12 @@ pub async fn verify(
         .map(str::parse::<std::net::IpAddr>)
     {
         Some(Ok(ip)) => ip.to_string(),
-        Some(Err(_)) => return Err(AppError::BadRequest("error.bad_client_ip")),
+        Some(Err(_)) => {
+            return Err(AppError::BadField {
+                field: Some("client_ip".into()),
+                detail: "expected an IPv4 or IPv6 address".into(),
+            });
+        }
         None => caller.1.clone(),
     };
     let Some(presented) = parse_token(body.key.trim()) else {
