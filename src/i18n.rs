@@ -913,6 +913,15 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("time.one_minute", "a minute", "une minute"),
     ("time.minutes", "{n} minutes", "{n} minutes"),
     ("time.seconds", "{n} seconds", "{n} secondes"),
+    ("key.back_to_list", "Back to the list", "Retour à la liste"),
+    ("key.owner", "Owner", "Propriétaire"),
+    ("key.created_by", "by", "par"),
+    ("key.never", "Never", "Jamais"),
+    (
+        "key.open",
+        "Open the page of this key",
+        "Ouvrir la page de cette clé",
+    ),
     ("keys.expires", "Expires", "Expire le"),
     (
         "keys.search_label",

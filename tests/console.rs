@@ -1143,3 +1143,109 @@ async fn the_journal_reads_by_time_and_an_owners_page_lists_their_keys_events() 
         .expect("count");
     assert_eq!(seen.len() as i64, total, "each row once");
 }
+
+/// A key made in My profile by a signed-in visitor; returns its public id.
+async fn own_key(visitor: &common::Visitor, label: &str) -> String {
+    visitor.get("/profile/api-credentials").await;
+    visitor
+        .post("/profile/api-credentials/add", &[("label", label)])
+        .await
+        .assert_redirect("/profile/api-credentials");
+    visitor
+        .get("/profile/api-credentials")
+        .await
+        .input_value("reveal-username")
+        .expect("the new key's id")
+}
+
+#[tokio::test]
+async fn every_key_has_its_own_page_under_its_list() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bob_id = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let bob = common::signed_in(&app, "bob@example.org").await;
+    let label = "<b>Deploys</b> \u{202E}evil";
+    let bobs = own_key(&bob, label).await;
+    let adas = own_key(&admin, "Ada's own").await;
+
+    // From the list to the page: the label links to it.
+    let list = bob.get("/profile/api-credentials").await;
+    assert!(
+        list.contains(&format!("href=\"/profile/api-credentials/{bobs}\"")),
+        "{}",
+        list.body
+    );
+    let page = bob.get(&format!("/profile/api-credentials/{bobs}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains(&bobs) && page.contains("Bob Builder"));
+    assert!(
+        page.contains("Deploys") && !page.contains("<b>Deploys"),
+        "escaped"
+    );
+    assert!(page.contains("Not yet used"));
+    // Bob has no Audit / Read: no journal.
+    assert!(!page.contains("credential.created"));
+    // Somebody else's key is not found under my profile.
+    let other = bob.get(&format!("/profile/api-credentials/{adas}")).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    // The administrator sees Bob's key under Bob's API management tab, with its journal.
+    let tab = format!("/account/operators/{bob_id}/api");
+    assert!(
+        admin
+            .get(&tab)
+            .await
+            .contains(&format!("href=\"{tab}/{bobs}\""))
+    );
+    let page = admin.get(&format!("{tab}/{bobs}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("credential.created"), "{}", page.body);
+    assert!(page.contains(&format!("href=\"{tab}\"")));
+    // Ada's key under Bob's tab, or an unknown one: not found.
+    for wrong in [adas.as_str(), "AAAAAAAAAAAAAAAA"] {
+        assert_eq!(
+            admin.get(&format!("{tab}/{wrong}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    // Bob may not read operators: the tab's key page is refused like the tab.
+    assert_eq!(
+        bob.get(&format!("/account/operators/1/api/{adas}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // A machine's key, under the machine.
+    admin.get("/rights/machines").await;
+    let machine = admin
+        .post(
+            "/rights/machines",
+            &[("name", "Runner"), ("description", "")],
+        )
+        .await
+        .location()
+        .expect("machine")
+        .to_owned();
+    admin
+        .post(&format!("{machine}/add"), &[("label", "Runner key")])
+        .await;
+    let page = admin.get(&machine).await;
+    let key = page
+        .input_value("reveal-username")
+        .expect("the machine key's id");
+    assert!(page.contains(&format!("href=\"{machine}/keys/{key}\"")));
+    let key_page = admin.get(&format!("{machine}/keys/{key}")).await;
+    assert_eq!(key_page.status, StatusCode::OK);
+    assert!(key_page.contains("Runner key") && key_page.contains("Ada Admin"));
+    assert_eq!(
+        admin.get(&format!("{machine}/keys/{bobs}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bob.get(&format!("{machine}/keys/{key}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -41,7 +41,7 @@ pub struct Expiry {
 }
 
 impl Expiry {
-    fn of(c: &Chrome, expires_at: Option<NaiveDateTime>, now: NaiveDateTime) -> Option<Expiry> {
+    pub fn of(c: &Chrome, expires_at: Option<NaiveDateTime>, now: NaiveDateTime) -> Option<Expiry> {
         expires_at.map(|at| Expiry {
             date: c.date(&at),
             passed: at <= now,
@@ -107,6 +107,8 @@ pub struct Texts {
 pub struct Config {
     /// The page's URL; actions post to `{base}/add`, `{base}/{public id}/rename`, …
     pub base: String,
+    /// Where each saved key's own page is: `{detail}/{public id}`.
+    pub detail: String,
     pub staged: bool,
     pub can_edit: bool,
     pub username_column: bool,

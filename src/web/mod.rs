@@ -9,6 +9,7 @@ pub mod audit;
 pub mod client;
 pub mod context;
 pub mod forms;
+pub mod key_page;
 pub mod keys;
 pub mod middleware;
 pub mod password;

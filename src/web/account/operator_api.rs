@@ -13,6 +13,7 @@ use crate::domain::draft::{Conflict, Draft, SavedRow, StageError, StagedAdd};
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
+use crate::web::key_page::{self, Crumb};
 use crate::web::keys::{
     self, Config, FormDialog, KeyList, KeyQuery, ListPosition, NewKey, NewKeyForm, Refused, Texts,
 };
@@ -27,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource(format!("{base}/save")).route(web::post().to(save)))
         .service(web::resource(format!("{base}/cancel")).route(web::post().to(cancel)))
         .service(web::resource(format!("{base}/rebase")).route(web::post().to(rebase)))
+        .service(web::resource(format!("{base}/{{row}}")).route(web::get().to(key_page)))
         .service(web::resource(format!("{base}/{{row}}/rename")).route(web::post().to(rename)))
         .service(web::resource(format!("{base}/{{row}}/active")).route(web::post().to(set_active)))
         .service(web::resource(format!("{base}/{{row}}/delete")).route(web::post().to(delete)))
@@ -97,6 +99,7 @@ async fn draft_for(ctx: &Ctx, operator_id: i32) -> Result<Draft, AppError> {
 fn config(operator_id: i32, can_edit: bool) -> Config {
     Config {
         base: tab_url(operator_id),
+        detail: tab_url(operator_id),
         staged: true,
         can_edit,
         username_column: true,
@@ -452,4 +455,20 @@ pub async fn rebase(
         ctx.flash("api.rebased")?;
     }
     Ok(see_other(&tab_url(id)))
+}
+
+/// One of the operator's saved keys, on its own page (*Operators / Read*, like the tab).
+pub async fn key_page(ctx: Ctx, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let operator = load(&ctx, id, Permission::OperatorsRead).await?;
+    let c = &ctx.chrome;
+    let crumbs = vec![
+        Crumb::heading(c.t("nav.account_setup")),
+        Crumb::to(c.t("nav.operators_groups"), "/account"),
+        Crumb::to(c.t("operators.title"), "/account/operators"),
+        Crumb::to(operator.name.clone(), format!("/account/operators/{id}")),
+        Crumb::to(c.t("operator.tab_api"), tab_url(id)),
+    ];
+    let owner = db::credentials::OwnerRef::Operator(id);
+    key_page::show(ctx, owner, public_id, crumbs, tab_url(id)).await
 }

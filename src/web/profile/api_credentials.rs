@@ -8,6 +8,7 @@ use crate::db::{self, credentials::OwnerRef};
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::account::operator_api::LabelForm;
+use crate::web::key_page::{self, Crumb};
 use crate::web::keys::{
     self, Change, Config, FormDialog, KeyList, KeyQuery, ListPosition, NewKeyForm, Refused, Texts,
 };
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource(BASE).route(web::get().to(page)))
     .service(web::resource(format!("{BASE}/add")).route(web::post().to(add)))
+    .service(web::resource(format!("{BASE}/{{row}}")).route(web::get().to(key_page)))
     .service(web::resource(format!("{BASE}/{{row}}/rename")).route(web::post().to(rename)))
     .service(web::resource(format!("{BASE}/{{row}}/delete")).route(web::post().to(delete)));
 }
@@ -29,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 fn config() -> Config {
     Config {
         base: BASE.into(),
+        detail: BASE.into(),
         staged: false,
         can_edit: true,
         username_column: true,
@@ -195,4 +198,14 @@ pub async fn delete(
         },
     )
     .await
+}
+
+/// One of my keys, on its own page.
+pub async fn key_page(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let owner = mine(&ctx)?;
+    let crumbs = vec![
+        Crumb::heading(ctx.chrome.t("nav.my_profile")),
+        Crumb::to(ctx.chrome.t("keys.profile_title"), BASE),
+    ];
+    key_page::show(ctx, owner, path.into_inner(), crumbs, BASE.into()).await
 }

@@ -9,6 +9,7 @@ use crate::db::{self, credentials::OwnerRef, machines::Machine};
 use crate::domain::permissions::Permission;
 use crate::domain::validation;
 use crate::error::AppError;
+use crate::web::key_page::{self, Crumb};
 use crate::web::keys::{
     self, Change, Config, FormDialog, KeyList, KeyQuery, ListPosition, NewKeyForm, Refused, Texts,
 };
@@ -29,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/rights/machines/{id}/edit").route(web::post().to(edit)))
     .service(web::resource("/rights/machines/{id}/delete").route(web::post().to(delete)))
     .service(web::resource("/rights/machines/{id}/add").route(web::post().to(add_key)))
+    .service(web::resource("/rights/machines/{id}/keys/{row}").route(web::get().to(key_page)))
     .service(web::resource("/rights/machines/{id}/{row}/edit").route(web::post().to(edit_key)))
     .service(web::resource("/rights/machines/{id}/{row}/delete").route(web::post().to(delete_key)));
 }
@@ -124,6 +126,7 @@ pub async fn create(
 fn config(id: i32, can_edit: bool) -> Config {
     Config {
         base: url(id),
+        detail: format!("{}/keys", url(id)),
         staged: false,
         can_edit,
         username_column: false,
@@ -412,4 +415,17 @@ pub async fn delete_key(
         Change::Delete { public_id },
     )
     .await
+}
+
+/// One of the machine's keys, on its own page (*Machines / Read*, like the machine).
+pub async fn key_page(ctx: Ctx, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let machine = load(&ctx, id, Permission::MachinesRead).await?;
+    let c = &ctx.chrome;
+    let crumbs = vec![
+        Crumb::heading(c.t("nav.rights")),
+        Crumb::to(c.t("nav.machines"), "/rights/machines"),
+        Crumb::to(machine.name.clone(), url(id)),
+    ];
+    key_page::show(ctx, OwnerRef::Machine(id), public_id, crumbs, url(id)).await
 }
