@@ -100,6 +100,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("action.credential.deleted", "Key deleted", "Clé supprimée"),
     (
+        "action.credential.rolled",
+        "Key rolled (new secret)",
+        "Clé renouvelée (nouveau secret)",
+    ),
+    (
+        "action.credential.previous_retired",
+        "Old secret retired",
+        "Ancien secret retiré",
+    ),
+    (
         "action.credential.handed_over",
         "Key handed over",
         "Clé transférée",
@@ -918,6 +928,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("key.created_by", "by", "par"),
     ("key.never", "Never", "Jamais"),
     (
+        "key.nothing_to_retire",
+        "This key has no old secret still accepted.",
+        "Cette clé n'a pas d'ancien secret encore accepté.",
+    ),
+    (
         "key.open",
         "Open the page of this key",
         "Ouvrir la page de cette clé",
@@ -1246,8 +1261,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "notices.always",
-        "Always sent, whatever you choose: a key registered through the API with your email and password.",
-        "Toujours envoyé, quel que soit votre choix : une clé enregistrée par l'API avec votre e-mail et votre mot de passe.",
+        "Always sent, whatever you choose: a key registered through the API with your email and password, and a new secret given to one of your keys.",
+        "Toujours envoyés, quel que soit votre choix : une clé enregistrée par l'API avec votre e-mail et votre mot de passe, et un nouveau secret donné à une de vos clés.",
     ),
     (
         "notices.saved",
@@ -1454,6 +1469,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "mail.credential_registered_subject",
         "API account registered: {label}",
         "Compte API enregistré : {label}",
+    ),
+    (
+        "mail.credential_rolled_subject",
+        "API key rolled: {label}",
+        "Clé d'API renouvelée : {label}",
+    ),
+    (
+        "mail.credential_rolled",
+        "The key {label} ({id}) of {owner} was given a new secret by {actor}. Any old secret stays accepted only until the end of the window its page shows.",
+        "La clé {label} ({id}) de {owner} a reçu un nouveau secret de {actor}. L'ancien secret reste accepté seulement jusqu'à la fin de la période que montre sa page.",
     ),
     (
         "mail.credential_registered",

@@ -1931,3 +1931,153 @@ async fn a_body_of_the_wrong_shape_is_a_400_that_names_the_field() {
         "The request body is not valid JSON for this call."
     );
 }
+
+#[tokio::test]
+async fn a_rolled_key_takes_its_old_secret_for_the_window_only() {
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| s.mail_digest_seconds = 0).await;
+    let (_admin, key) = admin_key(&app).await;
+    let (status, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Deploy bot"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = made["id"].as_str().expect("id").to_owned();
+    let old = made["token"].as_str().expect("token").to_owned();
+    let works = |app: &TestApp, token: &str| {
+        let (base, token) = (app.base.clone(), token.to_owned());
+        async move {
+            client()
+                .get(format!("{base}/api/v1/whoami"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("whoami")
+                .status()
+        }
+    };
+    let roll_path = format!("/api/v1/credentials/{id}/roll");
+    let roll = |grace: Value| {
+        call(
+            Method::POST,
+            &app,
+            &roll_path,
+            &key,
+            Some(json!({"grace": grace})),
+        )
+    };
+
+    // Rolled with an hour's grace: same id, a new secret; both work, here and on another
+    // process.
+    let (status, rolled) = roll(json!("PT1H")).await;
+    assert_eq!(status, StatusCode::OK, "{rolled}");
+    assert_eq!(rolled["credential"]["id"], id.as_str());
+    let new = rolled["token"].as_str().expect("new token").to_owned();
+    assert_ne!(new, old);
+    let until = rolled["credential"]["previous_valid_until"]
+        .as_str()
+        .expect("until");
+    let until = chrono::DateTime::parse_from_rfc3339(until).expect("rfc 3339");
+    let expected = app.state.clock.now().and_utc() + chrono::Duration::hours(1);
+    assert!(
+        (until.to_utc() - expected).num_seconds().abs() <= 2,
+        "{until}"
+    );
+    let other = app.sibling().await;
+    for process in [&app, &other] {
+        assert_eq!(works(process, &old).await, StatusCode::OK);
+        assert_eq!(works(process, &new).await, StatusCode::OK);
+    }
+    // The old secret's last use is known (its owner watches it before retiring it).
+    let seen: (Option<chrono::NaiveDateTime>, Option<String>) = {
+        use diesel::prelude::*;
+        use keyward::db::schema::credentials as c;
+        c::table
+            .filter(c::public_id.eq(&id))
+            .select((c::previous_last_used_at, c::previous_last_used_ip))
+            .first(&mut app.db())
+            .expect("row")
+    };
+    assert!(seen.0.is_some());
+    assert_eq!(seen.1.as_deref(), Some("127.0.0.1"));
+    // Journalled, and its owner told.
+    {
+        use diesel::prelude::*;
+        use keyward::db::schema::{audit_events as a, outbox as o};
+        let actions: Vec<String> = a::table
+            .filter(a::target_id.eq(&id))
+            .select(a::action)
+            .load(&mut app.db())
+            .expect("journal");
+        assert!(
+            actions.iter().any(|a| a == "credential.rolled"),
+            "{actions:?}"
+        );
+        let mail: Vec<String> = o::table
+            .filter(o::recipient.eq(ADMIN_EMAIL))
+            .select(o::subject)
+            .load(&mut app.db())
+            .expect("outbox");
+        assert!(
+            mail.iter().any(|s| s == "API key rolled: Deploy bot"),
+            "{mail:?}"
+        );
+    }
+
+    // The window ends: only the new secret, on every process.
+    app.state.clock.advance(chrono::Duration::minutes(61));
+    other.state.clock.advance(chrono::Duration::minutes(61));
+    for process in [&app, &other] {
+        assert_eq!(works(process, &old).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(works(process, &new).await, StatusCode::OK);
+    }
+
+    // Rolled again with a day's grace, then retired early: the old one stops at once.
+    let (_, again) = roll(json!("PT24H")).await;
+    let newer = again["token"].as_str().expect("token").to_owned();
+    assert_eq!(works(&app, &new).await, StatusCode::OK);
+    let end = format!("/api/v1/credentials/{id}/roll/end");
+    let (status, ended) = call(Method::POST, &app, &end, &key, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(ended["previous_valid_until"].is_null(), "{ended}");
+    assert_eq!(works(&app, &new).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(works(&app, &newer).await, StatusCode::OK);
+    let (status, _) = call(Method::POST, &app, &end, &key, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing left to retire");
+
+    // No grace: the old secret stops at once. An unknown window is a named 400.
+    let (_, last) = roll(json!("PT0S")).await;
+    assert!(last["credential"]["previous_valid_until"].is_null());
+    assert_eq!(works(&app, &newer).await, StatusCode::UNAUTHORIZED);
+    let (status, err) = roll(json!("PT2H")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["field"], "grace");
+
+    // Never past the key's expiry.
+    let soon = (app.state.clock.now() + chrono::Duration::minutes(30)).and_utc();
+    let (_, short) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Short", "expires_at": soon.to_rfc3339()})),
+    )
+    .await;
+    let short_id = short["id"].as_str().expect("id");
+    let (_, rolled) = call(
+        Method::POST,
+        &app,
+        &format!("/api/v1/credentials/{short_id}/roll"),
+        &key,
+        Some(json!({"grace": "P7D"})),
+    )
+    .await;
+    assert_eq!(
+        rolled["credential"]["previous_valid_until"],
+        rolled["credential"]["expires_at"]
+    );
+}

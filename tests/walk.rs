@@ -385,6 +385,24 @@ fn walk(w: &World) -> Vec<(&'static str, Request, [Expect; 4])> {
             [Changes, Changes, Refused(404), Refused(404)],
         ),
         (
+            "API: roll a plain operator's key",
+            Request::Api(
+                Method::POST,
+                format!("/api/v1/credentials/{}/roll", w.bobs_key),
+                Some(json!({"grace": "PT1H"})),
+            ),
+            [Changes, Changes, Refused(404), Refused(404)],
+        ),
+        (
+            "API: end that roll's window",
+            Request::Api(
+                Method::POST,
+                format!("/api/v1/credentials/{}/roll/end", w.bobs_key),
+                None,
+            ),
+            [Changes, Changes, Refused(404), Refused(404)],
+        ),
+        (
             "API: delete a plain operator's key",
             Request::Api(
                 Method::DELETE,

@@ -20,7 +20,11 @@ impl Minted {
 /// A fresh public id and secret from the operating system's CSPRNG. One HMAC: cheap enough
 /// for any thread.
 pub fn mint(hasher: &SecretHasher) -> Result<Minted, AppError> {
-    let public_id = credential::generate_public_id()?;
+    mint_secret_for(hasher, credential::generate_public_id()?)
+}
+
+/// A fresh secret for an existing credential (rolling it): its public id stays.
+pub fn mint_secret_for(hasher: &SecretHasher, public_id: String) -> Result<Minted, AppError> {
     let secret = credential::generate_secret()?;
     let secret_hash = hasher.hash(secret.expose());
     Ok(Minted {

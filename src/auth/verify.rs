@@ -148,6 +148,11 @@ impl Verifier {
         let Presented { public_id, secret } = presented;
         let found = self.find(&public_id).await?;
         let id_key = format!("credential:{public_id}");
+        let now = self.clock.now();
+        // The old secret of a roll, in its grace window: one more HMAC, never argon2 (a
+        // secret is rolled under the keyed hash; an old row never checked since the upgrade
+        // has its old secret refused at once).
+        let mut via_previous = false;
         let (matched, id_counted) = match &found {
             None => {
                 self.hasher.miss(secret.expose());
@@ -163,7 +168,15 @@ impl Verifier {
                     }
                     (true, false)
                 }
-                Verdict::NoMatch => (false, false),
+                Verdict::NoMatch => {
+                    via_previous = record.credential.previous_hash(now).is_some_and(|old| {
+                        matches!(
+                            self.hasher.verify(old, secret.expose()),
+                            Verdict::Match { .. }
+                        )
+                    });
+                    (via_previous, false)
+                }
                 Verdict::Legacy => {
                     // argon2 work, so reserved first against both limits (given back if it
                     // matches): guesses at an old key cannot queue argon2 work. The one
@@ -181,10 +194,13 @@ impl Verifier {
                 }
             },
         };
-        let now = self.clock.now();
         match found {
             Some(record) if matched && record.usable && !record.credential.expired(now) => {
                 let c = &record.credential;
+                if via_previous {
+                    self.record_previous_use(c, now, used_from).await;
+                    return Ok(record);
+                }
                 let seen_lately = c
                     .last_used_at
                     .is_some_and(|at| now - at < self.last_used_every)
@@ -252,6 +268,34 @@ impl Verifier {
                 .await;
         }
         Ok(matched)
+    }
+
+    /// Notes a use of a rolled key's old secret — its owner watches for the last one before
+    /// retiring it. Written at once, not batched: such uses are few and short-lived, and at
+    /// most once per `last_used_every` for one address, like *last used*. Best effort.
+    async fn record_previous_use(
+        &self,
+        c: &crate::db::credentials::Credential,
+        now: chrono::NaiveDateTime,
+        used_from: &str,
+    ) {
+        let seen_lately = c
+            .previous_last_used_at
+            .is_some_and(|at| now - at < self.last_used_every)
+            && c.previous_last_used_ip.as_deref() == Some(used_from);
+        if seen_lately {
+            return;
+        }
+        let (pool, id, ip) = (self.pool.clone(), c.id, used_from.to_owned());
+        let written = actix_web::web::block(move || {
+            db::with_conn(&pool, |conn| {
+                Ok::<_, AppError>(db::credentials::record_previous_use(conn, id, now, &ip)?)
+            })
+        })
+        .await;
+        if !matches!(written, Ok(Ok(()))) {
+            tracing::warn!(credential = id, "could not note a use of an old secret");
+        }
     }
 
     /// Replaces the stored hash, only if it is still the one that was checked: concurrent

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{ChangeResult, Ctx, credential_target, may_manage_keys, write};
+use super::{ChangeError, ChangeResult, Ctx, credential_target, may_manage_keys, write};
 use crate::db::audit::{self, Action, Actor, Change, change};
 use crate::db::credentials::{
     self as creds, Credential, CredentialChange, NewCredentialInput, OwnerRef, SaveOutcome,
@@ -23,6 +23,8 @@ pub enum CredentialMail {
     Deleted,
     Deactivated,
     Registered,
+    /// A new secret for the key (the old one perhaps still accepted for a while).
+    Rolled,
     /// A reminder: the key expires within `EXPIRY_REMINDER_DAYS`.
     Expiring,
 }
@@ -39,7 +41,8 @@ impl CredentialMail {
             CredentialMail::Deleted => Some(Notice::KeyDeleted),
             CredentialMail::Deactivated => Some(Notice::KeyDeactivated),
             CredentialMail::Expiring => Some(Notice::KeyExpiring),
-            CredentialMail::Registered => None,
+            // Whoever holds a key's new secret holds the key: its owner always hears of it.
+            CredentialMail::Registered | CredentialMail::Rolled => None,
         }
     }
 
@@ -49,6 +52,7 @@ impl CredentialMail {
             CredentialMail::Deleted => "mail.credential_deleted_subject",
             CredentialMail::Deactivated => "mail.credential_deactivated_subject",
             CredentialMail::Registered => "mail.credential_registered_subject",
+            CredentialMail::Rolled => "mail.credential_rolled_subject",
             CredentialMail::Expiring => "mail.credential_expiring_subject",
         }
     }
@@ -60,6 +64,7 @@ impl CredentialMail {
             CredentialMail::Deleted => &["mail.credential_deleted", "mail.if_not_you"],
             CredentialMail::Deactivated => &["mail.credential_deactivated", "mail.if_not_you"],
             CredentialMail::Registered => &["mail.credential_registered", "mail.if_not_you"],
+            CredentialMail::Rolled => &["mail.credential_rolled", "mail.if_not_you"],
         }
     }
 }
@@ -293,6 +298,75 @@ pub fn delete(
         journal(conn, ctx, Action::CredentialDeleted, &gone, &[])?;
         tell_owner_of(conn, ctx, &gone, CredentialMail::Deleted)?;
         Ok(gone)
+    })
+}
+
+/// How long a rolled key's old secret stays accepted: none, 1 hour, 24 hours, 7 days.
+pub const GRACE_WINDOWS: [chrono::Duration; 4] = [
+    chrono::Duration::zero(),
+    chrono::Duration::hours(1),
+    chrono::Duration::hours(24),
+    chrono::Duration::days(7),
+];
+
+/// Rolls a key: `new_hash` is its secret from now on; the old one stays accepted for
+/// `grace` (never past the key's expiry). The same credential — id, label, owner, history.
+pub fn roll(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    owner: OwnerRef,
+    public_id: &str,
+    new_hash: &str,
+    grace: chrono::Duration,
+) -> ChangeResult<Credential> {
+    write(conn, |conn| {
+        let before = creds::find_for_owner(conn, owner, public_id)?;
+        may_manage_keys(conn, ctx, owner)?;
+        let until = (grace > chrono::Duration::zero()).then(|| {
+            let end = ctx.at + grace;
+            before.expires_at.map_or(end, |expiry| end.min(expiry))
+        });
+        creds::roll(conn, before.id, new_hash, until, ctx.at)?;
+        let after = creds::find_for_owner(conn, owner, public_id)?;
+        journal(
+            conn,
+            ctx,
+            Action::CredentialRolled,
+            &after,
+            &[change("previous_valid_until", "", journal_expiry(until))],
+        )?;
+        tell_owner_of(conn, ctx, &after, CredentialMail::Rolled)?;
+        Ok(after)
+    })
+}
+
+/// Ends a roll's grace window now: the old secret is refused from the next request on.
+pub fn retire_previous(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    owner: OwnerRef,
+    public_id: &str,
+) -> ChangeResult<Credential> {
+    write(conn, |conn| {
+        let before = creds::find_for_owner(conn, owner, public_id)?;
+        may_manage_keys(conn, ctx, owner)?;
+        if before.previous_hash(ctx.at).is_none() {
+            return Err(ChangeError::Refused("key.nothing_to_retire"));
+        }
+        creds::retire_previous(conn, before.id)?;
+        let after = creds::find_for_owner(conn, owner, public_id)?;
+        journal(
+            conn,
+            ctx,
+            Action::CredentialPreviousRetired,
+            &after,
+            &[change(
+                "previous_valid_until",
+                journal_expiry(before.previous_until),
+                "",
+            )],
+        )?;
+        Ok(after)
     })
 }
 

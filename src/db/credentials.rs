@@ -26,9 +26,24 @@ pub struct Credential {
     pub expires_at: Option<NaiveDateTime>,
     /// The owner was told it expires soon (cleared when the expiry moves).
     pub expiry_reminded: bool,
+    /// After a roll: the old secret's keyed hash, accepted until `previous_until`.
+    pub previous_secret_hash: Option<String>,
+    pub previous_until: Option<NaiveDateTime>,
+    /// When and from where the old secret was last presented since the roll.
+    pub previous_last_used_at: Option<NaiveDateTime>,
+    pub previous_last_used_ip: Option<String>,
+    /// The last roll.
+    pub rolled_at: Option<NaiveDateTime>,
 }
 
 impl Credential {
+    /// The old secret of a roll, while its grace window lasts.
+    pub fn previous_hash(&self, now: NaiveDateTime) -> Option<&str> {
+        self.previous_secret_hash
+            .as_deref()
+            .filter(|_| self.previous_until.is_some_and(|until| until > now))
+    }
+
     /// Past its expiry time: refused like an inactive one, whatever its status.
     pub fn expired(&self, now: NaiveDateTime) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
@@ -271,6 +286,65 @@ pub fn upgrade_hash(conn: &mut DbConn, id: i32, old: &str, new: &str) -> QueryRe
     .set(credentials::secret_hash.eq(new))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// A new secret for a credential (`new_hash`); the one it had stays accepted until `until`
+/// (none: from now on only the new one). What was known of the old secret's use goes.
+pub fn roll(
+    conn: &mut DbConn,
+    id: i32,
+    new_hash: &str,
+    until: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let current: String = credentials::table
+        .find(id)
+        .select(credentials::secret_hash)
+        .first(conn)?;
+    diesel::update(credentials::table.find(id))
+        .set((
+            credentials::secret_hash.eq(new_hash),
+            credentials::previous_secret_hash.eq(until.map(|_| current)),
+            credentials::previous_until.eq(until),
+            credentials::previous_last_used_at.eq(None::<NaiveDateTime>),
+            credentials::previous_last_used_ip.eq(None::<String>),
+            credentials::rolled_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Ends a roll's grace window now: only the new secret works.
+pub fn retire_previous(conn: &mut DbConn, id: i32) -> QueryResult<()> {
+    diesel::update(credentials::table.find(id))
+        .set((
+            credentials::previous_secret_hash.eq(None::<String>),
+            credentials::previous_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The old secret of a roll was presented (never moved backwards).
+pub fn record_previous_use(
+    conn: &mut DbConn,
+    id: i32,
+    at: NaiveDateTime,
+    ip: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        credentials::table.find(id).filter(
+            credentials::previous_last_used_at
+                .is_null()
+                .or(credentials::previous_last_used_at.le(at)),
+        ),
+    )
+    .set((
+        credentials::previous_last_used_at.eq(at),
+        credentials::previous_last_used_ip.eq(ip),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Writes a batch of uses (credential id → time, client address) in one transaction.

@@ -124,6 +124,11 @@ diesel::table! {
         last_used_ip -> Nullable<Text>,
         expires_at -> Nullable<Timestamp>,
         expiry_reminded -> Bool,
+        previous_secret_hash -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
+        previous_last_used_at -> Nullable<Timestamp>,
+        previous_last_used_ip -> Nullable<Text>,
+        rolled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -38,6 +38,8 @@ actions! {
     CredentialDeactivated => "credential.deactivated",
     CredentialExpiryChanged => "credential.expiry_changed",
     CredentialDeleted => "credential.deleted",
+    CredentialRolled => "credential.rolled",
+    CredentialPreviousRetired => "credential.previous_retired",
     CredentialHandedOver => "credential.handed_over",
     ApiAuthFailed => "api.auth_failed",
     OperatorCreated => "operator.created",

@@ -1,6 +1,7 @@
 //! Notices by mail that an operator may turn off in My profile. Security notices — a key
-//! registered with their password through `/api/v1/register` — are not among them: they are
-//! always sent, so a stolen password cannot mint keys quietly.
+//! registered with their password through `/api/v1/register`, a new secret rolled for a key
+//! of theirs — are not among them: they are always sent, so a stolen password or session
+//! cannot mint or take over keys quietly.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {

@@ -544,7 +544,16 @@ impl TestApp {
             .select((m::id, m::name, m::description))
             .load(&mut conn)
             .expect("machines");
-        let credentials: Vec<(String, String, bool, Option<i32>, Option<i32>)> = c::table
+        #[allow(clippy::type_complexity)]
+        let credentials: Vec<(
+            String,
+            String,
+            bool,
+            Option<i32>,
+            Option<i32>,
+            String,
+            Option<String>,
+        )> = c::table
             .order(c::public_id)
             .select((
                 c::public_id,
@@ -552,6 +561,8 @@ impl TestApp {
                 c::active,
                 c::operator_id,
                 c::machine_id,
+                c::secret_hash,
+                c::previous_secret_hash,
             ))
             .load(&mut conn)
             .expect("credentials");

@@ -368,3 +368,115 @@ pub async fn delete(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// How long a rolled key's old secret stays accepted (never past the key's expiry).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum Grace {
+    #[serde(rename = "PT0S")]
+    None,
+    #[serde(rename = "PT1H")]
+    Hour,
+    #[serde(rename = "PT24H")]
+    Day,
+    #[serde(rename = "P7D")]
+    Week,
+}
+
+impl Grace {
+    fn duration(self) -> chrono::Duration {
+        let [none, hour, day, week] = changes::credentials::GRACE_WINDOWS;
+        match self {
+            Grace::None => none,
+            Grace::Hour => hour,
+            Grace::Day => day,
+            Grace::Week => week,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RollRequest {
+    /// ISO 8601: `PT0S` (the old secret stops at once, the default), `PT1H`, `PT24H` or `P7D`.
+    pub grace: Option<Grace>,
+}
+
+/// A rolled credential: the same id, a new secret. `secret` and `token` appear in this
+/// response only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RolledCredential {
+    pub credential: CredentialView,
+    /// The new secret (HTTP Basic password). Shown once.
+    pub secret: String,
+    /// `kwd_<id>_<secret><checksum>`, for `Authorization: Bearer`. Shown once.
+    pub token: String,
+}
+
+/// Roll a credential: a new secret for the same id, label, owner and history. The old secret
+/// stays accepted for the grace window asked for, so programs can be moved over before it
+/// stops; the new one works at once and is in this response only.
+#[utoipa::path(
+    post, path = "/api/v1/credentials/{id}/roll", tag = "credentials", operation_id = "rollCredential", request_body = RollRequest,
+    params(("id" = String, Path, description = "Public id")),
+    responses(
+        (status = 200, body = RolledCredential), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn roll(
+    state: State,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    Body(body): Body<RollRequest>,
+) -> Result<HttpResponse, AppError> {
+    let grace = body.grace.unwrap_or(Grace::None).duration();
+    let cx = caller.change(&state);
+    let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
+    let minted = crate::auth::mint::mint_secret_for(state.verifier.hasher(), found.public_id)?;
+    let (public_id, hash) = (minted.public_id.clone(), minted.secret_hash.clone());
+    let rolled = state
+        .db(move |c| {
+            Ok(changes::credentials::roll(
+                c, &cx, owner, &public_id, &hash, grace,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RolledCredential {
+        credential: (&rolled).into(),
+        token: minted.token().expose().to_owned(),
+        secret: minted.secret.expose().to_owned(),
+    }))
+}
+
+/// End a roll's grace window now: the old secret is refused from the next request on.
+#[utoipa::path(
+    post, path = "/api/v1/credentials/{id}/roll/end", tag = "credentials", operation_id = "endRoll",
+    params(("id" = String, Path, description = "Public id")),
+    responses(
+        (status = 200, body = CredentialView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "No old secret is still accepted", body = ErrorBody),
+        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn end_roll(
+    state: State,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let cx = caller.change(&state);
+    let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
+    let ended = state
+        .db(move |c| {
+            Ok(changes::credentials::retire_previous(
+                c,
+                &cx,
+                owner,
+                &found.public_id,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CredentialView::from(&ended)))
+}

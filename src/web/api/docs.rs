@@ -21,6 +21,8 @@ use crate::web::{Chrome, Ctx, render};
         super::credentials::show,
         super::credentials::update,
         super::credentials::delete,
+        super::credentials::roll,
+        super::credentials::end_roll,
         super::machines::list,
         super::machines::create,
         super::machines::show,

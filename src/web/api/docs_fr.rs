@@ -365,4 +365,36 @@ pub const FRENCH: &[(&str, &str)] = &[
         "The id of the account the key belongs to.",
         "L'id du compte auquel la clé appartient.",
     ),
+    (
+        "A rolled credential: the same id, a new secret. `secret` and `token` appear in this\nresponse only.",
+        "Un identifiant renouvelé : le même id, un nouveau secret. `secret` et `token` ne figurent que\ndans cette réponse.",
+    ),
+    (
+        "End a roll's grace window now: the old secret is refused from the next request on.",
+        "Met fin maintenant à la période de grâce d'un renouvellement : l'ancien secret est refusé dès la requête suivante.",
+    ),
+    (
+        "How long a rolled key's old secret stays accepted (never past the key's expiry).",
+        "Combien de temps l'ancien secret d'une clé renouvelée reste accepté (jamais au-delà de l'expiration de la clé).",
+    ),
+    (
+        "ISO 8601: `PT0S` (the old secret stops at once, the default), `PT1H`, `PT24H` or `P7D`.",
+        "ISO 8601 : `PT0S` (l'ancien secret cesse aussitôt, par défaut), `PT1H`, `PT24H` ou `P7D`.",
+    ),
+    (
+        "No old secret is still accepted",
+        "Aucun ancien secret n'est encore accepté",
+    ),
+    (
+        "RFC 3339, UTC: after a roll, the old secret is accepted until then too. Absent: only\nthe current secret is.",
+        "RFC 3339, UTC : après un renouvellement, l'ancien secret est aussi accepté jusque-là. Absent : seul\nle secret actuel l'est.",
+    ),
+    (
+        "Roll a credential: a new secret for the same id, label, owner and history. The old secret\nstays accepted for the grace window asked for, so programs can be moved over before it\nstops; the new one works at once and is in this response only.",
+        "Renouvelle un identifiant : un nouveau secret pour le même id, le même libellé, le même propriétaire et le même historique. L'ancien secret\nreste accepté pendant la période de grâce demandée, pour que les programmes passent au nouveau avant qu'il\ncesse ; le nouveau fonctionne aussitôt et ne figure que dans cette réponse.",
+    ),
+    (
+        "The new secret (HTTP Basic password). Shown once.",
+        "Le nouveau secret (mot de passe HTTP Basic). Montré une fois.",
+    ),
 ];

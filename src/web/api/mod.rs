@@ -35,6 +35,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(credentials::delete)),
         )
         .service(
+            web::resource("/api/v1/credentials/{id}/roll").route(web::post().to(credentials::roll)),
+        )
+        .service(
+            web::resource("/api/v1/credentials/{id}/roll/end")
+                .route(web::post().to(credentials::end_roll)),
+        )
+        .service(
             web::resource("/api/v1/machines")
                 .route(web::get().to(machines::list))
                 .route(web::post().to(machines::create)),
@@ -299,6 +306,10 @@ pub struct CredentialView {
     /// RFC 3339, UTC; from then on the credential is refused. Absent: it does not expire.
     #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    /// RFC 3339, UTC: after a roll, the old secret is accepted until then too. Absent: only
+    /// the current secret is.
+    #[schema(format = DateTime)]
+    pub previous_valid_until: Option<String>,
 }
 
 impl From<&Credential> for CredentialView {
@@ -311,6 +322,11 @@ impl From<&Credential> for CredentialView {
             last_used_at: c.last_used_at.map(|t| t.and_utc().to_rfc3339()),
             last_used_ip: c.last_used_ip.clone(),
             expires_at: c.expires_at.map(|t| t.and_utc().to_rfc3339()),
+            previous_valid_until: c
+                .previous_secret_hash
+                .as_ref()
+                .and(c.previous_until)
+                .map(|t| t.and_utc().to_rfc3339()),
         }
     }
 }
