@@ -185,6 +185,16 @@ pub struct Settings {
     )]
     pub mail_digest_seconds: u32,
 
+    /// After a key is rolled, its page says the old secret is safe to retire once nothing
+    /// presented it for this many minutes.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_ROLL_QUIET_MINUTES",
+        default_value_t = 60
+    )]
+    pub roll_quiet_minutes: u32,
+
     /// How often the mail worker looks for mail to send, in ms.
     #[arg(
         long,
@@ -275,6 +285,7 @@ impl Settings {
             mail_machine_key_changes: true,
             mail_poll_ms: 2000,
             mail_digest_seconds: 120,
+            roll_quiet_minutes: 60,
             audit_retention_days: None,
             session_idle_seconds: 1800,
             session_max_seconds: 43_200,

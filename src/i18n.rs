@@ -926,6 +926,77 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("key.back_to_list", "Back to the list", "Retour à la liste"),
     ("key.owner", "Owner", "Propriétaire"),
     ("key.created_by", "by", "par"),
+    ("key.rotation", "Rotation", "Renouvellement"),
+    ("key.rolled", "Last rolled", "Dernier renouvellement"),
+    (
+        "key.old_until",
+        "Old secret accepted until",
+        "Ancien secret accepté jusqu'au",
+    ),
+    (
+        "key.old_retired",
+        "No longer (retired)",
+        "Plus maintenant (retiré)",
+    ),
+    (
+        "key.old_seen",
+        "Old secret last used",
+        "Dernière utilisation de l'ancien secret",
+    ),
+    (
+        "key.new_seen",
+        "New secret last used",
+        "Dernière utilisation du nouveau secret",
+    ),
+    (
+        "key.not_since_roll",
+        "Not since the roll",
+        "Pas depuis le renouvellement",
+    ),
+    ("key.safe_to_retire", "Safe to retire", "Peut être retiré"),
+    (
+        "key.old_in_use",
+        "Old secret still in use",
+        "Ancien secret encore utilisé",
+    ),
+    (
+        "key.retire_now",
+        "Retire old secret now",
+        "Retirer l'ancien secret maintenant",
+    ),
+    (
+        "key.retired",
+        "The old secret is retired: only the new one works now.",
+        "L'ancien secret est retiré : seul le nouveau fonctionne désormais.",
+    ),
+    (
+        "key.never_rolled",
+        "This key has kept its first secret.",
+        "Cette clé a gardé son premier secret.",
+    ),
+    (
+        "key.roll_intro",
+        "Rolling gives this key a new secret; its id, label and history stay. Keep the old secret working for a while, so that every program can be moved to the new one before it stops.",
+        "Renouveler donne à cette clé un nouveau secret ; son id, son libellé et son historique restent. Gardez l'ancien secret en service un moment, pour passer chaque programme au nouveau avant qu'il cesse.",
+    ),
+    (
+        "key.grace",
+        "Old secret keeps working for",
+        "L'ancien secret fonctionne encore pendant",
+    ),
+    (
+        "key.grace_none",
+        "no time: it stops at once",
+        "aucune durée : il cesse aussitôt",
+    ),
+    ("key.grace_hour", "1 hour", "1 heure"),
+    ("key.grace_day", "24 hours", "24 heures"),
+    ("key.grace_week", "7 days", "7 jours"),
+    (
+        "key.roll",
+        "Roll: new secret",
+        "Renouveler : nouveau secret",
+    ),
     ("key.never", "Never", "Jamais"),
     (
         "key.nothing_to_retire",

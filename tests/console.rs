@@ -1249,3 +1249,139 @@ async fn every_key_has_its_own_page_under_its_list() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_key_is_rolled_watched_and_retired_from_its_page() {
+    // The page calls the old secret safe to retire after 10 quiet minutes here.
+    let app = TestApp::spawn_with(|s| s.roll_quiet_minutes = 10).await;
+    let admin = app.admin().await;
+    let id = own_key(&admin, "Nightly sync").await;
+    let page_url = format!("/profile/api-credentials/{id}");
+    let old = {
+        // The first secret, as a program holds it: through the API's own view of the key.
+        let page = admin.get("/profile/api-credentials").await;
+        assert!(
+            page.input_value("reveal-token").is_none(),
+            "shown once only"
+        );
+        let registered: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/api/v1/credentials/{id}/roll", app.base))
+            .basic_auth(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("roll")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(
+            registered["error"], "invalid_credentials",
+            "a password is no key"
+        );
+        let page = admin.get(&page_url).await;
+        assert!(page.contains("This key has kept its first secret."));
+        // Roll once with no grace to learn a secret the test holds.
+        admin
+            .post(&format!("{page_url}/roll"), &[("grace", "PT0S")])
+            .await
+            .assert_redirect(&page_url);
+        admin
+            .get(&page_url)
+            .await
+            .input_value("reveal-token")
+            .expect("the new secret, once")
+    };
+    let works = |token: String| {
+        let base = app.base.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{base}/api/v1/whoami"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("whoami")
+                .status()
+        }
+    };
+    assert_eq!(works(old.clone()).await, StatusCode::OK);
+
+    // Rolled with 24 hours' grace: the new secret shown once, both work.
+    admin
+        .post(&format!("{page_url}/roll"), &[("grace", "PT24H")])
+        .await
+        .assert_redirect(&page_url);
+    let page = admin.get(&page_url).await;
+    let new = page.input_value("reveal-token").expect("shown once");
+    assert!(
+        admin
+            .get(&page_url)
+            .await
+            .input_value("reveal-token")
+            .is_none()
+    );
+    assert!(page.contains("Old secret accepted until"));
+    assert_eq!(works(old.clone()).await, StatusCode::OK);
+    assert_eq!(works(new.clone()).await, StatusCode::OK);
+    // The old secret is seen in use; quiet for the setting's time, the page says it can go.
+    let page = admin.get(&page_url).await;
+    assert!(page.contains("Old secret still in use"), "{}", page.body);
+    assert!(page.contains("127.0.0.1"));
+    app.state.clock.advance(chrono::Duration::minutes(11));
+    let page = admin.get(&page_url).await;
+    assert!(page.contains("Safe to retire"), "{}", page.body);
+    admin
+        .post(&format!("{page_url}/roll/end"), &[])
+        .await
+        .assert_redirect(&page_url);
+    assert_eq!(works(old).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(works(new).await, StatusCode::OK);
+    assert!(admin.get(&page_url).await.contains("No longer (retired)"));
+
+    // A machine's key: Bob, who may not manage machines, changes nothing; a forged window
+    // is refused.
+    app.create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    admin.get("/rights/machines").await;
+    let machine = admin
+        .post(
+            "/rights/machines",
+            &[("name", "Runner"), ("description", "")],
+        )
+        .await
+        .location()
+        .expect("machine")
+        .to_owned();
+    admin
+        .post(&format!("{machine}/add"), &[("label", "Runner key")])
+        .await;
+    let key = admin
+        .get(&machine)
+        .await
+        .input_value("reveal-username")
+        .expect("key");
+    let key_url = format!("{machine}/keys/{key}");
+    let bob = common::signed_in(&app, "bob@example.org").await;
+    bob.get("/profile/api-credentials").await;
+    let before = app.fingerprint();
+    let page = bob
+        .post(&format!("{key_url}/roll"), &[("grace", "PT1H")])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = admin
+        .post(&format!("{key_url}/roll"), &[("grace", "PT99H")])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.fingerprint(), before, "nothing changed");
+    admin
+        .post(&format!("{key_url}/roll"), &[("grace", "P7D")])
+        .await
+        .assert_redirect(&key_url);
+    assert!(
+        admin
+            .get(&key_url)
+            .await
+            .input_value("reveal-token")
+            .is_some()
+    );
+    assert_ne!(app.fingerprint(), before);
+}

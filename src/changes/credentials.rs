@@ -301,13 +301,22 @@ pub fn delete(
     })
 }
 
-/// How long a rolled key's old secret stays accepted: none, 1 hour, 24 hours, 7 days.
-pub const GRACE_WINDOWS: [chrono::Duration; 4] = [
-    chrono::Duration::zero(),
-    chrono::Duration::hours(1),
-    chrono::Duration::hours(24),
-    chrono::Duration::days(7),
+/// How long a rolled key's old secret may stay accepted, by ISO 8601 code: none, 1 hour,
+/// 24 hours, 7 days.
+pub const GRACE_WINDOWS: [(&str, chrono::Duration); 4] = [
+    ("PT0S", chrono::Duration::zero()),
+    ("PT1H", chrono::Duration::hours(1)),
+    ("PT24H", chrono::Duration::hours(24)),
+    ("P7D", chrono::Duration::days(7)),
 ];
+
+/// A grace window by its code; `None` for any other.
+pub fn grace_window(code: &str) -> Option<chrono::Duration> {
+    GRACE_WINDOWS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, d)| *d)
+}
 
 /// Rolls a key: `new_hash` is its secret from now on; the old one stays accepted for
 /// `grace` (never past the key's expiry). The same credential — id, label, owner, history.

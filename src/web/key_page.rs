@@ -1,14 +1,17 @@
 //! One key's own page, under the list it belongs to (My profile, an operator's API
-//! management tab, a machine): what it is, whose, since when, last use, and its journal.
-//! Each list's module checks what its list needs before calling `show`; a key that is not
-//! the owner's is "not found".
+//! management tab, a machine): what it is, whose, since when, last use, its rotation, and
+//! its journal. Each list's module checks what its list needs before calling in here; a key
+//! that is not the owner's is "not found".
 
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use askama::Template;
 use diesel::OptionalExtension;
+use serde::Deserialize;
 
-use super::keys::Expiry;
-use super::{Chrome, Ctx, render};
+use super::keys::{self, Config, Expiry, RevealView, Texts};
+use super::reveal::{self, Reveal};
+use super::{Chrome, Ctx, render, see_other};
+use crate::changes;
 use crate::db::{self, audit::AuditEvent, credentials::Credential, credentials::OwnerRef};
 use crate::domain::permissions::Permission;
 use crate::error::AppError;
@@ -36,30 +39,95 @@ impl Crumb {
     }
 }
 
+/// Where a key's page is and what may be done on it, from its list's `Config`.
+pub struct Listing {
+    pub owner: OwnerRef,
+    pub crumbs: Vec<Crumb>,
+    /// The list's config: `base` is the list, `detail` where key pages are.
+    pub config: Config,
+    /// Roll and retire here, at once (not on the staged API management tab).
+    pub can_roll: bool,
+}
+
+fn page_url(config: &Config, public_id: &str) -> String {
+    format!("{}/{public_id}", config.detail)
+}
+
+/// A rolled key's two secrets, as its owner watches them.
+pub struct Rotation {
+    pub rolled: String,
+    /// While the old secret is still accepted: until when.
+    pub until: Option<String>,
+    /// When and from where the old secret was last presented since the roll.
+    pub old_seen: Option<(String, String)>,
+    /// When the new one was last presented (after the roll).
+    pub new_seen: Option<String>,
+    /// Nothing presented the old secret for `KEYWARD_ROLL_QUIET_MINUTES`.
+    pub safe: bool,
+}
+
+fn rotation(
+    c: &Chrome,
+    key: &Credential,
+    now: chrono::NaiveDateTime,
+    quiet: i64,
+) -> Option<Rotation> {
+    let rolled_at = key.rolled_at?;
+    let open = key.previous_hash(now).is_some();
+    let old_seen = key.previous_last_used_at.map(|at| {
+        (
+            c.datetime(&at),
+            key.previous_last_used_ip.clone().unwrap_or_default(),
+        )
+    });
+    let quiet_since = key.previous_last_used_at.unwrap_or(rolled_at);
+    Some(Rotation {
+        rolled: c.datetime(&rolled_at),
+        until: key
+            .previous_until
+            .filter(|_| open)
+            .map(|at| c.datetime(&at)),
+        old_seen: old_seen.filter(|_| open),
+        new_seen: key
+            .last_used_at
+            .filter(|at| *at > rolled_at)
+            .map(|at| c.datetime(&at)),
+        safe: open && now - quiet_since >= chrono::Duration::minutes(quiet),
+    })
+}
+
 #[derive(Template)]
 #[template(path = "credentials/detail.html")]
 struct KeyPage {
     c: Chrome,
     crumbs: Vec<Crumb>,
-    /// The list the key belongs to.
+    /// The list the key belongs to, and this page.
     back: String,
+    here: String,
     key: Credential,
     owner_name: String,
     created_by: Option<String>,
     expiry: Option<Expiry>,
     last_used: Option<String>,
+    rotation: Option<Rotation>,
+    can_roll: bool,
+    graces: Vec<(&'static str, &'static str)>,
     events: Vec<AuditEvent>,
+    reveal: Option<RevealView>,
+    texts: Texts,
+    return_focus: &'static str,
 }
 
 pub async fn show(
     ctx: Ctx,
-    owner: OwnerRef,
+    req: &HttpRequest,
+    listing: Listing,
     public_id: String,
-    crumbs: Vec<Crumb>,
-    back: String,
 ) -> Result<HttpResponse, AppError> {
     let me = ctx.operator()?;
     let (account_id, can_audit) = (me.account_id, me.may(Permission::AuditRead));
+    let here = page_url(&listing.config, &public_id);
+    let owner = listing.owner;
     let (key, owner_name, created_by, events) = ctx
         .state
         .db(move |c| {
@@ -77,19 +145,93 @@ pub async fn show(
             Ok((key, owner_name, created_by, events))
         })
         .await?;
+    let reveal = reveal::take(&ctx, req, &here)
+        .await?
+        .map(|r: Reveal| RevealView {
+            token: r.token(),
+            public_id: r.public_id,
+            label: r.label,
+            secret: r.secret,
+        });
     let now = ctx.state.clock.now();
+    let quiet = i64::from(ctx.state.settings.roll_quiet_minutes);
+    let secure = ctx.state.settings.secure_cookies;
     let c = ctx.chrome;
-    let expiry = Expiry::of(&c, key.expires_at, now);
-    let last_used = key.last_used_at.map(|at| c.datetime(&at));
-    render(&KeyPage {
+    let res = render(&KeyPage {
+        expiry: Expiry::of(&c, key.expires_at, now),
+        last_used: key.last_used_at.map(|at| c.datetime(&at)),
+        rotation: rotation(&c, &key, now, quiet),
+        can_roll: listing.can_roll && listing.config.can_edit,
+        graces: vec![
+            ("PT0S", "key.grace_none"),
+            ("PT1H", "key.grace_hour"),
+            ("PT24H", "key.grace_day"),
+            ("P7D", "key.grace_week"),
+        ],
         c,
-        crumbs,
-        back,
+        crumbs: listing.crumbs,
+        back: listing.config.base,
+        here,
         key,
         owner_name,
         created_by,
-        expiry,
-        last_used,
         events,
-    })
+        reveal,
+        texts: listing.config.texts,
+        return_focus: "#roll-key",
+    })?;
+    keys::finish_page(req, res, secure)
+}
+
+#[derive(Deserialize)]
+pub struct RollForm {
+    grace: String,
+}
+
+/// Rolls the key at once and comes back to its page, the new secret to show once there.
+pub async fn roll(
+    ctx: Ctx,
+    listing: Listing,
+    public_id: String,
+    form: RollForm,
+) -> Result<HttpResponse, AppError> {
+    let grace = changes::credentials::grace_window(&form.grace)
+        .ok_or(AppError::BadRequest("error.bad_form"))?;
+    let minted = crate::auth::mint::mint_secret_for(ctx.state.verifier.hasher(), public_id)?;
+    let (owner, cx) = (listing.owner, ctx.change()?);
+    let (id, hash) = (minted.public_id.clone(), minted.secret_hash.clone());
+    let rolled = ctx
+        .state
+        .db(move |c| {
+            Ok(changes::credentials::roll(
+                c, &cx, owner, &id, &hash, grace,
+            )?)
+        })
+        .await?;
+    let here = page_url(&listing.config, &rolled.public_id);
+    let mut res = HttpResponseBuilder::new(actix_web::http::StatusCode::SEE_OTHER);
+    res.insert_header((actix_web::http::header::LOCATION, here.clone()));
+    let reveal = Reveal {
+        owner: here,
+        public_id: minted.public_id,
+        label: rolled.label,
+        secret: minted.secret,
+    };
+    reveal::attach(&ctx, &mut res, &reveal).await?;
+    Ok(res.finish())
+}
+
+/// Ends the roll's window now: only the new secret from the next request on.
+pub async fn retire(
+    ctx: Ctx,
+    listing: Listing,
+    public_id: String,
+) -> Result<HttpResponse, AppError> {
+    let (owner, cx) = (listing.owner, ctx.change()?);
+    let id = public_id.clone();
+    ctx.state
+        .db(move |c| Ok(changes::credentials::retire_previous(c, &cx, owner, &id)?))
+        .await?;
+    ctx.flash("key.retired")?;
+    Ok(see_other(&page_url(&listing.config, &public_id)))
 }

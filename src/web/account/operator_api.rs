@@ -457,8 +457,14 @@ pub async fn rebase(
     Ok(see_other(&tab_url(id)))
 }
 
-/// One of the operator's saved keys, on its own page (*Operators / Read*, like the tab).
-pub async fn key_page(ctx: Ctx, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+/// One of the operator's saved keys, on its own page (*Operators / Read*, like the tab). Its
+/// rotation is shown; rolling it is done by its owner (My profile) or through the API, as
+/// changes on this tab are staged until Save.
+pub async fn key_page(
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<(i32, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, public_id) = path.into_inner();
     let operator = load(&ctx, id, Permission::OperatorsRead).await?;
     let c = &ctx.chrome;
@@ -469,6 +475,11 @@ pub async fn key_page(ctx: Ctx, path: web::Path<(i32, String)>) -> Result<HttpRe
         Crumb::to(operator.name.clone(), format!("/account/operators/{id}")),
         Crumb::to(c.t("operator.tab_api"), tab_url(id)),
     ];
-    let owner = db::credentials::OwnerRef::Operator(id);
-    key_page::show(ctx, owner, public_id, crumbs, tab_url(id)).await
+    let listing = key_page::Listing {
+        owner: db::credentials::OwnerRef::Operator(id),
+        crumbs,
+        config: config(id, false),
+        can_roll: false,
+    };
+    key_page::show(ctx, &req, listing, public_id).await
 }

@@ -384,13 +384,13 @@ pub enum Grace {
 
 impl Grace {
     fn duration(self) -> chrono::Duration {
-        let [none, hour, day, week] = changes::credentials::GRACE_WINDOWS;
-        match self {
-            Grace::None => none,
-            Grace::Hour => hour,
-            Grace::Day => day,
-            Grace::Week => week,
-        }
+        let code = match self {
+            Grace::None => "PT0S",
+            Grace::Hour => "PT1H",
+            Grace::Day => "PT24H",
+            Grace::Week => "P7D",
+        };
+        changes::credentials::grace_window(code).unwrap_or_default()
     }
 }
 

@@ -24,6 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource(BASE).route(web::get().to(page)))
     .service(web::resource(format!("{BASE}/add")).route(web::post().to(add)))
     .service(web::resource(format!("{BASE}/{{row}}")).route(web::get().to(key_page)))
+    .service(web::resource(format!("{BASE}/{{row}}/roll")).route(web::post().to(roll)))
+    .service(web::resource(format!("{BASE}/{{row}}/roll/end")).route(web::post().to(retire)))
     .service(web::resource(format!("{BASE}/{{row}}/rename")).route(web::post().to(rename)))
     .service(web::resource(format!("{BASE}/{{row}}/delete")).route(web::post().to(delete)));
 }
@@ -200,12 +202,42 @@ pub async fn delete(
     .await
 }
 
+fn listing(ctx: &Ctx) -> Result<key_page::Listing, AppError> {
+    Ok(key_page::Listing {
+        owner: mine(ctx)?,
+        crumbs: vec![
+            Crumb::heading(ctx.chrome.t("nav.my_profile")),
+            Crumb::to(ctx.chrome.t("keys.profile_title"), BASE),
+        ],
+        config: config(),
+        can_roll: true,
+    })
+}
+
 /// One of my keys, on its own page.
-pub async fn key_page(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let owner = mine(&ctx)?;
-    let crumbs = vec![
-        Crumb::heading(ctx.chrome.t("nav.my_profile")),
-        Crumb::to(ctx.chrome.t("keys.profile_title"), BASE),
-    ];
-    key_page::show(ctx, owner, path.into_inner(), crumbs, BASE.into()).await
+pub async fn key_page(
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let listing = listing(&ctx)?;
+    key_page::show(ctx, &req, listing, path.into_inner()).await
+}
+
+pub async fn roll(
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<key_page::RollForm>,
+) -> Result<HttpResponse, AppError> {
+    let listing = listing(&ctx)?;
+    key_page::roll(ctx, listing, path.into_inner(), form).await
+}
+
+pub async fn retire(
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let listing = listing(&ctx)?;
+    key_page::retire(ctx, listing, path.into_inner()).await
 }

@@ -31,6 +31,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/rights/machines/{id}/delete").route(web::post().to(delete)))
     .service(web::resource("/rights/machines/{id}/add").route(web::post().to(add_key)))
     .service(web::resource("/rights/machines/{id}/keys/{row}").route(web::get().to(key_page)))
+    .service(web::resource("/rights/machines/{id}/keys/{row}/roll").route(web::post().to(roll_key)))
+    .service(
+        web::resource("/rights/machines/{id}/keys/{row}/roll/end")
+            .route(web::post().to(retire_key)),
+    )
     .service(web::resource("/rights/machines/{id}/{row}/edit").route(web::post().to(edit_key)))
     .service(web::resource("/rights/machines/{id}/{row}/delete").route(web::post().to(delete_key)));
 }
@@ -417,15 +422,50 @@ pub async fn delete_key(
     .await
 }
 
-/// One of the machine's keys, on its own page (*Machines / Read*, like the machine).
-pub async fn key_page(ctx: Ctx, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
-    let (id, public_id) = path.into_inner();
-    let machine = load(&ctx, id, Permission::MachinesRead).await?;
+/// Where a machine's key pages are; changing (rolling) needs *Machines / Write*.
+async fn listing(ctx: &Ctx, id: i32, need: Permission) -> Result<key_page::Listing, AppError> {
+    let machine = load(ctx, id, need).await?;
+    let can_edit = ctx.operator()?.may(Permission::MachinesWrite);
     let c = &ctx.chrome;
-    let crumbs = vec![
-        Crumb::heading(c.t("nav.rights")),
-        Crumb::to(c.t("nav.machines"), "/rights/machines"),
-        Crumb::to(machine.name.clone(), url(id)),
-    ];
-    key_page::show(ctx, OwnerRef::Machine(id), public_id, crumbs, url(id)).await
+    Ok(key_page::Listing {
+        owner: OwnerRef::Machine(id),
+        crumbs: vec![
+            Crumb::heading(c.t("nav.rights")),
+            Crumb::to(c.t("nav.machines"), "/rights/machines"),
+            Crumb::to(machine.name.clone(), url(id)),
+        ],
+        config: config(id, can_edit),
+        can_roll: true,
+    })
+}
+
+/// One of the machine's keys, on its own page (*Machines / Read*, like the machine).
+pub async fn key_page(
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<(i32, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let listing = listing(&ctx, id, Permission::MachinesRead).await?;
+    key_page::show(ctx, &req, listing, public_id).await
+}
+
+pub async fn roll_key(
+    ctx: Ctx,
+    path: web::Path<(i32, String)>,
+    CsrfForm(form): CsrfForm<key_page::RollForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let listing = listing(&ctx, id, Permission::MachinesWrite).await?;
+    key_page::roll(ctx, listing, public_id, form).await
+}
+
+pub async fn retire_key(
+    ctx: Ctx,
+    path: web::Path<(i32, String)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let listing = listing(&ctx, id, Permission::MachinesWrite).await?;
+    key_page::retire(ctx, listing, public_id).await
 }
