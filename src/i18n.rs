@@ -1301,8 +1301,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("notices.title", "Notices by mail", "Avis par e-mail"),
     (
         "notices.intro",
-        "Keyward mails you when something happens to your keys. Choose which of these notices you get; several within a few minutes arrive as one mail.",
-        "Keyward vous écrit quand quelque chose arrive à vos clés. Choisissez lesquels de ces avis vous recevez ; plusieurs en quelques minutes arrivent en un seul e-mail.",
+        "Keyward mails you when something happens to your keys. Choose which of these notices you get about what you do yourself; several within a few minutes arrive as one mail.",
+        "Keyward vous écrit quand quelque chose arrive à vos clés. Choisissez lesquels de ces avis vous recevez sur ce que vous faites vous-même ; plusieurs en quelques minutes arrivent en un seul e-mail.",
     ),
     ("notices.legend", "Send me a mail when", "M'écrire quand"),
     (
@@ -1332,8 +1332,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "notices.always",
-        "Always sent, whatever you choose: a key registered through the API with your email and password, and a new secret given to one of your keys.",
-        "Toujours envoyés, quel que soit votre choix : une clé enregistrée par l'API avec votre e-mail et votre mot de passe, et un nouveau secret donné à une de vos clés.",
+        "Always sent, whatever you choose: a key registered through the API with your email and password, a new secret given to one of your keys, and any change to your keys made by someone else.",
+        "Toujours envoyés, quel que soit votre choix : une clé enregistrée par l'API avec votre e-mail et votre mot de passe, un nouveau secret donné à une de vos clés, et tout changement de vos clés fait par quelqu'un d'autre.",
     ),
     (
         "notices.saved",

@@ -1637,11 +1637,16 @@ async fn machines_and_operators_through_the_api() {
         (json!({"name": "a\u{7}b"}), "control"),
         (json!({"name": "x".repeat(101)}), "100"),
         (json!({"name": "Fine", "description": long}), "500"),
+        (json!({"name": "Fine", "description": "a\u{0}b"}), "control"),
     ] {
         let (status, err) = call(Method::POST, &app, "/api/v1/machines", &key, Some(body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let message = err["message"].as_str().expect("message").to_lowercase();
         assert!(message.contains(words), "{message}");
+        assert!(
+            err["field"] == "name" || err["field"] == "description",
+            "{err}"
+        );
     }
     let form = client()
         .post(format!("{}/api/v1/machines", app.base))
@@ -1741,6 +1746,42 @@ async fn machines_and_operators_through_the_api() {
         machine_journal(&app, id).last().expect("row").0,
         "machine.renamed"
     );
+
+    // Two changes at once, one to each field: neither undoes the other (bounded, loopback).
+    for round in 0..10 {
+        let (name, description) = (format!("N{round}"), format!("D{round}"));
+        let (a, b) = tokio::join!(
+            call(
+                Method::PATCH,
+                &app,
+                &path,
+                &key,
+                Some(json!({"name": name}))
+            ),
+            call(
+                Method::PATCH,
+                &app,
+                &path,
+                &key,
+                Some(json!({"description": description}))
+            ),
+        );
+        assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK));
+        let now = machine_names(&app)
+            .into_iter()
+            .find(|m| m.0 == id)
+            .expect("machine");
+        assert_eq!((now.2, now.3), (name, description), "round {round}");
+    }
+    let (_, restore) = call(
+        Method::PATCH,
+        &app,
+        &path,
+        &key,
+        Some(json!({"name": "Nightly backups", "description": "Runs at 02:00"})),
+    )
+    .await;
+    assert_eq!(restore["name"], "Nightly backups");
 
     // A machine's own key reads and changes nothing here.
     let before = app.fingerprint();
@@ -1903,6 +1944,20 @@ async fn a_body_of_the_wrong_shape_is_a_400_that_names_the_field() {
             None,
             "not valid",
         ),
+        (
+            Method::POST,
+            "/api/v1/credentials",
+            json!({"label": "   "}),
+            Some("label"),
+            "Enter a label",
+        ),
+        (
+            Method::POST,
+            "/api/v1/credentials",
+            json!({"label": "Late", "expires_at": "2020-01-01T00:00:00Z"}),
+            Some("expires_at"),
+            "later than now",
+        ),
     ] {
         let (status, err) = call(method.clone(), &app, path, &key, Some(body.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path} {body}");
@@ -1930,6 +1985,16 @@ async fn a_body_of_the_wrong_shape_is_a_400_that_names_the_field() {
         err["message"],
         "The request body is not valid JSON for this call."
     );
+    // /register reads its body itself: a form there is 415 too, once the caller is known.
+    let form = client()
+        .post(format!("{}/api/v1/register", app.base))
+        .basic_auth(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+        .form(&[("label", "Form")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(app.fingerprint(), before, "nothing written");
 }
 
 #[tokio::test]

@@ -138,8 +138,8 @@ async fn guesses_are_throttled_and_the_key_still_works(
     );
 }
 
-/// Keys that end — past their expiry, deleted through the API — are refused through the
-/// proxy on the very next request.
+/// Keys that end — deactivated, past their expiry, deleted through the API — are refused
+/// through the proxy on the very next request.
 async fn ended_keys_are_refused(
     client: &reqwest::Client,
     app: &TestApp,
@@ -179,6 +179,21 @@ async fn ended_keys_are_refused(
         .to_rfc3339();
     let (_, expiring) = make(serde_json::json!({"label": "Short-lived", "expires_at": soon})).await;
     let (doomed_id, doomed) = make(serde_json::json!({"label": "Doomed"})).await;
+    let (paused_id, paused) = make(serde_json::json!({"label": "Paused"})).await;
+    assert_eq!(through(paused.clone()).await, StatusCode::OK);
+    let patched = client
+        .patch(format!("{}/api/v1/credentials/{paused_id}", app.base))
+        .bearer_auth(&key.token)
+        .json(&serde_json::json!({"active": false}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(patched.status(), StatusCode::OK);
+    assert_eq!(
+        through(paused).await,
+        StatusCode::UNAUTHORIZED,
+        "deactivated"
+    );
     assert_eq!(through(expiring.clone()).await, StatusCode::OK);
     assert_eq!(through(doomed.clone()).await, StatusCode::OK);
     app.state.clock.advance(chrono::Duration::seconds(31));

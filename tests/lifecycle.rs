@@ -1273,6 +1273,18 @@ async fn an_operator_chooses_their_notices_and_security_notices_still_come() {
         subjects_to(&app, "bob@example.org")
     );
 
+    // A key made in his name by someone else is a security notice: it comes, muted or not.
+    let key = app.stage_api_user(&admin, bob_id, "Planted").await;
+    app.save(&admin, bob_id).await;
+    assert!(!key.username.is_empty());
+    assert!(
+        subjects_to(&app, "bob@example.org")
+            .iter()
+            .any(|s| s.contains("Planted")),
+        "{:?}",
+        subjects_to(&app, "bob@example.org")
+    );
+
     // A key registered with his password is a security notice: it comes, whatever he chose.
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/register", app.base))

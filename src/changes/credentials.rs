@@ -116,7 +116,12 @@ pub(super) fn tell_owner_of(
         .expires_at
         .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
-    let choice = what.notice(owner);
+    // A change to a person's key made by someone else is a security notice too: nobody
+    // plants or stops a key in a colleague's name unheard. (A reminder is nobody's doing.)
+    let by_someone_else = matches!(owner, OwnerRef::Operator(_))
+        && ctx.acting_as != Some(owner)
+        && !matches!(what, CredentialMail::Expiring);
+    let choice = what.notice(owner).filter(|_| !by_someone_else);
     for op in recipients(conn, c.account_id, owner, ctx.mail.machine_keys)?
         .into_iter()
         .filter(|op| choice.is_none_or(|n| !notices::muted(&op.muted_notices).contains(&n)))

@@ -32,15 +32,23 @@ pub fn create(
     })
 }
 
+/// Renames a machine and/or changes its description (`None`: as it is), read and written in
+/// one transaction, so two changes at once never undo each other's field.
 pub fn update(
     conn: &mut DbConn,
     ctx: &Ctx,
-    m: &Machine,
-    name: &str,
-    description: &str,
-) -> ChangeResult<()> {
+    account_id: i32,
+    id: i32,
+    name: Option<&str>,
+    description: Option<&str>,
+) -> ChangeResult<Machine> {
     write(conn, |conn| {
         may(conn, ctx)?;
+        let m = machines::find_locked(conn, account_id, id)?;
+        let (name, description) = (
+            name.unwrap_or(&m.name),
+            description.unwrap_or(&m.description),
+        );
         machines::update(conn, m.id, name, description)?;
         let mut changes = Vec::new();
         if name != m.name {
@@ -55,9 +63,9 @@ pub fn update(
             } else {
                 Action::MachineUpdated
             };
-            super::journal(conn, ctx, action, &machine_target(m), &changes)?;
+            super::journal(conn, ctx, action, &machine_target(&m), &changes)?;
         }
-        Ok(())
+        Ok(machines::find_in_account(conn, account_id, id)?)
     })
 }
 
@@ -65,6 +73,8 @@ pub fn update(
 pub fn delete(conn: &mut DbConn, ctx: &Ctx, m: &Machine) -> ChangeResult<()> {
     write(conn, |conn| {
         may(conn, ctx)?;
+        // As it is now: deleted meanwhile by someone else, it is not found (nothing journalled).
+        let m = &machines::find_locked(conn, m.account_id, m.id)?;
         let keys = creds::list_for_owner(conn, OwnerRef::Machine(m.id))?;
         for key in &keys {
             super::journal(

@@ -297,10 +297,19 @@ pub fn roll(
     until: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let current: String = credentials::table
-        .find(id)
-        .select(credentials::secret_hash)
-        .first(conn)?;
+    // Locked on PostgreSQL: of two rolls at once, the second keeps the first one's secret as
+    // its old one (SQLite's write transactions are one at a time already).
+    let current: String = match conn {
+        DbConn::Postgres(pg) => credentials::table
+            .find(id)
+            .select(credentials::secret_hash)
+            .for_update()
+            .first(pg)?,
+        DbConn::Sqlite(_) => credentials::table
+            .find(id)
+            .select(credentials::secret_hash)
+            .first(conn)?,
+    };
     diesel::update(credentials::table.find(id))
         .set((
             credentials::secret_hash.eq(new_hash),

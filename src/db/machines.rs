@@ -27,6 +27,21 @@ pub fn find_in_account(conn: &mut DbConn, account_id: i32, id: i32) -> QueryResu
         .first(conn)
 }
 
+/// The machine as it is now, locked until the transaction ends: two changes to it run one
+/// after the other, the second seeing the first (PostgreSQL; SQLite's write transactions
+/// already are one at a time, `db::write`).
+pub fn find_locked(conn: &mut DbConn, account_id: i32, id: i32) -> QueryResult<Machine> {
+    if let DbConn::Postgres(pg) = conn {
+        machines::table
+            .filter(machines::account_id.eq(account_id))
+            .find(id)
+            .select(machines::id)
+            .for_update()
+            .first::<i32>(pg)?;
+    }
+    find_in_account(conn, account_id, id)
+}
+
 pub fn list(conn: &mut DbConn, account_id: i32) -> QueryResult<Vec<Machine>> {
     machines::table
         .filter(machines::account_id.eq(account_id))

@@ -1,7 +1,8 @@
 //! Notices by mail that an operator may turn off in My profile. Security notices — a key
 //! registered with their password through `/api/v1/register`, a new secret rolled for a key
 //! of theirs — are not among them: they are always sent, so a stolen password or session
-//! cannot mint or take over keys quietly.
+//! cannot mint or take over keys quietly — nor is any change to a person's key made by
+//! someone else (`changes::credentials::tell_owner_of`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {

@@ -60,11 +60,18 @@ pub fn expiry_date(
 
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
-/// A machine's description: optional, trimmed, at most 500 characters (line breaks kept).
+/// A machine's description: optional, trimmed, at most 500 characters; line breaks and tabs
+/// kept, no other control character.
 pub fn description(input: &str) -> Result<String, &'static str> {
     let value = input.trim();
     if value.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err("machines.description_too_long");
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err("error.control_chars");
     }
     Ok(value.to_owned())
 }

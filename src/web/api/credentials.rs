@@ -211,12 +211,12 @@ pub async fn create(
     caller: ApiCaller,
     Body(body): Body<NewCredentialRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let label = validation::label(&body.label).map_err(AppError::BadRequest)?;
+    let label = validation::label(&body.label).map_err(super::invalid("label"))?;
     let expires_at = body
         .expires_at
         .map(|at| validation::expiry(at.0.naive_utc(), state.clock.now()))
         .transpose()
-        .map_err(AppError::BadRequest)?;
+        .map_err(super::invalid("expires_at"))?;
     let cx = caller.change(&state);
     let owner = target_owner(&state, &cx, &caller.0, body.owner.as_deref()).await?;
     let minted = mint(state.verifier.hasher())?;
@@ -304,11 +304,11 @@ pub async fn update(
         .as_deref()
         .map(validation::label)
         .transpose()
-        .map_err(AppError::BadRequest)?;
+        .map_err(super::invalid("label"))?;
     let now = state.clock.now();
     let expires_at = match body.expires_at {
         Some(Some(at)) => Some(Some(
-            validation::expiry(at.0.naive_utc(), now).map_err(AppError::BadRequest)?,
+            validation::expiry(at.0.naive_utc(), now).map_err(super::invalid("expires_at"))?,
         )),
         other => other.map(|_| None),
     };

@@ -170,7 +170,10 @@ impl Modify for Contract {
                     if forward && status == "200" {
                         for (name, description) in [
                             ("X-Keyward-Credential", "The key's public id."),
-                            ("X-Keyward-Owner", "`operator:ID` or `machine:ID`."),
+                            (
+                                "X-Keyward-Owner",
+                                "The owner's id; see `X-Keyward-Owner-Kind`.",
+                            ),
                             ("X-Keyward-Owner-Kind", "`operator` or `machine`."),
                             (
                                 "X-Keyward-Account",

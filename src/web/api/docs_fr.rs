@@ -342,8 +342,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "`Basic realm=\"Keyward\", charset=\"UTF-8\"` et `Bearer realm=\"Keyward\"` : les deux façons de présenter une clé.",
     ),
     (
-        "`operator:ID` or `machine:ID`.",
-        "`operator:ID` ou `machine:ID`.",
+        "The owner's id; see `X-Keyward-Owner-Kind`.",
+        "L'id du propriétaire ; voir `X-Keyward-Owner-Kind`.",
     ),
     (
         "1 to 100 characters, not only spaces, no control characters. Absent or `null`: as it\nis (when creating, the default).",

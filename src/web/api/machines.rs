@@ -58,7 +58,10 @@ pub struct NewMachineRequest {
     #[schema(schema_with = super::text)]
     pub name: String,
     /// At most 500 characters. Default: none.
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub description: Option<String>,
 }
 
@@ -67,7 +70,10 @@ pub struct UpdateMachineRequest {
     #[schema(schema_with = super::optional_text)]
     pub name: Option<String>,
     /// At most 500 characters; absent leaves it as it is.
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub description: Option<String>,
 }
 
@@ -132,9 +138,9 @@ pub async fn create(
     caller: ApiCaller,
     Body(body): Body<NewMachineRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let name = validation::name(&body.name).map_err(AppError::BadRequest)?;
+    let name = validation::name(&body.name).map_err(super::invalid("name"))?;
     let description = validation::description(body.description.as_deref().unwrap_or(""))
-        .map_err(AppError::BadRequest)?;
+        .map_err(super::invalid("description"))?;
     let (cx, account) = (caller.change(&state), caller.0.credential.account_id);
     let machine = state
         .db(move |c| {
@@ -210,13 +216,13 @@ pub async fn update(
         .as_deref()
         .map(validation::name)
         .transpose()
-        .map_err(AppError::BadRequest)?;
+        .map_err(super::invalid("name"))?;
     let description = body
         .description
         .as_deref()
         .map(validation::description)
         .transpose()
-        .map_err(AppError::BadRequest)?;
+        .map_err(super::invalid("description"))?;
     let (cx, account, id) = (
         caller.change(&state),
         caller.0.credential.account_id,
@@ -224,11 +230,15 @@ pub async fn update(
     );
     let machine = state
         .db(move |c| {
-            let m = readable(c, &cx, account, id)?;
-            let name = name.unwrap_or_else(|| m.name.clone());
-            let description = description.unwrap_or_else(|| m.description.clone());
-            changes::machines::update(c, &cx, &m, &name, &description)?;
-            Ok(db::machines::find_in_account(c, account, id)?)
+            readable(c, &cx, account, id)?;
+            Ok(changes::machines::update(
+                c,
+                &cx,
+                account,
+                id,
+                name.as_deref(),
+                description.as_deref(),
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(MachineView::from(&machine)))

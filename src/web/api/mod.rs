@@ -182,6 +182,18 @@ pub fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> R
     })
 }
 
+/// A value of the body refused by `domain::validation` (a catalog key): a 400 that names
+/// its field, in English like every API message.
+pub fn invalid(field: &'static str) -> impl Fn(&'static str) -> AppError {
+    move |key| AppError::BadField {
+        field: Some(field.into()),
+        detail: crate::i18n::Lang::En
+            .t(key)
+            .trim_end_matches('.')
+            .to_owned(),
+    }
+}
+
 /// An RFC 3339 date-time in a request body; anything else is refused saying so.
 #[derive(Debug, Clone, Copy)]
 pub struct DateTimeField(pub chrono::DateTime<chrono::Utc>);

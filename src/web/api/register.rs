@@ -70,6 +70,16 @@ fn basic_email_password(req: &HttpRequest) -> Result<(String, String), AppError>
     Ok((email.trim().to_lowercase(), password.to_owned()))
 }
 
+/// A body sent as JSON (`application/json`, or a `+json` type).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
+}
+
 /// Register a new API account for the operator whose console email and password are sent
 /// with HTTP Basic. Failures are throttled like sign-in.
 ///
@@ -81,6 +91,7 @@ fn basic_email_password(req: &HttpRequest) -> Result<(String, String), AppError>
         (status = 201, body = Registered),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
         (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
         (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
@@ -101,6 +112,8 @@ pub async fn register(
     };
     let request: RegisterRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RegisterRequest::default()
+    } else if !is_json(&req) {
+        return Err(AppError::UnsupportedMediaType);
     } else {
         let value =
             serde_json::from_slice(&body).map_err(|_| AppError::BadRequest("error.bad_json"))?;
@@ -113,7 +126,7 @@ pub async fn register(
         lang.t("api.registered_label").replace("{at}", &at)
     };
     let label = validation::label(request.label.as_deref().unwrap_or(&default_label))
-        .map_err(AppError::BadRequest)?;
+        .map_err(super::invalid("label"))?;
 
     let minted = mint(state.verifier.hasher())?;
     let actor = Actor {

@@ -295,8 +295,8 @@ pub async fn edit(
             .await;
         }
     };
-    let (machine, cx) = (
-        load(&ctx, id, Permission::MachinesWrite).await?,
+    let (account_id, cx) = (
+        load(&ctx, id, Permission::MachinesWrite).await?.account_id,
         ctx.change()?,
     );
     ctx.state
@@ -304,9 +304,10 @@ pub async fn edit(
             Ok(crate::changes::machines::update(
                 c,
                 &cx,
-                &machine,
-                &name,
-                &description,
+                account_id,
+                id,
+                Some(&name),
+                Some(&description),
             )?)
         })
         .await?;
