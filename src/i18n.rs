@@ -735,6 +735,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Le formulaire n'a pas pu être lu. Rechargez la page et réessayez.",
     ),
     (
+        "error.bad_query",
+        "The query string is not valid for this call (a number where one is expected?).",
+        "La chaîne de requête n'est pas valide pour cet appel (un nombre là où il en faut un ?).",
+    ),
+    (
         "error.bad_json",
         "The request body is not valid JSON for this call.",
         "Le corps de la requête n'est pas un JSON valide pour cet appel.",

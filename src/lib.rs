@@ -329,10 +329,15 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             .app_data(data.clone())
             .app_data(aweb::PayloadConfig::new(64 * 1024))
             .app_data(aweb::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-            .app_data(
-                aweb::QueryConfig::default()
-                    .error_handler(|_, _| AppError::BadRequest("error.bad_form").into()),
-            )
+            .app_data(aweb::QueryConfig::default().error_handler(|_, req| {
+                // A program's query string is not a form somebody reloads.
+                let key = if web::middleware::is_api_path(req.path()) {
+                    "error.bad_query"
+                } else {
+                    "error.bad_form"
+                };
+                AppError::BadRequest(key).into()
+            }))
             .app_data(
                 aweb::JsonConfig::default()
                     .limit(16 * 1024)

@@ -2146,3 +2146,109 @@ async fn a_rolled_key_takes_its_old_secret_for_the_window_only() {
         rolled["credential"]["expires_at"]
     );
 }
+
+#[tokio::test]
+async fn machines_read_lists_a_machines_keys_and_changes_nothing() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let (admin, key) = admin_key(&app).await;
+    let (_, machine) = call(
+        Method::POST,
+        &app,
+        "/api/v1/machines",
+        &key,
+        Some(json!({"name": "Runner"})),
+    )
+    .await;
+    let owner = format!("machine:{}", machine["id"]);
+    let (_, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Runner key", "owner": owner})),
+    )
+    .await;
+    let runner_key = made["id"].as_str().expect("id").to_owned();
+    // Rita may read machines, not change them; her own key, made in My profile.
+    let rita = app
+        .create_operator(&admin, "Rita Reader", "rita@example.org", false)
+        .await;
+    common::group(&admin, "Readers", &["machines.read"], &[rita]).await;
+    let visitor = common::signed_in(&app, "rita@example.org").await;
+    visitor.get("/profile/api-credentials").await;
+    visitor
+        .post("/profile/api-credentials/add", &[("label", "Rita's")])
+        .await;
+    let page = visitor.get("/profile/api-credentials").await;
+    let ritas = Revealed {
+        username: page.input_value("reveal-username").expect("id"),
+        password: page.input_value("reveal-secret").expect("secret"),
+        token: page.input_value("reveal-token").expect("token"),
+    };
+    let before = app.fingerprint();
+    let (status, list) = call(
+        Method::GET,
+        &app,
+        &format!("/api/v1/credentials?owner={owner}"),
+        &ritas,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["credentials"][0]["id"], runner_key.as_str());
+    let (status, _) = call(
+        Method::GET,
+        &app,
+        &format!("/api/v1/credentials/{runner_key}"),
+        &ritas,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/credentials".to_owned(),
+            Some(json!({"label": "Planted", "owner": owner})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/credentials/{runner_key}"),
+            Some(json!({"active": false})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/credentials/{runner_key}/roll"),
+            Some(json!({})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/credentials/{runner_key}"),
+            None,
+        ),
+    ] {
+        let (status, _) = call(method.clone(), &app, &path, &ritas, body).await;
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+            "{method} {path}: {status}"
+        );
+    }
+    assert_eq!(app.fingerprint(), before, "reading changed nothing");
+    // A query string a program got wrong is told so, not as a form to reload.
+    let (status, err) = call(
+        Method::GET,
+        &app,
+        "/api/v1/machines?limit=abc",
+        &ritas,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        err["message"]
+            .as_str()
+            .expect("message")
+            .contains("query string")
+    );
+}

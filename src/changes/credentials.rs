@@ -184,9 +184,18 @@ pub fn remind_expiring(
     Ok(reminded)
 }
 
-/// May the actor read and manage `owner`'s keys? (`domain::authority::manage_keys`.)
+/// May the actor manage `owner`'s keys? (`domain::authority::manage_keys`.)
 pub fn may_manage(conn: &mut DbConn, ctx: &Ctx, owner: OwnerRef) -> ChangeResult<()> {
     may_manage_keys(conn, ctx, owner)
+}
+
+/// May the actor see `owner`'s keys (never their secrets)? A machine's, with *Machines /
+/// Read*, as its console page; a person's, as for managing them.
+pub fn may_read(conn: &mut DbConn, ctx: &Ctx, owner: OwnerRef) -> ChangeResult<()> {
+    match owner {
+        OwnerRef::Machine(_) => super::require(conn, ctx, Permission::MachinesRead),
+        OwnerRef::Operator(_) => may_manage_keys(conn, ctx, owner),
+    }
 }
 
 /// A credential that works at once (API, self-service, machines, `/register`).

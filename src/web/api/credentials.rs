@@ -20,7 +20,7 @@ use crate::web::State;
 pub struct ListQuery {
     /// Whose credentials: `operator:ID` or `machine:ID`. Default: the caller's owner.
     /// Another operator needs a credential whose owner holds *Operators / Write* and every
-    /// permission that operator holds; a machine, *Machines / Write*.
+    /// permission that operator holds; a machine, *Machines / Read*.
     #[param(pattern = "^((operator|machine):[0-9]{1,9})?$")]
     pub owner: Option<String>,
     /// How many credentials at most, 1 to 1000. Default: 100.
@@ -116,6 +116,7 @@ async fn target_owner(
     cx: &changes::Ctx,
     caller: &AuthRecord,
     requested: Option<&str>,
+    reading: bool,
 ) -> Result<db::credentials::Owner, AppError> {
     let target = match requested.filter(|s| !s.is_empty()) {
         None => caller.owner.as_ref(),
@@ -125,7 +126,10 @@ async fn target_owner(
     state
         .db(move |c| {
             let owner = db::credentials::find_owner(c, account, target)?;
-            changes::credentials::may_manage(c, &cx, target)?;
+            match reading {
+                true => changes::credentials::may_read(c, &cx, target)?,
+                false => changes::credentials::may_manage(c, &cx, target)?,
+            }
             Ok(owner)
         })
         .await
@@ -138,12 +142,28 @@ async fn manageable(
     caller: &AuthRecord,
     public_id: String,
 ) -> Result<(OwnerRef, db::credentials::Credential), AppError> {
+    find_if(state, cx, caller, public_id, false).await
+}
+
+/// A credential by public id that the caller may see (`reading`) or manage; anyone else's
+/// is "not found".
+async fn find_if(
+    state: &State,
+    cx: &changes::Ctx,
+    caller: &AuthRecord,
+    public_id: String,
+    reading: bool,
+) -> Result<(OwnerRef, db::credentials::Credential), AppError> {
     let (account, cx) = (caller.credential.account_id, cx.clone());
     state
         .db(move |c| {
             let found = db::credentials::find_in_account(c, account, &public_id)?;
             let owner = found.owner_ref().ok_or(AppError::NotFound)?;
-            match changes::credentials::may_manage(c, &cx, owner) {
+            let allowed = match reading {
+                true => changes::credentials::may_read(c, &cx, owner),
+                false => changes::credentials::may_manage(c, &cx, owner),
+            };
+            match allowed {
                 Ok(()) => Ok((owner, found)),
                 Err(changes::ChangeError::Denied(_)) => Err(AppError::NotFound),
                 Err(e) => Err(e.into()),
@@ -176,7 +196,7 @@ pub async fn list(
         Some(text) => Some(parse_cursor(text).ok_or(AppError::BadRequest("error.bad_cursor"))?),
     };
     let cx = caller.change(&state);
-    let owner = target_owner(&state, &cx, &caller.0, query.owner.as_deref()).await?;
+    let owner = target_owner(&state, &cx, &caller.0, query.owner.as_deref(), true).await?;
     let target = owner.as_ref();
     let (mut rows, total) = state
         .db(move |c| {
@@ -218,7 +238,7 @@ pub async fn create(
         .transpose()
         .map_err(super::invalid("expires_at"))?;
     let cx = caller.change(&state);
-    let owner = target_owner(&state, &cx, &caller.0, body.owner.as_deref()).await?;
+    let owner = target_owner(&state, &cx, &caller.0, body.owner.as_deref(), false).await?;
     let minted = mint(state.verifier.hasher())?;
     // A key never makes one that outlives it.
     let expires_at = match (expires_at, caller.0.credential.expires_at) {
@@ -276,7 +296,7 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let cx = caller.change(&state);
-    let (_, credential) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
+    let (_, credential) = find_if(&state, &cx, &caller.0, path.into_inner(), true).await?;
     Ok(HttpResponse::Ok().json(CredentialView::from(&credential)))
 }
 

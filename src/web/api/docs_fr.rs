@@ -179,8 +179,8 @@ pub const FRENCH: &[(&str, &str)] = &[
     ),
     ("Who owns a credential.", "À qui appartient un identifiant."),
     (
-        "Whose credentials: `operator:ID` or `machine:ID`. Default: the caller's owner.\nAnother operator needs a credential whose owner holds *Operators / Write* and every\npermission that operator holds; a machine, *Machines / Write*.",
-        "Les identifiants de qui : `operator:ID` ou `machine:ID`. Par défaut : le propriétaire de l'appelant.\nUn autre opérateur demande un identifiant dont le propriétaire détient *Opérateurs / Écriture* et chaque\npermission que cet opérateur détient ; une machine, *Machines / Écriture*.",
+        "Whose credentials: `operator:ID` or `machine:ID`. Default: the caller's owner.\nAnother operator needs a credential whose owner holds *Operators / Write* and every\npermission that operator holds; a machine, *Machines / Read*.",
+        "Les identifiants de qui : `operator:ID` ou `machine:ID`. Par défaut : le propriétaire de l'appelant.\nUn autre opérateur demande un identifiant dont le propriétaire détient *Opérateurs / Écriture* et chaque\npermission que cet opérateur détient ; une machine, *Machines / Lecture*.",
     ),
     (
         "`kwd_<id>_<secret><checksum>`, for `Authorization: Bearer`. Shown once.",
