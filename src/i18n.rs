@@ -105,6 +105,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Clé renouvelée (nouveau secret)",
     ),
     (
+        "action.credential.roll_window_ended",
+        "Old secret's window ended",
+        "Fin de la période de l'ancien secret",
+    ),
+    (
         "action.credential.previous_retired",
         "Old secret retired",
         "Ancien secret retiré",
@@ -1545,6 +1550,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "mail.credential_registered_subject",
         "API account registered: {label}",
         "Compte API enregistré : {label}",
+    ),
+    (
+        "mail.credential_window_ended_subject",
+        "Old secret stopped while still in use: {label}",
+        "Ancien secret arrêté alors qu'il servait encore : {label}",
+    ),
+    (
+        "mail.credential_window_ended",
+        "The grace window of the key {label} ({id}) of {owner} has ended: its old secret is refused from now on. It was still presented after the roll, last from {address}: move that program to the new secret.",
+        "La période de grâce de la clé {label} ({id}) de {owner} est terminée : son ancien secret est désormais refusé. Il était encore présenté après le renouvellement, en dernier depuis {address} : passez ce programme au nouveau secret.",
     ),
     (
         "mail.credential_rolled_subject",

@@ -451,6 +451,13 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                         tracing::warn!(error = %e, "could not queue expiry reminders; will retry")
                     }
                 }
+                let closed = db::with_conn(&state.pool, |c| {
+                    changes::credentials::close_ended_windows(c, now, state.settings.mail_policy())
+                        .map_err(AppError::from)
+                });
+                if let Err(e) = closed {
+                    tracing::warn!(error = %e, "could not close ended roll windows; will retry");
+                }
                 if let Err(e) = mail::send_due(&mailer, &state.pool, now) {
                     tracing::warn!(error = %e, "mail worker could not read the outbox; will retry");
                 }

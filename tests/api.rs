@@ -2252,3 +2252,86 @@ async fn machines_read_lists_a_machines_keys_and_changes_nothing() {
             .contains("query string")
     );
 }
+
+#[tokio::test]
+async fn the_end_of_a_window_is_journalled_and_an_old_secret_still_in_use_is_reported() {
+    use diesel::prelude::*;
+    use keyward::db::schema::{audit_events as a, credentials as c, outbox as o};
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.mail_digest_seconds = 0;
+        s.mail_poll_ms = 20;
+    })
+    .await;
+    let (_admin, key) = admin_key(&app).await;
+    let mut ids = Vec::new();
+    for label in ["Still used", "Moved over"] {
+        let (_, made) = call(
+            Method::POST,
+            &app,
+            "/api/v1/credentials",
+            &key,
+            Some(json!({"label": label})),
+        )
+        .await;
+        let id = made["id"].as_str().expect("id").to_owned();
+        let old = made["token"].as_str().expect("token").to_owned();
+        let (status, _) = call(
+            Method::POST,
+            &app,
+            &format!("/api/v1/credentials/{id}/roll"),
+            &key,
+            Some(json!({"grace": "PT1H"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        if label == "Still used" {
+            let res = client()
+                .get(format!("{}/api/v1/whoami", app.base))
+                .bearer_auth(&old)
+                .send()
+                .await
+                .expect("whoami");
+            assert_eq!(res.status(), StatusCode::OK, "inside the window");
+        }
+        ids.push(id);
+    }
+    app.state.clock.advance(chrono::Duration::minutes(61));
+    let ended = |id: &str| -> Vec<String> {
+        a::table
+            .filter(a::target_id.eq(id))
+            .filter(a::action.eq("credential.roll_window_ended"))
+            .select(a::changes)
+            .load(&mut app.db())
+            .expect("journal")
+    };
+    eventually("both windows closed", || async {
+        ids.iter().all(|id| ended(id).len() == 1)
+    })
+    .await;
+    assert!(
+        ended(&ids[0])[0].contains("127.0.0.1"),
+        "{:?}",
+        ended(&ids[0])
+    );
+    let old_hashes: Vec<Option<String>> = c::table
+        .filter(c::public_id.eq_any(&ids))
+        .select(c::previous_secret_hash)
+        .load(&mut app.db())
+        .expect("rows");
+    assert!(
+        old_hashes.iter().all(Option::is_none),
+        "the old secrets left the rows"
+    );
+    let mail: Vec<String> = o::table
+        .filter(o::recipient.eq(ADMIN_EMAIL))
+        .filter(o::subject.like("Old secret stopped%"))
+        .select(o::subject)
+        .load(&mut app.db())
+        .expect("outbox");
+    assert_eq!(
+        mail,
+        ["Old secret stopped while still in use: Still used"],
+        "only the key still in use"
+    );
+}

@@ -25,6 +25,8 @@ pub enum CredentialMail {
     Registered,
     /// A new secret for the key (the old one perhaps still accepted for a while).
     Rolled,
+    /// A roll's grace window ended while the old secret was still being presented.
+    WindowEndedInUse,
     /// A reminder: the key expires within `EXPIRY_REMINDER_DAYS`.
     Expiring,
 }
@@ -42,7 +44,9 @@ impl CredentialMail {
             CredentialMail::Deactivated => Some(Notice::KeyDeactivated),
             CredentialMail::Expiring => Some(Notice::KeyExpiring),
             // Whoever holds a key's new secret holds the key: its owner always hears of it.
-            CredentialMail::Registered | CredentialMail::Rolled => None,
+            CredentialMail::Registered
+            | CredentialMail::Rolled
+            | CredentialMail::WindowEndedInUse => None,
         }
     }
 
@@ -53,6 +57,7 @@ impl CredentialMail {
             CredentialMail::Deactivated => "mail.credential_deactivated_subject",
             CredentialMail::Registered => "mail.credential_registered_subject",
             CredentialMail::Rolled => "mail.credential_rolled_subject",
+            CredentialMail::WindowEndedInUse => "mail.credential_window_ended_subject",
             CredentialMail::Expiring => "mail.credential_expiring_subject",
         }
     }
@@ -65,6 +70,7 @@ impl CredentialMail {
             CredentialMail::Deactivated => &["mail.credential_deactivated", "mail.if_not_you"],
             CredentialMail::Registered => &["mail.credential_registered", "mail.if_not_you"],
             CredentialMail::Rolled => &["mail.credential_rolled", "mail.if_not_you"],
+            CredentialMail::WindowEndedInUse => &["mail.credential_window_ended"],
         }
     }
 }
@@ -120,7 +126,10 @@ pub(super) fn tell_owner_of(
     // plants or stops a key in a colleague's name unheard. (A reminder is nobody's doing.)
     let by_someone_else = matches!(owner, OwnerRef::Operator(_))
         && ctx.acting_as != Some(owner)
-        && !matches!(what, CredentialMail::Expiring);
+        && !matches!(
+            what,
+            CredentialMail::Expiring | CredentialMail::WindowEndedInUse
+        );
     let choice = what.notice(owner).filter(|_| !by_someone_else);
     for op in recipients(conn, c.account_id, owner, ctx.mail.machine_keys)?
         .into_iter()
@@ -133,6 +142,7 @@ pub(super) fn tell_owner_of(
             ("owner", owner_name.as_str()),
             ("actor", ctx.actor.name.as_str()),
             ("expires", expires.as_str()),
+            ("address", c.previous_last_used_ip.as_deref().unwrap_or("")),
         ];
         let letter = Letter {
             to: &op.email,
@@ -182,6 +192,42 @@ pub fn remind_expiring(
         })?;
     }
     Ok(reminded)
+}
+
+/// Closes the grace windows of rolled keys that have ended: the old secret leaves the row,
+/// the journal says whether it was still in use, and if it was, the owner is told from
+/// where — once per window, whichever process gets there first. Returns how many closed.
+pub fn close_ended_windows(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    mail: super::MailPolicy,
+) -> ChangeResult<usize> {
+    let ctx = Ctx::system(Actor::system(), now, mail);
+    let mut closed = 0;
+    for key in creds::ended_windows(conn, now, 100)? {
+        write(conn, |conn| {
+            if !creds::close_window(conn, key.id, now)? {
+                return Ok(());
+            }
+            let last = match (key.previous_last_used_at, &key.previous_last_used_ip) {
+                (Some(at), Some(ip)) => format!("{} {ip}", at.and_utc().to_rfc3339()),
+                _ => String::new(),
+            };
+            journal(
+                conn,
+                &ctx,
+                Action::CredentialRollWindowEnded,
+                &key,
+                &[change("previous_last_used", "", &last)],
+            )?;
+            if key.previous_last_used_at.is_some() {
+                tell_owner_of(conn, &ctx, &key, CredentialMail::WindowEndedInUse)?;
+            }
+            closed += 1;
+            Ok(())
+        })?;
+    }
+    Ok(closed)
 }
 
 /// May the actor manage `owner`'s keys? (`domain::authority::manage_keys`.)

@@ -334,6 +334,38 @@ pub fn retire_previous(conn: &mut DbConn, id: i32) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Rolled keys whose grace window has ended but whose old secret is still on the row.
+pub fn ended_windows(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Credential>> {
+    credentials::table
+        .filter(credentials::previous_secret_hash.is_not_null())
+        .filter(credentials::previous_until.le(now))
+        .order(credentials::previous_until)
+        .limit(limit)
+        .select(Credential::as_select())
+        .load(conn)
+}
+
+/// Drops an ended window's old secret; false when another process did it first (or the key
+/// was rolled again meanwhile).
+pub fn close_window(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<bool> {
+    let changed = diesel::update(
+        credentials::table
+            .find(id)
+            .filter(credentials::previous_secret_hash.is_not_null())
+            .filter(credentials::previous_until.le(now)),
+    )
+    .set((
+        credentials::previous_secret_hash.eq(None::<String>),
+        credentials::previous_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// The old secret of a roll was presented (never moved backwards).
 pub fn record_previous_use(
     conn: &mut DbConn,

@@ -40,6 +40,7 @@ actions! {
     CredentialDeleted => "credential.deleted",
     CredentialRolled => "credential.rolled",
     CredentialPreviousRetired => "credential.previous_retired",
+    CredentialRollWindowEnded => "credential.roll_window_ended",
     CredentialHandedOver => "credential.handed_over",
     ApiAuthFailed => "api.auth_failed",
     OperatorCreated => "operator.created",
