@@ -105,6 +105,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Clé renouvelée (nouveau secret)",
     ),
     (
+        "action.credential.allowlist_changed",
+        "Key's allowed addresses changed",
+        "Adresses autorisées de la clé modifiées",
+    ),
+    (
         "action.credential.roll_window_ended",
         "Old secret's window ended",
         "Fin de la période de l'ancien secret",
@@ -740,6 +745,26 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Le formulaire n'a pas pu être lu. Rechargez la page et réessayez.",
     ),
     (
+        "error.allowlist_entry",
+        "Each entry must be an IPv4 or IPv6 address or range, such as 192.0.2.7 or 10.0.0.0/8.",
+        "Chaque entrée doit être une adresse ou une plage IPv4 ou IPv6, comme 192.0.2.7 ou 10.0.0.0/8.",
+    ),
+    (
+        "error.allowlist_too_long",
+        "An allowlist holds at most 50 entries.",
+        "Une liste d'adresses autorisées contient au plus 50 entrées.",
+    ),
+    (
+        "api.own_allowlist",
+        "A key cannot change where it may be used from.",
+        "Une clé ne peut pas changer d'où elle peut être utilisée.",
+    ),
+    (
+        "api.allowlist_wider",
+        "A key cannot make a key usable from where it is not.",
+        "Une clé ne peut pas créer une clé utilisable d'où elle-même ne l'est pas.",
+    ),
+    (
         "error.bad_query",
         "The query string is not valid for this call (a number where one is expected?).",
         "La chaîne de requête n'est pas valide pour cet appel (un nombre là où il en faut un ?).",
@@ -1008,6 +1033,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Renouveler : nouveau secret",
     ),
     ("key.never", "Never", "Jamais"),
+    ("key.allowed_from", "Used only from", "Utilisable seulement depuis"),
+    ("key.anywhere", "Anywhere", "Partout"),
     (
         "key.nothing_to_retire",
         "This key has no old secret still accepted.",

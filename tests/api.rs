@@ -1219,6 +1219,7 @@ async fn last_used_is_written_for_every_key_of_a_flush_and_never_moves_back() {
                 label: "flushed",
                 created_by: None,
                 expires_at: None,
+                allowed_from: "",
             };
             credentials::create(&mut conn, &input, at(0))
                 .expect("key")
@@ -1284,6 +1285,7 @@ async fn a_key_stored_with_argon2_before_keyed_hashes_works_and_is_upgraded_once
         label: "From before",
         created_by: None,
         expires_at: None,
+        allowed_from: "",
     };
     credentials::create(&mut conn, &input, chrono::Utc::now().naive_utc()).expect("row");
     // Its old token form (no checksum) and Basic both work; a wrong secret does not.
@@ -2334,4 +2336,152 @@ async fn the_end_of_a_window_is_journalled_and_an_old_secret_still_in_use_is_rep
         ["Old secret stopped while still in use: Still used"],
         "only the key still in use"
     );
+}
+
+#[tokio::test]
+async fn a_key_with_an_allowlist_works_only_from_there_and_never_frees_itself() {
+    use reqwest::Method;
+    // Behind a proxy Keyward believes (loopback), so the client address is the header's.
+    let app = TestApp::spawn_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    let (_admin, key) = admin_key(&app).await;
+    let make = |allowed: Value| {
+        call(
+            Method::POST,
+            &app,
+            "/api/v1/credentials",
+            &key,
+            Some(json!({"label": "Office only", "allowed_from": allowed})),
+        )
+    };
+    let (status, made) = make(json!(["203.0.113.0/24", " 2001:db8::1 "])).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(
+        made["credential"]["allowed_from"],
+        json!(["203.0.113.0/24", "2001:db8::1/128"])
+    );
+    let office = Revealed {
+        username: made["id"].as_str().expect("id").to_owned(),
+        password: made["secret"].as_str().expect("secret").to_owned(),
+        token: made["token"].as_str().expect("token").to_owned(),
+    };
+    let from = |address: &'static str| {
+        let (base, token) = (app.base.clone(), office.token.clone());
+        async move {
+            client()
+                .get(format!("{base}/api/v1/whoami"))
+                .bearer_auth(token)
+                .header("X-Forwarded-For", address)
+                .send()
+                .await
+                .expect("whoami")
+                .status()
+        }
+    };
+    assert_eq!(from("203.0.113.77").await, StatusCode::OK);
+    assert_eq!(from("2001:db8::1").await, StatusCode::OK);
+    assert_eq!(from("198.51.100.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(from("2001:db8::2").await, StatusCode::UNAUTHORIZED);
+    // /verify checks the address it is told, like a proxy's.
+    let (_, verdict) = call(
+        Method::POST,
+        &app,
+        "/api/v1/verify",
+        &key,
+        Some(json!({"key": office.token, "client_ip": "198.51.100.1"})),
+    )
+    .await;
+    assert_eq!(verdict["valid"], false);
+    let (_, verdict) = call(
+        Method::POST,
+        &app,
+        "/api/v1/verify",
+        &key,
+        Some(json!({"key": office.token, "client_ip": "203.0.113.9"})),
+    )
+    .await;
+    assert_eq!(verdict["valid"], true);
+
+    // The key cannot lift its own allowlist; what it makes stays inside it.
+    let own = format!("/api/v1/credentials/{}", office.username);
+    let office_call = |method: Method, path: String, body: Value| {
+        let (base, token) = (app.base.clone(), office.token.clone());
+        async move {
+            let res = client()
+                .request(method, format!("{base}{path}"))
+                .bearer_auth(token)
+                .header("X-Forwarded-For", "203.0.113.77")
+                .json(&body)
+                .send()
+                .await
+                .expect("call");
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let before = app.fingerprint();
+    let (status, _) = office_call(Method::PATCH, own.clone(), json!({"allowed_from": []})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, err) = office_call(
+        Method::POST,
+        "/api/v1/credentials".into(),
+        json!({"label": "Escape", "allowed_from": ["0.0.0.0/0"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["field"], "allowed_from");
+    assert_eq!(app.fingerprint(), before, "nothing changed");
+    let (status, child) = office_call(
+        Method::POST,
+        "/api/v1/credentials".into(),
+        json!({"label": "Child"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        child["credential"]["allowed_from"],
+        json!(["203.0.113.0/24", "2001:db8::1/128"]),
+        "inherited"
+    );
+    let (status, narrower) = office_call(
+        Method::POST,
+        "/api/v1/credentials".into(),
+        json!({"label": "Narrower", "allowed_from": ["203.0.113.8/29"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        narrower["credential"]["allowed_from"],
+        json!(["203.0.113.8/29"])
+    );
+
+    // Its owner's other key (anywhere) may change it; the change is journalled.
+    let (status, changed) = call(
+        Method::PATCH,
+        &app,
+        &own,
+        &key,
+        Some(json!({"allowed_from": ["198.51.100.0/24"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(changed["allowed_from"], json!(["198.51.100.0/24"]));
+    assert_eq!(from("198.51.100.1").await, StatusCode::OK);
+    assert_eq!(from("203.0.113.77").await, StatusCode::UNAUTHORIZED);
+    {
+        use diesel::prelude::*;
+        use keyward::db::schema::audit_events as a;
+        let rows: i64 = a::table
+            .filter(a::target_id.eq(&office.username))
+            .filter(a::action.eq("credential.allowlist_changed"))
+            .count()
+            .get_result(&mut app.db())
+            .expect("journal");
+        assert_eq!(rows, 1);
+    }
+    let (status, err) = make(json!(["10.0.0.300"])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["field"], "allowed_from");
 }

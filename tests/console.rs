@@ -916,6 +916,7 @@ fn many_keys_from(
             label: &label,
             created_by: None,
             expires_at: None,
+            allowed_from: "",
         };
         create(&mut conn, &input, now).expect("key");
     }

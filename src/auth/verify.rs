@@ -195,7 +195,14 @@ impl Verifier {
             },
         };
         match found {
-            Some(record) if matched && record.usable && !record.credential.expired(now) => {
+            // From outside its allowlist a key is refused like any invalid one (and counted
+            // as a failure: a stolen key tried from elsewhere is a guess).
+            Some(record)
+                if matched
+                    && record.usable
+                    && !record.credential.expired(now)
+                    && record.credential.allows(used_from) =>
+            {
                 let c = &record.credential;
                 if via_previous {
                     self.record_previous_use(c, now, used_from).await;

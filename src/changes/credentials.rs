@@ -299,6 +299,12 @@ fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(Action, Vec<Ch
         )),
         _ => {}
     }
+    if let Some(allowed) = edit.allowed_from.filter(|a| *a != before.allowed_from) {
+        rows.push((
+            Action::CredentialAllowlistChanged,
+            vec![change("allowed_from", &before.allowed_from, allowed)],
+        ));
+    }
     if let Some(expires_at) = edit.expires_at.filter(|at| *at != before.expires_at) {
         rows.push((
             Action::CredentialExpiryChanged,
@@ -469,6 +475,7 @@ pub fn save_draft(
                 label: edit.label.as_deref(),
                 active: edit.active,
                 expires_at: None,
+                allowed_from: None,
             };
             journal_edit(conn, ctx, old, &after, edited)?;
         }

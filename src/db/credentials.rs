@@ -34,9 +34,16 @@ pub struct Credential {
     pub previous_last_used_ip: Option<String>,
     /// The last roll.
     pub rolled_at: Option<NaiveDateTime>,
+    /// Where it may be used from (`domain::validation::allowlist`); empty: anywhere.
+    pub allowed_from: String,
 }
 
 impl Credential {
+    /// May it be used from `address`? Anywhere without an allowlist.
+    pub fn allows(&self, address: &str) -> bool {
+        crate::domain::validation::allowlist_admits(&self.allowed_from, address)
+    }
+
     /// The old secret of a roll, while its grace window lasts.
     pub fn previous_hash(&self, now: NaiveDateTime) -> Option<&str> {
         self.previous_secret_hash
@@ -691,6 +698,8 @@ pub struct NewCredentialInput<'a> {
     pub label: &'a str,
     pub created_by: Option<i32>,
     pub expires_at: Option<NaiveDateTime>,
+    /// Stored allowlist (`domain::validation::allowlist`); empty: anywhere.
+    pub allowed_from: &'a str,
 }
 
 /// Creates a credential that works at once (API, self-service, machines).
@@ -719,6 +728,11 @@ pub fn create(
             })
             .returning(credentials::id)
             .get_result(conn)?;
+        if !input.allowed_from.is_empty() {
+            diesel::update(credentials::table.find(id))
+                .set(credentials::allowed_from.eq(input.allowed_from))
+                .execute(conn)?;
+        }
         bump(conn, input.owner)?;
         credentials::table
             .find(id)
@@ -734,6 +748,8 @@ pub struct CredentialChange<'a> {
     pub label: Option<&'a str>,
     pub active: Option<bool>,
     pub expires_at: Option<Option<NaiveDateTime>>,
+    /// A new stored allowlist (empty: anywhere).
+    pub allowed_from: Option<&'a str>,
 }
 
 pub fn update(
@@ -761,6 +777,11 @@ pub fn update(
                     credentials::expires_at.eq(expires_at),
                     credentials::expiry_reminded.eq(false),
                 ))
+                .execute(conn)?;
+        }
+        if let Some(allowed_from) = edit.allowed_from {
+            diesel::update(target)
+                .set(credentials::allowed_from.eq(allowed_from))
                 .execute(conn)?;
         }
         bump(conn, owner)?;

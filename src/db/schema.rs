@@ -129,6 +129,7 @@ diesel::table! {
         previous_last_used_at -> Nullable<Timestamp>,
         previous_last_used_ip -> Nullable<Text>,
         rolled_at -> Nullable<Timestamp>,
+        allowed_from -> Text,
     }
 }
 

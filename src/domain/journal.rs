@@ -37,6 +37,7 @@ actions! {
     CredentialActivated => "credential.activated",
     CredentialDeactivated => "credential.deactivated",
     CredentialExpiryChanged => "credential.expiry_changed",
+    CredentialAllowlistChanged => "credential.allowlist_changed",
     CredentialDeleted => "credential.deleted",
     CredentialRolled => "credential.rolled",
     CredentialPreviousRetired => "credential.previous_retired",

@@ -152,3 +152,93 @@ mod tests {
         assert!(new_password("long enough!", "long enough!").is_ok());
     }
 }
+
+/// Most entries an allowlist may hold.
+pub const MAX_ALLOWLIST: usize = 50;
+
+/// A key's allowlist as typed or sent: addresses and CIDR ranges, IPv4 or IPv6. Stored
+/// normalised (`10.0.0.0/8`, a plain address as `/32` or `/128`), space-separated; none is
+/// anywhere.
+pub fn allowlist(entries: &[String]) -> Result<String, &'static str> {
+    if entries.len() > MAX_ALLOWLIST {
+        return Err("error.allowlist_too_long");
+    }
+    let mut nets = Vec::new();
+    for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+        let net = entry
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| "error.allowlist_entry")?;
+        let net = net.trunc();
+        if !nets.contains(&net) {
+            nets.push(net);
+        }
+    }
+    Ok(nets
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+fn nets(stored: &str) -> impl Iterator<Item = ipnet::IpNet> + '_ {
+    stored.split_whitespace().filter_map(|n| n.parse().ok())
+}
+
+/// Does a stored allowlist admit `address`? An empty one admits every address; an address
+/// that cannot be read, none.
+pub fn allowlist_admits(stored: &str, address: &str) -> bool {
+    if stored.trim().is_empty() {
+        return true;
+    }
+    let Ok(ip) = address.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    // An IPv4 client seen through an IPv6 socket (`::ffff:10.1.2.3`) is that IPv4 address.
+    let ip = match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+        v4 => v4,
+    };
+    nets(stored).any(|net| net.contains(&ip))
+}
+
+/// Is every range of `inner` inside one of `outer`'s? (An empty `outer` is anywhere.) A key
+/// never makes a key usable from where it is not.
+pub fn allowlist_within(inner: &str, outer: &str) -> bool {
+    if outer.trim().is_empty() {
+        return true;
+    }
+    !inner.trim().is_empty() && nets(inner).all(|i| nets(outer).any(|o| o.contains(&i)))
+}
+
+#[cfg(test)]
+mod allowlist_tests {
+    use super::*;
+
+    #[test]
+    fn allowlists_read_v4_v6_and_cidr_and_admit_only_what_they_name() {
+        let stored = allowlist(&[
+            " 10.1.2.3/8 ".into(),
+            "192.0.2.7".into(),
+            "2001:db8::/32".into(),
+            "10.0.0.0/8".into(),
+        ])
+        .expect("valid");
+        assert_eq!(stored, "10.0.0.0/8 192.0.2.7/32 2001:db8::/32");
+        assert!(allowlist_admits(&stored, "10.200.0.1"));
+        assert!(allowlist_admits(&stored, "::ffff:10.200.0.1"));
+        assert!(allowlist_admits(&stored, "2001:db8:1::5"));
+        assert!(!allowlist_admits(&stored, "192.0.2.8"));
+        assert!(!allowlist_admits(&stored, "2001:db9::1"));
+        assert!(!allowlist_admits(&stored, "not an address"));
+        assert!(allowlist_admits("", "198.51.100.1"));
+        assert_eq!(
+            allowlist(&["10.0.0.300".into()]),
+            Err("error.allowlist_entry")
+        );
+        assert!(allowlist_within("10.1.0.0/16", &stored));
+        assert!(!allowlist_within("11.0.0.0/8", &stored));
+        assert!(!allowlist_within("", &stored), "none means anywhere: wider");
+        assert!(allowlist_within("", ""));
+    }
+}

@@ -540,6 +540,7 @@ pub async fn apply(
                         label: &stored_label,
                         created_by: Some(actor),
                         expires_at,
+                        allowed_from: "",
                     };
                     Ok(changes::credentials::create(c, &cx, &input, false)?)
                 })
@@ -557,6 +558,7 @@ pub async fn apply(
                         label: label.as_deref(),
                         active,
                         expires_at: None,
+                        allowed_from: None,
                     };
                     Ok(changes::credentials::update(
                         c, &cx, owner, &public_id, edit,

@@ -72,6 +72,11 @@ pub struct NewCredentialRequest {
     /// at most ten years ahead; default: it does not expire.
     #[schema(value_type = Option<String>, format = DateTime, example = "2027-01-31T00:00:00Z")]
     pub expires_at: Option<DateTimeField>,
+    /// Where it may be used from: IPv4 or IPv6 addresses and CIDR ranges, at most 50; from
+    /// anywhere else it is refused like an invalid key. Default: the calling key's own
+    /// (anywhere, if it has none); never wider than it.
+    #[schema(example = json!(["10.0.0.0/8", "2001:db8::/32"]))]
+    pub allowed_from: Option<Vec<String>>,
 }
 
 /// A new credential. `secret` and `token` appear in this response only.
@@ -97,6 +102,9 @@ pub struct UpdateCredentialRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = DateTime, nullable, example = "2027-06-30T00:00:00Z")]
     pub expires_at: Option<Option<DateTimeField>>,
+    /// A new allowlist (`[]`: anywhere); absent leaves it as it is. A key cannot change its
+    /// own, nor give another one wider than its own.
+    pub allowed_from: Option<Vec<String>>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from an absent one (`None`, by `default`).
@@ -237,6 +245,15 @@ pub async fn create(
         .map(|at| validation::expiry(at.0.naive_utc(), state.clock.now()))
         .transpose()
         .map_err(super::invalid("expires_at"))?;
+    let own_allowlist = caller.0.credential.allowed_from.clone();
+    let allowed_from = match body.allowed_from.as_deref() {
+        // A key's keys are used from where it may be, unless it narrows that.
+        None => own_allowlist.clone(),
+        Some(entries) => validation::allowlist(entries).map_err(super::invalid("allowed_from"))?,
+    };
+    if !validation::allowlist_within(&allowed_from, &own_allowlist) {
+        return Err(super::invalid("allowed_from")("api.allowlist_wider"));
+    }
     let cx = caller.change(&state);
     let owner = target_owner(&state, &cx, &caller.0, body.owner.as_deref(), false).await?;
     let minted = mint(state.verifier.hasher())?;
@@ -265,6 +282,7 @@ pub async fn create(
                 label: &label,
                 created_by,
                 expires_at,
+                allowed_from: &allowed_from,
             };
             Ok(changes::credentials::create(c, &cx, &input, false)?)
         })
@@ -342,6 +360,21 @@ pub async fn update(
     {
         return Err(AppError::Conflict("api.own_expiry"));
     }
+    let allowed_from = body
+        .allowed_from
+        .as_deref()
+        .map(validation::allowlist)
+        .transpose()
+        .map_err(super::invalid("allowed_from"))?;
+    if let Some(asked) = &allowed_from {
+        // A leaked key cannot free itself of where it may be used, nor free another.
+        if found.id == caller.0.credential.id && *asked != found.allowed_from {
+            return Err(AppError::Conflict("api.own_allowlist"));
+        }
+        if !validation::allowlist_within(asked, &caller.0.credential.allowed_from) {
+            return Err(super::invalid("allowed_from")("api.allowlist_wider"));
+        }
+    }
     let active = body.active;
     let updated = state
         .db(move |c| {
@@ -349,6 +382,7 @@ pub async fn update(
                 label: label.as_deref(),
                 active,
                 expires_at,
+                allowed_from: allowed_from.as_deref(),
             };
             Ok(changes::credentials::update(
                 c,

@@ -397,4 +397,16 @@ pub const FRENCH: &[(&str, &str)] = &[
         "The new secret (HTTP Basic password). Shown once.",
         "Le nouveau secret (mot de passe HTTP Basic). Montré une fois.",
     ),
+    (
+        "A new allowlist (`[]`: anywhere); absent leaves it as it is. A key cannot change its\nown, nor give another one wider than its own.",
+        "Une nouvelle liste d'adresses autorisées (`[]` : partout) ; absente, elle reste telle quelle. Une clé ne peut pas changer\nla sienne, ni en donner à une autre une plus large que la sienne.",
+    ),
+    (
+        "Where it may be used from (addresses and CIDR ranges); empty: anywhere.",
+        "D'où elle peut être utilisée (adresses et plages CIDR) ; vide : partout.",
+    ),
+    (
+        "Where it may be used from: IPv4 or IPv6 addresses and CIDR ranges, at most 50; from\nanywhere else it is refused like an invalid key. Default: the calling key's own\n(anywhere, if it has none); never wider than it.",
+        "D'où elle peut être utilisée : adresses et plages CIDR IPv4 ou IPv6, 50 au plus ; de\npartout ailleurs elle est refusée comme une clé invalide. Par défaut : celle de la clé appelante\n(partout, si elle n'en a pas) ; jamais plus large.",
+    ),
 ];

@@ -322,6 +322,8 @@ pub struct CredentialView {
     /// the current secret is.
     #[schema(format = DateTime)]
     pub previous_valid_until: Option<String>,
+    /// Where it may be used from (addresses and CIDR ranges); empty: anywhere.
+    pub allowed_from: Vec<String>,
 }
 
 impl From<&Credential> for CredentialView {
@@ -339,6 +341,11 @@ impl From<&Credential> for CredentialView {
                 .as_ref()
                 .and(c.previous_until)
                 .map(|t| t.and_utc().to_rfc3339()),
+            allowed_from: c
+                .allowed_from
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
         }
     }
 }

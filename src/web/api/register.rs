@@ -154,6 +154,7 @@ pub async fn register(
                 label: &label,
                 expires_at: None,
                 created_by: Some(operator_id),
+                allowed_from: "",
             };
             Ok(changes::credentials::create(c, &cx, &input, true)?)
         })
