@@ -1033,8 +1033,22 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Renouveler : nouveau secret",
     ),
     ("key.never", "Never", "Jamais"),
-    ("key.allowed_from", "Used only from", "Utilisable seulement depuis"),
+    (
+        "key.allowed_from",
+        "Used only from",
+        "Utilisable seulement depuis",
+    ),
     ("key.anywhere", "Anywhere", "Partout"),
+    (
+        "key.roll_window_open",
+        "The old secret of the last roll is still accepted: retire it (or wait for its window to end) before rolling again.",
+        "L'ancien secret du dernier renouvellement est encore accepté : retirez-le (ou attendez la fin de sa période) avant de renouveler à nouveau.",
+    ),
+    (
+        "key.roll_legacy",
+        "This key's secret is stored as it was before keyed hashes: use it once (that upgrades it), then roll it with a grace window — or roll it with none.",
+        "Le secret de cette clé est enregistré comme avant les hachages à clé : utilisez-le une fois (cela le met à niveau), puis renouvelez-le avec une période de grâce — ou sans.",
+    ),
     (
         "key.nothing_to_retire",
         "This key has no old secret still accepted.",

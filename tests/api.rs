@@ -2485,3 +2485,131 @@ async fn a_key_with_an_allowlist_works_only_from_there_and_never_frees_itself() 
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["field"], "allowed_from");
 }
+
+#[tokio::test]
+async fn an_old_secret_is_only_checked_and_a_roll_never_drops_one_still_accepted() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let (_admin, key) = admin_key(&app).await;
+    let (_, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Leaked"})),
+    )
+    .await;
+    let id = made["id"].as_str().expect("id").to_owned();
+    let old = Revealed {
+        username: id.clone(),
+        password: made["secret"].as_str().expect("secret").to_owned(),
+        token: made["token"].as_str().expect("token").to_owned(),
+    };
+    // The owner rolls the leaked key with a day's grace for the programs that use it.
+    let roll_path = format!("/api/v1/credentials/{id}/roll");
+    let (status, rolled) = call(
+        Method::POST,
+        &app,
+        &roll_path,
+        &key,
+        Some(json!({"grace": "PT24H"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let new = rolled["token"].as_str().expect("token").to_owned();
+
+    // Whoever holds the old secret can still be checked with it, and nothing more: no key
+    // planted, no roll to lock the owner out, nothing read.
+    let (status, _) = call(Method::GET, &app, "/api/v1/whoami", &old, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let before = app.fingerprint();
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/credentials".to_owned(),
+            Some(json!({"label": "Planted"})),
+        ),
+        (
+            Method::POST,
+            roll_path.clone(),
+            Some(json!({"grace": "PT0S"})),
+        ),
+        (Method::POST, format!("{roll_path}/end"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/credentials/{id}"),
+            Some(json!({"label": "Mine"})),
+        ),
+        (Method::GET, "/api/v1/credentials".to_owned(), None),
+        (Method::GET, "/api/v1/machines".to_owned(), None),
+    ] {
+        let (status, _) = call(method.clone(), &app, &path, &old, body).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
+    assert_eq!(app.fingerprint(), before, "the old secret changed nothing");
+    let (status, _) = call(Method::GET, &app, "/api/v1/credentials", &key, None).await;
+    assert_eq!(status, StatusCode::OK, "the owner's other key still works");
+
+    // A second roll while that window is open (a double click, a retry) is refused: it
+    // would drop the old secret the programs still use.
+    let (status, err) = call(
+        Method::POST,
+        &app,
+        &roll_path,
+        &key,
+        Some(json!({"grace": "PT24H"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    let bearer = |token: String| {
+        let base = app.base.clone();
+        async move {
+            client()
+                .get(format!("{base}/api/v1/whoami"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("whoami")
+                .status()
+        }
+    };
+    assert_eq!(bearer(old.token.clone()).await, StatusCode::OK);
+    assert_eq!(bearer(new.clone()).await, StatusCode::OK);
+
+    // A secret stored from before keyed hashes cannot promise a window it could not keep.
+    {
+        use keyward::db::credentials::{self, NewCredentialInput, OwnerRef};
+        let argon2 =
+            keyward::auth::password::hash("OldSecret0123456789abcdefghijklm").expect("hash");
+        let input = NewCredentialInput {
+            account_id: 1,
+            owner: OwnerRef::Operator(1),
+            public_id: "LegacyKey0000002",
+            secret_hash: &argon2,
+            label: "From before",
+            created_by: None,
+            expires_at: None,
+            allowed_from: "",
+        };
+        credentials::create(&mut app.db(), &input, chrono::Utc::now().naive_utc()).expect("row");
+    }
+    let legacy = "/api/v1/credentials/LegacyKey0000002/roll";
+    let (status, _) = call(
+        Method::POST,
+        &app,
+        legacy,
+        &key,
+        Some(json!({"grace": "PT1H"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = call(
+        Method::POST,
+        &app,
+        legacy,
+        &key,
+        Some(json!({"grace": "PT0S"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "without a window it may be rolled");
+}

@@ -1286,6 +1286,14 @@ async fn a_key_is_rolled_watched_and_retired_from_its_page() {
             .post(&format!("{page_url}/roll"), &[("grace", "PT0S")])
             .await
             .assert_redirect(&page_url);
+        // Another page opened first (another tab) does not destroy the secret meant here.
+        assert!(
+            admin
+                .get("/profile/api-credentials")
+                .await
+                .input_value("reveal-token")
+                .is_none()
+        );
         admin
             .get(&page_url)
             .await

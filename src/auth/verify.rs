@@ -205,8 +205,11 @@ impl Verifier {
             {
                 let c = &record.credential;
                 if via_previous {
-                    self.record_previous_use(c, now, used_from).await;
-                    return Ok(record);
+                    self.record_previous_use(c, now, used_from);
+                    return Ok(AuthRecord {
+                        via_previous: true,
+                        ..record
+                    });
                 }
                 let seen_lately = c
                     .last_used_at
@@ -278,31 +281,31 @@ impl Verifier {
     }
 
     /// Notes a use of a rolled key's old secret — its owner watches for the last one before
-    /// retiring it. Written at once, not batched: such uses are few and short-lived, and at
-    /// most once per `last_used_every` for one address, like *last used*. Best effort.
-    async fn record_previous_use(
+    /// retiring it. At most once per `last_used_every` per key (like *last used*), written off
+    /// the request (the answer never waits for it). Best effort.
+    fn record_previous_use(
         &self,
         c: &crate::db::credentials::Credential,
         now: chrono::NaiveDateTime,
         used_from: &str,
     ) {
-        let seen_lately = c
-            .previous_last_used_at
+        if c.previous_last_used_at
             .is_some_and(|at| now - at < self.last_used_every)
-            && c.previous_last_used_ip.as_deref() == Some(used_from);
-        if seen_lately {
+        {
             return;
         }
         let (pool, id, ip) = (self.pool.clone(), c.id, used_from.to_owned());
-        let written = actix_web::web::block(move || {
-            db::with_conn(&pool, |conn| {
-                Ok::<_, AppError>(db::credentials::record_previous_use(conn, id, now, &ip)?)
+        actix_web::rt::spawn(async move {
+            let written = actix_web::web::block(move || {
+                db::with_conn(&pool, |conn| {
+                    Ok::<_, AppError>(db::credentials::record_previous_use(conn, id, now, &ip)?)
+                })
             })
-        })
-        .await;
-        if !matches!(written, Ok(Ok(()))) {
-            tracing::warn!(credential = id, "could not note a use of an old secret");
-        }
+            .await;
+            if !matches!(written, Ok(Ok(()))) {
+                tracing::warn!(credential = id, "could not note a use of an old secret");
+            }
+        });
     }
 
     /// Replaces the stored hash, only if it is still the one that was checked: concurrent

@@ -401,7 +401,13 @@ pub fn roll(
             let end = ctx.at + grace;
             before.expires_at.map_or(end, |expiry| end.min(expiry))
         });
-        creds::roll(conn, before.id, new_hash, until, ctx.at)?;
+        match creds::roll(conn, before.id, new_hash, until, ctx.at)? {
+            Ok(()) => {}
+            Err(creds::RollRefusal::WindowOpen) => {
+                return Err(ChangeError::Refused("key.roll_window_open"));
+            }
+            Err(creds::RollRefusal::Legacy) => return Err(ChangeError::Refused("key.roll_legacy")),
+        }
         let after = creds::find_for_owner(conn, owner, public_id)?;
         journal(
             conn,

@@ -52,6 +52,9 @@ pub struct Ctx {
     /// more than both hold, now — a delegate who made a key for a colleague does not gain
     /// what the colleague is given later.
     pub capped_by: Option<i32>,
+    /// The call came with a rolled key's old secret: it may be checked, not manage anything
+    /// — else whoever holds a leaked old secret could roll the key and lock its owner out.
+    pub old_secret: bool,
 }
 
 impl Ctx {
@@ -68,6 +71,7 @@ impl Ctx {
             acting_as: None,
             via_credential: None,
             capped_by: None,
+            old_secret: false,
         }
     }
 }
@@ -130,6 +134,9 @@ fn journal(
 /// was deactivated (or a key revoked) after the request arrived does nothing any more.
 fn actor_grants(conn: &mut DbConn, ctx: &Ctx) -> ChangeResult<Grants> {
     use diesel::prelude::*;
+    if ctx.old_secret {
+        return Err(ChangeError::Gone);
+    }
     if let Some(id) = ctx.via_credential {
         use crate::db::schema::credentials as c;
         let key: Option<(bool, Option<NaiveDateTime>)> = c::table

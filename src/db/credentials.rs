@@ -183,6 +183,9 @@ pub struct AuthRecord {
     pub credential: Credential,
     pub owner: Owner,
     pub usable: bool,
+    /// Presented with a rolled key's old secret (its grace window): good for being checked,
+    /// not for managing anything (`changes::Ctx::old_secret`).
+    pub via_previous: bool,
 }
 
 /// A credential with its owner's (id, name, active) if an operator's, (id, name) if a machine's.
@@ -279,6 +282,7 @@ fn auth_record((credential, operator, machine): AuthRow) -> Option<AuthRecord> {
         credential,
         owner,
         usable,
+        via_previous: false,
     })
 }
 
@@ -295,6 +299,17 @@ pub fn upgrade_hash(conn: &mut DbConn, id: i32, old: &str, new: &str) -> QueryRe
     Ok(changed == 1)
 }
 
+/// Why a roll did not happen.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RollRefusal {
+    /// An old secret is still accepted: a second roll would drop it (a double click, a
+    /// retried call) while programs still use it. Retire it, or wait for its window's end.
+    WindowOpen,
+    /// The secret is stored from before keyed hashes (argon2): its old secret could not be
+    /// checked cheaply during a window. Its first use upgrades it.
+    Legacy,
+}
+
 /// A new secret for a credential (`new_hash`); the one it had stays accepted until `until`
 /// (none: from now on only the new one). What was known of the old secret's use goes.
 pub fn roll(
@@ -303,20 +318,29 @@ pub fn roll(
     new_hash: &str,
     until: Option<NaiveDateTime>,
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    // Locked on PostgreSQL: of two rolls at once, the second keeps the first one's secret as
-    // its old one (SQLite's write transactions are one at a time already).
-    let current: String = match conn {
+) -> QueryResult<Result<(), RollRefusal>> {
+    // Read under a lock on PostgreSQL, so two rolls at once run one after the other and the
+    // second sees the first's window (SQLite's write transactions are one at a time).
+    type State = (String, Option<String>, Option<NaiveDateTime>);
+    let select = (
+        credentials::secret_hash,
+        credentials::previous_secret_hash,
+        credentials::previous_until,
+    );
+    let (current, previous, previous_until): State = match conn {
         DbConn::Postgres(pg) => credentials::table
             .find(id)
-            .select(credentials::secret_hash)
+            .select(select)
             .for_update()
             .first(pg)?,
-        DbConn::Sqlite(_) => credentials::table
-            .find(id)
-            .select(credentials::secret_hash)
-            .first(conn)?,
+        DbConn::Sqlite(_) => credentials::table.find(id).select(select).first(conn)?,
     };
+    if previous.is_some() && previous_until.is_some_and(|at| at > now) {
+        return Ok(Err(RollRefusal::WindowOpen));
+    }
+    if until.is_some() && current.starts_with("$argon2") {
+        return Ok(Err(RollRefusal::Legacy));
+    }
     diesel::update(credentials::table.find(id))
         .set((
             credentials::secret_hash.eq(new_hash),
@@ -326,8 +350,8 @@ pub fn roll(
             credentials::previous_last_used_ip.eq(None::<String>),
             credentials::rolled_at.eq(now),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(Ok(()))
 }
 
 /// Ends a roll's grace window now: only the new secret works.

@@ -157,6 +157,7 @@ pub async fn show(
     let quiet = i64::from(ctx.state.settings.roll_quiet_minutes);
     let secure = ctx.state.settings.secure_cookies;
     let c = ctx.chrome;
+    let taken = reveal.is_some();
     let res = render(&KeyPage {
         expiry: Expiry::of(&c, key.expires_at, now),
         last_used: key.last_used_at.map(|at| c.datetime(&at)),
@@ -180,7 +181,7 @@ pub async fn show(
         texts: listing.config.texts,
         return_focus: "#roll-key",
     })?;
-    keys::finish_page(req, res, secure)
+    keys::finish_page(req, res, secure, taken)
 }
 
 #[derive(Deserialize)]

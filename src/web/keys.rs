@@ -466,13 +466,16 @@ fn delay(c: &Chrome, flush_ms: u64) -> String {
     }
 }
 
-/// Sends a page that may have shown a reveal: the reveal cookie goes, shown or not.
+/// Sends a page that may have shown a reveal: once shown (`taken`) its cookie goes. A reveal
+/// meant for another page stays for it (another tab must not destroy a secret shown once);
+/// it ends by itself within minutes.
 pub fn finish_page(
     req: &HttpRequest,
     mut res: HttpResponse,
     secure: bool,
+    taken: bool,
 ) -> Result<HttpResponse, AppError> {
-    if reveal::present(req) {
+    if taken && reveal::present(req) {
         res.add_cookie(&reveal::removal(secure))
             .map_err(|e| AppError::Internal(e.to_string()))?;
     }

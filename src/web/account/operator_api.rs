@@ -249,6 +249,7 @@ async fn tab_response(
     .await?;
     let pending = draft.as_ref().map_or(0, Draft::change_count);
     let secure = ctx.state.settings.secure_cookies;
+    let taken = keys.reveal.is_some();
     let res = render(&TabPage {
         c: ctx.chrome,
         operator,
@@ -256,7 +257,7 @@ async fn tab_response(
         pending,
         conflicts,
     })?;
-    keys::finish_page(req, res, secure)
+    keys::finish_page(req, res, secure, taken)
 }
 
 /// Re-renders the tab with the refused form open and its message (422).

@@ -467,13 +467,16 @@ pub struct RolledCredential {
 
 /// Roll a credential: a new secret for the same id, label, owner and history. The old secret
 /// stays accepted for the grace window asked for, so programs can be moved over before it
-/// stops; the new one works at once and is in this response only.
+/// stops; the new one works at once and is in this response only. During the window the old
+/// secret is good for being checked only: Keyward's own API refuses it (401).
 #[utoipa::path(
     post, path = "/api/v1/credentials/{id}/roll", tag = "credentials", operation_id = "rollCredential", request_body = RollRequest,
     params(("id" = String, Path, description = "Public id")),
     responses(
         (status = 200, body = RolledCredential), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The last roll's old secret is still accepted (retire it first), or a grace window was asked for a secret stored from before keyed hashes", body = ErrorBody),
+        (status = 413, body = ErrorBody),
         (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))

@@ -390,8 +390,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "RFC 3339, UTC : après un renouvellement, l'ancien secret est aussi accepté jusque-là. Absent : seul\nle secret actuel l'est.",
     ),
     (
-        "Roll a credential: a new secret for the same id, label, owner and history. The old secret\nstays accepted for the grace window asked for, so programs can be moved over before it\nstops; the new one works at once and is in this response only.",
-        "Renouvelle un identifiant : un nouveau secret pour le même id, le même libellé, le même propriétaire et le même historique. L'ancien secret\nreste accepté pendant la période de grâce demandée, pour que les programmes passent au nouveau avant qu'il\ncesse ; le nouveau fonctionne aussitôt et ne figure que dans cette réponse.",
+        "Roll a credential: a new secret for the same id, label, owner and history. The old secret\nstays accepted for the grace window asked for, so programs can be moved over before it\nstops; the new one works at once and is in this response only. During the window the old\nsecret is good for being checked only: Keyward's own API refuses it (401).",
+        "Renouvelle un identifiant : un nouveau secret pour le même id, le même libellé, le même propriétaire et le même historique. L'ancien secret\nreste accepté pendant la période de grâce demandée, pour que les programmes passent au nouveau avant qu'il\ncesse ; le nouveau fonctionne aussitôt et ne figure que dans cette réponse. Pendant la période, l'ancien\nsecret ne sert qu'à être vérifié : l'API de Keyward elle-même le refuse (401).",
     ),
     (
         "The new secret (HTTP Basic password). Shown once.",
@@ -408,5 +408,9 @@ pub const FRENCH: &[(&str, &str)] = &[
     (
         "Where it may be used from: IPv4 or IPv6 addresses and CIDR ranges, at most 50; from\nanywhere else it is refused like an invalid key. Default: the calling key's own\n(anywhere, if it has none); never wider than it.",
         "D'où elle peut être utilisée : adresses et plages CIDR IPv4 ou IPv6, 50 au plus ; de\npartout ailleurs elle est refusée comme une clé invalide. Par défaut : celle de la clé appelante\n(partout, si elle n'en a pas) ; jamais plus large.",
+    ),
+    (
+        "The last roll's old secret is still accepted (retire it first), or a grace window was asked for a secret stored from before keyed hashes",
+        "L'ancien secret du dernier renouvellement est encore accepté (retirez-le d'abord), ou une période de grâce a été demandée pour un secret enregistré d'avant les hachages à clé",
     ),
 ];

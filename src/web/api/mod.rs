@@ -229,6 +229,7 @@ impl ApiCaller {
             acting_as,
             via_credential: Some(self.0.credential.id),
             capped_by: self.0.creator(),
+            old_secret: self.0.via_previous,
             ..state.system_change(self.actor())
         }
     }

@@ -113,12 +113,13 @@ async fn respond(
         ctx.state.settings.public_url.trim_end_matches('/')
     );
     let secure = ctx.state.settings.secure_cookies;
+    let taken = keys.reveal.is_some();
     let res = render(&ProfileKeysPage {
         c: ctx.chrome,
         endpoint,
         keys,
     })?;
-    keys::finish_page(req, res, secure)
+    keys::finish_page(req, res, secure, taken)
 }
 
 async fn refuse(

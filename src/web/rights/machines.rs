@@ -260,6 +260,7 @@ async fn show_page(
     let confirm_delete = can_edit && query.dialog.as_deref() == Some("delete-machine");
     let edit_dialog = edit_dialog.filter(|_| can_edit);
     let secure = ctx.state.settings.secure_cookies;
+    let taken = keys.reveal.is_some();
     let mut res = render(&ShowPage {
         c: ctx.chrome,
         machine,
@@ -271,7 +272,7 @@ async fn show_page(
     if refused {
         *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    keys::finish_page(req, res, secure)
+    keys::finish_page(req, res, secure, taken)
 }
 
 pub async fn edit(
