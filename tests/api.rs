@@ -2384,6 +2384,22 @@ async fn a_key_with_an_allowlist_works_only_from_there_and_never_frees_itself() 
     assert_eq!(from("2001:db8::1").await, StatusCode::OK);
     assert_eq!(from("198.51.100.1").await, StatusCode::UNAUTHORIZED);
     assert_eq!(from("2001:db8::2").await, StatusCode::UNAUTHORIZED);
+    // The journal tells the owner why: the right secret, from outside the allowlist.
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    let why = || {
+        use diesel::prelude::*;
+        use keyward::db::schema::audit_events as a;
+        a::table
+            .filter(a::target_id.eq(&office.username))
+            .filter(a::action.eq("api.auth_failed"))
+            .select(a::changes)
+            .load::<String>(&mut app.db())
+            .expect("journal")
+    };
+    eventually("the refusals journalled", || async {
+        why().iter().any(|c| c.contains("outside_allowlist"))
+    })
+    .await;
     // /verify checks the address it is told, like a proxy's.
     let (_, verdict) = call(
         Method::POST,

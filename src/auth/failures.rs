@@ -24,13 +24,17 @@ pub enum FailedId {
     Unknown,
 }
 
+/// Per credential and window: failures, how many of them were the right secret from outside
+/// the key's allowlist, and the last client address.
+type Counts = HashMap<(FailedId, NaiveDateTime), (u64, u64, String)>;
+
 /// Distinct credentials tracked per window; beyond that they count as unknown.
 const MAX_TRACKED: usize = 10_000;
 
 pub struct AuthFailures {
     /// Seconds per journal row (60: one row per credential per minute).
     window: i64,
-    counts: Mutex<HashMap<(FailedId, NaiveDateTime), (u64, String)>>,
+    counts: Mutex<Counts>,
 }
 
 impl AuthFailures {
@@ -48,7 +52,9 @@ impl AuthFailures {
             .map_or(at, |d| d.naive_utc())
     }
 
-    pub fn record(&self, id: FailedId, at: NaiveDateTime, ip: &str) {
+    /// One failure; `outside_allowlist` when it was the right secret from an address the
+    /// key may not be used from (the journal says so, for its owner).
+    pub fn record(&self, id: FailedId, at: NaiveDateTime, ip: &str, outside_allowlist: bool) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let id = if counts.len() >= MAX_TRACKED {
             FailedId::Unknown
@@ -57,9 +63,10 @@ impl AuthFailures {
         };
         let entry = counts
             .entry((id, self.bucket(at)))
-            .or_insert((0, ip.to_owned()));
+            .or_insert((0, 0, ip.to_owned()));
         entry.0 += 1;
-        ip.clone_into(&mut entry.1);
+        entry.1 += u64::from(outside_allowlist);
+        ip.clone_into(&mut entry.2);
     }
 
     /// Journals the windows that are over (all of them when `everything`, at shutdown).
@@ -69,7 +76,8 @@ impl AuthFailures {
         now: NaiveDateTime,
         everything: bool,
     ) -> Result<usize, String> {
-        let done: Vec<((FailedId, NaiveDateTime), (u64, String))> = {
+        #[allow(clippy::type_complexity)]
+        let done: Vec<((FailedId, NaiveDateTime), (u64, u64, String))> = {
             let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
             let current = self.bucket(now);
             let keys: Vec<_> = counts
@@ -87,7 +95,7 @@ impl AuthFailures {
         let rows = done.len();
         let written = db::with_conn(pool, |conn| {
             crate::db::write(conn, |conn| {
-                for ((id, at), (count, ip)) in &done {
+                for ((id, at), (count, outside, ip)) in &done {
                     let (account_id, target) = match id {
                         FailedId::Known {
                             public_id,
@@ -114,13 +122,17 @@ impl AuthFailures {
                         ),
                     };
                     let actor = audit::Actor::named_system("API", Some(ip.clone()), account_id);
+                    let mut changes = vec![audit::change("failures", 0, count)];
+                    if *outside > 0 {
+                        changes.push(audit::change("outside_allowlist", 0, outside));
+                    }
                     audit::record(
                         conn,
                         &actor,
                         *at,
                         audit::Action::ApiAuthFailed,
                         &target,
-                        &[audit::change("failures", 0, count)],
+                        &changes,
                     )?;
                 }
                 Ok::<_, diesel::result::Error>(())
@@ -131,9 +143,10 @@ impl AuthFailures {
             // Put back what could not be journalled (unless newer counts arrived meanwhile):
             // the next flush tries again.
             let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-            for (key, (count, ip)) in done {
-                let entry = counts.entry(key).or_insert((0, ip));
+            for (key, (count, outside, ip)) in done {
+                let entry = counts.entry(key).or_insert((0, 0, ip));
                 entry.0 += count;
+                entry.1 += outside;
             }
             return Err(e.to_string());
         }

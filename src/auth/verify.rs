@@ -220,7 +220,12 @@ impl Verifier {
                 }
                 Ok(record)
             }
-            _ => {
+            found => {
+                // The right secret, from where the key may not be used: its owner is told why.
+                let outside = matched
+                    && found.as_ref().is_some_and(|r| {
+                        r.usable && !r.credential.expired(now) && !r.credential.allows(used_from)
+                    });
                 let limited = if id_counted {
                     // Both were reserved before the argon2 work.
                     None
@@ -239,6 +244,7 @@ impl Verifier {
                     },
                     now,
                     used_from,
+                    outside,
                 );
                 Err(match limited {
                     Some(retry_after) => AppError::RateLimited { retry_after },
