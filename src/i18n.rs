@@ -1040,6 +1040,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("key.anywhere", "Anywhere", "Partout"),
     (
+        "key.allowlist_label",
+        "Addresses and ranges, one per line",
+        "Adresses et plages, une par ligne",
+    ),
+    (
+        "key.allowlist_help",
+        "IPv4 or IPv6, e.g. 192.0.2.7 or 10.0.0.0/8; at most 50. Empty: usable from anywhere. From any other address the key is refused like an invalid one.",
+        "IPv4 ou IPv6, par ex. 192.0.2.7 ou 10.0.0.0/8 ; 50 au plus. Vide : utilisable partout. Depuis toute autre adresse, la clé est refusée comme une clé invalide.",
+    ),
+    (
+        "key.allowlist_saved",
+        "Saved: where the key may be used from.",
+        "Enregistré : d'où la clé peut être utilisée.",
+    ),
+    (
         "key.roll_window_open",
         "The old secret of the last roll is still accepted: retire it (or wait for its window to end) before rolling again.",
         "L'ancien secret du dernier renouvellement est encore accepté : retirez-le (ou attendez la fin de sa période) avant de renouveler à nouveau.",

@@ -1393,4 +1393,45 @@ async fn a_key_is_rolled_watched_and_retired_from_its_page() {
             .is_some()
     );
     assert_ne!(app.fingerprint(), before);
+
+    // Where a key may be used from, set on its page.
+    let allowed = |id: &str| -> String {
+        use keyward::db::schema::credentials as c;
+        c::table
+            .filter(c::public_id.eq(id))
+            .select(c::allowed_from)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    admin
+        .post(
+            &format!("{page_url}/allowlist"),
+            &[("allowed_from", "203.0.113.0/24\r\n2001:db8::1")],
+        )
+        .await
+        .assert_redirect(&page_url);
+    assert_eq!(allowed(&id), "203.0.113.0/24 2001:db8::1/128");
+    let page = admin.get(&page_url).await;
+    assert!(page.contains("203.0.113.0/24") && page.contains("Used only from"));
+    admin
+        .post(
+            &format!("{page_url}/allowlist"),
+            &[("allowed_from", "not-an-address")],
+        )
+        .await
+        .assert_redirect(&page_url);
+    assert!(admin.get(&page_url).await.contains("Each entry must be"));
+    assert_eq!(
+        allowed(&id),
+        "203.0.113.0/24 2001:db8::1/128",
+        "a bad list changes nothing"
+    );
+    let page = bob
+        .post(
+            &format!("{key_url}/allowlist"),
+            &[("allowed_from", "10.0.0.0/8")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(allowed(&key), "");
 }

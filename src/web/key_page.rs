@@ -222,6 +222,52 @@ pub async fn roll(
     Ok(res.finish())
 }
 
+#[derive(Deserialize)]
+pub struct AllowlistForm {
+    /// One address or CIDR range per line (or separated by spaces or commas); empty:
+    /// anywhere.
+    allowed_from: String,
+}
+
+/// Sets where the key may be used from, at once; a refused entry comes back as a message.
+pub async fn set_allowlist(
+    ctx: Ctx,
+    listing: Listing,
+    public_id: String,
+    form: AllowlistForm,
+) -> Result<HttpResponse, AppError> {
+    let entries: Vec<String> = form
+        .allowed_from
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let here = page_url(&listing.config, &public_id);
+    let stored = match crate::domain::validation::allowlist(&entries) {
+        Ok(stored) => stored,
+        Err(key) => {
+            ctx.flash_error(key)?;
+            return Ok(see_other(&here));
+        }
+    };
+    let (owner, cx) = (listing.owner, ctx.change()?);
+    ctx.state
+        .db(move |c| {
+            let edit = db::credentials::CredentialChange {
+                label: None,
+                active: None,
+                expires_at: None,
+                allowed_from: Some(&stored),
+            };
+            Ok(changes::credentials::update(
+                c, &cx, owner, &public_id, edit,
+            )?)
+        })
+        .await?;
+    ctx.flash("key.allowlist_saved")?;
+    Ok(see_other(&here))
+}
+
 /// Ends the roll's window now: only the new secret from the next request on.
 pub async fn retire(
     ctx: Ctx,

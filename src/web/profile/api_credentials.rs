@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource(format!("{BASE}/{{row}}")).route(web::get().to(key_page)))
     .service(web::resource(format!("{BASE}/{{row}}/roll")).route(web::post().to(roll)))
     .service(web::resource(format!("{BASE}/{{row}}/roll/end")).route(web::post().to(retire)))
+    .service(web::resource(format!("{BASE}/{{row}}/allowlist")).route(web::post().to(allowlist)))
     .service(web::resource(format!("{BASE}/{{row}}/rename")).route(web::post().to(rename)))
     .service(web::resource(format!("{BASE}/{{row}}/delete")).route(web::post().to(delete)));
 }
@@ -241,4 +242,13 @@ pub async fn retire(
 ) -> Result<HttpResponse, AppError> {
     let listing = listing(&ctx)?;
     key_page::retire(ctx, listing, path.into_inner()).await
+}
+
+pub async fn allowlist(
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<key_page::AllowlistForm>,
+) -> Result<HttpResponse, AppError> {
+    let listing = listing(&ctx)?;
+    key_page::set_allowlist(ctx, listing, path.into_inner(), form).await
 }

@@ -36,6 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/rights/machines/{id}/keys/{row}/roll/end")
             .route(web::post().to(retire_key)),
     )
+    .service(
+        web::resource("/rights/machines/{id}/keys/{row}/allowlist")
+            .route(web::post().to(allowlist_key)),
+    )
     .service(web::resource("/rights/machines/{id}/{row}/edit").route(web::post().to(edit_key)))
     .service(web::resource("/rights/machines/{id}/{row}/delete").route(web::post().to(delete_key)));
 }
@@ -470,4 +474,14 @@ pub async fn retire_key(
     let (id, public_id) = path.into_inner();
     let listing = listing(&ctx, id, Permission::MachinesWrite).await?;
     key_page::retire(ctx, listing, public_id).await
+}
+
+pub async fn allowlist_key(
+    ctx: Ctx,
+    path: web::Path<(i32, String)>,
+    CsrfForm(form): CsrfForm<key_page::AllowlistForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let listing = listing(&ctx, id, Permission::MachinesWrite).await?;
+    key_page::set_allowlist(ctx, listing, public_id, form).await
 }
