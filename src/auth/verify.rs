@@ -169,12 +169,18 @@ impl Verifier {
                     (true, false)
                 }
                 Verdict::NoMatch => {
-                    via_previous = record.credential.previous_hash(now).is_some_and(|old| {
-                        matches!(
+                    via_previous = match record.credential.previous_hash(now) {
+                        Some(old) => matches!(
                             self.hasher.verify(old, secret.expose()),
                             Verdict::Match { .. }
-                        )
-                    });
+                        ),
+                        // The same second HMAC without a roll window: a wrong secret's timing
+                        // does not tell which keys are being rolled.
+                        None => {
+                            self.hasher.miss(secret.expose());
+                            false
+                        }
+                    };
                     (via_previous, false)
                 }
                 Verdict::Legacy => {
@@ -301,10 +307,13 @@ impl Verifier {
             return;
         }
         let (pool, id, ip) = (self.pool.clone(), c.id, used_from.to_owned());
+        let old = c.previous_secret_hash.clone().unwrap_or_default();
         actix_web::rt::spawn(async move {
             let written = actix_web::web::block(move || {
                 db::with_conn(&pool, |conn| {
-                    Ok::<_, AppError>(db::credentials::record_previous_use(conn, id, now, &ip)?)
+                    Ok::<_, AppError>(db::credentials::record_previous_use(
+                        conn, id, &old, now, &ip,
+                    )?)
                 })
             })
             .await;

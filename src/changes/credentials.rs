@@ -429,8 +429,11 @@ pub fn retire_previous(
     public_id: &str,
 ) -> ChangeResult<Credential> {
     write(conn, |conn| {
-        let before = creds::find_for_owner(conn, owner, public_id)?;
+        let found = creds::find_for_owner(conn, owner, public_id)?;
         may_manage_keys(conn, ctx, owner)?;
+        // As it is under the lock: a roll committed meanwhile is not retired unseen.
+        creds::lock(conn, found.id)?;
+        let before = creds::find_for_owner(conn, owner, public_id)?;
         if before.previous_hash(ctx.at).is_none() {
             return Err(ChangeError::Refused("key.nothing_to_retire"));
         }

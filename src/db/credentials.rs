@@ -354,6 +354,19 @@ pub fn roll(
     Ok(Ok(()))
 }
 
+/// Locks a credential's row until the transaction ends (PostgreSQL; SQLite's write
+/// transactions are one at a time already), so what is read next is what is changed.
+pub fn lock(conn: &mut DbConn, id: i32) -> QueryResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        credentials::table
+            .find(id)
+            .select(credentials::id)
+            .for_update()
+            .first::<i32>(pg)?;
+    }
+    Ok(())
+}
+
 /// Ends a roll's grace window now: only the new secret works.
 pub fn retire_previous(conn: &mut DbConn, id: i32) -> QueryResult<()> {
     diesel::update(credentials::table.find(id))
@@ -397,19 +410,24 @@ pub fn close_window(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResu
     Ok(changed == 1)
 }
 
-/// The old secret of a roll was presented (never moved backwards).
+/// The old secret of a roll (`old`, the hash it matched) was presented — never moved
+/// backwards, and never counted against a later roll's old secret.
 pub fn record_previous_use(
     conn: &mut DbConn,
     id: i32,
+    old: &str,
     at: NaiveDateTime,
     ip: &str,
 ) -> QueryResult<()> {
     diesel::update(
-        credentials::table.find(id).filter(
-            credentials::previous_last_used_at
-                .is_null()
-                .or(credentials::previous_last_used_at.le(at)),
-        ),
+        credentials::table
+            .find(id)
+            .filter(credentials::previous_secret_hash.eq(old))
+            .filter(
+                credentials::previous_last_used_at
+                    .is_null()
+                    .or(credentials::previous_last_used_at.le(at)),
+            ),
     )
     .set((
         credentials::previous_last_used_at.eq(at),
