@@ -2629,3 +2629,51 @@ async fn an_old_secret_is_only_checked_and_a_roll_never_drops_one_still_accepted
     .await;
     assert_eq!(status, StatusCode::OK, "without a window it may be rolled");
 }
+
+#[tokio::test]
+async fn two_rolls_at_once_leave_one_window_and_the_old_secret_working() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let (_admin, key) = admin_key(&app).await;
+    for round in 0..5 {
+        let (_, made) = call(
+            Method::POST,
+            &app,
+            "/api/v1/credentials",
+            &key,
+            Some(json!({"label": format!("Raced {round}")})),
+        )
+        .await;
+        let id = made["id"].as_str().expect("id").to_owned();
+        let original = made["token"].as_str().expect("token").to_owned();
+        let path = format!("/api/v1/credentials/{id}/roll");
+        // A double click, or a retried call: two rolls at once (bounded, loopback).
+        let body = Some(json!({"grace": "PT24H"}));
+        let (a, b) = tokio::join!(
+            call(Method::POST, &app, &path, &key, body.clone()),
+            call(Method::POST, &app, &path, &key, body.clone()),
+        );
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CONFLICT],
+            "round {round}: exactly one roll"
+        );
+        let new = if a.0 == StatusCode::OK { &a.1 } else { &b.1 };
+        let new = new["token"].as_str().expect("token").to_owned();
+        for token in [original, new] {
+            let res = client()
+                .get(format!("{}/api/v1/whoami", app.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("whoami");
+            assert_eq!(
+                res.status(),
+                StatusCode::OK,
+                "round {round}: both secrets work"
+            );
+        }
+    }
+}

@@ -368,20 +368,20 @@ pub fn delete(
 }
 
 /// How long a rolled key's old secret may stay accepted, by ISO 8601 code: none, 1 hour,
-/// 24 hours, 7 days.
-pub const GRACE_WINDOWS: [(&str, chrono::Duration); 4] = [
-    ("PT0S", chrono::Duration::zero()),
-    ("PT1H", chrono::Duration::hours(1)),
-    ("PT24H", chrono::Duration::hours(24)),
-    ("P7D", chrono::Duration::days(7)),
+/// 24 hours, 7 days — with the catalog key of its name on the key's page.
+pub const GRACE_WINDOWS: [(&str, chrono::Duration, &str); 4] = [
+    ("PT0S", chrono::Duration::zero(), "key.grace_none"),
+    ("PT1H", chrono::Duration::hours(1), "key.grace_hour"),
+    ("PT24H", chrono::Duration::hours(24), "key.grace_day"),
+    ("P7D", chrono::Duration::days(7), "key.grace_week"),
 ];
 
 /// A grace window by its code; `None` for any other.
 pub fn grace_window(code: &str) -> Option<chrono::Duration> {
     GRACE_WINDOWS
         .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, d)| *d)
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, d, _)| *d)
 }
 
 /// Rolls a key: `new_hash` is its secret from now on; the old one stays accepted for

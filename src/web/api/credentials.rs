@@ -116,6 +116,20 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
+/// May the caller see (`reading`) or manage `owner`'s keys?
+fn may(
+    conn: &mut db::DbConn,
+    cx: &changes::Ctx,
+    owner: OwnerRef,
+    reading: bool,
+) -> changes::ChangeResult<()> {
+    if reading {
+        changes::credentials::may_read(conn, cx, owner)
+    } else {
+        changes::credentials::may_manage(conn, cx, owner)
+    }
+}
+
 /// The owner an API call acts on: the caller's own, or another one of the account the
 /// caller may manage (`domain::authority::manage_keys`): another account's or an unknown
 /// owner is 404, one the caller may not manage 403.
@@ -134,10 +148,7 @@ async fn target_owner(
     state
         .db(move |c| {
             let owner = db::credentials::find_owner(c, account, target)?;
-            match reading {
-                true => changes::credentials::may_read(c, &cx, target)?,
-                false => changes::credentials::may_manage(c, &cx, target)?,
-            }
+            may(c, &cx, target, reading)?;
             Ok(owner)
         })
         .await
@@ -167,11 +178,7 @@ async fn find_if(
         .db(move |c| {
             let found = db::credentials::find_in_account(c, account, &public_id)?;
             let owner = found.owner_ref().ok_or(AppError::NotFound)?;
-            let allowed = match reading {
-                true => changes::credentials::may_read(c, &cx, owner),
-                false => changes::credentials::may_manage(c, &cx, owner),
-            };
-            match allowed {
+            match may(c, &cx, owner, reading) {
                 Ok(()) => Ok((owner, found)),
                 Err(changes::ChangeError::Denied(_)) => Err(AppError::NotFound),
                 Err(e) => Err(e.into()),
@@ -189,7 +196,6 @@ async fn find_if(
         (status = 400, description = "A limit outside 1 to 1000, a malformed `after` or owner", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "Another owner, without an administrator's credential", body = ErrorBody),
         (status = 404, description = "No such owner", body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -230,7 +236,7 @@ pub async fn list(
         (status = 201, body = CreatedCredential),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -305,7 +311,7 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/api/v1/credentials/{id}", tag = "credentials", operation_id = "getCredential",
     params(("id" = String, Path, description = "Public id")),
-    responses((status = 200, body = CredentialView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody)),
+    responses((status = 200, body = CredentialView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn show(
@@ -327,7 +333,7 @@ pub async fn show(
         (status = 200, body = CredentialView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "A credential cannot push back its own expiry", body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -400,7 +406,7 @@ pub async fn update(
 #[utoipa::path(
     delete, path = "/api/v1/credentials/{id}", tag = "credentials", operation_id = "deleteCredential",
     params(("id" = String, Path, description = "Public id")),
-    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody)),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn delete(
@@ -477,7 +483,7 @@ pub struct RolledCredential {
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "The last roll's old secret is still accepted (retire it first), or a grace window was asked for a secret stored from before keyed hashes", body = ErrorBody),
         (status = 413, body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -514,7 +520,6 @@ pub async fn roll(
         (status = 200, body = CredentialView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "No old secret is still accepted", body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]

@@ -72,6 +72,20 @@ fn header(kind: utoipa::openapi::Type, description: &str) -> utoipa::openapi::he
         .build()
 }
 
+/// A response with the JSON error body.
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    utoipa::openapi::ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
 impl Modify for Contract {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{RefOr, Required, Type};
@@ -135,26 +149,23 @@ impl Modify for Contract {
                     .operation_id
                     .as_deref()
                     .is_some_and(|id| id.starts_with("forwardAuth"));
+                // Every call can be throttled and needs the database: said once, here.
+                for (status, description) in [
+                    ("429", "Too many failures; see Retry-After"),
+                    ("503", "Database unavailable"),
+                ] {
+                    op.responses
+                        .responses
+                        .entry(status.into())
+                        .or_insert_with(|| error_response(description));
+                }
                 // Every call that takes a key reads the `Authorization` header first (a
                 // proxy's check answers 401 instead).
                 if !forward && op.security.is_some() {
                     op.responses
                         .responses
                         .entry("400".into())
-                        .or_insert_with(|| {
-                            utoipa::openapi::ResponseBuilder::new()
-                                .description("A malformed `Authorization` header")
-                                .content(
-                                    "application/json",
-                                    utoipa::openapi::ContentBuilder::new()
-                                        .schema(Some(utoipa::openapi::Ref::from_schema_name(
-                                            "ErrorBody",
-                                        )))
-                                        .build(),
-                                )
-                                .build()
-                                .into()
-                        });
+                        .or_insert_with(|| error_response("A malformed `Authorization` header"));
                 }
                 for (status, response) in op.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {

@@ -94,7 +94,6 @@ fn created(m: &Machine) -> HttpResponse {
         (status = 400, description = "A limit outside 1 to 1000, or a malformed `after`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, description = "The key's owner lacks *Machines / Read* (a machine's key always does)", body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -129,7 +128,7 @@ pub async fn list(
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, description = "The key's owner lacks *Machines / Write*", body = ErrorBody),
         (status = 413, body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -175,7 +174,6 @@ fn readable(
     responses(
         (status = 200, body = MachineView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -201,7 +199,7 @@ pub async fn show(
         (status = 200, body = MachineView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, description = "The key's owner lacks *Machines / Write*", body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody),
-        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -252,7 +250,6 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted"), (status = 401, body = ErrorBody),
         (status = 403, description = "The key's owner lacks *Machines / Write*", body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]

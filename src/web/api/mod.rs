@@ -401,7 +401,6 @@ pub struct WhoAmI {
     responses(
         (status = 200, description = "The calling credential and its owner", body = WhoAmI),
         (status = 401, description = "Invalid credentials (unknown, wrong secret, inactive, deleted)", body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]

@@ -59,7 +59,6 @@ pub struct OperatorList {
         (status = 400, description = "A limit outside 1 to 1000, or a malformed `after`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, description = "The key's owner lacks *Operators / Read* (a machine's key always does)", body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody), (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]

@@ -92,8 +92,6 @@ fn is_json(req: &HttpRequest) -> bool {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
-        (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("operatorPassword" = []))
 )]

@@ -81,8 +81,7 @@ fn invalid(code: VerifyCode) -> VerifyResponse {
     responses(
         (status = 200, description = "The verdict on the key", body = VerifyResponse),
         (status = 400, body = ErrorBody), (status = 401, description = "The caller's own credential is invalid", body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody), (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
-        (status = 503, description = "Database unavailable", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -135,8 +134,6 @@ pub async fn verify(
     responses(
         (status = 200, description = "Valid; identity in the X-Keyward-* headers"),
         (status = 401, description = "Missing, malformed or invalid credentials", body = ErrorBody),
-        (status = 429, description = "Too many failures; see Retry-After", body = ErrorBody),
-        (status = 503, description = "Database unavailable", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
