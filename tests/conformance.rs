@@ -69,16 +69,22 @@ async fn schemathesis_finds_nothing_against_the_openapi_document() {
         .args(["run", &format!("{}/api/openapi.json", app.base)])
         .args(["--url", &app.base])
         .args(["--checks", "all", "--max-examples", "30"])
-        // Bounded: CI runs this on both backends.
+        // Bounded: CI runs this on both backends. Seeded, so a finding is reproduced by the
+        // next run (and CI runs what ran here); change the seed to explore further.
         .args(["--max-time", "60", "--generation-database", "none"])
+        .args(["--seed", "20261201"])
         .env("SCHEMATHESIS_HOOKS", "hooks")
         .env("PYTHONPATH", here(""))
         .env("KEYWARD_URL", &app.base)
         .env("KEYWARD_EMAIL", ADMIN_EMAIL)
         .env("KEYWARD_PASSWORD", ADMIN_PASSWORD)
         .env("NO_COLOR", "1");
+    // Zero failures: schemathesis exits non-zero on any (`run` asserts success), and prints
+    // no failure section. Warnings (e.g. that the expiry calls refuse many generated dates,
+    // which no schema can say are past) do not fail it.
     let printed = run(command).await;
-    assert!(printed.contains("No issues found"), "{printed}");
+    assert!(!printed.contains(" FAILURES "), "{printed}");
+    assert!(printed.contains(" passed"), "{printed}");
     // Every operation of the document was tried.
     assert!(!printed.contains("Tested: 0"), "{printed}");
 }

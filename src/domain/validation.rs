@@ -6,17 +6,19 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
-/// A label: trimmed, 1 to 100 characters, no control characters. Any other Unicode (RTL
-/// marks, emoji, markup) is kept as typed and escaped when shown.
+/// A label: trimmed, 1 to 100 characters, no control characters — in what was sent, not only
+/// in what trimming leaves (a vertical tab is whitespace to trim, a control character still),
+/// and the length is the length sent.
+/// Any other Unicode (RTL marks, emoji, markup) is kept as typed and escaped when shown.
 pub fn label(input: &str) -> Result<String, &'static str> {
     let value = input.trim();
     if value.is_empty() {
         return Err("error.label_required");
     }
-    if value.chars().count() > MAX_LABEL_CHARS {
+    if input.chars().count() > MAX_LABEL_CHARS {
         return Err("error.label_too_long");
     }
-    if value.chars().any(char::is_control) {
+    if input.chars().any(char::is_control) {
         return Err("error.control_chars");
     }
     Ok(value.to_owned())
@@ -64,10 +66,10 @@ pub const MAX_DESCRIPTION_CHARS: usize = 500;
 /// kept, no other control character.
 pub fn description(input: &str) -> Result<String, &'static str> {
     let value = input.trim();
-    if value.chars().count() > MAX_DESCRIPTION_CHARS {
+    if input.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err("machines.description_too_long");
     }
-    if value
+    if input
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
@@ -81,10 +83,10 @@ pub fn name(input: &str) -> Result<String, &'static str> {
     if value.is_empty() {
         return Err("error.name_required");
     }
-    if value.chars().count() > MAX_NAME_CHARS {
+    if input.chars().count() > MAX_NAME_CHARS {
         return Err("error.name_too_long");
     }
-    if value.chars().any(char::is_control) {
+    if input.chars().any(char::is_control) {
         return Err("error.control_chars");
     }
     Ok(value.to_owned())
@@ -240,5 +242,27 @@ mod allowlist_tests {
         assert!(!allowlist_within("11.0.0.0/8", &stored));
         assert!(!allowlist_within("", &stored), "none means anywhere: wider");
         assert!(allowlist_within("", ""));
+    }
+}
+
+#[cfg(test)]
+mod control_tests {
+    #[test]
+    fn a_control_character_trimming_would_hide_is_refused_all_the_same() {
+        assert_eq!(super::label("Deploys\u{b}"), Err("error.control_chars"));
+        assert_eq!(super::name("\u{b}Runner"), Err("error.control_chars"));
+        assert_eq!(super::description("W\t\u{b}"), Err("error.control_chars"));
+        assert_eq!(
+            super::description("line one\r\nline two\t").as_deref(),
+            Ok("line one\r\nline two")
+        );
+        assert_eq!(super::label("  Deploys  ").as_deref(), Ok("Deploys"));
+        // The length counts what was sent, as the API's schema says (`maxLength`).
+        let hundred = "x".repeat(100);
+        assert!(super::label(&hundred).is_ok());
+        assert_eq!(
+            super::label(&format!("{hundred} ")),
+            Err("error.label_too_long")
+        );
     }
 }
