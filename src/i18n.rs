@@ -105,6 +105,26 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Clé renouvelée (nouveau secret)",
     ),
     (
+        "action.credential.scopes_changed",
+        "Key's scopes changed",
+        "Portées de la clé modifiées",
+    ),
+    (
+        "action.scope.created",
+        "Scope added to the catalog",
+        "Portée ajoutée au catalogue",
+    ),
+    (
+        "action.scope.updated",
+        "Scope changed in the catalog",
+        "Portée modifiée dans le catalogue",
+    ),
+    (
+        "action.scope.deleted",
+        "Scope removed from the catalog",
+        "Portée retirée du catalogue",
+    ),
+    (
         "action.credential.allowlist_changed",
         "Key's allowed addresses changed",
         "Adresses autorisées de la clé modifiées",
@@ -683,6 +703,140 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "error.forbidden_person",
         "You may act on an operator only if you hold every permission they hold, and they hold one you do not:",
         "Vous ne pouvez agir sur un opérateur que si vous détenez toutes ses autorisations, et il en détient une que vous n'avez pas :",
+    ),
+    (
+        "error.forbidden_scope",
+        "The key this call came with was not given the scope it needs:",
+        "La clé utilisée pour cet appel n'a pas reçu la portée requise :",
+    ),
+    (
+        "scope.credentials_read",
+        "keyward:credentials:read — read keys through Keyward's API",
+        "keyward:credentials:read — lire des clés par l'API de Keyward",
+    ),
+    (
+        "scope.credentials_write",
+        "keyward:credentials:write — create, change, roll and delete keys through Keyward's API",
+        "keyward:credentials:write — créer, modifier, renouveler et supprimer des clés par l'API de Keyward",
+    ),
+    (
+        "scope.machines_read",
+        "keyward:machines:read — read machines through Keyward's API",
+        "keyward:machines:read — lire les machines par l'API de Keyward",
+    ),
+    (
+        "scope.machines_write",
+        "keyward:machines:write — create, change and delete machines through Keyward's API",
+        "keyward:machines:write — créer, modifier et supprimer des machines par l'API de Keyward",
+    ),
+    (
+        "scope.operators_read",
+        "keyward:operators:read — list operators through Keyward's API",
+        "keyward:operators:read — lister les opérateurs par l'API de Keyward",
+    ),
+    (
+        "scope.verify",
+        "keyward:verify — check other keys (/api/v1/verify)",
+        "keyward:verify — vérifier d'autres clés (/api/v1/verify)",
+    ),
+    (
+        "scope.name_empty",
+        "A scope needs a name.",
+        "Une portée doit avoir un nom.",
+    ),
+    (
+        "scope.name_too_long",
+        "A scope name has at most 64 characters.",
+        "Un nom de portée comporte au plus 64 caractères.",
+    ),
+    (
+        "scope.name_invalid",
+        "A scope name is lower-case letters, digits, _ . and -, in parts joined by a colon, such as billing:read.",
+        "Un nom de portée se compose de minuscules, de chiffres, de _ . et -, en parties reliées par deux-points, par exemple billing:read.",
+    ),
+    (
+        "scope.name_reserved",
+        "Names that start with keyward: are Keyward's own scopes.",
+        "Les noms commençant par keyward: sont les portées de Keyward.",
+    ),
+    (
+        "scope.too_many",
+        "A key carries at most 50 scopes.",
+        "Une clé porte au plus 50 portées.",
+    ),
+    (
+        "keys.scopes_field",
+        "Scopes (optional, separated by spaces)",
+        "Portées (facultatif, séparées par des espaces)",
+    ),
+    (
+        "keys.scopes_help",
+        "What the key is for. Keyward's own API needs keyward:credentials:read, keyward:credentials:write, keyward:machines:read, keyward:machines:write, keyward:operators:read or keyward:verify; other names come from the account's scope catalog (Settings). Without any, the key calls no part of Keyward's API.",
+        "Ce à quoi sert la clé. L'API de Keyward demande keyward:credentials:read, keyward:credentials:write, keyward:machines:read, keyward:machines:write, keyward:operators:read ou keyward:verify ; les autres noms viennent du catalogue de portées du compte (Paramètres). Sans aucune, la clé n'appelle aucune partie de l'API de Keyward.",
+    ),
+    ("scopes.title", "Scopes", "Portées"),
+    (
+        "scopes.intro",
+        "The names keys may carry to say what they are for, such as billing:read. Services read them from /api/v1/verify and /auth/forward, and a route can require one (/auth/forward?scope=billing:read).",
+        "Les noms que les clés peuvent porter pour dire à quoi elles servent, par exemple billing:read. Les services les lisent dans /api/v1/verify et /auth/forward, et une route peut en exiger une (/auth/forward?scope=billing:read).",
+    ),
+    (
+        "scopes.catalog",
+        "The account's catalog",
+        "Le catalogue du compte",
+    ),
+    (
+        "scopes.empty",
+        "No scope yet: add the first one below.",
+        "Aucune portée pour l'instant : ajoutez la première ci-dessous.",
+    ),
+    ("scopes.name", "Name", "Nom"),
+    ("scopes.description", "Description", "Description"),
+    ("scopes.keys", "Keys carrying it", "Clés qui la portent"),
+    ("scopes.delete", "Remove", "Retirer"),
+    ("scopes.add", "Add a scope", "Ajouter une portée"),
+    (
+        "scopes.open",
+        "Anyone may give it",
+        "Tout le monde peut la donner",
+    ),
+    (
+        "scopes.open_help",
+        "Ticked: any operator may give it to keys they manage. Otherwise only operators with Settings / Write may: a scope is access to a service, and nobody should give themselves that.",
+        "Cochée : tout opérateur peut la donner aux clés qu'il gère. Sinon seuls les opérateurs ayant Paramètres / Écriture le peuvent : une portée est un accès à un service, que personne ne devrait se donner soi-même.",
+    ),
+    (
+        "scopes.keyward",
+        "Keyward's own scopes",
+        "Les portées de Keyward",
+    ),
+    (
+        "scopes.keyward_intro",
+        "Keyward's API asks for these; a key has none of them unless given. They narrow a key and never widen its owner, and a person gives only those their permissions allow.",
+        "L'API de Keyward les demande ; une clé n'en a aucune sauf si on la lui donne. Elles restreignent une clé sans jamais élargir son propriétaire, et une personne ne donne que celles que ses autorisations permettent.",
+    ),
+    ("scopes.added", "Scope added.", "Portée ajoutée."),
+    ("scopes.saved", "Scope saved.", "Portée enregistrée."),
+    ("scopes.deleted", "Scope removed.", "Portée retirée."),
+    (
+        "scope.taken",
+        "The catalog has a scope of that name already.",
+        "Le catalogue contient déjà une portée de ce nom.",
+    ),
+    (
+        "scope.in_use",
+        "Keys still carry this scope: take it off them first, then remove it from the catalog.",
+        "Des clés portent encore cette portée : retirez-la d'abord de ces clés, puis du catalogue.",
+    ),
+    (
+        "scope.unknown",
+        "This scope is not in the account's catalog.",
+        "Cette portée ne figure pas au catalogue du compte.",
+    ),
+    (
+        "scope.beyond_own",
+        "A key gives no key a scope it does not carry itself.",
+        "Une clé ne donne à aucune clé une portée qu'elle ne porte pas elle-même.",
     ),
     (
         "error.forbidden_grant",

@@ -1220,6 +1220,7 @@ async fn last_used_is_written_for_every_key_of_a_flush_and_never_moves_back() {
                 created_by: None,
                 expires_at: None,
                 allowed_from: "",
+                scopes: common::EVERY_KEYWARD_SCOPE,
             };
             credentials::create(&mut conn, &input, at(0))
                 .expect("key")
@@ -1286,6 +1287,7 @@ async fn a_key_stored_with_argon2_before_keyed_hashes_works_and_is_upgraded_once
         created_by: None,
         expires_at: None,
         allowed_from: "",
+        scopes: common::EVERY_KEYWARD_SCOPE,
     };
     credentials::create(&mut conn, &input, chrono::Utc::now().naive_utc()).expect("row");
     // Its old token form (no checksum) and Basic both work; a wrong secret does not.
@@ -2180,7 +2182,10 @@ async fn machines_read_lists_a_machines_keys_and_changes_nothing() {
     let visitor = common::signed_in(&app, "rita@example.org").await;
     visitor.get("/profile/api-credentials").await;
     visitor
-        .post("/profile/api-credentials/add", &[("label", "Rita's")])
+        .post(
+            "/profile/api-credentials/add",
+            &[("label", "Rita's"), ("scopes", "keyward:credentials:read")],
+        )
         .await;
     let page = visitor.get("/profile/api-credentials").await;
     let ritas = Revealed {
@@ -2353,7 +2358,9 @@ async fn a_key_with_an_allowlist_works_only_from_there_and_never_frees_itself() 
             &app,
             "/api/v1/credentials",
             &key,
-            Some(json!({"label": "Office only", "allowed_from": allowed})),
+            Some(
+                json!({"label": "Office only", "allowed_from": allowed, "scopes": ["keyward:credentials:write"]}),
+            ),
         )
     };
     let (status, made) = make(json!(["203.0.113.0/24", " 2001:db8::1 "])).await;
@@ -2512,7 +2519,7 @@ async fn an_old_secret_is_only_checked_and_a_roll_never_drops_one_still_accepted
         &app,
         "/api/v1/credentials",
         &key,
-        Some(json!({"label": "Leaked"})),
+        Some(json!({"label": "Leaked", "scopes": ["keyward:credentials:read", "keyward:credentials:write", "keyward:machines:read"]})),
     )
     .await;
     let id = made["id"].as_str().expect("id").to_owned();
@@ -2606,6 +2613,7 @@ async fn an_old_secret_is_only_checked_and_a_roll_never_drops_one_still_accepted
             created_by: None,
             expires_at: None,
             allowed_from: "",
+            scopes: common::EVERY_KEYWARD_SCOPE,
         };
         credentials::create(&mut app.db(), &input, chrono::Utc::now().naive_utc()).expect("row");
     }
@@ -2676,4 +2684,414 @@ async fn two_rolls_at_once_leave_one_window_and_the_old_secret_working() {
             );
         }
     }
+}
+
+/// Scopes (issue 17): a key does in Keyward's API only what its scopes say, gives no key a
+/// scope it does not carry, and a person gives only what they may; services read the scopes
+/// and forward-auth requires them per route.
+#[tokio::test]
+async fn a_key_does_only_what_its_scopes_say_and_gives_no_more() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let (admin, key) = admin_key(&app).await;
+    // The catalog, by an administrator (Settings / Write).
+    admin.get("/settings/scopes").await;
+    for (name, description) in [("billing:read", "Read invoices"), ("billing:write", "")] {
+        admin
+            .post(
+                "/settings/scopes",
+                &[("name", name), ("description", description)],
+            )
+            .await
+            .assert_redirect("/settings/scopes");
+    }
+    let refused = admin
+        .post("/settings/scopes", &[("name", "keyward:everything")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin.get("/settings/scopes").await;
+    assert!(page.contains("billing:read") && page.contains("Read invoices"));
+
+    let make = |by: Revealed, body: Value| {
+        let app = &app;
+        async move { call(Method::POST, app, "/api/v1/credentials", &by, Some(body)).await }
+    };
+    // Keys made in My profile, with the scopes typed in the Add dialog.
+    let in_profile = |label: &'static str, scopes: &'static str| {
+        let admin = &admin;
+        async move {
+            admin.get("/profile/api-credentials").await;
+            admin
+                .post(
+                    "/profile/api-credentials/add",
+                    &[("label", label), ("scopes", scopes)],
+                )
+                .await
+                .assert_redirect("/profile/api-credentials");
+            let page = admin.get("/profile/api-credentials").await;
+            Revealed {
+                username: page.input_value("reveal-username").expect("id"),
+                password: page.input_value("reveal-secret").expect("secret"),
+                token: page.input_value("reveal-token").expect("token"),
+            }
+        }
+    };
+    // A key for a service only: none of Keyward's own scopes.
+    let billing = in_profile("Billing", "billing:read  billing:read").await;
+    let before = app.fingerprint();
+    let own = format!("/api/v1/credentials/{}", billing.username);
+    for (method, path, body, scope) in [
+        (
+            Method::GET,
+            "/api/v1/credentials".to_owned(),
+            None,
+            "keyward:credentials:read",
+        ),
+        (Method::GET, own.clone(), None, "keyward:credentials:read"),
+        (
+            Method::POST,
+            "/api/v1/credentials".to_owned(),
+            Some(json!({"label": "Copy"})),
+            "keyward:credentials:write",
+        ),
+        (
+            Method::PATCH,
+            own.clone(),
+            Some(json!({"scopes": ["billing:read", "billing:write"]})),
+            "keyward:credentials:write",
+        ),
+        (
+            Method::DELETE,
+            own.clone(),
+            None,
+            "keyward:credentials:write",
+        ),
+        (
+            Method::POST,
+            format!("{own}/roll"),
+            Some(json!({})),
+            "keyward:credentials:write",
+        ),
+        (
+            Method::GET,
+            "/api/v1/machines".to_owned(),
+            None,
+            "keyward:machines:read",
+        ),
+        (
+            Method::POST,
+            "/api/v1/machines".to_owned(),
+            Some(json!({"name": "Planted"})),
+            "keyward:machines:write",
+        ),
+        (
+            Method::GET,
+            "/api/v1/operators".to_owned(),
+            None,
+            "keyward:operators:read",
+        ),
+        (
+            Method::POST,
+            "/api/v1/verify".to_owned(),
+            Some(json!({"key": key.token})),
+            "keyward:verify",
+        ),
+    ] {
+        let (status, err) = call(method.clone(), &app, &path, &billing, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {err}");
+        assert_eq!(err["permission"], scope, "{method} {path}");
+    }
+    assert_eq!(app.fingerprint(), before, "a refused call changed nothing");
+    let (status, who) = call(Method::GET, &app, "/api/v1/whoami", &billing, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(who["credential"]["scopes"], json!(["billing:read"]));
+
+    // A key that may write keys gives none a scope it does not carry, itself included.
+    let writer = in_profile("Writer", "keyward:credentials:write billing:read").await;
+    let before = app.fingerprint();
+    for asked in [
+        json!(["billing:write"]),
+        json!(["keyward:credentials:read"]),
+        json!(["keyward:machines:write"]),
+    ] {
+        let (status, err) = make(writer.clone(), json!({"label": "Wider", "scopes": asked})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{asked}: {err}");
+        assert_eq!(err["field"], "scopes");
+    }
+    let (status, err) = call(
+        Method::PATCH,
+        &app,
+        &format!("/api/v1/credentials/{}", writer.username),
+        &writer,
+        Some(json!({"scopes": ["keyward:credentials:write", "billing:read", "billing:write"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    for asked in [json!(["keyward:all"]), json!(["Billing"])] {
+        let (status, err) = make(key.clone(), json!({"label": "Odd", "scopes": asked})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{asked}: {err}");
+        assert_eq!(err["field"], "scopes");
+    }
+    // Well-formed, but not in the catalog: the account's state, not the request's form.
+    let (status, err) = make(key.clone(), json!({"label": "Odd", "scopes": ["nope:x"]})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(app.fingerprint(), before, "nothing was made or widened");
+    // Within what it carries, and by default nothing.
+    let (status, made) = make(
+        writer.clone(),
+        json!({"label": "Narrower", "scopes": ["billing:read"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (status, made) = make(writer.clone(), json!({"label": "Bare"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(made["credential"]["scopes"], json!([]));
+    // Narrowing itself is allowed, and journalled.
+    let (status, narrowed) = call(
+        Method::PATCH,
+        &app,
+        &format!("/api/v1/credentials/{}", writer.username),
+        &writer,
+        Some(json!({"scopes": ["keyward:credentials:write"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{narrowed}");
+    assert_eq!(narrowed["scopes"], json!(["keyward:credentials:write"]));
+    {
+        use diesel::prelude::*;
+        use keyward::db::schema::audit_events as a;
+        let rows: i64 = a::table
+            .filter(a::target_id.eq(&writer.username))
+            .filter(a::action.eq("credential.scopes_changed"))
+            .count()
+            .get_result(&mut app.db())
+            .expect("journal");
+        assert_eq!(rows, 1);
+    }
+
+    // Services read the scopes: /verify and forward-auth, which can require one per route.
+    let (_, verdict) = call(
+        Method::POST,
+        &app,
+        "/api/v1/verify",
+        &key,
+        Some(json!({"key": billing.token})),
+    )
+    .await;
+    assert_eq!(verdict["valid"], true);
+    assert_eq!(verdict["credential"]["scopes"], json!(["billing:read"]));
+    let forward = |query: &'static str, header: Option<&'static str>| {
+        let (base, token) = (app.base.clone(), billing.token.clone());
+        async move {
+            let mut req = client()
+                .get(format!("{base}/auth/forward{query}"))
+                .bearer_auth(token);
+            if let Some(h) = header {
+                req = req.header("X-Keyward-Required-Scope", h);
+            }
+            let res = req.send().await.expect("forward");
+            let status = res.status();
+            let scopes = res
+                .headers()
+                .get("x-keyward-scopes")
+                .map(|v| v.to_str().unwrap_or_default().to_owned());
+            (
+                status,
+                scopes,
+                res.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, scopes, _) = forward("", None).await;
+    assert_eq!(
+        (status, scopes.as_deref()),
+        (StatusCode::OK, Some("billing:read"))
+    );
+    assert_eq!(forward("?scope=billing:read", None).await.0, StatusCode::OK);
+    let (status, _, body) = forward("?scope=billing:write", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["scope"], "billing:write");
+    assert_eq!(
+        forward("?scope=billing:read&scope=billing:write", None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        forward("", Some("billing:read billing:write")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // A scope in an original path Envoy appends is the client's, not the proxy's.
+    let (status, _, _) = {
+        let res = client()
+            .get(format!(
+                "{}/auth/forward/invoices?scope=billing:write",
+                app.base
+            ))
+            .bearer_auth(&billing.token)
+            .send()
+            .await
+            .expect("forward");
+        (res.status(), (), ())
+    };
+    assert_eq!(status, StatusCode::OK);
+
+    // A person gives only what they may: Olga holds no permission.
+    let olga_id = app
+        .create_operator(&admin, "Olga Plain", "olga@example.org", false)
+        .await;
+    let olga = common::signed_in(&app, "olga@example.org").await;
+    olga.get("/profile/api-credentials").await;
+    let keys_of_olga = || {
+        use diesel::prelude::*;
+        use keyward::db::schema::credentials as c;
+        c::table
+            .filter(c::operator_id.eq(olga_id))
+            .select(c::scopes)
+            .load::<String>(&mut app.db())
+            .expect("keys")
+    };
+    for asked in ["keyward:machines:write", "billing:read"] {
+        let page = olga
+            .post(
+                "/profile/api-credentials/add",
+                &[("label", "Mine"), ("scopes", asked)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{asked}");
+    }
+    assert!(keys_of_olga().is_empty(), "no key was made");
+    // Until billing:read is open to anyone.
+    let id: i32 = {
+        use diesel::prelude::*;
+        use keyward::db::schema::scopes as s;
+        s::table
+            .filter(s::name.eq("billing:read"))
+            .select(s::id)
+            .first(&mut app.db())
+            .expect("scope")
+    };
+    admin.get("/settings/scopes").await;
+    admin
+        .post(
+            &format!("/settings/scopes/{id}"),
+            &[("description", "Read invoices"), ("open", "on")],
+        )
+        .await
+        .assert_redirect("/settings/scopes");
+    olga.get("/profile/api-credentials").await;
+    olga.post(
+        "/profile/api-credentials/add",
+        &[("label", "Mine"), ("scopes", "keyward:verify billing:read")],
+    )
+    .await
+    .assert_redirect("/profile/api-credentials");
+    assert_eq!(keys_of_olga(), ["billing:read keyward:verify"]);
+    // /register gives what the operator may, and nothing more.
+    let register = |scopes: Value| {
+        let base = app.base.clone();
+        async move {
+            client()
+                .post(format!("{base}/api/v1/register"))
+                .basic_auth("olga@example.org", Some("operator-pass-1"))
+                .json(&json!({"scopes": scopes}))
+                .send()
+                .await
+                .expect("register")
+        }
+    };
+    assert_eq!(
+        register(json!(["keyward:operators:read"])).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let res = register(json!(["keyward:credentials:read"])).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(
+        body["credential"]["scopes"],
+        json!(["keyward:credentials:read"])
+    );
+    assert_eq!(keys_of_olga().len(), 2);
+
+    // The catalog keeps a scope keys still carry.
+    admin.get("/settings/scopes").await;
+    let page = admin
+        .post(&format!("/settings/scopes/{id}/delete"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("take it off them first"));
+}
+
+/// The upgrade to scopes: a database from before, opened by this version, gives each
+/// existing key the Keyward scopes its owner held — an operator's own-key and verify scopes
+/// always, machines and operators as their groups allow; a machine's key verification only —
+/// so no integration breaks.
+#[test]
+fn keys_made_before_scopes_keep_what_their_owner_could_do() {
+    use diesel::prelude::*;
+    use diesel::sqlite::SqliteConnection;
+    use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("before.db");
+    let mut conn = SqliteConnection::establish(path.to_str().expect("path")).expect("open");
+    let migrations =
+        FileBasedMigrations::from_path(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+            .expect("migrations");
+    // Every migration before scopes, one at a time.
+    loop {
+        let applied = conn.applied_migrations().expect("applied");
+        if applied.iter().any(|v| v.to_string() == "20261201040000") {
+            break;
+        }
+        conn.run_next_migration(migrations.clone())
+            .expect("migrate");
+    }
+    for sql in [
+        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'Acme', '2026-11-30 00:00:00')",
+        "INSERT INTO operators (id, account_id, email, name, password_hash, created_at) VALUES \
+         (1, 1, 'ada@example.org', 'Ada', 'x', '2026-11-30 00:00:00'), \
+         (2, 1, 'mo@example.org', 'Mo', 'x', '2026-11-30 00:00:00'), \
+         (3, 1, 'pat@example.org', 'Pat', 'x', '2026-11-30 00:00:00')",
+        "INSERT INTO groups (id, account_id, name, builtin_admin, created_at) VALUES \
+         (1, 1, 'Administrators', 1, '2026-11-30 00:00:00'), \
+         (2, 1, 'Machinists', 0, '2026-11-30 00:00:00')",
+        "INSERT INTO group_members (group_id, operator_id) VALUES (1, 1), (2, 2)",
+        "INSERT INTO group_permissions (group_id, permission) VALUES (2, 'machines.write')",
+        "INSERT INTO machines (id, account_id, name, created_at) VALUES (1, 1, 'CI', '2026-11-30 00:00:00')",
+        "INSERT INTO credentials (account_id, public_id, secret_hash, label, operator_id, machine_id, created_at) VALUES \
+         (1, 'AdaKey0000000001', 'h', 'Ada', 1, NULL, '2026-11-30 00:00:00'), \
+         (1, 'MoKey00000000001', 'h', 'Mo', 2, NULL, '2026-11-30 00:00:00'), \
+         (1, 'PatKey0000000001', 'h', 'Pat', 3, NULL, '2026-11-30 00:00:00'), \
+         (1, 'CiKey00000000001', 'h', 'CI', NULL, 1, '2026-11-30 00:00:00')",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).expect(sql);
+    }
+    conn.run_pending_migrations(migrations).expect("upgrade");
+    use keyward::db::schema::credentials as c;
+    let scopes: Vec<(String, String)> = c::table
+        .order(c::id)
+        .select((c::public_id, c::scopes))
+        .load(&mut conn)
+        .expect("keys");
+    let base = "keyward:credentials:read keyward:credentials:write";
+    assert_eq!(
+        scopes,
+        [
+            (
+                "AdaKey0000000001".to_owned(),
+                format!(
+                    "{base} keyward:machines:read keyward:machines:write keyward:operators:read keyward:verify"
+                )
+            ),
+            (
+                "MoKey00000000001".to_owned(),
+                format!("{base} keyward:machines:read keyward:machines:write keyward:verify")
+            ),
+            (
+                "PatKey0000000001".to_owned(),
+                format!("{base} keyward:verify")
+            ),
+            ("CiKey00000000001".to_owned(), "keyward:verify".to_owned()),
+        ]
+    );
 }

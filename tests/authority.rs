@@ -153,7 +153,13 @@ async fn a_delegate_with_operators_write_cannot_escalate() {
     refused(
         &w,
         "/account/operators/1/api/add",
-        &[("label", "Backdoor")],
+        &[
+            ("label", "Backdoor"),
+            (
+                "scopes",
+                "keyward:credentials:read keyward:credentials:write",
+            ),
+        ],
         forbidden,
     )
     .await;
@@ -162,7 +168,16 @@ async fn a_delegate_with_operators_write_cannot_escalate() {
     let bob_tab = format!("/account/operators/{}/api", w.bob_id);
     w.eve.get(&bob_tab).await;
     w.eve
-        .post(&format!("{bob_tab}/add"), &[("label", "Bob key")])
+        .post(
+            &format!("{bob_tab}/add"),
+            &[
+                ("label", "Bob key"),
+                (
+                    "scopes",
+                    "keyward:credentials:read keyward:credentials:write",
+                ),
+            ],
+        )
         .await
         .assert_redirect(&bob_tab);
     w.eve.get(&bob_tab).await;
@@ -203,7 +218,16 @@ async fn a_delegate_with_operators_write_cannot_escalate() {
     // Through the API: her own key cannot mint one owned by the administrator, nor see theirs.
     w.eve.get("/profile/api-credentials").await;
     w.eve
-        .post("/profile/api-credentials/add", &[("label", "Eve's")])
+        .post(
+            "/profile/api-credentials/add",
+            &[
+                ("label", "Eve's"),
+                (
+                    "scopes",
+                    "keyward:credentials:read keyward:credentials:write",
+                ),
+            ],
+        )
         .await;
     let page = w.eve.get("/profile/api-credentials").await;
     let token = page.input_value("reveal-token").expect("token shown once");
@@ -211,7 +235,7 @@ async fn a_delegate_with_operators_write_cannot_escalate() {
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/credentials", w.app.base))
         .bearer_auth(&token)
-        .json(&json!({"label": "Admin's now", "owner": "operator:1"}))
+        .json(&json!({"scopes": ["keyward:credentials:read", "keyward:credentials:write"], "label": "Admin's now", "owner": "operator:1"}))
         .send()
         .await
         .expect("post");
@@ -285,7 +309,16 @@ async fn a_delegate_still_does_what_she_was_given() {
     let tab = format!("/account/operators/{bob}/api");
     w.eve.get(&tab).await;
     w.eve
-        .post(&format!("{tab}/add"), &[("label", "Bob CI")])
+        .post(
+            &format!("{tab}/add"),
+            &[
+                ("label", "Bob CI"),
+                (
+                    "scopes",
+                    "keyward:credentials:read keyward:credentials:write",
+                ),
+            ],
+        )
         .await
         .assert_redirect(&tab);
     w.eve.get(&tab).await;
@@ -417,8 +450,17 @@ async fn two_administrators_removing_each_other_at_once_leave_one() {
 /// Eve's own API key (a token), made in My profile.
 async fn own_key(v: &Visitor, label: &str) -> String {
     v.get("/profile/api-credentials").await;
-    v.post("/profile/api-credentials/add", &[("label", label)])
-        .await;
+    v.post(
+        "/profile/api-credentials/add",
+        &[
+            ("label", label),
+            (
+                "scopes",
+                "keyward:credentials:read keyward:credentials:write",
+            ),
+        ],
+    )
+    .await;
     v.get("/profile/api-credentials")
         .await
         .input_value("reveal-token")
@@ -453,7 +495,7 @@ async fn a_key_made_for_a_colleague_gains_nothing_when_the_colleague_is_promoted
         reqwest::Method::POST,
         "/api/v1/credentials",
         &eve_token,
-        Some(json!({"label": "For Bob", "owner": format!("operator:{}", w.bob_id)})),
+        Some(json!({"scopes": ["keyward:credentials:read", "keyward:credentials:write"], "label": "For Bob", "owner": format!("operator:{}", w.bob_id)})),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -474,7 +516,7 @@ async fn a_key_made_for_a_colleague_gains_nothing_when_the_colleague_is_promoted
         reqwest::Method::POST,
         "/api/v1/credentials",
         &planted,
-        Some(json!({"label": "Backdoor", "owner": "operator:1"})),
+        Some(json!({"scopes": ["keyward:credentials:read", "keyward:credentials:write"], "label": "Backdoor", "owner": "operator:1"})),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -483,7 +525,7 @@ async fn a_key_made_for_a_colleague_gains_nothing_when_the_colleague_is_promoted
         reqwest::Method::POST,
         "/api/v1/credentials",
         &planted,
-        Some(json!({"label": "Bob's own, made by the planted key"})),
+        Some(json!({"scopes": ["keyward:credentials:read", "keyward:credentials:write"], "label": "Bob's own, made by the planted key"})),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "its owner's own keys: allowed");
@@ -527,7 +569,16 @@ async fn keys_cannot_widen_themselves() {
     let machine = page.location().expect("machine").to_owned();
     w.admin.get(&machine).await;
     w.admin
-        .post(&format!("{machine}/add"), &[("label", "Runner key")])
+        .post(
+            &format!("{machine}/add"),
+            &[
+                ("label", "Runner key"),
+                (
+                    "scopes",
+                    "keyward:credentials:read keyward:credentials:write",
+                ),
+            ],
+        )
         .await;
     let machine_token = w
         .admin
@@ -541,7 +592,7 @@ async fn keys_cannot_widen_themselves() {
         reqwest::Method::POST,
         "/api/v1/credentials",
         &machine_token,
-        Some(json!({"label": "Copy of me"})),
+        Some(json!({"scopes": ["keyward:credentials:read", "keyward:credentials:write"], "label": "Copy of me"})),
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -553,7 +604,7 @@ async fn keys_cannot_widen_themselves() {
         reqwest::Method::POST,
         "/api/v1/credentials",
         &own_key(&w.eve, "Eve's").await,
-        Some(json!({"label": "Expiring", "expires_at": "2030-01-01T00:00:00Z"})),
+        Some(json!({"scopes": ["keyward:credentials:read", "keyward:credentials:write"], "label": "Expiring", "expires_at": "2030-01-01T00:00:00Z"})),
     )
     .await;
     let (id, expiring) = (
@@ -585,7 +636,7 @@ async fn keys_cannot_widen_themselves() {
         reqwest::Method::POST,
         "/api/v1/credentials",
         &expiring,
-        Some(json!({"label": "Forever?"})),
+        Some(json!({"scopes": ["keyward:credentials:read", "keyward:credentials:write"], "label": "Forever?"})),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -649,7 +700,7 @@ async fn a_delegate_deactivated_while_her_request_is_on_its_way_changes_nothing(
     use tokio::io::AsyncWriteExt;
     let w = world().await;
     let token = own_key(&w.eve, "Eve's").await;
-    let body = json!({"label": "Late", "owner": format!("operator:{}", w.bob_id)}).to_string();
+    let body = json!({"scopes": ["keyward:credentials:read", "keyward:credentials:write"], "label": "Late", "owner": format!("operator:{}", w.bob_id)}).to_string();
     // The headers and half the body now…
     let addr = w.app.base.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&addr)

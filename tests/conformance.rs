@@ -123,6 +123,7 @@ async fn a_client_generated_from_the_document_does_the_whole_round() {
     let registered: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/api/v1/register", app.base))
         .basic_auth(ADMIN_EMAIL, Some(ADMIN_PASSWORD))
+        .json(&serde_json::json!({"scopes": common::EVERY_KEYWARD_SCOPE.split(' ').collect::<Vec<_>>()}))
         .send()
         .await
         .expect("register")

@@ -917,6 +917,7 @@ fn many_keys_from(
             created_by: None,
             expires_at: None,
             allowed_from: "",
+            scopes: common::EVERY_KEYWARD_SCOPE,
         };
         create(&mut conn, &input, now).expect("key");
     }

@@ -286,6 +286,7 @@ http {{
             auth_request_set $keyward_owner_kind $upstream_http_x_keyward_owner_kind;
             auth_request_set $keyward_owner_name $upstream_http_x_keyward_owner_name;
             auth_request_set $keyward_account $upstream_http_x_keyward_account;
+            auth_request_set $keyward_scopes $upstream_http_x_keyward_scopes;
             # Only Keyward's word reaches the app: each X-Keyward-* is set here (whatever
             # the client sent under that name is replaced), and the secret stays here.
             proxy_set_header X-Keyward-Credential $keyward_credential;
@@ -293,6 +294,7 @@ http {{
             proxy_set_header X-Keyward-Owner-Kind $keyward_owner_kind;
             proxy_set_header X-Keyward-Owner-Name $keyward_owner_name;
             proxy_set_header X-Keyward-Account $keyward_account;
+            proxy_set_header X-Keyward-Scopes $keyward_scopes;
             proxy_set_header Authorization "";
             proxy_pass {app};
         }}
@@ -437,7 +439,7 @@ fn caddyfile(port: u16, keyward: &str, app: &str) -> String {
 :{port} {{
     forward_auth {keyward} {{
         uri /auth/forward
-        copy_headers X-Keyward-Credential X-Keyward-Owner X-Keyward-Owner-Kind X-Keyward-Owner-Name X-Keyward-Account
+        copy_headers X-Keyward-Credential X-Keyward-Owner X-Keyward-Owner-Kind X-Keyward-Owner-Name X-Keyward-Account X-Keyward-Scopes
     }}
     reverse_proxy {app} {{
         # The secret stays here: the app sees who called, never the key.

@@ -445,7 +445,13 @@ async fn api_credentials_follow_the_owners_permissions() {
     bob_v
         .post(
             "/profile/api-credentials/add",
-            &[("label", "Bob's automation")],
+            &[
+                ("label", "Bob's automation"),
+                (
+                    "scopes",
+                    "keyward:credentials:read keyward:credentials:write keyward:machines:read",
+                ),
+            ],
         )
         .await;
     let token = bob_v

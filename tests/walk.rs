@@ -111,10 +111,25 @@ async fn world(actor: Actor) -> World {
         None => admin,
         Some(email) => signed_in(&app, email).await,
     };
+    // The key carries every Keyward scope its owner may give: the walk is about authority.
+    let scopes = match actor {
+        Actor::Admin => common::EVERY_KEYWARD_SCOPE,
+        Actor::OperatorsWrite => {
+            "keyward:credentials:read keyward:credentials:write keyward:operators:read keyward:verify"
+        }
+        Actor::MachinesWrite => {
+            "keyward:credentials:read keyward:credentials:write keyward:machines:read keyward:machines:write keyward:verify"
+        }
+        Actor::Nobody => "keyward:credentials:read keyward:credentials:write keyward:verify",
+    };
     visitor.get("/profile/api-credentials").await;
     visitor
-        .post("/profile/api-credentials/add", &[("label", "Own key")])
-        .await;
+        .post(
+            "/profile/api-credentials/add",
+            &[("label", "Own key"), ("scopes", scopes)],
+        )
+        .await
+        .assert_redirect("/profile/api-credentials");
     let token = visitor
         .get("/profile/api-credentials")
         .await

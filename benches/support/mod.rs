@@ -83,6 +83,7 @@ pub fn add_key(conn: &mut DbConn, public_id: &str, secret_hash: &str) {
         created_by: None,
         expires_at: None,
         allowed_from: "",
+        scopes: "",
     };
     db::credentials::create(conn, &input, chrono::Utc::now().naive_utc()).expect("key");
 }

@@ -10,9 +10,11 @@ use crate::db::credentials::{
 };
 use crate::db::operators::{self, Operator};
 use crate::db::{DbConn, groups};
+use crate::domain::authority::{Denied, Requirement, Why};
 use crate::domain::draft::Draft;
 use crate::domain::notices::{self, Notice};
 use crate::domain::permissions::Permission;
+use crate::domain::scopes;
 use crate::i18n::Lang;
 use crate::mail::{self, Letter};
 
@@ -255,6 +257,7 @@ pub fn create(
         // The owner must be of the account (else "not found"), and the actor allowed.
         creds::find_owner(conn, input.account_id, input.owner)?;
         may_manage_keys(conn, ctx, input.owner)?;
+        may_give_scopes(conn, ctx, input.account_id, "", input.scopes)?;
         let c = creds::create(conn, input, ctx.at)?;
         let (action, what) = if registered {
             (Action::CredentialRegistered, CredentialMail::Registered)
@@ -272,12 +275,58 @@ fn journal_expiry(at: Option<NaiveDateTime>) -> String {
     at.map(|t| t.and_utc().to_rfc3339()).unwrap_or_default()
 }
 
-/// What the journal keeps about a new credential beyond its target: its expiry, if any.
-fn creation_details(c: &Credential) -> Vec<Change> {
-    match c.expires_at {
-        Some(_) => vec![change("expires_at", "", journal_expiry(c.expires_at))],
-        None => Vec::new(),
+/// May the actor give a key the scopes of `asked` it does not carry yet (`before`)? Taking
+/// scopes away is always allowed. Rule 1 for scopes: Keyward's own need the permission behind
+/// them (`Keyward::needs`); a catalog scope must be in the account's catalog, and one that is
+/// not open needs *Settings / Write*.
+fn may_give_scopes(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    account_id: i32,
+    before: &str,
+    asked: &str,
+) -> ChangeResult<()> {
+    let added: Vec<&str> = scopes::names(asked)
+        .filter(|name| !scopes::has(before, name))
+        .collect();
+    if added.is_empty() {
+        return Ok(());
     }
+    let grants = super::actor_grants(conn, ctx)?;
+    let beyond = |p| Denied {
+        missing: Requirement::Permission(p),
+        why: Why::GrantBeyondOwn,
+    };
+    for name in added {
+        match scopes::Keyward::parse(name) {
+            Some(k) => {
+                if let Some(p) = k.needs().filter(|p| !grants.allows(*p)) {
+                    return Err(beyond(p).into());
+                }
+            }
+            None => match crate::db::scopes::find_named(conn, account_id, name)? {
+                None => return Err(ChangeError::Refused("scope.unknown")),
+                Some(s) if !s.open && !grants.allows(Permission::SettingsWrite) => {
+                    return Err(beyond(Permission::SettingsWrite).into());
+                }
+                Some(_) => {}
+            },
+        }
+    }
+    Ok(())
+}
+
+/// What the journal keeps about a new credential beyond its target: its expiry and scopes,
+/// if any.
+fn creation_details(c: &Credential) -> Vec<Change> {
+    let mut details = Vec::new();
+    if c.expires_at.is_some() {
+        details.push(change("expires_at", "", journal_expiry(c.expires_at)));
+    }
+    if !c.scopes.is_empty() {
+        details.push(change("scopes", "", &c.scopes));
+    }
+    details
 }
 
 fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(Action, Vec<Change>)> {
@@ -298,6 +347,12 @@ fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(Action, Vec<Ch
             vec![change("active", true, false)],
         )),
         _ => {}
+    }
+    if let Some(asked) = edit.scopes.filter(|s| *s != before.scopes) {
+        rows.push((
+            Action::CredentialScopesChanged,
+            vec![change("scopes", &before.scopes, asked)],
+        ));
     }
     if let Some(allowed) = edit.allowed_from.filter(|a| *a != before.allowed_from) {
         rows.push((
@@ -345,6 +400,9 @@ pub fn update(
     write(conn, |conn| {
         let before = creds::find_for_owner(conn, owner, public_id)?;
         may_manage_keys(conn, ctx, owner)?;
+        if let Some(asked) = edit.scopes {
+            may_give_scopes(conn, ctx, before.account_id, &before.scopes, asked)?;
+        }
         let after = creds::update(conn, owner, public_id, edit)?;
         journal_edit(conn, ctx, &before, &after, edit)?;
         Ok(after)
@@ -464,6 +522,9 @@ pub fn save_draft(
 ) -> ChangeResult<SaveOutcome> {
     write(conn, |conn| {
         may_manage_keys(conn, ctx, OwnerRef::Operator(operator.id))?;
+        for add in &draft.adds {
+            may_give_scopes(conn, ctx, operator.account_id, "", &add.scopes)?;
+        }
         let before: Vec<Credential> = creds::list_for_owner(conn, OwnerRef::Operator(operator.id))?;
         let outcome = creds::apply_draft(conn, operator, draft, actor_id, ctx.at)?;
         if let SaveOutcome::Conflict(_) = outcome {
@@ -483,8 +544,7 @@ pub fn save_draft(
             let edited = CredentialChange {
                 label: edit.label.as_deref(),
                 active: edit.active,
-                expires_at: None,
-                allowed_from: None,
+                ..Default::default()
             };
             journal_edit(conn, ctx, old, &after, edited)?;
         }

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod groups;
 pub mod machines;
 pub mod operators;
+pub mod scopes;
 
 use chrono::NaiveDateTime;
 

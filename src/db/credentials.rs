@@ -36,6 +36,8 @@ pub struct Credential {
     pub rolled_at: Option<NaiveDateTime>,
     /// Where it may be used from (`domain::validation::allowlist`); empty: anywhere.
     pub allowed_from: String,
+    /// What it is for (`domain::scopes`): names, sorted and space-separated.
+    pub scopes: String,
 }
 
 impl Credential {
@@ -78,6 +80,7 @@ pub struct NewCredential<'a> {
     pub created_at: NaiveDateTime,
     pub created_by: Option<i32>,
     pub expires_at: Option<NaiveDateTime>,
+    pub scopes: &'a str,
 }
 
 pub fn saved_rows(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<SavedRow>> {
@@ -152,6 +155,7 @@ pub fn apply_draft(
                     created_at: now,
                     created_by: Some(actor_id),
                     expires_at: add.expires_at,
+                    scopes: &add.scopes,
                 })
                 .execute(conn)?;
         }
@@ -742,6 +746,8 @@ pub struct NewCredentialInput<'a> {
     pub expires_at: Option<NaiveDateTime>,
     /// Stored allowlist (`domain::validation::allowlist`); empty: anywhere.
     pub allowed_from: &'a str,
+    /// Stored scopes (`domain::scopes::stored`); empty: none.
+    pub scopes: &'a str,
 }
 
 /// Creates a credential that works at once (API, self-service, machines).
@@ -767,6 +773,7 @@ pub fn create(
                 created_at: now,
                 created_by: input.created_by,
                 expires_at: input.expires_at,
+                scopes: input.scopes,
             })
             .returning(credentials::id)
             .get_result(conn)?;
@@ -792,6 +799,8 @@ pub struct CredentialChange<'a> {
     pub expires_at: Option<Option<NaiveDateTime>>,
     /// A new stored allowlist (empty: anywhere).
     pub allowed_from: Option<&'a str>,
+    /// New stored scopes (empty: none).
+    pub scopes: Option<&'a str>,
 }
 
 pub fn update(
@@ -824,6 +833,11 @@ pub fn update(
         if let Some(allowed_from) = edit.allowed_from {
             diesel::update(target)
                 .set(credentials::allowed_from.eq(allowed_from))
+                .execute(conn)?;
+        }
+        if let Some(scopes) = edit.scopes {
+            diesel::update(target)
+                .set(credentials::scopes.eq(scopes))
                 .execute(conn)?;
         }
         bump(conn, owner)?;

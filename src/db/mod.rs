@@ -7,6 +7,7 @@ pub mod machines;
 pub mod operators;
 pub mod outbox;
 pub mod schema;
+pub mod scopes;
 pub mod sessions;
 pub mod tokens;
 

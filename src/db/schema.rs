@@ -130,6 +130,18 @@ diesel::table! {
         previous_last_used_ip -> Nullable<Text>,
         rolled_at -> Nullable<Timestamp>,
         allowed_from -> Text,
+        scopes -> Text,
+    }
+}
+
+diesel::table! {
+    scopes (id) {
+        id -> Integer,
+        account_id -> Integer,
+        name -> Text,
+        description -> Text,
+        open -> Bool,
+        created_at -> Timestamp,
     }
 }
 
@@ -149,9 +161,11 @@ diesel::joinable!(credentials -> operators (operator_id));
 diesel::joinable!(credentials -> machines (machine_id));
 
 diesel::joinable!(operator_tokens -> operators (operator_id));
+diesel::joinable!(scopes -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    scopes,
     audit_events,
     outbox,
     operator_tokens,

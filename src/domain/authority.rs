@@ -13,6 +13,7 @@
 //!    transaction that would remove the last one.
 
 use crate::domain::permissions::{Grants, Permission};
+use crate::domain::scopes::Keyward;
 
 /// Something an action needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub enum Requirement {
     /// Membership of the built-in Administrators group.
     Administrator,
     Permission(Permission),
+    /// One of Keyward's own scopes, on the key an API call came with.
+    Scope(Keyward),
 }
 
 impl Requirement {
@@ -28,6 +31,7 @@ impl Requirement {
         match self {
             Requirement::Administrator => "administrator",
             Requirement::Permission(p) => p.code(),
+            Requirement::Scope(k) => k.name(),
         }
     }
 
@@ -36,6 +40,7 @@ impl Requirement {
         match self {
             Requirement::Administrator => "perm.administrator",
             Requirement::Permission(p) => p.label_key(),
+            Requirement::Scope(k) => k.label_key(),
         }
     }
 }
@@ -49,6 +54,8 @@ pub enum Why {
     TheyHoldMore,
     /// What would be given includes it (rule 1).
     GrantBeyondOwn,
+    /// The key the call came with was not given the scope the call needs.
+    KeyScope,
 }
 
 /// A refusal: what is missing, and why it is needed.
@@ -65,6 +72,7 @@ impl Denied {
             Why::Action => "error.forbidden",
             Why::TheyHoldMore => "error.forbidden_person",
             Why::GrantBeyondOwn => "error.forbidden_grant",
+            Why::KeyScope => "error.forbidden_scope",
         }
     }
 }
@@ -89,6 +97,19 @@ fn administrator(actor: &Grants, why: Why) -> Decision {
         Err(Denied {
             missing: Requirement::Administrator,
             why,
+        })
+    }
+}
+
+/// A call to Keyward's own API needs the calling key to carry `k` (on top of what its owner
+/// may do: a scope narrows a key, it never widens its owner).
+pub fn key_scope(carried: &str, k: Keyward) -> Decision {
+    if crate::domain::scopes::has(carried, k.name()) {
+        Ok(())
+    } else {
+        Err(Denied {
+            missing: Requirement::Scope(k),
+            why: Why::KeyScope,
         })
     }
 }

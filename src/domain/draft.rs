@@ -35,6 +35,9 @@ pub struct StagedAdd {
     /// When it will stop working (UTC); drafts staged before expiry existed have none.
     #[serde(default)]
     pub expires_at: Option<chrono::NaiveDateTime>,
+    /// Stored form (`domain::scopes::stored`); drafts staged before scopes existed have none.
+    #[serde(default)]
+    pub scopes: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,6 +310,7 @@ mod tests {
             label: "New".into(),
             active: true,
             expires_at: None,
+            scopes: String::new(),
         });
         d.rename("n", "Renamed".into()).expect("staged");
         d.set_active("n", false).expect("staged");
@@ -350,6 +354,7 @@ mod tests {
             label: "saved already".into(),
             active: true,
             expires_at: None,
+            scopes: String::new(),
         });
         d.rebase(2, vec![row("K1", "saved already", true)]);
         assert!(d.adds.is_empty());

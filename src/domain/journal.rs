@@ -38,6 +38,7 @@ actions! {
     CredentialDeactivated => "credential.deactivated",
     CredentialExpiryChanged => "credential.expiry_changed",
     CredentialAllowlistChanged => "credential.allowlist_changed",
+    CredentialScopesChanged => "credential.scopes_changed",
     CredentialDeleted => "credential.deleted",
     CredentialRolled => "credential.rolled",
     CredentialPreviousRetired => "credential.previous_retired",
@@ -66,6 +67,9 @@ actions! {
     MachineRenamed => "machine.renamed",
     MachineUpdated => "machine.updated",
     MachineDeleted => "machine.deleted",
+    ScopeCreated => "scope.created",
+    ScopeUpdated => "scope.updated",
+    ScopeDeleted => "scope.deleted",
     AuditPruned => "audit.pruned",
 }
 

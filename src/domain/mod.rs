@@ -7,4 +7,5 @@ pub mod draft;
 pub mod journal;
 pub mod notices;
 pub mod permissions;
+pub mod scopes;
 pub mod validation;

@@ -251,8 +251,8 @@ pub async fn set_allowlist(
             let edit = db::credentials::CredentialChange {
                 label: None,
                 active: None,
-                expires_at: None,
                 allowed_from: Some(&stored),
+                ..Default::default()
             };
             Ok(changes::credentials::update(
                 c, &cx, owner, &public_id, edit,

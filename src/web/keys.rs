@@ -56,6 +56,8 @@ pub struct FormDialog {
     pub label: String,
     /// The Add dialog's expiry date as typed (`YYYY-MM-DD`, or empty).
     pub expires: String,
+    /// The Add dialog's scopes as typed (space-separated).
+    pub scopes: String,
     pub active: bool,
     pub error: Option<&'static str>,
 }
@@ -149,24 +151,37 @@ pub struct NewKeyForm {
     /// Optional (`YYYY-MM-DD`): the key stops working at 00:00 UTC that day.
     #[serde(default)]
     pub expires: String,
+    /// Optional: scope names, space-separated (`domain::scopes`).
+    #[serde(default)]
+    pub scopes: String,
 }
 
 pub struct NewKey {
     pub label: String,
     pub expires_at: Option<NaiveDateTime>,
+    /// Stored form (`domain::scopes::stored`).
+    pub scopes: String,
 }
 
 impl NewKeyForm {
     /// The key to create, or the Add dialog to show again with what is wrong.
     pub fn validate(self, now: NaiveDateTime) -> Result<NewKey, FormDialog> {
         let checked = validation::label(&self.label).and_then(|label| {
-            validation::expiry_date(&self.expires, now)
-                .map(|expires_at| NewKey { label, expires_at })
+            let expires_at = validation::expiry_date(&self.expires, now)?;
+            let asked: Vec<&str> = self.scopes.split_whitespace().collect();
+            let scopes =
+                crate::domain::scopes::stored(&crate::domain::scopes::checked_set(&asked)?);
+            Ok(NewKey {
+                label,
+                expires_at,
+                scopes,
+            })
         });
         checked.map_err(|key| FormDialog {
             public_id: String::new(),
             label: self.label,
             expires: self.expires,
+            scopes: self.scopes,
             active: true,
             error: Some(key),
         })
@@ -416,6 +431,7 @@ impl KeyList {
                     public_id: String::new(),
                     label: String::new(),
                     expires: String::new(),
+                    scopes: String::new(),
                     active: true,
                     error: None,
                 })
@@ -426,6 +442,7 @@ impl KeyList {
                     public_id: r.public_id.clone(),
                     label: r.label.clone(),
                     expires: String::new(),
+                    scopes: String::new(),
                     active: r.active,
                     error: None,
                 });
@@ -526,7 +543,11 @@ pub async fn apply(
     let (account_id, actor) = (me.account_id, me.id);
     let cx = ctx.change()?;
     match change {
-        Change::Create(NewKey { label, expires_at }) => {
+        Change::Create(NewKey {
+            label,
+            expires_at,
+            scopes,
+        }) => {
             let minted = mint(ctx.state.verifier.hasher())?;
             let (public_id, hash, stored_label) = (
                 minted.public_id.clone(),
@@ -544,6 +565,7 @@ pub async fn apply(
                         created_by: Some(actor),
                         expires_at,
                         allowed_from: "",
+                        scopes: &scopes,
                     };
                     Ok(changes::credentials::create(c, &cx, &input, false)?)
                 })
@@ -560,8 +582,7 @@ pub async fn apply(
                     let edit = CredentialChange {
                         label: label.as_deref(),
                         active,
-                        expires_at: None,
-                        allowed_from: None,
+                        ..Default::default()
                     };
                     Ok(changes::credentials::update(
                         c, &cx, owner, &public_id, edit,

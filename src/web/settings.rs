@@ -1,16 +1,179 @@
 //! Settings (`/settings`, needs *Settings / Write*): the mail that has not gone out yet, with
-//! the last error of each, so failures are visible.
+//! the last error of each, so failures are visible; and the account's scope catalog
+//! (`/settings/scopes`).
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{Chrome, Ctx, render};
+use serde::Deserialize;
+
+use super::{Chrome, CsrfForm, Ctx, render, see_other};
+use crate::changes;
 use crate::db::{self, outbox::Mail};
 use crate::domain::permissions::Permission;
+use crate::domain::scopes::{self, Keyward};
+use crate::domain::validation;
 use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/settings").route(web::get().to(page)));
+    cfg.service(web::resource("/settings").route(web::get().to(page)))
+        .service(
+            web::resource("/settings/scopes")
+                .route(web::get().to(scopes_page))
+                .route(web::post().to(add_scope)),
+        )
+        .service(web::resource("/settings/scopes/{id}").route(web::post().to(edit_scope)))
+        .service(web::resource("/settings/scopes/{id}/delete").route(web::post().to(delete_scope)));
+}
+
+/// One row of the catalog, with how many keys carry it.
+struct ScopeRow {
+    scope: db::scopes::Scope,
+    keys: i64,
+}
+
+#[derive(Template)]
+#[template(path = "settings/scopes.html")]
+struct ScopesPage {
+    c: Chrome,
+    rows: Vec<ScopeRow>,
+    keyward: Vec<(&'static str, &'static str)>,
+    /// The Add form as typed, and what is wrong with it.
+    form: ScopeForm,
+    error: Option<&'static str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ScopeForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    /// A checkbox: present when ticked.
+    open: Option<String>,
+}
+
+pub async fn scopes_page(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    scopes_with(ctx, ScopeForm::default(), None).await
+}
+
+async fn scopes_with(
+    ctx: Ctx,
+    form: ScopeForm,
+    error: Option<&'static str>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let rows = ctx
+        .state
+        .db(move |c| {
+            let mut rows = Vec::new();
+            for scope in db::scopes::list(c, account_id)? {
+                let keys = db::scopes::keys_carrying(c, account_id, &scope.name)?;
+                rows.push(ScopeRow { scope, keys });
+            }
+            Ok(rows)
+        })
+        .await?;
+    let keyward = Keyward::ALL
+        .iter()
+        .map(|k| (k.name(), k.label_key()))
+        .collect();
+    let mut res = render(&ScopesPage {
+        c: ctx.chrome,
+        rows,
+        keyward,
+        form,
+        error,
+    })?;
+    if error.is_some() {
+        *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+pub async fn add_scope(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<ScopeForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let checked = scopes::catalog_name(&form.name)
+        .and_then(|name| Ok((name, validation::description(&form.description)?)));
+    let (name, description) = match checked {
+        Ok(values) => values,
+        Err(key) => return scopes_with(ctx, form, Some(key)).await,
+    };
+    let (cx, open) = (ctx.change()?, form.open.is_some());
+    let made = ctx
+        .state
+        .db(move |c| {
+            Ok(changes::scopes::create(
+                c,
+                &cx,
+                account_id,
+                &name,
+                &description,
+                open,
+            ))
+        })
+        .await?;
+    match made {
+        Ok(_) => {
+            ctx.flash("scopes.added")?;
+            Ok(see_other("/settings/scopes"))
+        }
+        Err(changes::ChangeError::Refused(key)) => scopes_with(ctx, form, Some(key)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_scope(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(form): CsrfForm<ScopeForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let description = match validation::description(&form.description) {
+        Ok(d) => d,
+        Err(key) => return scopes_with(ctx, ScopeForm::default(), Some(key)).await,
+    };
+    let (cx, id, open) = (ctx.change()?, path.into_inner(), form.open.is_some());
+    ctx.state
+        .db(move |c| {
+            Ok(changes::scopes::update(
+                c,
+                &cx,
+                account_id,
+                id,
+                &description,
+                open,
+            )?)
+        })
+        .await?;
+    ctx.flash("scopes.saved")?;
+    Ok(see_other("/settings/scopes"))
+}
+
+pub async fn delete_scope(
+    ctx: Ctx,
+    path: web::Path<i32>,
+    CsrfForm(_): CsrfForm<ScopeForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let (cx, id) = (ctx.change()?, path.into_inner());
+    let gone = ctx
+        .state
+        .db(move |c| Ok(changes::scopes::delete(c, &cx, account_id, id)))
+        .await?;
+    match gone {
+        Ok(_) => {
+            ctx.flash("scopes.deleted")?;
+            Ok(see_other("/settings/scopes"))
+        }
+        Err(changes::ChangeError::Refused(key)) => {
+            scopes_with(ctx, ScopeForm::default(), Some(key)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

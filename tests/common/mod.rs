@@ -402,7 +402,10 @@ impl TestApp {
         let tab = format!("/account/operators/{operator}/api");
         admin.get(&format!("{tab}?dialog=add")).await;
         admin
-            .post(&format!("{tab}/add"), &[("label", label)])
+            .post(
+                &format!("{tab}/add"),
+                &[("label", label), ("scopes", EVERY_KEYWARD_SCOPE)],
+            )
             .await
             .assert_redirect(&tab);
         let page = admin.get(&tab).await;
@@ -641,3 +644,7 @@ pub fn is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+/// Every scope of Keyward's own API, as a key made before scopes existed was given by the
+/// upgrade: for tests whose subject is not scopes and that insert keys directly.
+pub const EVERY_KEYWARD_SCOPE: &str = "keyward:credentials:read keyward:credentials:write keyward:machines:read keyward:machines:write keyward:operators:read keyward:verify";

@@ -286,7 +286,11 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let mut draft = draft_for(&ctx, id).await?;
-    let NewKey { label, expires_at } = match form.validate(ctx.state.clock.now()) {
+    let NewKey {
+        label,
+        expires_at,
+        scopes,
+    } = match form.validate(ctx.state.clock.now()) {
         Ok(key) => key,
         Err(dialog) => {
             return refuse(ctx, req, id, &KeyQuery::default(), Refused::Add(dialog)).await;
@@ -303,6 +307,7 @@ pub async fn add(
         label: label.clone(),
         active: true,
         expires_at,
+        scopes,
     });
     store_draft(&ctx.session, id, &draft)?;
     let mut res = HttpResponse::SeeOther();
@@ -337,6 +342,7 @@ pub async fn rename(
                 public_id: row,
                 label: form.label,
                 expires: String::new(),
+                scopes: String::new(),
                 active: true,
                 error: Some(key),
             };

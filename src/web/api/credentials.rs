@@ -12,6 +12,7 @@ use crate::db::{
     self, credentials::AuthRecord, credentials::CredentialChange, credentials::NewCredentialInput,
     credentials::OwnerRef,
 };
+use crate::domain::scopes::{self, Keyward};
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::State;
@@ -77,6 +78,11 @@ pub struct NewCredentialRequest {
     /// (anywhere, if it has none); never wider than it.
     #[schema(example = json!(["10.0.0.0/8", "2001:db8::/32"]))]
     pub allowed_from: Option<Vec<String>>,
+    /// What it is for, at most 50: Keyward's own scopes (`keyward:credentials:write`, …) and
+    /// names from the account's catalog. Default: none. Never one the calling key does not
+    /// carry, nor one its owner may not give.
+    #[schema(schema_with = super::new_scopes)]
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A new credential. `secret` and `token` appear in this response only.
@@ -105,6 +111,10 @@ pub struct UpdateCredentialRequest {
     /// A new allowlist (`[]`: anywhere); absent leaves it as it is. A key cannot change its
     /// own, nor give another one wider than its own.
     pub allowed_from: Option<Vec<String>>,
+    /// A new set of scopes (`[]`: none); absent leaves them as they are. Never one the calling
+    /// key does not carry, nor one its owner may not give.
+    #[schema(schema_with = super::changed_scopes)]
+    pub scopes: Option<Vec<String>>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from an absent one (`None`, by `default`).
@@ -114,6 +124,20 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+/// `asked` (stored form), if the calling key carries every one of them: a key gives no key
+/// — itself included — a scope it does not carry.
+fn beyond_none(caller: &AuthRecord, asked: String) -> Result<String, AppError> {
+    match scopes::first_beyond(&asked, &caller.credential.scopes) {
+        None => Ok(asked),
+        Some(name) => Err(AppError::BadField {
+            field: Some("scopes".into()),
+            detail: format!(
+                "the calling key does not carry `{name}`, and gives no key a scope it does not carry"
+            ),
+        }),
+    }
 }
 
 /// May the caller see (`reading`) or manage `owner`'s keys?
@@ -209,7 +233,7 @@ pub async fn list(
         None => None,
         Some(text) => Some(parse_cursor(text).ok_or(AppError::BadRequest("error.bad_cursor"))?),
     };
-    let cx = caller.change(&state);
+    let cx = caller.acting(&state, Keyward::CredentialsRead)?;
     let owner = target_owner(&state, &cx, &caller.0, query.owner.as_deref(), true).await?;
     let target = owner.as_ref();
     let (mut rows, total) = state
@@ -235,7 +259,9 @@ pub async fn list(
     responses(
         (status = 201, body = CreatedCredential),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "A scope that is not in the account's catalog", body = ErrorBody),
+        (status = 413, body = ErrorBody),
         (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
@@ -245,6 +271,7 @@ pub async fn create(
     caller: ApiCaller,
     Body(body): Body<NewCredentialRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let cx = caller.acting(&state, Keyward::CredentialsWrite)?;
     let label = validation::label(&body.label).map_err(super::invalid("label"))?;
     let expires_at = body
         .expires_at
@@ -260,7 +287,16 @@ pub async fn create(
     if !validation::allowlist_within(&allowed_from, &own_allowlist) {
         return Err(super::invalid("allowed_from")("api.allowlist_wider"));
     }
-    let cx = caller.change(&state);
+    let account_id = caller.0.credential.account_id;
+    let scopes = beyond_none(
+        &caller.0,
+        super::asked_scopes(
+            &state,
+            account_id,
+            body.scopes.as_deref().unwrap_or_default(),
+        )
+        .await?,
+    )?;
     let owner = target_owner(&state, &cx, &caller.0, body.owner.as_deref(), false).await?;
     let minted = mint(state.verifier.hasher())?;
     // A key never makes one that outlives it.
@@ -269,7 +305,6 @@ pub async fn create(
         (None, own) => own,
         (asked, None) => asked,
     };
-    let account_id = caller.0.credential.account_id;
     // The key answers to whoever made the calling key: a key made by a delegate for someone
     // else passes the delegate's limits on to every key it makes (`changes::Ctx::capped_by`).
     let created_by = caller.0.creator();
@@ -289,6 +324,7 @@ pub async fn create(
                 created_by,
                 expires_at,
                 allowed_from: &allowed_from,
+                scopes: &scopes,
             };
             Ok(changes::credentials::create(c, &cx, &input, false)?)
         })
@@ -319,7 +355,7 @@ pub async fn show(
     caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let cx = caller.change(&state);
+    let cx = caller.acting(&state, Keyward::CredentialsRead)?;
     let (_, credential) = find_if(&state, &cx, &caller.0, path.into_inner(), true).await?;
     Ok(HttpResponse::Ok().json(CredentialView::from(&credential)))
 }
@@ -332,7 +368,7 @@ pub async fn show(
     responses(
         (status = 200, body = CredentialView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "A credential cannot push back its own expiry", body = ErrorBody),
+        (status = 409, description = "A credential cannot push back its own expiry, nor change its own allowlist; or a scope that is not in the account's catalog", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
@@ -343,6 +379,7 @@ pub async fn update(
     path: web::Path<String>,
     Body(body): Body<UpdateCredentialRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let cx = caller.acting(&state, Keyward::CredentialsWrite)?;
     let label = body
         .label
         .as_deref()
@@ -356,7 +393,6 @@ pub async fn update(
         )),
         other => other.map(|_| None),
     };
-    let cx = caller.change(&state);
     let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     // A key may shorten its own life, never lengthen it: a leaked key must not outlive the
     // expiry its owner gave it.
@@ -381,6 +417,13 @@ pub async fn update(
             return Err(super::invalid("allowed_from")("api.allowlist_wider"));
         }
     }
+    let scopes = match body.scopes.as_deref() {
+        None => None,
+        Some(asked) => Some(beyond_none(
+            &caller.0,
+            super::asked_scopes(&state, found.account_id, asked).await?,
+        )?),
+    };
     let active = body.active;
     let updated = state
         .db(move |c| {
@@ -389,6 +432,7 @@ pub async fn update(
                 active,
                 expires_at,
                 allowed_from: allowed_from.as_deref(),
+                scopes: scopes.as_deref(),
             };
             Ok(changes::credentials::update(
                 c,
@@ -414,7 +458,7 @@ pub async fn delete(
     caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let cx = caller.change(&state);
+    let cx = caller.acting(&state, Keyward::CredentialsWrite)?;
     let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     state
         .db(move |c| {
@@ -494,7 +538,7 @@ pub async fn roll(
     Body(body): Body<RollRequest>,
 ) -> Result<HttpResponse, AppError> {
     let grace = body.grace.unwrap_or(Grace::None).duration();
-    let cx = caller.change(&state);
+    let cx = caller.acting(&state, Keyward::CredentialsWrite)?;
     let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     let minted = crate::auth::mint::mint_secret_for(state.verifier.hasher(), found.public_id)?;
     let (public_id, hash) = (minted.public_id.clone(), minted.secret_hash.clone());
@@ -528,7 +572,7 @@ pub async fn end_roll(
     caller: ApiCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let cx = caller.change(&state);
+    let cx = caller.acting(&state, Keyward::CredentialsWrite)?;
     let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
     let ended = state
         .db(move |c| {

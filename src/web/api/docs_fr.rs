@@ -5,6 +5,46 @@
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
     (
+        "A scope the operator may not give",
+        "Une portée que l'opérateur ne peut pas donner",
+    ),
+    (
+        "A scope that is not in the account's catalog",
+        "Une portée qui ne figure pas au catalogue du compte",
+    ),
+    (
+        "The caller's own credential lacks the scope `keyward:verify`",
+        "L'identifiant de l'appelant n'a pas la portée `keyward:verify`",
+    ),
+    (
+        "A scope the key must carry for this route, such as `billing:read` (repeat the\nparameter to require several); without it, 403. Also read from the header\n`X-Keyward-Required-Scope` (space-separated), which the proxy sets: Envoy appends the\noriginal path, so its query is not the proxy's. A client can only add requirements\nto its own request, never remove the proxy's.",
+        "Une portée que la clé doit porter pour cette route, par exemple `billing:read` (répétez le\nparamètre pour en exiger plusieurs) ; sans elle, 403. Lue aussi dans l'en-tête\n`X-Keyward-Required-Scope` (séparées par des espaces), que le proxy définit : Envoy ajoute le\nchemin d'origine, sa requête n'est donc pas celle du proxy. Un client peut seulement ajouter des exigences\nà sa propre requête, jamais retirer celles du proxy.",
+    ),
+    (
+        "Valid, but the key lacks a scope the route requires",
+        "Valide, mais il manque à la clé une portée que la route exige",
+    ),
+    (
+        "What it is for: Keyward's own scopes (`keyward:…`) and the account's catalog scopes,\nsorted.",
+        "Ce à quoi elle sert : les portées de Keyward (`keyward:…`) et celles du catalogue du compte,\ntriées.",
+    ),
+    (
+        "With `forbidden` from `/auth/forward`: the scope the route requires that the key\ndoes not carry.",
+        "Avec `forbidden` venant de `/auth/forward` : la portée que la route exige et que la clé\nne porte pas.",
+    ),
+    (
+        "What it is for, at most 50: Keyward's own scopes (`keyward:credentials:write`, …) and\nnames from the account's catalog. Default: none. Never one the calling key does not\ncarry, nor one its owner may not give.",
+        "Ce à quoi elle sert, 50 au plus : les portées de Keyward (`keyward:credentials:write`, …) et\ndes noms du catalogue du compte. Par défaut : aucune. Jamais une que la clé appelante ne\nporte pas, ni une que son propriétaire ne peut pas donner.",
+    ),
+    (
+        "What the new key is for: Keyward's own scopes and names from the account's catalog,\nonly those the operator may give. Default: none.",
+        "Ce à quoi sert la nouvelle clé : des portées de Keyward et des noms du catalogue du compte,\nseulement ceux que l'opérateur peut donner. Par défaut : aucune.",
+    ),
+    (
+        "A new set of scopes (`[]`: none); absent leaves them as they are. Never one the calling\nkey does not carry, nor one its owner may not give.",
+        "Un nouvel ensemble de portées (`[]` : aucune) ; absent, elles restent telles quelles. Jamais une que la clé\nappelante ne porte pas, ni une que son propriétaire ne peut pas donner.",
+    ),
+    (
         "HTTP Basic with an operator's console email and password (`/register` only).",
         "HTTP Basic avec l'e-mail et le mot de passe de console d'un opérateur (`/register` seulement).",
     ),
@@ -17,8 +57,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Le corps n'est pas du JSON (Content-Type: application/json)",
     ),
     (
-        "A credential cannot push back its own expiry",
-        "Un identifiant ne peut pas repousser sa propre expiration",
+        "A credential cannot push back its own expiry, nor change its own allowlist; or a scope that is not in the account's catalog",
+        "Un identifiant ne peut pas repousser sa propre expiration, ni changer sa propre liste d'adresses ; ou une portée qui ne figure pas au catalogue du compte",
     ),
     (
         "False for a deactivated operator: then every key of theirs is refused, whatever its\nown `active`.",
@@ -56,8 +96,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Pour les autres services et les proxys inverses",
     ),
     (
-        "For reverse proxies: checks the request's `Authorization` header. 200 with\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`\n(and `X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too\nmany failures. Any method.",
-        "Pour les proxys inverses : vérifie l'en-tête `Authorization` de la requête. 200 avec\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`\n(et `X-Keyward-Owner-Name`, encodé en pourcentage), 401, ou 429 avec `Retry-After` après\ntrop d'échecs. Toute méthode.",
+        "For reverse proxies: checks the request's `Authorization` header. 200 with\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`,\n`X-Keyward-Scopes` (space-separated) and `X-Keyward-Owner-Name` (percent-encoded); 401;\n403 when the key lacks a scope the route requires (`scope`); or 429 with `Retry-After`\nafter too many failures. Any method.",
+        "Pour les proxys inverses : vérifie l'en-tête `Authorization` de la requête. 200 avec\n`X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`,\n`X-Keyward-Scopes` (séparées par des espaces) et `X-Keyward-Owner-Name` (encodé en pourcentage) ; 401 ;\n403 quand la clé n'a pas une portée que la route exige (`scope`) ; ou 429 avec `Retry-After`\naprès trop d'échecs. Toute méthode.",
     ),
     (
         "How many credentials at most, 1 to 1000. Default: 100.",
@@ -334,8 +374,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Avec `bad_request` : le champ du corps en cause.",
     ),
     (
-        "With `forbidden`: the permission that is missing (`administrator`,\n`operators.write`, …).",
-        "Avec `forbidden` : la permission qui manque (`administrator`,\n`operators.write`, …).",
+        "With `forbidden`: the permission that is missing (`administrator`,\n`operators.write`, …), or the scope the calling key lacks (`keyward:credentials:write`, …).",
+        "Avec `forbidden` : la permission qui manque (`administrator`,\n`operators.write`, …), ou la portée qui manque à la clé appelante (`keyward:credentials:write`, …).",
     ),
     (
         "`Basic realm=\"Keyward\", charset=\"UTF-8\"` and `Bearer realm=\"Keyward\"`: the two ways to present a key.",

@@ -10,6 +10,7 @@ use super::{ApiCaller, Body, ErrorBody, PageQuery};
 use crate::changes;
 use crate::db::{self, machines::Machine};
 use crate::domain::permissions::Permission;
+use crate::domain::scopes::Keyward;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::State;
@@ -103,7 +104,10 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (limit, after) = query.checked()?;
-    let (cx, account) = (caller.change(&state), caller.0.credential.account_id);
+    let (cx, account) = (
+        caller.acting(&state, Keyward::MachinesRead)?,
+        caller.0.credential.account_id,
+    );
     let (rows, total) = state
         .db(move |c| {
             changes::require(c, &cx, Permission::MachinesRead)?;
@@ -137,10 +141,13 @@ pub async fn create(
     caller: ApiCaller,
     Body(body): Body<NewMachineRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let (cx, account) = (
+        caller.acting(&state, Keyward::MachinesWrite)?,
+        caller.0.credential.account_id,
+    );
     let name = validation::name(&body.name).map_err(super::invalid("name"))?;
     let description = validation::description(body.description.as_deref().unwrap_or(""))
         .map_err(super::invalid("description"))?;
-    let (cx, account) = (caller.change(&state), caller.0.credential.account_id);
     let machine = state
         .db(move |c| {
             Ok(changes::machines::create(
@@ -183,7 +190,7 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let (cx, account, id) = (
-        caller.change(&state),
+        caller.acting(&state, Keyward::MachinesRead)?,
         caller.0.credential.account_id,
         path.into_inner(),
     );
@@ -209,6 +216,7 @@ pub async fn update(
     path: web::Path<i32>,
     Body(body): Body<UpdateMachineRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let cx = caller.acting(&state, Keyward::MachinesWrite)?;
     let name = body
         .name
         .as_deref()
@@ -221,11 +229,7 @@ pub async fn update(
         .map(validation::description)
         .transpose()
         .map_err(super::invalid("description"))?;
-    let (cx, account, id) = (
-        caller.change(&state),
-        caller.0.credential.account_id,
-        path.into_inner(),
-    );
+    let (account, id) = (caller.0.credential.account_id, path.into_inner());
     let machine = state
         .db(move |c| {
             readable(c, &cx, account, id)?;
@@ -259,7 +263,7 @@ pub async fn delete(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let (cx, account, id) = (
-        caller.change(&state),
+        caller.acting(&state, Keyward::MachinesWrite)?,
         caller.0.credential.account_id,
         path.into_inner(),
     );

@@ -194,6 +194,67 @@ pub fn invalid(field: &'static str) -> impl Fn(&'static str) -> AppError {
     }
 }
 
+/// A list of scope names in a body, as `domain::scopes::checked_set` takes it (for the
+/// document's `schema_with`); `null` is the same as absent.
+fn scope_list(description: &str) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    let name = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(crate::domain::scopes::MAX_NAME_CHARS))
+        .pattern(Some("^[a-z0-9_.-]+(:[a-z0-9_.-]+)*$"));
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(name)
+        .max_items(Some(crate::domain::scopes::MAX_PER_KEY))
+        .description(Some(description))
+        .into()
+}
+
+/// `scopes` of a new credential.
+pub fn new_scopes() -> utoipa::openapi::schema::Schema {
+    scope_list(
+        "What it is for, at most 50: Keyward's own scopes (`keyward:credentials:write`, …) and\nnames from the account's catalog. Default: none. Never one the calling key does not\ncarry, nor one its owner may not give.",
+    )
+}
+
+/// `scopes` of a change to a credential.
+pub fn changed_scopes() -> utoipa::openapi::schema::Schema {
+    scope_list(
+        "A new set of scopes (`[]`: none); absent leaves them as they are. Never one the calling\nkey does not carry, nor one its owner may not give.",
+    )
+}
+
+/// `scopes` of `/register`.
+pub fn registered_scopes() -> utoipa::openapi::schema::Schema {
+    scope_list(
+        "What the new key is for: Keyward's own scopes and names from the account's catalog,\nonly those the operator may give. Default: none.",
+    )
+}
+
+/// The scopes a body asks for, stored form: each a valid name (else a 400 naming `scopes`),
+/// Keyward's own or in the account's catalog (else 409).
+async fn asked_scopes(
+    state: &State,
+    account_id: i32,
+    asked: &[String],
+) -> Result<String, AppError> {
+    use crate::domain::scopes;
+    let set = scopes::checked_set(asked).map_err(invalid("scopes"))?;
+    let catalog = state
+        .db(move |c| Ok(crate::db::scopes::list(c, account_id)?))
+        .await?;
+    // A well-formed name the catalog does not hold (yet): the state of the account, not a
+    // malformed request.
+    if set
+        .iter()
+        .any(|n| scopes::Keyward::parse(n).is_none() && !catalog.iter().any(|s| &s.name == n))
+    {
+        return Err(AppError::Conflict("scope.unknown"));
+    }
+    Ok(scopes::stored(&set))
+}
+
 /// An RFC 3339 date-time in a request body; anything else is refused saying so.
 #[derive(Debug, Clone, Copy)]
 pub struct DateTimeField(pub chrono::DateTime<chrono::Utc>);
@@ -216,22 +277,28 @@ impl<'de> Deserialize<'de> for DateTimeField {
 pub struct ApiCaller(pub AuthRecord, pub String);
 
 impl ApiCaller {
-    /// The context of a change made through this credential: an operator's key acts with
-    /// its owner's authority (read again inside each change); a machine's key has none — it
-    /// manages no keys, not even its machine's, so a leaked one cannot plant copies.
-    pub fn change(&self, state: &State) -> crate::changes::Ctx {
+    /// The context of a call that needs the calling key to carry `scope` (else 403, before
+    /// anything else is looked at): an operator's key acts with its owner's authority (read
+    /// again inside each change); a machine's key has none — it manages no keys, not even its
+    /// machine's, so a leaked one cannot plant copies.
+    pub fn acting(
+        &self,
+        state: &State,
+        scope: crate::domain::scopes::Keyward,
+    ) -> Result<crate::changes::Ctx, AppError> {
+        crate::domain::authority::key_scope(&self.0.credential.scopes, scope)?;
         let acting_as = match self.0.owner.as_ref() {
             operator @ crate::db::credentials::OwnerRef::Operator(_) => Some(operator),
             crate::db::credentials::OwnerRef::Machine(_) => None,
         };
-        crate::changes::Ctx {
+        Ok(crate::changes::Ctx {
             grants: Default::default(),
             acting_as,
             via_credential: Some(self.0.credential.id),
             capped_by: self.0.creator(),
             old_secret: self.0.via_previous,
             ..state.system_change(self.actor())
-        }
+        })
     }
 
     /// The calling credential as the journal names it.
@@ -325,6 +392,10 @@ pub struct CredentialView {
     pub previous_valid_until: Option<String>,
     /// Where it may be used from (addresses and CIDR ranges); empty: anywhere.
     pub allowed_from: Vec<String>,
+    /// What it is for: Keyward's own scopes (`keyward:…`) and the account's catalog scopes,
+    /// sorted.
+    #[schema(example = json!(["billing:read", "keyward:verify"]))]
+    pub scopes: Vec<String>,
 }
 
 impl From<&Credential> for CredentialView {
@@ -345,6 +416,9 @@ impl From<&Credential> for CredentialView {
             allowed_from: c
                 .allowed_from
                 .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            scopes: crate::domain::scopes::names(&c.scopes)
                 .map(str::to_owned)
                 .collect(),
         }
@@ -378,9 +452,13 @@ pub struct ErrorBody {
     pub error: ErrorCode,
     pub message: String,
     /// With `forbidden`: the permission that is missing (`administrator`,
-    /// `operators.write`, …).
+    /// `operators.write`, …), or the scope the calling key lacks (`keyward:credentials:write`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<String>,
+    /// With `forbidden` from `/auth/forward`: the scope the route requires that the key
+    /// does not carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// With `bad_request`: the field of the body at fault.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,

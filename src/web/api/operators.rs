@@ -9,6 +9,7 @@ use super::{ApiCaller, ErrorBody, PageQuery};
 use crate::changes;
 use crate::db;
 use crate::domain::permissions::Permission;
+use crate::domain::scopes::Keyward;
 use crate::error::AppError;
 use crate::web::State;
 
@@ -68,7 +69,10 @@ pub async fn list(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (limit, after) = query.checked()?;
-    let (cx, account) = (caller.change(&state), caller.0.credential.account_id);
+    let (cx, account) = (
+        caller.acting(&state, Keyward::OperatorsRead)?,
+        caller.0.credential.account_id,
+    );
     let (rows, total, admins, memberships) = state
         .db(move |c| {
             changes::require(c, &cx, Permission::OperatorsRead)?;

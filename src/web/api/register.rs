@@ -24,6 +24,10 @@ pub struct RegisterRequest {
     // in the call's description).
     #[schema(schema_with = super::optional_text)]
     pub label: Option<String>,
+    /// What the new key is for: Keyward's own scopes and names from the account's catalog,
+    /// only those the operator may give. Default: none.
+    #[schema(schema_with = super::registered_scopes)]
+    pub scopes: Option<Vec<String>>,
 }
 
 /// The new API account, named as Uptrends names it (`username`, `password`) and as Keyward
@@ -90,6 +94,8 @@ fn is_json(req: &HttpRequest) -> bool {
     responses(
         (status = 201, body = Registered),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, description = "A scope the operator may not give", body = ErrorBody),
+        (status = 409, description = "A scope that is not in the account's catalog", body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
@@ -126,6 +132,12 @@ pub async fn register(
     let label = validation::label(request.label.as_deref().unwrap_or(&default_label))
         .map_err(super::invalid("label"))?;
 
+    let scopes = super::asked_scopes(
+        &state,
+        operator.account_id,
+        request.scopes.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let minted = mint(state.verifier.hasher())?;
     let actor = Actor {
         kind: crate::db::audit::ActorKind::Operator,
@@ -153,6 +165,7 @@ pub async fn register(
                 expires_at: None,
                 created_by: Some(operator_id),
                 allowed_from: "",
+                scopes: &scopes,
             };
             Ok(changes::credentials::create(c, &cx, &input, true)?)
         })

@@ -1,12 +1,13 @@
 //! Verification for other services: `POST /api/v1/verify` (JSON) and `/auth/forward`
 //! (reverse proxies: nginx `auth_request`, Traefik ForwardAuth, Caddy `forward_auth`).
 
-use actix_web::{HttpResponse, http::header};
+use actix_web::{HttpRequest, HttpResponse, http::header};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiCaller, Body, CredentialView, ErrorBody, OwnerView};
 use crate::domain::credential::parse_token;
+use crate::domain::scopes::Keyward;
 use crate::error::AppError;
 use crate::web::State;
 
@@ -81,6 +82,7 @@ fn invalid(code: VerifyCode) -> VerifyResponse {
     responses(
         (status = 200, description = "The verdict on the key", body = VerifyResponse),
         (status = 400, body = ErrorBody), (status = 401, description = "The caller's own credential is invalid", body = ErrorBody),
+        (status = 403, description = "The caller's own credential lacks the scope `keyward:verify`", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
@@ -90,6 +92,7 @@ pub async fn verify(
     caller: ApiCaller,
     Body(body): Body<VerifyRequest>,
 ) -> Result<HttpResponse, AppError> {
+    crate::domain::authority::key_scope(&caller.0.credential.scopes, Keyward::Verify)?;
     let used_from = match body
         .client_ip
         .as_deref()
@@ -125,19 +128,61 @@ pub async fn verify(
     Ok(HttpResponse::Ok().json(verdict))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForwardQuery {
+    /// A scope the key must carry for this route, such as `billing:read` (repeat the
+    /// parameter to require several); without it, 403. Also read from the header
+    /// `X-Keyward-Required-Scope` (space-separated), which the proxy sets: Envoy appends the
+    /// original path, so its query is not the proxy's. A client can only add requirements
+    /// to its own request, never remove the proxy's.
+    pub scope: Option<String>,
+}
+
+/// The scopes a forward-auth check requires: `scope` parameters of `/auth/forward`'s own
+/// query (not of an original path appended after it) and the `X-Keyward-Required-Scope`
+/// header.
+fn required_scopes(req: &HttpRequest) -> Vec<String> {
+    let mut required: Vec<String> = Vec::new();
+    if req.path() == "/auth/forward" {
+        // A query that does not parse requires what it can be read to: nothing is dropped
+        // silently in the caller's favour (an unreadable query is refused below).
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+            .unwrap_or_else(|_| vec![("scope".into(), "<unreadable query>".into())]);
+        required.extend(
+            pairs
+                .into_iter()
+                .filter(|(name, _)| name == "scope")
+                .map(|(_, value)| value.trim().to_owned()),
+        );
+    }
+    for value in req.headers().get_all("x-keyward-required-scope") {
+        if let Ok(text) = value.to_str() {
+            required.extend(text.split_whitespace().map(str::to_owned));
+        }
+    }
+    required.retain(|s| !s.is_empty());
+    required
+}
+
 /// For reverse proxies: checks the request's `Authorization` header. 200 with
-/// `X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`
-/// (and `X-Keyward-Owner-Name`, percent-encoded), 401, or 429 with `Retry-After` after too
-/// many failures. Any method.
+/// `X-Keyward-Credential`, `X-Keyward-Owner`, `X-Keyward-Owner-Kind`, `X-Keyward-Account`,
+/// `X-Keyward-Scopes` (space-separated) and `X-Keyward-Owner-Name` (percent-encoded); 401;
+/// 403 when the key lacks a scope the route requires (`scope`); or 429 with `Retry-After`
+/// after too many failures. Any method.
 #[utoipa::path(
-    get, path = "/auth/forward", tag = "verification", operation_id = "forwardAuth",
+    get, path = "/auth/forward", tag = "verification", operation_id = "forwardAuth", params(ForwardQuery),
     responses(
         (status = 200, description = "Valid; identity in the X-Keyward-* headers"),
         (status = 401, description = "Missing, malformed or invalid credentials", body = ErrorBody),
+        (status = 403, description = "Valid, but the key lacks a scope the route requires", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
 )]
-pub async fn forward(caller: Result<ApiCaller, AppError>) -> Result<HttpResponse, AppError> {
+pub async fn forward(
+    req: HttpRequest,
+    caller: Result<ApiCaller, AppError>,
+) -> Result<HttpResponse, AppError> {
     let record = match caller {
         Ok(ApiCaller(record, _)) => record,
         // A malformed header is an invalid credential to the proxy; too many failures stay
@@ -146,6 +191,19 @@ pub async fn forward(caller: Result<ApiCaller, AppError>) -> Result<HttpResponse
         Err(AppError::BadRequest(_)) => return Err(AppError::InvalidCredentials),
         Err(other) => return Err(other),
     };
+    let carried = &record.credential.scopes;
+    if let Some(missing) = required_scopes(&req)
+        .into_iter()
+        .find(|name| !crate::domain::scopes::has(carried, name))
+    {
+        return Ok(HttpResponse::Forbidden()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({
+                "error": "forbidden",
+                "message": format!("This key does not carry the scope this route requires: {missing}."),
+                "scope": missing,
+            })));
+    }
     let name: String = record
         .owner
         .name
@@ -167,6 +225,7 @@ pub async fn forward(caller: Result<ApiCaller, AppError>) -> Result<HttpResponse
             "X-Keyward-Account",
             record.credential.account_id.to_string(),
         ))
+        .insert_header(("X-Keyward-Scopes", carried.as_str()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())
 }

@@ -178,6 +178,7 @@ pub async fn rename(
                 public_id,
                 label: form.label,
                 expires: String::new(),
+                scopes: String::new(),
                 active: true,
                 error: Some(key),
             };

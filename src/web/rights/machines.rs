@@ -396,6 +396,7 @@ pub async fn edit_key(
                 public_id,
                 label: form.label,
                 expires: String::new(),
+                scopes: String::new(),
                 active,
                 error: Some(key),
             };

@@ -1,0 +1,2 @@
+DROP TABLE scopes;
+ALTER TABLE credentials DROP COLUMN scopes;
