@@ -36,6 +36,10 @@ pub enum AppError {
     InvalidCredentials,
     #[error("too many failed attempts; retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// A valid key past its own rate limit: 429 with `Retry-After` and the `RateLimit-*`
+    /// headers.
+    #[error("the key's rate limit is used up")]
+    KeyRateLimited(crate::domain::rate::RateState),
     #[error("payload too large")]
     PayloadTooLarge,
     /// The route exists, not with this method (the response says which: `Allow`).
@@ -64,7 +68,7 @@ impl AppError {
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::RateLimited { .. } => "rate_limited",
+            AppError::RateLimited { .. } | AppError::KeyRateLimited(_) => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -86,6 +90,7 @@ impl AppError {
             AppError::MethodNotAllowed => "error.method_not_allowed",
             AppError::UnsupportedMediaType => "error.unsupported_media_type",
             AppError::RateLimited { .. } => "error.rate_limited",
+            AppError::KeyRateLimited(_) => "error.key_rate_limited",
             AppError::Unavailable(_) => "error.unavailable",
             AppError::Internal(_) => "error.internal",
         }
@@ -104,7 +109,9 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited { .. } | AppError::KeyRateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -123,6 +130,13 @@ impl ResponseError for AppError {
                 actix_web::http::header::RETRY_AFTER,
                 retry_after.to_string(),
             ));
+        }
+        if let AppError::KeyRateLimited(state) = self {
+            res.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                state.reset.to_string(),
+            ));
+            rate_limit_headers(&mut res, state);
         }
         res.finish()
     }
@@ -212,4 +226,15 @@ impl From<actix_session::SessionGetError> for AppError {
     fn from(e: actix_session::SessionGetError) -> Self {
         AppError::Internal(format!("session: {e}"))
     }
+}
+
+/// The `RateLimit-Limit`, `-Remaining` and `-Reset` headers (the IETF draft's names) of a
+/// key with a limit.
+pub fn rate_limit_headers(
+    res: &mut actix_web::HttpResponseBuilder,
+    state: &crate::domain::rate::RateState,
+) {
+    res.insert_header(("RateLimit-Limit", state.limit.requests.to_string()))
+        .insert_header(("RateLimit-Remaining", state.remaining.to_string()))
+        .insert_header(("RateLimit-Reset", state.reset.to_string()));
 }

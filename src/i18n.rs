@@ -110,6 +110,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Portées de la clé modifiées",
     ),
     (
+        "action.credential.rate_limit_changed",
+        "Key's rate limit changed",
+        "Limite de débit de la clé modifiée",
+    ),
+    (
+        "action.account.rate_limit_changed",
+        "Default rate limit of keys changed",
+        "Limite de débit par défaut des clés modifiée",
+    ),
+    (
         "action.scope.created",
         "Scope added to the catalog",
         "Portée ajoutée au catalogue",
@@ -465,6 +475,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("target.group", "Group", "Groupe"),
     ("target.machine", "Machine", "Machine"),
     ("target.audit", "Journal", "Journal"),
+    ("target.scope", "Scope", "Portée"),
+    ("target.account", "Account", "Compte"),
     ("api.inactive", "Inactive", "Inactif"),
     (
         "api.badge_new",
@@ -818,6 +830,69 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("scopes.added", "Scope added.", "Portée ajoutée."),
     ("scopes.saved", "Scope saved.", "Portée enregistrée."),
     ("scopes.deleted", "Scope removed.", "Portée retirée."),
+    (
+        "api.rate_limit_looser",
+        "A key gives no key a looser rate limit than the one it is under",
+        "Une clé ne donne à aucune clé une limite de débit plus large que la sienne",
+    ),
+    (
+        "api.own_rate_limit",
+        "A credential may tighten its own rate limit, never loosen or remove it.",
+        "Un identifiant peut resserrer sa propre limite de débit, jamais l'élargir ni la retirer.",
+    ),
+    (
+        "error.key_rate_limited",
+        "This key has used its rate limit for now: try again when Retry-After says.",
+        "Cette clé a épuisé sa limite de débit pour l'instant : réessayez après le délai indiqué par Retry-After.",
+    ),
+    ("rate.per_second", "per second", "par seconde"),
+    ("rate.per_minute", "per minute", "par minute"),
+    ("rate.per_hour", "per hour", "par heure"),
+    (
+        "rate.out_of_range",
+        "A rate limit allows 1 to 1,000,000 uses per window.",
+        "Une limite de débit permet de 1 à 1 000 000 utilisations par période.",
+    ),
+    ("key.scopes", "Scopes", "Portées"),
+    ("key.no_scopes", "None", "Aucune"),
+    ("key.rate_limit", "Rate limit", "Limite de débit"),
+    (
+        "key.account_default",
+        "The account's default",
+        "Celle du compte par défaut",
+    ),
+    (
+        "key.limits",
+        "What the key may do",
+        "Ce que la clé peut faire",
+    ),
+    ("key.rate_requests", "Uses", "Utilisations"),
+    ("key.rate_per", "Per", "Par"),
+    (
+        "key.rate_help",
+        "Counted in fixed windows (a minute starts on the minute); past it the key is refused with 429 and Retry-After until the window ends. Empty: the account's default applies.",
+        "Comptées par périodes fixes (une minute commence à la minute) ; au-delà, la clé est refusée avec 429 et Retry-After jusqu'à la fin de la période. Vide : la limite par défaut du compte s'applique.",
+    ),
+    (
+        "settings.rate_default",
+        "Default rate limit of keys",
+        "Limite de débit par défaut des clés",
+    ),
+    (
+        "settings.rate_default_legend",
+        "Every key without a limit of its own",
+        "Toute clé sans limite propre",
+    ),
+    (
+        "settings.rate_default_help",
+        "Empty: keys without their own limit have none. Every process on the same database counts together.",
+        "Vide : les clés sans limite propre n'en ont aucune. Tous les processus d'une même base comptent ensemble.",
+    ),
+    (
+        "settings.rate_saved",
+        "Default rate limit saved.",
+        "Limite de débit par défaut enregistrée.",
+    ),
     (
         "scope.taken",
         "The catalog has a scope of that name already.",

@@ -458,6 +458,13 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                 if let Err(e) = closed {
                     tracing::warn!(error = %e, "could not close ended roll windows; will retry");
                 }
+                // Counters of ended rate-limit windows (PostgreSQL; empty on SQLite).
+                let swept = db::with_conn(&state.pool, |c| {
+                    auth::rate_limit::RateLimits::prune(c, now).map_err(AppError::from)
+                });
+                if let Err(e) = swept {
+                    tracing::warn!(error = %e, "could not sweep old rate-limit counters");
+                }
                 if let Err(e) = mail::send_due(&mailer, &state.pool, now) {
                     tracing::warn!(error = %e, "mail worker could not read the outbox; will retry");
                 }

@@ -1221,6 +1221,7 @@ async fn last_used_is_written_for_every_key_of_a_flush_and_never_moves_back() {
                 expires_at: None,
                 allowed_from: "",
                 scopes: common::EVERY_KEYWARD_SCOPE,
+                rate_limit: None,
             };
             credentials::create(&mut conn, &input, at(0))
                 .expect("key")
@@ -1288,6 +1289,7 @@ async fn a_key_stored_with_argon2_before_keyed_hashes_works_and_is_upgraded_once
         expires_at: None,
         allowed_from: "",
         scopes: common::EVERY_KEYWARD_SCOPE,
+        rate_limit: None,
     };
     credentials::create(&mut conn, &input, chrono::Utc::now().naive_utc()).expect("row");
     // Its old token form (no checksum) and Basic both work; a wrong secret does not.
@@ -2614,6 +2616,7 @@ async fn an_old_secret_is_only_checked_and_a_roll_never_drops_one_still_accepted
             expires_at: None,
             allowed_from: "",
             scopes: common::EVERY_KEYWARD_SCOPE,
+            rate_limit: None,
         };
         credentials::create(&mut app.db(), &input, chrono::Utc::now().naive_utc()).expect("row");
     }
@@ -3092,6 +3095,325 @@ fn keys_made_before_scopes_keep_what_their_owner_could_do() {
                 format!("{base} keyward:verify")
             ),
             ("CiKey00000000001".to_owned(), "keyward:verify".to_owned()),
+        ]
+    );
+}
+
+/// Rate limits (issue 17): a key's limit admits exactly its count however many requests
+/// arrive at once (one process), and across processes on one PostgreSQL never more than its
+/// count; past it, 429 with when to come back, on the API, /verify and forward-auth alike.
+#[tokio::test]
+async fn a_rate_limit_admits_exactly_its_count_even_at_once() {
+    use reqwest::Method;
+    let frozen = |s: &mut keyward::config::Settings| {
+        s.fake_now = Some("2026-12-01T10:00:30".parse().expect("time"));
+    };
+    let app = TestApp::spawn_with(frozen).await;
+    let (_admin, key) = admin_key(&app).await;
+    let (status, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({
+            "label": "Limited",
+            "rate_limit": {"requests": 20, "per": "minute"},
+            "scopes": ["keyward:credentials:write"],
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(
+        made["credential"]["rate_limit"],
+        json!({"requests": 20, "per": "minute"})
+    );
+    let token = made["token"].as_str().expect("token").to_owned();
+    let id = made["id"].as_str().expect("id").to_owned();
+
+    // 60 requests, 12 at a time: exactly 20 pass.
+    let burst = |bases: Vec<String>, token: String, count: usize| async move {
+        let mut set = tokio::task::JoinSet::new();
+        let per_task = count / 12;
+        for t in 0..12 {
+            let (base, token) = (bases[t % bases.len()].clone(), token.clone());
+            set.spawn(async move {
+                let client = reqwest::Client::new();
+                let mut statuses = Vec::new();
+                for _ in 0..per_task {
+                    let res = client
+                        .get(format!("{base}/auth/forward"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .expect("forward");
+                    statuses.push(res.status());
+                }
+                statuses
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(done) = set.join_next().await {
+            all.extend(done.expect("task"));
+        }
+        all
+    };
+    let statuses = burst(vec![app.base.clone()], token.clone(), 60).await;
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((ok, limited), (20, 40), "{statuses:?}");
+    // A refusal says when to come back, in the IETF draft's headers too.
+    let res = client()
+        .get(format!("{}/api/v1/whoami", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("whoami");
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(header("retry-after").as_deref(), Some("30"));
+    assert_eq!(header("ratelimit-limit").as_deref(), Some("20"));
+    assert_eq!(header("ratelimit-remaining").as_deref(), Some("0"));
+    assert_eq!(header("ratelimit-reset").as_deref(), Some("30"));
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["error"], "rate_limited");
+    // /verify tells the service, without refusing the caller.
+    let (status, verdict) = call(
+        Method::POST,
+        &app,
+        "/api/v1/verify",
+        &key,
+        Some(json!({"key": token})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(verdict["valid"], false);
+    assert_eq!(verdict["code"], "key_rate_limited");
+    assert_eq!(verdict["retry_after"], 30);
+
+    // The next window starts afresh, and a success says what is left.
+    app.state.clock.advance(chrono::Duration::seconds(30));
+    let res = client()
+        .get(format!("{}/auth/forward", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("forward");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["ratelimit-remaining"], "19");
+    assert_eq!(res.headers()["ratelimit-reset"], "60");
+
+    // The key cannot lift its limit, nor make a key with a looser one; its keys inherit it.
+    let limited_key = Revealed {
+        username: id.clone(),
+        password: made["secret"].as_str().expect("secret").to_owned(),
+        token: token.clone(),
+    };
+    let before = app.fingerprint();
+    let (status, _) = call(
+        Method::PATCH,
+        &app,
+        &format!("/api/v1/credentials/{id}"),
+        &limited_key,
+        Some(json!({"rate_limit": null})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, err) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &limited_key,
+        Some(json!({"label": "Faster", "rate_limit": {"requests": 2, "per": "second"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["field"], "rate_limit");
+    assert_eq!(app.fingerprint(), before, "nothing changed");
+    let (status, child) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &limited_key,
+        Some(json!({"label": "Child"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        child["credential"]["rate_limit"],
+        json!({"requests": 20, "per": "minute"})
+    );
+    // Tightening its own is allowed.
+    let (status, tightened) = call(
+        Method::PATCH,
+        &app,
+        &format!("/api/v1/credentials/{id}"),
+        &limited_key,
+        Some(json!({"rate_limit": {"requests": 5, "per": "minute"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tightened}");
+    let (status, err) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Zero", "rate_limit": {"requests": 0, "per": "minute"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+
+    // Three processes on one PostgreSQL: never more than the limit in all.
+    if !app.database_url.starts_with("postgres") {
+        return;
+    }
+    let (status, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Shared", "rate_limit": {"requests": 300, "per": "minute"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let shared = made["token"].as_str().expect("token").to_owned();
+    let second = TestApp::spawn_with(|s| {
+        frozen(s);
+        s.database_url = Some(app.database_url.clone());
+        s.secret_key = Some(app.secret_key());
+    })
+    .await;
+    let third = TestApp::spawn_with(|s| {
+        frozen(s);
+        s.database_url = Some(app.database_url.clone());
+        s.secret_key = Some(app.secret_key());
+    })
+    .await;
+    // The frozen clocks of the three stand in the same window.
+    for other in [&second, &third] {
+        other.state.clock.advance(chrono::Duration::seconds(30));
+    }
+    let statuses = burst(
+        vec![app.base.clone(), second.base.clone(), third.base.clone()],
+        shared,
+        480,
+    )
+    .await;
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    // Leases of lease_size(300) = 3 uses: at most 3 processes × 3 left unused.
+    let mut seen = std::collections::BTreeMap::new();
+    for s in &statuses {
+        *seen.entry(s.as_u16()).or_insert(0) += 1;
+    }
+    assert!(
+        (300 - 9..=300).contains(&ok),
+        "{ok} admitted of 480 for a limit of 300: {seen:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::TOO_MANY_REQUESTS)
+    );
+}
+
+/// The account's default rate limit applies to every key without its own, on the next
+/// request; a key's own limit, set on its page, takes over; both journalled.
+#[tokio::test]
+async fn the_accounts_default_rate_limit_and_a_keys_own_on_its_page() {
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-12-01T10:00:00".parse().expect("time"));
+    })
+    .await;
+    let admin = app.admin().await;
+    admin.get("/profile/api-credentials").await;
+    admin
+        .post("/profile/api-credentials/add", &[("label", "Plain")])
+        .await
+        .assert_redirect("/profile/api-credentials");
+    let page = admin.get("/profile/api-credentials").await;
+    let token = page.input_value("reveal-token").expect("token");
+    let id = page.input_value("reveal-username").expect("id");
+    let forward = || {
+        let (base, token) = (app.base.clone(), token.clone());
+        async move {
+            client()
+                .get(format!("{base}/auth/forward"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("forward")
+                .status()
+        }
+    };
+    assert_eq!(forward().await, StatusCode::OK);
+    admin.get("/settings").await;
+    let bad = admin
+        .post(
+            "/settings/rate-limit",
+            &[("rate_requests", "0"), ("rate_per", "minute")],
+        )
+        .await;
+    bad.assert_redirect("/settings");
+    admin
+        .post(
+            "/settings/rate-limit",
+            &[("rate_requests", "3"), ("rate_per", "minute")],
+        )
+        .await
+        .assert_redirect("/settings");
+    assert!(admin.get("/settings").await.contains("value=\"3\""));
+    let statuses = [
+        forward().await,
+        forward().await,
+        forward().await,
+        forward().await,
+    ];
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    // Its own limit, on its page: 10 a minute.
+    let here = format!("/profile/api-credentials/{id}");
+    admin.get(&here).await;
+    admin
+        .post(
+            &format!("{here}/allowlist"),
+            &[
+                ("allowed_from", ""),
+                ("scopes", ""),
+                ("rate_requests", "10"),
+                ("rate_per", "minute"),
+            ],
+        )
+        .await
+        .assert_redirect(&here);
+    let page = admin.get(&here).await;
+    assert!(page.contains("10 per minute"), "{}", page.body);
+    assert_eq!(forward().await, StatusCode::OK);
+    use diesel::prelude::*;
+    use keyward::db::schema::audit_events as a;
+    let actions: Vec<String> = a::table
+        .filter(a::action.like("%rate_limit_changed"))
+        .select(a::action)
+        .load(&mut app.db())
+        .expect("journal");
+    assert_eq!(
+        actions,
+        [
+            "account.rate_limit_changed",
+            "credential.rate_limit_changed"
         ]
     );
 }

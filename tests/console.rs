@@ -918,6 +918,7 @@ fn many_keys_from(
             expires_at: None,
             allowed_from: "",
             scopes: common::EVERY_KEYWARD_SCOPE,
+            rate_limit: None,
         };
         create(&mut conn, &input, now).expect("key");
     }

@@ -280,6 +280,10 @@ http {{
             # a 500; give it back as Keyward said it, with its Retry-After.
             auth_request_set $keyward_status $upstream_status;
             auth_request_set $keyward_retry_after $upstream_http_retry_after;
+            # A key past its own rate limit: where it stands, for the client.
+            auth_request_set $keyward_rate_limit $upstream_http_ratelimit_limit;
+            auth_request_set $keyward_rate_remaining $upstream_http_ratelimit_remaining;
+            auth_request_set $keyward_rate_reset $upstream_http_ratelimit_reset;
             error_page 500 = @keyward_refused;
             auth_request_set $keyward_credential $upstream_http_x_keyward_credential;
             auth_request_set $keyward_owner $upstream_http_x_keyward_owner;
@@ -301,6 +305,9 @@ http {{
         location @keyward_refused {{
             if ($keyward_status = 429) {{
                 add_header Retry-After $keyward_retry_after always;
+                add_header RateLimit-Limit $keyward_rate_limit always;
+                add_header RateLimit-Remaining $keyward_rate_remaining always;
+                add_header RateLimit-Reset $keyward_rate_reset always;
                 return 429;
             }}
             return 500;
@@ -379,6 +386,37 @@ async fn nginx_auth_request_lets_valid_keys_through_only() {
 
     // (The failure window passes.)
     app.state.clock.advance(chrono::Duration::seconds(61));
+
+    // A key past its own rate limit gets 429 through nginx, and the headers saying when.
+    let made: serde_json::Value = client
+        .post(format!("{}/api/v1/credentials", app.base))
+        .bearer_auth(&key.token)
+        .json(&serde_json::json!({"label": "Once an hour", "rate_limit": {"requests": 1, "per": "hour"}}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let hourly = made["token"].as_str().expect("token").to_owned();
+    let first = client
+        .get(&url)
+        .bearer_auth(&hourly)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = client
+        .get(&url)
+        .bearer_auth(&hourly)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(second.headers()["ratelimit-limit"], "1");
+    assert_eq!(second.headers()["ratelimit-remaining"], "0");
+    assert!(second.headers().contains_key("retry-after"));
+    assert!(second.headers().contains_key("ratelimit-reset"));
 
     // Deactivated in the console: refused through nginx on the next request.
     admin.get("/account/operators/1/api").await;

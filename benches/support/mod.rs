@@ -84,6 +84,7 @@ pub fn add_key(conn: &mut DbConn, public_id: &str, secret_hash: &str) {
         expires_at: None,
         allowed_from: "",
         scopes: "",
+        rate_limit: None,
     };
     db::credentials::create(conn, &input, chrono::Utc::now().naive_utc()).expect("key");
 }

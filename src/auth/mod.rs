@@ -5,6 +5,7 @@ pub mod hash_pool;
 pub mod lookup;
 pub mod mint;
 pub mod password;
+pub mod rate_limit;
 pub mod secret_hash;
 pub mod session_store;
 pub mod signin;

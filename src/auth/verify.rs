@@ -22,6 +22,7 @@ use crate::auth::failures::{AuthFailures, FailedId};
 use crate::auth::hash_pool::HashPool;
 use crate::auth::lookup::Lookups;
 use crate::auth::password;
+use crate::auth::rate_limit::RateLimits;
 use crate::auth::secret_hash::{SecretHasher, Verdict};
 use crate::auth::throttle::Throttle;
 use crate::auth::usage::UsageRecorder;
@@ -50,6 +51,7 @@ pub struct Verifier {
     hasher: SecretHasher,
     argon2: Arc<HashPool>,
     throttle: Throttle,
+    rates: RateLimits,
     pub usage: UsageRecorder,
     pub failures: AuthFailures,
     clock: Clock,
@@ -78,6 +80,8 @@ pub struct VerifierParts {
 
 impl Verifier {
     pub fn new(parts: VerifierParts) -> std::io::Result<Verifier> {
+        // Counters shared by every process on PostgreSQL; in memory on SQLite (one process).
+        let rates = RateLimits::new((!parts.url.is_sqlite()).then(|| parts.pool.clone()));
         let reader = if parts.url.is_sqlite() {
             let size = parts.sqlite_readers.max(1);
             Reader::Sqlite {
@@ -102,6 +106,7 @@ impl Verifier {
                 parts.failure_window_seconds,
                 parts.clock.clone(),
             ),
+            rates,
             usage: UsageRecorder::default(),
             failures: AuthFailures::new(parts.failure_journal_seconds),
             clock: parts.clock,
@@ -209,6 +214,18 @@ impl Verifier {
                     && !record.credential.expired(now)
                     && record.credential.allows(used_from) =>
             {
+                // Every valid use counts against the key's limit, the old secret's too; a key
+                // past it is refused with when to come back (not a failure: the key is good).
+                let rate = match record.limit {
+                    None => None,
+                    Some(limit) => {
+                        match self.rates.admit(record.credential.id, limit, now).await? {
+                            Ok(state) => Some(state),
+                            Err(state) => return Err(AppError::KeyRateLimited(state)),
+                        }
+                    }
+                };
+                let record = AuthRecord { rate, ..record };
                 let c = &record.credential;
                 if via_previous {
                     self.record_previous_use(c, now, used_from);

@@ -14,6 +14,7 @@ use crate::domain::authority::{Denied, Requirement, Why};
 use crate::domain::draft::Draft;
 use crate::domain::notices::{self, Notice};
 use crate::domain::permissions::Permission;
+use crate::domain::rate::RateLimit;
 use crate::domain::scopes;
 use crate::i18n::Lang;
 use crate::mail::{self, Letter};
@@ -326,6 +327,13 @@ fn creation_details(c: &Credential) -> Vec<Change> {
     if !c.scopes.is_empty() {
         details.push(change("scopes", "", &c.scopes));
     }
+    if let Some(l) = RateLimit::stored(c.rate_limit, c.rate_window) {
+        details.push(change(
+            "rate_limit",
+            "",
+            format!("{}/{}", l.requests, l.per.code()),
+        ));
+    }
     details
 }
 
@@ -347,6 +355,17 @@ fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(Action, Vec<Ch
             vec![change("active", true, false)],
         )),
         _ => {}
+    }
+    let limit_before = RateLimit::stored(before.rate_limit, before.rate_window);
+    if let Some(limit) = edit.rate_limit.filter(|l| *l != limit_before) {
+        let text = |l: Option<RateLimit>| {
+            l.map(|l| format!("{}/{}", l.requests, l.per.code()))
+                .unwrap_or_default()
+        };
+        rows.push((
+            Action::CredentialRateLimitChanged,
+            vec![change("rate_limit", text(limit_before), text(limit))],
+        ));
     }
     if let Some(asked) = edit.scopes.filter(|s| *s != before.scopes) {
         rows.push((

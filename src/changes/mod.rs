@@ -5,6 +5,7 @@
 //! (console, API, command line) can skip a rule. Handlers and the CLI never compose
 //! transactions themselves.
 
+pub mod account;
 pub mod credentials;
 pub mod groups;
 pub mod machines;

@@ -100,6 +100,8 @@ impl AuditEvent {
             "group" => Some("target.group"),
             "machine" => Some("target.machine"),
             "audit" => Some("target.audit"),
+            "scope" => Some("target.scope"),
+            "account" => Some("target.account"),
             _ => None,
         }
     }

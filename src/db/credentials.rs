@@ -4,8 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{credentials, machines, operators};
+use super::schema::{accounts, credentials, machines, operators};
 use crate::domain::draft::{Conflict, Draft, SavedRow};
+use crate::domain::rate::RateLimit;
 
 #[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = credentials)]
@@ -38,6 +39,9 @@ pub struct Credential {
     pub allowed_from: String,
     /// What it is for (`domain::scopes`): names, sorted and space-separated.
     pub scopes: String,
+    /// Its own rate limit (`domain::rate::RateLimit::stored`); none: the account's default.
+    pub rate_limit: Option<i32>,
+    pub rate_window: Option<i32>,
 }
 
 impl Credential {
@@ -81,6 +85,8 @@ pub struct NewCredential<'a> {
     pub created_by: Option<i32>,
     pub expires_at: Option<NaiveDateTime>,
     pub scopes: &'a str,
+    pub rate_limit: Option<i32>,
+    pub rate_window: Option<i32>,
 }
 
 pub fn saved_rows(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<SavedRow>> {
@@ -156,6 +162,8 @@ pub fn apply_draft(
                     created_by: Some(actor_id),
                     expires_at: add.expires_at,
                     scopes: &add.scopes,
+                    rate_limit: None,
+                    rate_window: None,
                 })
                 .execute(conn)?;
         }
@@ -190,13 +198,19 @@ pub struct AuthRecord {
     /// Presented with a rolled key's old secret (its grace window): good for being checked,
     /// not for managing anything (`changes::Ctx::old_secret`).
     pub via_previous: bool,
+    /// The limit that applies: the key's own, else its account's default.
+    pub limit: Option<crate::domain::rate::RateLimit>,
+    /// Where the key stood against it on this use (set by the verifier).
+    pub rate: Option<crate::domain::rate::RateState>,
 }
 
 /// A credential with its owner's (id, name, active) if an operator's, (id, name) if a machine's.
+/// …and its account's default rate limit.
 type AuthRow = (
     Credential,
     Option<(i32, String, bool)>,
     Option<(i32, String)>,
+    (Option<i32>, Option<i32>),
 );
 
 /// One credential by public id, owner included: one indexed lookup. (A query of its own
@@ -211,10 +225,12 @@ pub fn find_for_auth(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<A
                 .left_join(operators::table)
                 .left_join(machines::table)
                 .filter(credentials::public_id.eq(public_id))
+                .inner_join(accounts::table.on(accounts::id.eq(credentials::account_id)))
                 .select((
                     Credential::as_select(),
                     (operators::id, operators::name, operators::active).nullable(),
                     (machines::id, machines::name).nullable(),
+                    (accounts::default_rate_limit, accounts::default_rate_window),
                 ))
                 .first::<AuthRow>($conn)
                 .optional()?
@@ -240,10 +256,12 @@ pub fn find_many_for_auth(
                 .left_join(operators::table)
                 .left_join(machines::table)
                 .filter(credentials::public_id.eq_any(public_ids))
+                .inner_join(accounts::table.on(accounts::id.eq(credentials::account_id)))
                 .select((
                     Credential::as_select(),
                     (operators::id, operators::name, operators::active).nullable(),
                     (machines::id, machines::name).nullable(),
+                    (accounts::default_rate_limit, accounts::default_rate_window),
                 ))
                 .load::<AuthRow>($conn)?
         };
@@ -259,7 +277,10 @@ pub fn find_many_for_auth(
         .collect())
 }
 
-fn auth_record((credential, operator, machine): AuthRow) -> Option<AuthRecord> {
+fn auth_record((credential, operator, machine, default): AuthRow) -> Option<AuthRecord> {
+    use crate::domain::rate::RateLimit;
+    let limit = RateLimit::stored(credential.rate_limit, credential.rate_window)
+        .or_else(|| RateLimit::stored(default.0, default.1));
     let (owner, owner_active) = match (operator, machine) {
         (Some((id, name, active)), _) => (
             Owner {
@@ -287,6 +308,8 @@ fn auth_record((credential, operator, machine): AuthRow) -> Option<AuthRecord> {
         owner,
         usable,
         via_previous: false,
+        limit,
+        rate: None,
     })
 }
 
@@ -748,6 +771,8 @@ pub struct NewCredentialInput<'a> {
     pub allowed_from: &'a str,
     /// Stored scopes (`domain::scopes::stored`); empty: none.
     pub scopes: &'a str,
+    /// Its own rate limit; none: the account's default.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Creates a credential that works at once (API, self-service, machines).
@@ -774,6 +799,8 @@ pub fn create(
                 created_by: input.created_by,
                 expires_at: input.expires_at,
                 scopes: input.scopes,
+                rate_limit: RateLimit::columns(input.rate_limit).0,
+                rate_window: RateLimit::columns(input.rate_limit).1,
             })
             .returning(credentials::id)
             .get_result(conn)?;
@@ -801,6 +828,8 @@ pub struct CredentialChange<'a> {
     pub allowed_from: Option<&'a str>,
     /// New stored scopes (empty: none).
     pub scopes: Option<&'a str>,
+    /// A new rate limit of its own (`Some(None)`: none, the account's default applies).
+    pub rate_limit: Option<Option<RateLimit>>,
 }
 
 pub fn update(
@@ -838,6 +867,15 @@ pub fn update(
         if let Some(scopes) = edit.scopes {
             diesel::update(target)
                 .set(credentials::scopes.eq(scopes))
+                .execute(conn)?;
+        }
+        if let Some(limit) = edit.rate_limit {
+            let (requests, window) = RateLimit::columns(limit);
+            diesel::update(target)
+                .set((
+                    credentials::rate_limit.eq(requests),
+                    credentials::rate_window.eq(window),
+                ))
                 .execute(conn)?;
         }
         bump(conn, owner)?;

@@ -4,6 +4,8 @@ diesel::table! {
         id -> Integer,
         name -> Text,
         created_at -> Timestamp,
+        default_rate_limit -> Nullable<Integer>,
+        default_rate_window -> Nullable<Integer>,
     }
 }
 
@@ -131,6 +133,16 @@ diesel::table! {
         rolled_at -> Nullable<Timestamp>,
         allowed_from -> Text,
         scopes -> Text,
+        rate_limit -> Nullable<Integer>,
+        rate_window -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    rate_counters (credential_id, window_start) {
+        credential_id -> Integer,
+        window_start -> BigInt,
+        used -> Integer,
     }
 }
 
@@ -165,6 +177,7 @@ diesel::joinable!(scopes -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    rate_counters,
     scopes,
     audit_events,
     outbox,

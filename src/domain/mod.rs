@@ -7,5 +7,6 @@ pub mod draft;
 pub mod journal;
 pub mod notices;
 pub mod permissions;
+pub mod rate;
 pub mod scopes;
 pub mod validation;

@@ -110,6 +110,9 @@ struct KeyPage {
     expiry: Option<Expiry>,
     last_used: Option<String>,
     rotation: Option<Rotation>,
+    /// Its own rate limit: (uses, catalog key of "per minute" …, code of the window).
+    rate: Option<(u32, &'static str, &'static str)>,
+    pers: [crate::domain::rate::Per; 3],
     can_roll: bool,
     graces: &'static [(&'static str, chrono::Duration, &'static str)],
     events: Vec<AuditEvent>,
@@ -162,6 +165,9 @@ pub async fn show(
         expiry: Expiry::of(&c, key.expires_at, now),
         last_used: key.last_used_at.map(|at| c.datetime(&at)),
         rotation: rotation(&c, &key, now, quiet),
+        rate: crate::domain::rate::RateLimit::stored(key.rate_limit, key.rate_window)
+            .map(|l| (l.requests, l.per.label_key(), l.per.code())),
+        pers: crate::domain::rate::Per::ALL,
         can_roll: listing.can_roll && listing.config.can_edit,
         graces: &changes::credentials::GRACE_WINDOWS,
         c,
@@ -222,6 +228,12 @@ pub struct AllowlistForm {
     /// One address or CIDR range per line (or separated by spaces or commas); empty:
     /// anywhere.
     allowed_from: String,
+    /// Scope names separated by spaces; absent: as they are.
+    scopes: Option<String>,
+    /// Uses per window, empty for none (the account's default); absent: as it is.
+    rate_requests: Option<String>,
+    #[serde(default)]
+    rate_per: String,
 }
 
 /// Sets where the key may be used from, at once; a refused entry comes back as a message.
@@ -238,27 +250,61 @@ pub async fn set_allowlist(
         .map(str::to_owned)
         .collect();
     let here = page_url(&listing.config, &public_id);
-    let stored = match crate::domain::validation::allowlist(&entries) {
-        Ok(stored) => stored,
+    let checked = crate::domain::validation::allowlist(&entries).and_then(|stored| {
+        let scopes = match &form.scopes {
+            None => None,
+            Some(text) => {
+                let asked: Vec<&str> = text.split_whitespace().collect();
+                let set = crate::domain::scopes::checked_set(&asked)?;
+                Some(crate::domain::scopes::stored(&set))
+            }
+        };
+        let rate_limit = match form.rate_requests.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some(None),
+            Some(n) => {
+                let per =
+                    crate::domain::rate::Per::parse(&form.rate_per).ok_or("rate.out_of_range")?;
+                let n: i64 = n.parse().map_err(|_| "rate.out_of_range")?;
+                Some(Some(crate::domain::rate::RateLimit::checked(n, per)?))
+            }
+        };
+        Ok((stored, scopes, rate_limit))
+    });
+    let (stored, scopes, rate_limit) = match checked {
+        Ok(values) => values,
         Err(key) => {
             ctx.flash_error(key)?;
             return Ok(see_other(&here));
         }
     };
     let (owner, cx) = (listing.owner, ctx.change()?);
-    ctx.state
+    let saved = ctx
+        .state
         .db(move |c| {
             let edit = db::credentials::CredentialChange {
                 label: None,
                 active: None,
                 allowed_from: Some(&stored),
+                scopes: scopes.as_deref(),
+                rate_limit,
                 ..Default::default()
             };
             Ok(changes::credentials::update(
                 c, &cx, owner, &public_id, edit,
-            )?)
+            ))
         })
         .await?;
+    match saved {
+        Ok(_) => {}
+        // A scope not in the catalog (anymore), or one this person may not give: said on
+        // the page, nothing changed.
+        Err(changes::ChangeError::Refused(key)) => {
+            ctx.flash_error(key)?;
+            return Ok(see_other(&here));
+        }
+        Err(e) => return Err(e.into()),
+    }
     ctx.flash("key.allowlist_saved")?;
     Ok(see_other(&here))
 }

@@ -566,6 +566,7 @@ pub async fn apply(
                         expires_at,
                         allowed_from: "",
                         scopes: &scopes,
+                        rate_limit: None,
                     };
                     Ok(changes::credentials::create(c, &cx, &input, false)?)
                 })

@@ -252,9 +252,16 @@ pub async fn render_errors(
     for cookie in old.cookies() {
         let _ = new.add_cookie(&cookie);
     }
-    if let Some(retry_after) = old.headers().get(header::RETRY_AFTER) {
-        new.headers_mut()
-            .insert(header::RETRY_AFTER, retry_after.clone());
+    for name in [
+        "retry-after",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+    ] {
+        if let Some(value) = old.headers().get(name) {
+            new.headers_mut()
+                .insert(header::HeaderName::from_static(name), value.clone());
+        }
     }
     Ok(ServiceResponse::new(req, new))
 }

@@ -11,12 +11,14 @@ use super::{Chrome, CsrfForm, Ctx, render, see_other};
 use crate::changes;
 use crate::db::{self, outbox::Mail};
 use crate::domain::permissions::Permission;
+use crate::domain::rate::{Per, RateLimit};
 use crate::domain::scopes::{self, Keyward};
 use crate::domain::validation;
 use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/settings").route(web::get().to(page)))
+        .service(web::resource("/settings/rate-limit").route(web::post().to(set_rate_limit)))
         .service(
             web::resource("/settings/scopes")
                 .route(web::get().to(scopes_page))
@@ -182,11 +184,22 @@ struct SettingsPage {
     c: Chrome,
     pending: Vec<Mail>,
     transport: String,
+    /// The account's default rate limit: (uses, window code).
+    rate: Option<(u32, &'static str)>,
+    pers: [Per; 3],
 }
 
 pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ctx.require(Permission::SettingsWrite)?;
-    let pending = ctx.state.db(|c| Ok(db::outbox::pending(c, 100)?)).await?;
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let (pending, rate) = ctx
+        .state
+        .db(move |c| {
+            Ok((
+                db::outbox::pending(c, 100)?,
+                changes::account::default_rate_limit(c, account_id)?,
+            ))
+        })
+        .await?;
     let settings = &ctx.state.settings;
     let transport = match &settings.smtp_url {
         // Never show the URL itself: it may hold the SMTP password.
@@ -197,5 +210,48 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
         c: ctx.chrome,
         pending,
         transport,
+        rate: rate.map(|l| (l.requests, l.per.code())),
+        pers: Per::ALL,
     })
+}
+
+#[derive(Deserialize)]
+pub struct RateLimitForm {
+    /// Empty: no default.
+    #[serde(default)]
+    rate_requests: String,
+    #[serde(default)]
+    rate_per: String,
+}
+
+/// The rate limit of every key of the account without one of its own.
+pub async fn set_rate_limit(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<RateLimitForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let limit = match form.rate_requests.trim() {
+        "" => Ok(None),
+        n => match (n.parse::<i64>(), Per::parse(&form.rate_per)) {
+            (Ok(n), Some(per)) => RateLimit::checked(n, per).map(Some),
+            _ => Err("rate.out_of_range"),
+        },
+    };
+    let limit = match limit {
+        Ok(limit) => limit,
+        Err(key) => {
+            ctx.flash_error(key)?;
+            return Ok(see_other("/settings"));
+        }
+    };
+    let cx = ctx.change()?;
+    ctx.state
+        .db(move |c| {
+            Ok(changes::account::set_default_rate_limit(
+                c, &cx, account_id, limit,
+            )?)
+        })
+        .await?;
+    ctx.flash("settings.rate_saved")?;
+    Ok(see_other("/settings"))
 }

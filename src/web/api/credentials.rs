@@ -5,13 +5,14 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiCaller, Body, CredentialView, DateTimeField, ErrorBody, OwnerView};
+use super::{ApiCaller, Body, CredentialView, DateTimeField, ErrorBody, OwnerView, RateLimitView};
 use crate::auth::mint::mint;
 use crate::changes;
 use crate::db::{
     self, credentials::AuthRecord, credentials::CredentialChange, credentials::NewCredentialInput,
     credentials::OwnerRef,
 };
+use crate::domain::rate::RateLimit;
 use crate::domain::scopes::{self, Keyward};
 use crate::domain::validation;
 use crate::error::AppError;
@@ -83,6 +84,9 @@ pub struct NewCredentialRequest {
     /// carry, nor one its owner may not give.
     #[schema(schema_with = super::new_scopes)]
     pub scopes: Option<Vec<String>>,
+    /// Its own rate limit. Default: the calling key's own (none if it has none: then the
+    /// account's default applies); never looser than the limit the calling key is under.
+    pub rate_limit: Option<RateLimitView>,
 }
 
 /// A new credential. `secret` and `token` appear in this response only.
@@ -115,6 +119,12 @@ pub struct UpdateCredentialRequest {
     /// key does not carry, nor one its owner may not give.
     #[schema(schema_with = super::changed_scopes)]
     pub scopes: Option<Vec<String>>,
+    /// A new rate limit of its own; `null` removes it (the account's default applies);
+    /// absent leaves it as it is. Never looser than the limit the calling key is under; a key
+    /// may tighten its own, never loosen it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable)]
+    pub rate_limit: Option<Option<RateLimitView>>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from an absent one (`None`, by `default`).
@@ -287,6 +297,17 @@ pub async fn create(
     if !validation::allowlist_within(&allowed_from, &own_allowlist) {
         return Err(super::invalid("allowed_from")("api.allowlist_wider"));
     }
+    let own_limit = RateLimit::stored(
+        caller.0.credential.rate_limit,
+        caller.0.credential.rate_window,
+    );
+    let rate_limit = match body.rate_limit {
+        None => own_limit,
+        Some(asked) => Some(asked.checked()?),
+    };
+    if rate_limit.is_some_and(|l| l.looser_than(caller.0.limit)) {
+        return Err(super::invalid("rate_limit")("api.rate_limit_looser"));
+    }
     let account_id = caller.0.credential.account_id;
     let scopes = beyond_none(
         &caller.0,
@@ -325,6 +346,7 @@ pub async fn create(
                 expires_at,
                 allowed_from: &allowed_from,
                 scopes: &scopes,
+                rate_limit,
             };
             Ok(changes::credentials::create(c, &cx, &input, false)?)
         })
@@ -368,7 +390,7 @@ pub async fn show(
     responses(
         (status = 200, body = CredentialView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "A credential cannot push back its own expiry, nor change its own allowlist; or a scope that is not in the account's catalog", body = ErrorBody),
+        (status = 409, description = "A credential cannot push back its own expiry, change its own allowlist or loosen its own rate limit; or a scope that is not in the account's catalog", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
     security(("basic" = []), ("bearer" = []))
@@ -417,6 +439,25 @@ pub async fn update(
             return Err(super::invalid("allowed_from")("api.allowlist_wider"));
         }
     }
+    let rate_limit = match body.rate_limit {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(asked)) => Some(Some(asked.checked()?)),
+    };
+    if let Some(asked) = rate_limit {
+        let looser = |than: Option<RateLimit>| match asked {
+            Some(l) => l.looser_than(than),
+            None => than.is_some(),
+        };
+        // A leaked key cannot lift its own limit, nor give another a looser one.
+        let current = RateLimit::stored(found.rate_limit, found.rate_window);
+        if found.id == caller.0.credential.id && asked != current && looser(caller.0.limit) {
+            return Err(AppError::Conflict("api.own_rate_limit"));
+        }
+        if looser(caller.0.limit) {
+            return Err(super::invalid("rate_limit")("api.rate_limit_looser"));
+        }
+    }
     let scopes = match body.scopes.as_deref() {
         None => None,
         Some(asked) => Some(beyond_none(
@@ -433,6 +474,7 @@ pub async fn update(
                 expires_at,
                 allowed_from: allowed_from.as_deref(),
                 scopes: scopes.as_deref(),
+                rate_limit,
             };
             Ok(changes::credentials::update(
                 c,

@@ -89,12 +89,30 @@ fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::
 impl Modify for Contract {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{RefOr, Required, Type};
-        let with_status: [(&str, &str, Type, &str); 3] = [
+        let with_status: [(&str, &str, Type, &str); 6] = [
             (
                 "429",
                 "Retry-After",
                 Type::Integer,
                 "Seconds to wait before the next attempt.",
+            ),
+            (
+                "429",
+                "RateLimit-Limit",
+                Type::Integer,
+                "For a key past its rate limit: the uses its window allows.",
+            ),
+            (
+                "429",
+                "RateLimit-Remaining",
+                Type::Integer,
+                "For a key past its rate limit: 0.",
+            ),
+            (
+                "429",
+                "RateLimit-Reset",
+                Type::Integer,
+                "For a key past its rate limit: seconds until its window ends.",
             ),
             (
                 "401",
@@ -151,7 +169,10 @@ impl Modify for Contract {
                     .is_some_and(|id| id.starts_with("forwardAuth"));
                 // Every call can be throttled and needs the database: said once, here.
                 for (status, description) in [
-                    ("429", "Too many failures; see Retry-After"),
+                    (
+                        "429",
+                        "Too many failures, or the key's rate limit is used up; see Retry-After",
+                    ),
                     ("503", "Database unavailable"),
                 ] {
                     op.responses
@@ -166,6 +187,18 @@ impl Modify for Contract {
                         .responses
                         .entry("400".into())
                         .or_insert_with(|| error_response("A malformed `Authorization` header"));
+                }
+                // Every call of a key but `whoami` needs one of Keyward's scopes.
+                let own_api = op.security.is_some()
+                    && !forward
+                    && !matches!(op.operation_id.as_deref(), Some("whoami" | "register"));
+                if own_api {
+                    op.responses
+                        .responses
+                        .entry("403".into())
+                        .or_insert_with(|| {
+                            error_response("The calling key lacks the scope this call needs")
+                        });
                 }
                 for (status, response) in op.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
@@ -194,6 +227,7 @@ impl Modify for Contract {
                                 "X-Keyward-Owner-Name",
                                 "The owner's name, percent-encoded (UTF-8).",
                             ),
+                            ("X-Keyward-Scopes", "The key's scopes, space-separated."),
                         ] {
                             response
                                 .headers

@@ -5,6 +5,59 @@
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
     (
+        "The calling key lacks the scope this call needs",
+        "Il manque à la clé appelante la portée que cet appel demande",
+    ),
+    (
+        "The key's scopes, space-separated.",
+        "Les portées de la clé, séparées par des espaces.",
+    ),
+    (
+        "For a key past its rate limit: the uses its window allows.",
+        "Pour une clé au-delà de sa limite de débit : les utilisations que sa période permet.",
+    ),
+    (
+        "For a key past its rate limit: 0.",
+        "Pour une clé au-delà de sa limite de débit : 0.",
+    ),
+    (
+        "For a key past its rate limit: seconds until its window ends.",
+        "Pour une clé au-delà de sa limite de débit : secondes avant la fin de sa période.",
+    ),
+    (
+        "Its own rate limit; absent: the account's default applies, if it has one.",
+        "Sa propre limite de débit ; absente : celle du compte par défaut s'applique, s'il en a une.",
+    ),
+    (
+        "Its own rate limit. Default: the calling key's own (none if it has none: then the\naccount's default applies); never looser than the limit the calling key is under.",
+        "Sa propre limite de débit. Par défaut : celle de la clé appelante (aucune si elle n'en a pas : la\nlimite par défaut du compte s'applique alors) ; jamais plus large que la limite de la clé appelante.",
+    ),
+    ("The length of a window.", "La durée d'une période."),
+    (
+        "A key's standing against its rate limit, as the `RateLimit-*` headers say it.",
+        "Où en est une clé de sa limite de débit, comme le disent les en-têtes `RateLimit-*`.",
+    ),
+    (
+        "Seconds until the window ends.",
+        "Secondes avant la fin de la période.",
+    ),
+    (
+        "At most `requests` uses per second, minute or hour, counted in fixed windows (a minute\nwindow starts on the minute). Past it, 429 with `Retry-After`.",
+        "Au plus `requests` utilisations par seconde, minute ou heure, comptées par périodes fixes (une période\nd'une minute commence à la minute). Au-delà, 429 avec `Retry-After`.",
+    ),
+    (
+        "A new rate limit of its own; `null` removes it (the account's default applies);\nabsent leaves it as it is. Never looser than the limit the calling key is under; a key\nmay tighten its own, never loosen it.",
+        "Une nouvelle limite de débit propre ; `null` la retire (celle du compte par défaut s'applique) ;\nabsente, elle reste telle quelle. Jamais plus large que la limite de la clé appelante ; une clé\npeut resserrer la sienne, jamais l'élargir.",
+    ),
+    (
+        "For a key with a rate limit: where it stands in the current window.",
+        "Pour une clé avec une limite de débit : où elle en est dans la période en cours.",
+    ),
+    (
+        "With `key_rate_limited`: seconds until the key's window ends.",
+        "Avec `key_rate_limited` : secondes avant la fin de la période de la clé.",
+    ),
+    (
         "A scope the operator may not give",
         "Une portée que l'opérateur ne peut pas donner",
     ),
@@ -57,8 +110,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Le corps n'est pas du JSON (Content-Type: application/json)",
     ),
     (
-        "A credential cannot push back its own expiry, nor change its own allowlist; or a scope that is not in the account's catalog",
-        "Un identifiant ne peut pas repousser sa propre expiration, ni changer sa propre liste d'adresses ; ou une portée qui ne figure pas au catalogue du compte",
+        "A credential cannot push back its own expiry, change its own allowlist or loosen its own rate limit; or a scope that is not in the account's catalog",
+        "Un identifiant ne peut pas repousser sa propre expiration, changer sa propre liste d'adresses ni élargir sa propre limite de débit ; ou une portée qui ne figure pas au catalogue du compte",
     ),
     (
         "False for a deactivated operator: then every key of theirs is refused, whatever its\nown `active`.",
@@ -210,8 +263,8 @@ pub const FRENCH: &[(&str, &str)] = &[
     ),
     ("The verdict on the key", "Le verdict sur la clé"),
     (
-        "Too many failures; see Retry-After",
-        "Trop d'échecs ; voir Retry-After",
+        "Too many failures, or the key's rate limit is used up; see Retry-After",
+        "Trop d'échecs, ou la limite de débit de la clé est épuisée ; voir Retry-After",
     ),
     (
         "Valid; identity in the X-Keyward-* headers",

@@ -396,6 +396,35 @@ pub struct CredentialView {
     /// sorted.
     #[schema(example = json!(["billing:read", "keyward:verify"]))]
     pub scopes: Vec<String>,
+    /// Its own rate limit; absent: the account's default applies, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitView>,
+}
+
+/// At most `requests` uses per second, minute or hour, counted in fixed windows (a minute
+/// window starts on the minute). Past it, 429 with `Retry-After`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct RateLimitView {
+    #[schema(minimum = 1, maximum = 1000000, example = 1000)]
+    pub requests: i64,
+    pub per: crate::domain::rate::Per,
+}
+
+impl RateLimitView {
+    /// The limit this asks for, checked.
+    pub fn checked(self) -> Result<crate::domain::rate::RateLimit, AppError> {
+        crate::domain::rate::RateLimit::checked(self.requests, self.per)
+            .map_err(invalid("rate_limit"))
+    }
+}
+
+impl From<crate::domain::rate::RateLimit> for RateLimitView {
+    fn from(l: crate::domain::rate::RateLimit) -> Self {
+        RateLimitView {
+            requests: i64::from(l.requests),
+            per: l.per,
+        }
+    }
 }
 
 impl From<&Credential> for CredentialView {
@@ -421,6 +450,8 @@ impl From<&Credential> for CredentialView {
             scopes: crate::domain::scopes::names(&c.scopes)
                 .map(str::to_owned)
                 .collect(),
+            rate_limit: crate::domain::rate::RateLimit::stored(c.rate_limit, c.rate_window)
+                .map(RateLimitView::from),
         }
     }
 }

@@ -166,6 +166,7 @@ pub async fn register(
                 created_by: Some(operator_id),
                 allowed_from: "",
                 scopes: &scopes,
+                rate_limit: None,
             };
             Ok(changes::credentials::create(c, &cx, &input, true)?)
         })

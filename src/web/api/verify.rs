@@ -48,6 +48,8 @@ fn ip_address() -> utoipa::openapi::schema::Schema {
 pub enum VerifyCode {
     InvalidCredentials,
     RateLimited,
+    /// A valid key past its own rate limit: come back after `retry_after` seconds.
+    KeyRateLimited,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,6 +65,31 @@ pub struct VerifyResponse {
     /// The id of the account the key belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<i32>,
+    /// For a key with a rate limit: where it stands in the current window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitStatus>,
+    /// With `key_rate_limited`: seconds until the key's window ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// A key's standing against its rate limit, as the `RateLimit-*` headers say it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RateLimitStatus {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Seconds until the window ends.
+    pub reset: u64,
+}
+
+impl From<crate::domain::rate::RateState> for RateLimitStatus {
+    fn from(s: crate::domain::rate::RateState) -> Self {
+        RateLimitStatus {
+            limit: s.limit.requests,
+            remaining: s.remaining,
+            reset: s.reset,
+        }
+    }
 }
 
 fn invalid(code: VerifyCode) -> VerifyResponse {
@@ -72,6 +99,8 @@ fn invalid(code: VerifyCode) -> VerifyResponse {
         credential: None,
         owner: None,
         account: None,
+        rate_limit: None,
+        retry_after: None,
     }
 }
 
@@ -120,8 +149,15 @@ pub async fn verify(
             credential: Some((&record.credential).into()),
             owner: Some((&record.owner).into()),
             account: Some(record.credential.account_id),
+            rate_limit: record.rate.map(RateLimitStatus::from),
+            retry_after: None,
         },
         Err(AppError::InvalidCredentials) => invalid(VerifyCode::InvalidCredentials),
+        Err(AppError::KeyRateLimited(state)) => VerifyResponse {
+            rate_limit: Some(state.into()),
+            retry_after: Some(state.reset),
+            ..invalid(VerifyCode::KeyRateLimited)
+        },
         Err(AppError::RateLimited { .. }) => invalid(VerifyCode::RateLimited),
         Err(other) => return Err(other),
     };
@@ -216,7 +252,11 @@ pub async fn forward(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok()
+    let mut ok = HttpResponse::Ok();
+    if let Some(state) = &record.rate {
+        crate::error::rate_limit_headers(&mut ok, state);
+    }
+    Ok(ok
         .insert_header(("X-Keyward-Credential", record.credential.public_id.as_str()))
         .insert_header(("X-Keyward-Owner", record.owner.id.to_string()))
         .insert_header(("X-Keyward-Owner-Kind", record.owner.kind))
