@@ -195,6 +195,15 @@ pub struct Settings {
     )]
     pub roll_quiet_minutes: u32,
 
+    /// Each key's counts of uses and refusals per hour are kept this many days.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_USAGE_RETENTION_DAYS",
+        default_value_t = 90
+    )]
+    pub usage_retention_days: u32,
+
     /// How often the mail worker looks for mail to send, in ms.
     #[arg(
         long,
@@ -286,6 +295,7 @@ impl Settings {
             mail_poll_ms: 2000,
             mail_digest_seconds: 120,
             roll_quiet_minutes: 60,
+            usage_retention_days: 90,
             audit_retention_days: None,
             session_idle_seconds: 1800,
             session_max_seconds: 43_200,

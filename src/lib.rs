@@ -465,6 +465,13 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                 if let Err(e) = swept {
                     tracing::warn!(error = %e, "could not sweep old rate-limit counters");
                 }
+                let kept = chrono::Duration::days(i64::from(state.settings.usage_retention_days));
+                let pruned = db::with_conn(&state.pool, |c| {
+                    auth::key_usage::prune(c, now - kept).map_err(AppError::from)
+                });
+                if let Err(e) = pruned {
+                    tracing::warn!(error = %e, "could not prune old key usage counts");
+                }
                 if let Err(e) = mail::send_due(&mailer, &state.pool, now) {
                     tracing::warn!(error = %e, "mail worker could not read the outbox; will retry");
                 }

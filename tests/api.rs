@@ -3417,3 +3417,169 @@ async fn the_accounts_default_rate_limit_and_a_keys_own_on_its_page() {
         ]
     );
 }
+
+/// Usage (issue 17): each key's uses and refusals per hour, by reason, match the requests
+/// sent once written; the key page draws them (with the table behind the chart), and the API
+/// and the CSV give the same numbers.
+#[tokio::test]
+async fn usage_counts_match_the_requests_sent_and_show_on_the_key_page() {
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-12-01T10:45:00".parse().expect("time"));
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    let admin = app.admin().await;
+    admin.get("/profile/api-credentials").await;
+    admin
+        .post(
+            "/profile/api-credentials/add",
+            &[("label", "Counted"), ("scopes", "keyward:credentials:read")],
+        )
+        .await
+        .assert_redirect("/profile/api-credentials");
+    let page = admin.get("/profile/api-credentials").await;
+    let key = Revealed {
+        username: page.input_value("reveal-username").expect("id"),
+        password: page.input_value("reveal-secret").expect("secret"),
+        token: page.input_value("reveal-token").expect("token"),
+    };
+    let send = |token: String, path: &'static str, from: &'static str| {
+        let base = app.base.clone();
+        async move {
+            client()
+                .get(format!("{base}{path}"))
+                .bearer_auth(token)
+                .header("X-Forwarded-For", from)
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    for _ in 0..7 {
+        assert_eq!(
+            send(key.token.clone(), "/auth/forward", "192.0.2.1").await,
+            StatusCode::OK
+        );
+    }
+    // Refused: a wrong secret twice, a missing scope once (a call that needs another).
+    let mut wrong_secret = key.password.clone();
+    let last = wrong_secret.pop().expect("a secret");
+    wrong_secret.push(if last == 'a' { 'b' } else { 'a' });
+    for _ in 0..2 {
+        let res = client()
+            .get(format!("{}/auth/forward", app.base))
+            .basic_auth(&key.username, Some(wrong_secret.as_str()))
+            .header("X-Forwarded-For", "192.0.2.1")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        send(key.token.clone(), "/api/v1/machines", "192.0.2.1").await,
+        StatusCode::FORBIDDEN
+    );
+    // In the next hour (half an hour later: the console session stays), three more uses and
+    // an address refusal once it has an allowlist.
+    app.state.clock.advance(chrono::Duration::minutes(30));
+    for _ in 0..3 {
+        assert_eq!(
+            send(key.token.clone(), "/auth/forward", "192.0.2.1").await,
+            StatusCode::OK
+        );
+    }
+    let here = format!("/profile/api-credentials/{}", key.username);
+    admin.get(&here).await;
+    admin
+        .post(
+            &format!("{here}/allowlist"),
+            &[("allowed_from", "192.0.2.0/24")],
+        )
+        .await
+        .assert_redirect(&here);
+    assert_eq!(
+        send(key.token.clone(), "/auth/forward", "198.51.100.7").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let errors = app.state.verifier.flush(&app.state.pool, false);
+    assert!(errors.is_empty(), "flush: {errors:?}");
+
+    // Asked from where the key may be used now.
+    let usage = |query: &'static str| {
+        let (base, key) = (app.base.clone(), key.clone());
+        async move {
+            let res = client()
+                .get(format!(
+                    "{base}/api/v1/credentials/{}/usage{query}",
+                    key.username
+                ))
+                .bearer_auth(&key.token)
+                .header("X-Forwarded-For", "192.0.2.1")
+                .send()
+                .await
+                .expect("usage");
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, series) = usage("").await;
+    assert_eq!(status, StatusCode::OK, "{series}");
+    let buckets = series["buckets"].as_array().expect("buckets");
+    assert_eq!(buckets.len(), 24);
+    let (before, last) = (&buckets[22], &buckets[23]);
+    assert_eq!(before["start"], "2026-12-01T10:00:00+00:00");
+    assert_eq!(
+        (&before["ok"], &before["wrong_secret"], &before["scope"]),
+        (&json!(7), &json!(2), &json!(1))
+    );
+    // This very call is counted too, once written; the forward calls of this hour are.
+    // (this very call too if a flush ran since it came: 50 ms)
+    assert!(matches!(last["ok"].as_i64(), Some(3 | 4)), "{last}");
+    assert_eq!(last["address"], 1);
+    let (_, days) = usage("?per=day").await;
+    let today = &days["buckets"].as_array().expect("days")[29];
+    assert!(matches!(today["ok"].as_i64(), Some(10..=12)), "{today}");
+    assert_eq!(today["wrong_secret"], 2);
+
+    // The key page: a chart of each period, and the numbers in a table.
+    let page = admin.get(&here).await;
+    assert!(page.contains("<svg class=\"chart\""), "{}", page.body);
+    assert!(page.contains("The last 24 hours"));
+    assert!(page.contains("wrong secret: 2"));
+    assert!(page.contains("missing scope: 1"));
+    assert!(page.contains("address not allowed: 1"));
+    let fr = app.visitor_fr();
+    fr.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    let page = fr.get(&here).await;
+    assert!(page.contains("Les dernières 24 heures"));
+    assert!(page.contains("mauvais secret : 2") || page.contains("mauvais secret: 2"));
+    // The CSV: every hour that had any — this hour's two calls of the usage API included.
+    let errors = app.state.verifier.flush(&app.state.pool, false);
+    assert!(errors.is_empty(), "flush: {errors:?}");
+    let csv = admin.get(&format!("{here}/usage.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body
+            .starts_with("hour,ok,wrong_secret,inactive,expired,scope,rate_limited,address")
+    );
+    assert!(
+        csv.body.contains("2026-12-01T10:00:00+00:00,7,2,0,0,1,0,0"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains("2026-12-01T11:00:00+00:00,5,0,0,0,0,0,1"),
+        "{}",
+        csv.body
+    );
+    let (status, _) = usage("?per=week").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Another owner's key id under this list is not found.
+    let other = admin
+        .get("/profile/api-credentials/NoSuchKey0000000/usage.csv")
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+}

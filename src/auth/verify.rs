@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 
 use crate::auth::failures::{AuthFailures, FailedId};
 use crate::auth::hash_pool::HashPool;
+use crate::auth::key_usage::{Outcome, UsageCounts};
 use crate::auth::lookup::Lookups;
 use crate::auth::password;
 use crate::auth::rate_limit::RateLimits;
@@ -53,6 +54,8 @@ pub struct Verifier {
     throttle: Throttle,
     rates: RateLimits,
     pub usage: UsageRecorder,
+    /// Uses and refusals per key per hour.
+    pub counts: UsageCounts,
     pub failures: AuthFailures,
     clock: Clock,
     last_used_every: chrono::Duration,
@@ -108,6 +111,7 @@ impl Verifier {
             ),
             rates,
             usage: UsageRecorder::default(),
+            counts: UsageCounts::default(),
             failures: AuthFailures::new(parts.failure_journal_seconds),
             clock: parts.clock,
             last_used_every: parts.last_used_every,
@@ -221,10 +225,15 @@ impl Verifier {
                     Some(limit) => {
                         match self.rates.admit(record.credential.id, limit, now).await? {
                             Ok(state) => Some(state),
-                            Err(state) => return Err(AppError::KeyRateLimited(state)),
+                            Err(state) => {
+                                let id = record.credential.id;
+                                self.counts.count(id, now, Outcome::RateLimited);
+                                return Err(AppError::KeyRateLimited(state));
+                            }
                         }
                     }
                 };
+                self.counts.count(record.credential.id, now, Outcome::Ok);
                 let record = AuthRecord { rate, ..record };
                 let c = &record.credential;
                 if via_previous {
@@ -249,6 +258,18 @@ impl Verifier {
                     && found.as_ref().is_some_and(|r| {
                         r.usable && !r.credential.expired(now) && !r.credential.allows(used_from)
                     });
+                if let Some(r) = &found {
+                    let why = if !matched {
+                        Outcome::WrongSecret
+                    } else if !r.usable {
+                        Outcome::Inactive
+                    } else if r.credential.expired(now) {
+                        Outcome::Expired
+                    } else {
+                        Outcome::Address
+                    };
+                    self.counts.count(r.credential.id, now, why);
+                }
                 let limited = if id_counted {
                     // Both were reserved before the argon2 work.
                     None
@@ -367,6 +388,9 @@ impl Verifier {
         let mut errors = Vec::new();
         if let Err(e) = self.usage.flush(pool) {
             errors.push(format!("last-used times: {e}"));
+        }
+        if let Err(e) = self.counts.flush(pool) {
+            errors.push(format!("key usage counts: {e}"));
         }
         if let Err(e) = self.failures.flush(pool, self.clock.now(), everything) {
             errors.push(format!("API authentication failures: {e}"));

@@ -139,6 +139,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    key_usage (credential_id, hour) {
+        credential_id -> Integer,
+        hour -> BigInt,
+        ok -> Integer,
+        wrong_secret -> Integer,
+        inactive -> Integer,
+        expired -> Integer,
+        scope -> Integer,
+        rate_limited -> Integer,
+        address -> Integer,
+    }
+}
+
+diesel::table! {
     rate_counters (credential_id, window_start) {
         credential_id -> Integer,
         window_start -> BigInt,
@@ -177,6 +191,7 @@ diesel::joinable!(scopes -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    key_usage,
     rate_counters,
     scopes,
     audit_events,

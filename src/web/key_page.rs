@@ -113,6 +113,10 @@ struct KeyPage {
     /// Its own rate limit: (uses, catalog key of "per minute" …, code of the window).
     rate: Option<(u32, &'static str, &'static str)>,
     pers: [crate::domain::rate::Per; 3],
+    /// Uses and refusals: the last 24 hours and the last 30 days.
+    charts: Vec<crate::web::usage::Chart>,
+    /// How far behind the counts may be, in seconds.
+    counts_behind: u64,
     can_roll: bool,
     graces: &'static [(&'static str, chrono::Duration, &'static str)],
     events: Vec<AuditEvent>,
@@ -131,7 +135,8 @@ pub async fn show(
     let (account_id, can_audit) = (me.account_id, me.may(Permission::AuditRead));
     let here = page_url(&listing.config, &public_id);
     let owner = listing.owner;
-    let (key, owner_name, created_by, events) = ctx
+    let from = crate::auth::key_usage::Period::Day.from(ctx.state.clock.now());
+    let (key, owner_name, created_by, events, series) = ctx
         .state
         .db(move |c| {
             let owner_name = db::credentials::find_owner(c, account_id, owner)?.name;
@@ -145,7 +150,8 @@ pub async fn show(
             } else {
                 Vec::new()
             };
-            Ok((key, owner_name, created_by, events))
+            let series = crate::auth::key_usage::series(c, key.id, from)?;
+            Ok((key, owner_name, created_by, events, series))
         })
         .await?;
     let reveal = reveal::take(&ctx, req, &here)
@@ -168,6 +174,8 @@ pub async fn show(
         rate: crate::domain::rate::RateLimit::stored(key.rate_limit, key.rate_window)
             .map(|l| (l.requests, l.per.label_key(), l.per.code())),
         pers: crate::domain::rate::Per::ALL,
+        charts: crate::web::usage::charts(&c, &series, now),
+        counts_behind: ctx.state.settings.last_used_flush_ms.div_ceil(1000),
         can_roll: listing.can_roll && listing.config.can_edit,
         graces: &changes::credentials::GRACE_WINDOWS,
         c,
@@ -322,4 +330,43 @@ pub async fn retire(
         .await?;
     ctx.flash("key.retired")?;
     Ok(see_other(&page_url(&listing.config, &public_id)))
+}
+
+/// Every hour of the last 30 days in which the key was presented: `hour,ok,wrong_secret,…`
+/// (UTC, RFC 3339), as the key page's charts count them.
+pub async fn usage_csv(
+    ctx: Ctx,
+    listing: Listing,
+    public_id: String,
+) -> Result<HttpResponse, AppError> {
+    use crate::auth::key_usage::{self, Outcome, Period};
+    let owner = listing.owner;
+    let from = Period::Day.from(ctx.state.clock.now());
+    let series = ctx
+        .state
+        .db(move |c| {
+            let key = db::credentials::find_for_owner(c, owner, &public_id)?;
+            Ok(key_usage::series(c, key.id, from)?)
+        })
+        .await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = std::iter::once("hour").chain(Outcome::ALL.iter().map(|o| o.code()));
+    out.write_record(header)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    for (hour, counts) in series {
+        let at = chrono::DateTime::from_timestamp(hour, 0).unwrap_or_default();
+        let row = std::iter::once(at.to_rfc3339()).chain(counts.iter().map(|n| n.to_string()));
+        out.write_record(row)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"key-usage.csv\"",
+        ))
+        .body(body))
 }

@@ -19,6 +19,7 @@ pub mod rights;
 pub mod session;
 pub mod settings;
 pub mod setup;
+pub mod usage;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource(format!("{base}/cancel")).route(web::post().to(cancel)))
         .service(web::resource(format!("{base}/rebase")).route(web::post().to(rebase)))
         .service(web::resource(format!("{base}/{{row}}")).route(web::get().to(key_page)))
+        .service(web::resource(format!("{base}/{{row}}/usage.csv")).route(web::get().to(usage_csv)))
         .service(web::resource(format!("{base}/{{row}}/rename")).route(web::post().to(rename)))
         .service(web::resource(format!("{base}/{{row}}/active")).route(web::post().to(set_active)))
         .service(web::resource(format!("{base}/{{row}}/delete")).route(web::post().to(delete)))
@@ -473,7 +474,19 @@ pub async fn key_page(
     path: web::Path<(i32, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, public_id) = path.into_inner();
-    let operator = load(&ctx, id, Permission::OperatorsRead).await?;
+    let listing = key_listing(&ctx, id).await?;
+    key_page::show(ctx, &req, listing, public_id).await
+}
+
+pub async fn usage_csv(ctx: Ctx, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let listing = key_listing(&ctx, id).await?;
+    key_page::usage_csv(ctx, listing, public_id).await
+}
+
+/// The tab's keys as their pages see them (*Operators / Read*).
+async fn key_listing(ctx: &Ctx, id: i32) -> Result<key_page::Listing, AppError> {
+    let operator = load(ctx, id, Permission::OperatorsRead).await?;
     let c = &ctx.chrome;
     let crumbs = vec![
         Crumb::heading(c.t("nav.account_setup")),
@@ -482,11 +495,10 @@ pub async fn key_page(
         Crumb::to(operator.name.clone(), format!("/account/operators/{id}")),
         Crumb::to(c.t("operator.tab_api"), tab_url(id)),
     ];
-    let listing = key_page::Listing {
+    Ok(key_page::Listing {
         owner: db::credentials::OwnerRef::Operator(id),
         crumbs,
         config: config(id, false),
         can_roll: false,
-    };
-    key_page::show(ctx, &req, listing, public_id).await
+    })
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiCaller, Body, CredentialView, DateTimeField, ErrorBody, OwnerView, RateLimitView};
+use crate::auth::key_usage::Period as UsagePer;
 use crate::auth::mint::mint;
 use crate::changes;
 use crate::db::{
@@ -627,4 +628,87 @@ pub async fn end_roll(
         })
         .await?;
     Ok(HttpResponse::Ok().json(CredentialView::from(&ended)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsageQuery {
+    /// `hour`: the last 24 hours, hour by hour (the default); `day`: the last 30 days (UTC).
+    #[param(inline)]
+    pub per: Option<UsagePer>,
+}
+
+/// One hour or day of a key's use: successful uses and refusals by reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageBucket {
+    /// RFC 3339, UTC: where the hour or day starts.
+    #[schema(format = DateTime)]
+    pub start: String,
+    pub ok: i64,
+    pub wrong_secret: i64,
+    pub inactive: i64,
+    pub expired: i64,
+    /// Valid, but without a scope the call or route requires.
+    pub scope: i64,
+    pub rate_limited: i64,
+    /// The right secret from an address outside the key's allowlist.
+    pub address: i64,
+}
+
+/// A key's use over a period, every hour or day of it (empty ones too), oldest first.
+/// Counted in memory and written every `KEYWARD_LAST_USED_FLUSH_MS`: the last uses may be
+/// missing yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageSeries {
+    pub credential: String,
+    pub per: UsagePer,
+    pub buckets: Vec<UsageBucket>,
+}
+
+/// A key's use: the last 24 hours or 30 days, with refusals by reason.
+#[utoipa::path(
+    get, path = "/api/v1/credentials/{id}/usage", tag = "credentials", operation_id = "credentialUsage",
+    params(("id" = String, Path, description = "Public id"), UsageQuery),
+    responses(
+        (status = 200, body = UsageSeries), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn usage(
+    state: State,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    query: web::Query<UsageQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::auth::key_usage;
+    let cx = caller.acting(&state, Keyward::CredentialsRead)?;
+    let per = query.per.unwrap_or(UsagePer::Hour);
+    let (_, found) = find_if(&state, &cx, &caller.0, path.into_inner(), true).await?;
+    let now = state.clock.now();
+    let from = key_usage::Period::Day.from(now);
+    let id = found.id;
+    let series = state
+        .db(move |c| Ok(key_usage::series(c, id, from)?))
+        .await?;
+    let buckets = key_usage::buckets(&series, now, per)
+        .into_iter()
+        .map(|(start, n)| UsageBucket {
+            start: chrono::DateTime::from_timestamp(start, 0)
+                .unwrap_or_default()
+                .to_rfc3339(),
+            ok: n[0],
+            wrong_secret: n[1],
+            inactive: n[2],
+            expired: n[3],
+            scope: n[4],
+            rate_limited: n[5],
+            address: n[6],
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(UsageSeries {
+        credential: found.public_id,
+        per,
+        buckets,
+    }))
 }

@@ -23,6 +23,7 @@ use crate::web::{Chrome, Ctx, render};
         super::credentials::delete,
         super::credentials::roll,
         super::credentials::end_roll,
+        super::credentials::usage,
         super::machines::list,
         super::machines::create,
         super::machines::show,

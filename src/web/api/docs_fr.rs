@@ -5,6 +5,38 @@
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
     (
+        "How the counts are added up for a chart or a series.",
+        "Comment les comptes sont regroupés pour un graphique ou une série.",
+    ),
+    (
+        "A key's use: the last 24 hours or 30 days, with refusals by reason.",
+        "L'utilisation d'une clé : les dernières 24 heures ou les 30 derniers jours, avec les refus par motif.",
+    ),
+    (
+        "`hour`: the last 24 hours, hour by hour (the default); `day`: the last 30 days (UTC).",
+        "`hour` : les dernières 24 heures, heure par heure (par défaut) ; `day` : les 30 derniers jours (UTC).",
+    ),
+    (
+        "One hour or day of a key's use: successful uses and refusals by reason.",
+        "Une heure ou un jour d'utilisation d'une clé : les utilisations réussies et les refus par motif.",
+    ),
+    (
+        "The right secret from an address outside the key's allowlist.",
+        "Le bon secret depuis une adresse hors de la liste autorisée de la clé.",
+    ),
+    (
+        "Valid, but without a scope the call or route requires.",
+        "Valide, mais sans une portée que l'appel ou la route exige.",
+    ),
+    (
+        "RFC 3339, UTC: where the hour or day starts.",
+        "RFC 3339, UTC : le début de l'heure ou du jour.",
+    ),
+    (
+        "A key's use over a period, every hour or day of it (empty ones too), oldest first.\nCounted in memory and written every `KEYWARD_LAST_USED_FLUSH_MS`: the last uses may be\nmissing yet.",
+        "L'utilisation d'une clé sur une période, chaque heure ou jour (les vides aussi), du plus ancien au plus récent.\nComptée en mémoire et écrite toutes les `KEYWARD_LAST_USED_FLUSH_MS` : les dernières utilisations peuvent\nmanquer encore.",
+    ),
+    (
         "The calling key lacks the scope this call needs",
         "Il manque à la clé appelante la portée que cet appel demande",
     ),

@@ -38,6 +38,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/api/v1/credentials/{id}/roll").route(web::post().to(credentials::roll)),
         )
         .service(
+            web::resource("/api/v1/credentials/{id}/usage")
+                .route(web::get().to(credentials::usage)),
+        )
+        .service(
             web::resource("/api/v1/credentials/{id}/roll/end")
                 .route(web::post().to(credentials::end_roll)),
         )
@@ -286,7 +290,14 @@ impl ApiCaller {
         state: &State,
         scope: crate::domain::scopes::Keyward,
     ) -> Result<crate::changes::Ctx, AppError> {
-        crate::domain::authority::key_scope(&self.0.credential.scopes, scope)?;
+        if let Err(denied) = crate::domain::authority::key_scope(&self.0.credential.scopes, scope) {
+            state.verifier.counts.refused_after_all(
+                self.0.credential.id,
+                state.clock.now(),
+                crate::auth::key_usage::Outcome::Scope,
+            );
+            return Err(denied.into());
+        }
         let acting_as = match self.0.owner.as_ref() {
             operator @ crate::db::credentials::OwnerRef::Operator(_) => Some(operator),
             crate::db::credentials::OwnerRef::Machine(_) => None,

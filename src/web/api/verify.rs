@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiCaller, Body, CredentialView, ErrorBody, OwnerView};
+use crate::auth::key_usage::Outcome;
 use crate::domain::credential::parse_token;
 use crate::domain::scopes::Keyward;
 use crate::error::AppError;
@@ -121,7 +122,13 @@ pub async fn verify(
     caller: ApiCaller,
     Body(body): Body<VerifyRequest>,
 ) -> Result<HttpResponse, AppError> {
-    crate::domain::authority::key_scope(&caller.0.credential.scopes, Keyward::Verify)?;
+    if let Err(denied) =
+        crate::domain::authority::key_scope(&caller.0.credential.scopes, Keyward::Verify)
+    {
+        let now = state.clock.now();
+        (state.verifier.counts).refused_after_all(caller.0.credential.id, now, Outcome::Scope);
+        return Err(denied.into());
+    }
     let used_from = match body
         .client_ip
         .as_deref()
@@ -216,6 +223,7 @@ fn required_scopes(req: &HttpRequest) -> Vec<String> {
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn forward(
+    state: State,
     req: HttpRequest,
     caller: Result<ApiCaller, AppError>,
 ) -> Result<HttpResponse, AppError> {
@@ -232,6 +240,8 @@ pub async fn forward(
         .into_iter()
         .find(|name| !crate::domain::scopes::has(carried, name))
     {
+        let now = state.clock.now();
+        (state.verifier.counts).refused_after_all(record.credential.id, now, Outcome::Scope);
         return Ok(HttpResponse::Forbidden()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(serde_json::json!({

@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource(format!("{BASE}/{{row}}/roll")).route(web::post().to(roll)))
     .service(web::resource(format!("{BASE}/{{row}}/roll/end")).route(web::post().to(retire)))
     .service(web::resource(format!("{BASE}/{{row}}/allowlist")).route(web::post().to(allowlist)))
+    .service(web::resource(format!("{BASE}/{{row}}/usage.csv")).route(web::get().to(usage_csv)))
     .service(web::resource(format!("{BASE}/{{row}}/rename")).route(web::post().to(rename)))
     .service(web::resource(format!("{BASE}/{{row}}/delete")).route(web::post().to(delete)));
 }
@@ -252,4 +253,9 @@ pub async fn allowlist(
 ) -> Result<HttpResponse, AppError> {
     let listing = listing(&ctx)?;
     key_page::set_allowlist(ctx, listing, path.into_inner(), form).await
+}
+
+pub async fn usage_csv(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let listing = listing(&ctx)?;
+    key_page::usage_csv(ctx, listing, path.into_inner()).await
 }

@@ -31,6 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/rights/machines/{id}/delete").route(web::post().to(delete)))
     .service(web::resource("/rights/machines/{id}/add").route(web::post().to(add_key)))
     .service(web::resource("/rights/machines/{id}/keys/{row}").route(web::get().to(key_page)))
+    .service(
+        web::resource("/rights/machines/{id}/keys/{row}/usage.csv").route(web::get().to(usage_csv)),
+    )
     .service(web::resource("/rights/machines/{id}/keys/{row}/roll").route(web::post().to(roll_key)))
     .service(
         web::resource("/rights/machines/{id}/keys/{row}/roll/end")
@@ -485,4 +488,10 @@ pub async fn allowlist_key(
     let (id, public_id) = path.into_inner();
     let listing = listing(&ctx, id, Permission::MachinesWrite).await?;
     key_page::set_allowlist(ctx, listing, public_id, form).await
+}
+
+pub async fn usage_csv(ctx: Ctx, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let listing = listing(&ctx, id, Permission::MachinesRead).await?;
+    key_page::usage_csv(ctx, listing, public_id).await
 }
