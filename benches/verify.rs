@@ -6,7 +6,9 @@
 //! (a) `/livez`, the ceiling; (b) `whoami` with one key over and over; (c) `whoami` with 1,000
 //! distinct keys, each once, on a freshly started process (five fresh processes, summed);
 //! (d) `whoami` spread at random over every stored key; (e) wrong secrets for random keys;
-//! (f) malformed tokens (a wrong checksum), refused before the database.
+//! (f) malformed tokens (a wrong checksum), refused before the database; (g) `whoami` with
+//! one key that carries scopes and a rate limit (1,000,000 a second, never reached: what
+//! counting it costs), against (b).
 //!
 //! `cargo bench --bench verify` (SQLite; set KEYWARD_TEST_DATABASE_URL to add PostgreSQL).
 //! Knobs: KEYWARD_BENCH_SECONDS (per scenario and round, default 3), KEYWARD_BENCH_ROUNDS
@@ -43,6 +45,20 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     support::seed_admin(&mut conn);
     let started = Instant::now();
     support::fill_population(&mut conn, &support::hasher(&settings), 1, large);
+    {
+        // Key 2 of the population carries scopes and a rate limit, for (g).
+        use diesel::prelude::*;
+        use keyward::db::schema::credentials as c;
+        let (id, _) = population_key(2);
+        diesel::update(c::table.filter(c::public_id.eq(id)))
+            .set((
+                c::scopes.eq("billing:read keyward:credentials:read keyward:verify"),
+                c::rate_limit.eq(Some(1_000_000)),
+                c::rate_window.eq(Some(1)),
+            ))
+            .execute(&mut conn)
+            .expect("limit key 2");
+    }
     println!(
         "\n{backend}: {large} keys stored, each with its own secret ({:.1} s to store)",
         started.elapsed().as_secs_f64()
@@ -70,6 +86,7 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     };
     let nobody: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(|_| String::new());
     let one = bearer(1);
+    let limited = bearer(2);
     let spread = move |n: u64| {
         // A cheap mix of n (splitmix64): every request a different key, spread evenly.
         let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -108,6 +125,10 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
                     t
                 }),
             ),
+        ),
+        (
+            "(g) whoami, one key, scopes + limit",
+            get("/api/v1/whoami", Arc::new(move |_| limited.clone())),
         ),
     ];
     // Rounds of every scenario in turn; each scenario's median round is reported, so one
@@ -204,9 +225,10 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
         );
     }
     println!(
-        "(c)/(b) = {:.2}; valid-key scenarios refused: {} (must be 0); wrong and malformed refused: {} of {}",
+        "(c)/(b) = {:.2}; (g)/(b) = {:.2}; valid-key scenarios refused: {} (must be 0); wrong and malformed refused: {} of {}",
         outcomes[2].rps / outcomes[1].rps,
-        outcomes[1].refused + outcomes[2].refused + outcomes[3].refused,
+        outcomes[6].rps / outcomes[1].rps,
+        outcomes[1].refused + outcomes[2].refused + outcomes[3].refused + outcomes[6].refused,
         outcomes[4].refused + outcomes[5].refused,
         outcomes[4].requests + outcomes[5].requests,
     );

@@ -831,6 +831,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("scopes.saved", "Scope saved.", "Portée enregistrée."),
     ("scopes.deleted", "Scope removed.", "Portée retirée."),
     (
+        "api.roll_broader",
+        "A key rolls only keys that may do no more than it may (scopes, rate limit, addresses, expiry): whoever rolls a key gets its new secret.",
+        "Une clé ne renouvelle que des clés qui ne peuvent pas plus qu'elle (portées, limite de débit, adresses, expiration) : qui renouvelle une clé obtient son nouveau secret.",
+    ),
+    (
         "api.rate_limit_looser",
         "A key gives no key a looser rate limit than the one it is under",
         "Une clé ne donne à aucune clé une limite de débit plus large que la sienne",

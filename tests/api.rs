@@ -2839,6 +2839,17 @@ async fn a_key_does_only_what_its_scopes_say_and_gives_no_more() {
     let (status, err) = make(key.clone(), json!({"label": "Odd", "scopes": ["nope:x"]})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     assert_eq!(app.fingerprint(), before, "nothing was made or widened");
+    // Whoever rolls a key gets its new secret: a key rolls no key that may do more than it.
+    let (status, err) = call(
+        Method::POST,
+        &app,
+        &format!("/api/v1/credentials/{}/roll", key.username),
+        &writer,
+        Some(json!({"grace": "P7D"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(app.fingerprint(), before, "the broader key was not rolled");
     // Within what it carries, and by default nothing.
     let (status, made) = make(
         writer.clone(),
@@ -2922,6 +2933,11 @@ async fn a_key_does_only_what_its_scopes_say_and_gives_no_more() {
     );
     assert_eq!(
         forward("", Some("billing:read billing:write")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // The check's own address with a trailing slash reads its query too.
+    assert_eq!(
+        forward("/?scope=billing:write", None).await.0,
         StatusCode::FORBIDDEN
     );
     // A scope in an original path Envoy appends is the client's, not the proxy's.

@@ -98,8 +98,29 @@ async fn world(actor: Actor) -> World {
     let machine = make_machine("Runner").await;
     let doomed_machine = make_machine("Old runner").await;
     let spare_machine = make_machine("Spare runner").await;
-    // A key of Bob's, made by the administrator on his tab.
-    let key = app.stage_api_user(&admin, bob, "Bob key").await;
+    // A key of Bob's, made by the administrator on his tab: with only the scopes every
+    // actor's own key carries (a key rolls no key that may do more than it may).
+    let tab = format!("/account/operators/{bob}/api");
+    admin.get(&format!("{tab}?dialog=add")).await;
+    admin
+        .post(
+            &format!("{tab}/add"),
+            &[
+                ("label", "Bob key"),
+                (
+                    "scopes",
+                    "keyward:credentials:read keyward:credentials:write keyward:verify",
+                ),
+            ],
+        )
+        .await
+        .assert_redirect(&tab);
+    let page = admin.get(&tab).await;
+    let key = common::Revealed {
+        username: page.input_value("reveal-username").expect("id"),
+        password: page.input_value("reveal-secret").expect("secret"),
+        token: page.input_value("reveal-token").expect("token"),
+    };
     app.save(&admin, bob).await;
     let email = match actor {
         Actor::Admin => None,

@@ -97,11 +97,17 @@ impl RateLimits {
             sweep(&mut local, at);
             if let Some(entry) = local.get_mut(&id)
                 && entry.window_start == start
-                && entry.count > 0
             {
-                entry.count -= 1;
-                let left = limit.requests.saturating_sub(entry.total) + entry.count;
-                return Ok(Ok(state(left)));
+                if entry.count > 0 {
+                    entry.count -= 1;
+                    let left = limit.requests.saturating_sub(entry.total) + entry.count;
+                    return Ok(Ok(state(left)));
+                }
+                // The window's uses are all leased (here or elsewhere): refused from memory
+                // until it ends, without a locked write per refused request.
+                if entry.total >= limit.requests {
+                    return Ok(Err(state(0)));
+                }
             }
         }
         let (pool, want) = (pool.clone(), lease_size(limit));
@@ -111,10 +117,23 @@ impl RateLimits {
             })
         })
         .await??;
+        let mut local = self.local();
         if granted == 0 {
+            let entry = local.entry(id).or_insert(Local {
+                window_start: start,
+                count: 0,
+                total: 0,
+            });
+            if entry.window_start != start {
+                *entry = Local {
+                    window_start: start,
+                    count: 0,
+                    total: 0,
+                };
+            }
+            entry.total = entry.total.max(total);
             return Ok(Err(state(0)));
         }
-        let mut local = self.local();
         // The first use of the new lease is this one. Requests of this process that took
         // leases at the same time add theirs up: no leased use is dropped.
         let entry = local.entry(id).or_insert(Local {

@@ -305,7 +305,7 @@ fn may_give_scopes(
                     return Err(beyond(p).into());
                 }
             }
-            None => match crate::db::scopes::find_named(conn, account_id, name)? {
+            None => match crate::db::scopes::find_named_held(conn, account_id, name)? {
                 None => return Err(ChangeError::Refused("scope.unknown")),
                 Some(s) if !s.open && !grants.allows(Permission::SettingsWrite) => {
                     return Err(beyond(Permission::SettingsWrite).into());

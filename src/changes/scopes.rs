@@ -82,7 +82,7 @@ pub fn update(
 pub fn delete(conn: &mut DbConn, ctx: &Ctx, account_id: i32, id: i32) -> ChangeResult<Scope> {
     write(conn, |conn| {
         may(conn, ctx)?;
-        let s = scopes::find(conn, account_id, id)?;
+        let s = scopes::find_locked(conn, account_id, id)?;
         if scopes::keys_carrying(conn, account_id, &s.name)? > 0 {
             return Err(ChangeError::Refused("scope.in_use"));
         }

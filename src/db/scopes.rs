@@ -43,6 +43,39 @@ pub fn find_named(conn: &mut DbConn, account_id: i32, name: &str) -> QueryResult
         .optional()
 }
 
+/// As `find_named`, and on PostgreSQL held until the transaction ends (shared): a scope being
+/// given cannot be removed from the catalog at the same moment (`delete` takes it
+/// exclusively first). SQLite's write transactions are one at a time already.
+pub fn find_named_held(
+    conn: &mut DbConn,
+    account_id: i32,
+    name: &str,
+) -> QueryResult<Option<Scope>> {
+    if let DbConn::Postgres(pg) = conn {
+        scopes::table
+            .filter(scopes::account_id.eq(account_id))
+            .filter(scopes::name.eq(name))
+            .select(scopes::id)
+            .for_share()
+            .first::<i32>(pg)
+            .optional()?;
+    }
+    find_named(conn, account_id, name)
+}
+
+/// The scope, on PostgreSQL locked until the transaction ends (exclusive).
+pub fn find_locked(conn: &mut DbConn, account_id: i32, id: i32) -> QueryResult<Scope> {
+    if let DbConn::Postgres(pg) = conn {
+        scopes::table
+            .filter(scopes::account_id.eq(account_id))
+            .find(id)
+            .select(scopes::id)
+            .for_update()
+            .first::<i32>(pg)?;
+    }
+    find(conn, account_id, id)
+}
+
 pub fn create(
     conn: &mut DbConn,
     account_id: i32,

@@ -151,6 +151,25 @@ fn beyond_none(caller: &AuthRecord, asked: String) -> Result<String, AppError> {
     }
 }
 
+/// Could `key` do anything the calling key cannot: a scope it does not carry, a looser rate
+/// limit, addresses outside its allowlist, or a life past its expiry?
+fn broader_than_caller(key: &db::credentials::Credential, caller: &AuthRecord) -> bool {
+    let own = &caller.credential;
+    let limit = RateLimit::stored(key.rate_limit, key.rate_window);
+    scopes::first_beyond(&key.scopes, &own.scopes).is_some()
+        || match (limit, caller.limit) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(l), caller_limit) => l.looser_than(caller_limit),
+        }
+        || !validation::allowlist_within(&key.allowed_from, &own.allowed_from)
+        || match (key.expires_at, own.expires_at) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(theirs), Some(mine)) => theirs > mine,
+        }
+}
+
 /// May the caller see (`reading`) or manage `owner`'s keys?
 fn may(
     conn: &mut db::DbConn,
@@ -568,7 +587,7 @@ pub struct RolledCredential {
     responses(
         (status = 200, body = RolledCredential), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "The last roll's old secret is still accepted (retire it first), or a grace window was asked for a secret stored from before keyed hashes", body = ErrorBody),
+        (status = 409, description = "The last roll's old secret is still accepted (retire it first), a grace window was asked for a secret stored from before keyed hashes, or the key may do more than the calling key", body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
     ),
@@ -583,6 +602,11 @@ pub async fn roll(
     let grace = body.grace.unwrap_or(Grace::None).duration();
     let cx = caller.acting(&state, Keyward::CredentialsWrite)?;
     let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
+    // Whoever rolls a key gets its new secret, so a key rolls only keys that may do no more
+    // than it may: else a narrow key would take over a broader sibling.
+    if found.id != caller.0.credential.id && broader_than_caller(&found, &caller.0) {
+        return Err(AppError::Conflict("api.roll_broader"));
+    }
     let minted = crate::auth::mint::mint_secret_for(state.verifier.hasher(), found.public_id)?;
     let (public_id, hash) = (minted.public_id.clone(), minted.secret_hash.clone());
     let rolled = state

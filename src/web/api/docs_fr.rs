@@ -535,7 +535,7 @@ pub const FRENCH: &[(&str, &str)] = &[
         "D'où elle peut être utilisée : adresses et plages CIDR IPv4 ou IPv6, 50 au plus ; de\npartout ailleurs elle est refusée comme une clé invalide. Par défaut : celle de la clé appelante\n(partout, si elle n'en a pas) ; jamais plus large.",
     ),
     (
-        "The last roll's old secret is still accepted (retire it first), or a grace window was asked for a secret stored from before keyed hashes",
-        "L'ancien secret du dernier renouvellement est encore accepté (retirez-le d'abord), ou une période de grâce a été demandée pour un secret enregistré d'avant les hachages à clé",
+        "The last roll's old secret is still accepted (retire it first), a grace window was asked for a secret stored from before keyed hashes, or the key may do more than the calling key",
+        "L'ancien secret du dernier renouvellement est encore accepté (retirez-le d'abord), une période de grâce a été demandée pour un secret enregistré d'avant les hachages à clé, ou la clé peut plus que la clé appelante",
     ),
 ];

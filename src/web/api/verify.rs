@@ -187,7 +187,8 @@ pub struct ForwardQuery {
 /// header.
 fn required_scopes(req: &HttpRequest) -> Vec<String> {
     let mut required: Vec<String> = Vec::new();
-    if req.path() == "/auth/forward" {
+    // (`/auth/forward/` too: an empty original path is the check's own address.)
+    if matches!(req.path(), "/auth/forward" | "/auth/forward/") {
         // A query that does not parse requires what it can be read to: nothing is dropped
         // silently in the caller's favour (an unreadable query is refused below).
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
@@ -200,8 +201,10 @@ fn required_scopes(req: &HttpRequest) -> Vec<String> {
         );
     }
     for value in req.headers().get_all("x-keyward-required-scope") {
-        if let Ok(text) = value.to_str() {
-            required.extend(text.split_whitespace().map(str::to_owned));
+        match value.to_str() {
+            Ok(text) => required.extend(text.split_whitespace().map(str::to_owned)),
+            // Unreadable: a requirement no key meets, never none.
+            Err(_) => required.push("<unreadable header>".into()),
         }
     }
     required.retain(|s| !s.is_empty());
