@@ -2811,6 +2811,13 @@ async fn a_key_does_only_what_its_scopes_say_and_gives_no_more() {
 
     // A key that may write keys gives none a scope it does not carry, itself included.
     let writer = in_profile("Writer", "keyward:credentials:write billing:read").await;
+    // Every key list shows each key's scopes under its label.
+    let list = admin.get("/profile/api-credentials").await;
+    assert!(
+        list.contains("<code dir=\"ltr\">keyward:credentials:write</code>"),
+        "{}",
+        list.body
+    );
     let before = app.fingerprint();
     for asked in [
         json!(["billing:write"]),

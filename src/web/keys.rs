@@ -29,6 +29,8 @@ pub struct KeyRow {
     pub last_used: String,
     pub last_ip: String,
     pub expiry: Option<Expiry>,
+    /// Its scopes, sorted and space-separated (as stored).
+    pub scopes: String,
     pub change: RowChange,
 }
 
@@ -354,6 +356,7 @@ fn row(
         last_used,
         last_ip: cred.last_used_ip.clone().unwrap_or_default(),
         expiry: Expiry::of(c, cred.expires_at, now),
+        scopes: cred.scopes.clone(),
         change,
     }
 }
@@ -411,6 +414,7 @@ impl KeyList {
                 last_used: c.t("api.not_yet_used").to_owned(),
                 last_ip: String::new(),
                 expiry: Expiry::of(c, add.expires_at, now),
+                scopes: add.scopes.clone(),
                 change: RowChange {
                     new: true,
                     ..UNCHANGED
