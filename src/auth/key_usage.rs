@@ -48,6 +48,14 @@ impl Outcome {
         }
     }
 
+    /// Its place in `Counts` (`Outcome::ALL` order).
+    fn slot(self) -> usize {
+        Outcome::ALL
+            .iter()
+            .position(|o| *o == self)
+            .unwrap_or_default()
+    }
+
     /// Catalog key of its name on the key's page.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -77,10 +85,7 @@ pub struct UsageCounts {
 
 impl UsageCounts {
     pub fn count(&self, credential_id: i32, at: NaiveDateTime, outcome: Outcome) {
-        let slot = Outcome::ALL
-            .iter()
-            .position(|o| *o == outcome)
-            .unwrap_or_default();
+        let slot = outcome.slot();
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let counts = pending
             .entry((credential_id, hour_of(at)))
@@ -91,10 +96,7 @@ impl UsageCounts {
     /// A use counted as successful that the call then refused (`outcome`: a missing scope):
     /// moved from one to the other. (Written in between, the success stays counted too.)
     pub fn refused_after_all(&self, credential_id: i32, at: NaiveDateTime, outcome: Outcome) {
-        let slot = Outcome::ALL
-            .iter()
-            .position(|o| *o == outcome)
-            .unwrap_or_default();
+        let slot = outcome.slot();
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let counts = pending
             .entry((credential_id, hour_of(at)))

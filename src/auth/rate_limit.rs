@@ -73,18 +73,7 @@ impl RateLimits {
         let Some(pool) = &self.shared else {
             let mut local = self.local();
             sweep(&mut local, at);
-            let entry = local.entry(id).or_insert(Local {
-                window_start: start,
-                count: 0,
-                total: 0,
-            });
-            if entry.window_start != start {
-                *entry = Local {
-                    window_start: start,
-                    count: 0,
-                    total: 0,
-                };
-            }
+            let entry = window(&mut local, id, start);
             if entry.count >= limit.requests {
                 return Ok(Err(state(0)));
             }
@@ -119,35 +108,13 @@ impl RateLimits {
         .await??;
         let mut local = self.local();
         if granted == 0 {
-            let entry = local.entry(id).or_insert(Local {
-                window_start: start,
-                count: 0,
-                total: 0,
-            });
-            if entry.window_start != start {
-                *entry = Local {
-                    window_start: start,
-                    count: 0,
-                    total: 0,
-                };
-            }
+            let entry = window(&mut local, id, start);
             entry.total = entry.total.max(total);
             return Ok(Err(state(0)));
         }
         // The first use of the new lease is this one. Requests of this process that took
         // leases at the same time add theirs up: no leased use is dropped.
-        let entry = local.entry(id).or_insert(Local {
-            window_start: start,
-            count: 0,
-            total: 0,
-        });
-        if entry.window_start != start {
-            *entry = Local {
-                window_start: start,
-                count: 0,
-                total: 0,
-            };
-        }
+        let entry = window(&mut local, id, start);
         entry.count += granted - 1;
         entry.total = entry.total.max(total);
         let left = limit.requests.saturating_sub(entry.total) + entry.count;
@@ -160,6 +127,20 @@ impl RateLimits {
         let cutoff = before.and_utc().timestamp() - 3600;
         diesel::delete(rc::table.filter(rc::window_start.lt(cutoff))).execute(conn)
     }
+}
+
+/// Key `id`'s entry for the window starting at `start`, begun afresh if it held an older one.
+fn window(local: &mut HashMap<i32, Local>, id: i32, start: i64) -> &mut Local {
+    let fresh = Local {
+        window_start: start,
+        count: 0,
+        total: 0,
+    };
+    let entry = local.entry(id).or_insert(fresh);
+    if entry.window_start != start {
+        *entry = fresh;
+    }
+    entry
 }
 
 /// Drops ended windows once the map grows large (keys used once and not again).
