@@ -461,7 +461,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Delete API user",
         "Supprimer l'utilisateur de l'API",
     ),
-    ("api.rename", "Rename", "Renommer"),
+    ("api.rename", "Edit", "Modifier"),
     ("api.undo", "Undo", "Annuler la modification"),
     ("api.toggle_active", "Active", "Actif"),
     ("api.active", "Active", "Actif"),
@@ -493,6 +493,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "api.badge_status",
         "Status will change",
         "Le statut va changer",
+    ),
+    (
+        "api.badge_scopes",
+        "Scopes changed from",
+        "Portées modifiées, anciennes :",
     ),
     (
         "api.unsaved",
@@ -549,6 +554,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "api.conflict_activated",
         "API user activated:",
         "Utilisateur d'API activé :",
+    ),
+    (
+        "api.conflict_scopes",
+        "Scopes of an API user changed:",
+        "Portées d'un utilisateur d'API modifiées :",
     ),
     (
         "api.conflict_deactivated",
@@ -613,8 +623,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("api.token", "Bearer token", "Jeton Bearer"),
     (
         "api.rename_title",
-        "Rename API user",
-        "Renommer l'utilisateur d'API",
+        "Edit API user",
+        "Modifier l'utilisateur d'API",
     ),
     (
         "api.staleness",
@@ -929,6 +939,34 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "usage.note",
         "Counted per hour (UTC) and written every {seconds} s, so the last uses may not show yet.",
         "Comptées par heure (UTC) et écrites toutes les {seconds} s : les dernières utilisations peuvent ne pas encore apparaître.",
+    ),
+    (
+        "usage.all_keys",
+        "Usage of every key",
+        "Utilisation de toutes les clés",
+    ),
+    (
+        "usage.together",
+        "Every key together",
+        "Toutes les clés ensemble",
+    ),
+    ("usage.per_key", "Key by key", "Clé par clé"),
+    (
+        "usage.no_keys",
+        "No keys yet.",
+        "Aucune clé pour l'instant.",
+    ),
+    ("usage.col_day_ok", "Uses, 24 h", "Utilisations, 24 h"),
+    ("usage.col_day_refused", "Refused, 24 h", "Refus, 24 h"),
+    (
+        "usage.col_month_ok",
+        "Uses, 30 days",
+        "Utilisations, 30 jours",
+    ),
+    (
+        "usage.col_month_refused",
+        "Refused, 30 days",
+        "Refus, 30 jours",
     ),
     (
         "usage.csv",
@@ -1322,8 +1360,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "key.allowlist_saved",
-        "Saved: where the key may be used from.",
-        "Enregistré : d'où la clé peut être utilisée.",
+        "Saved: what the key may do, and from where.",
+        "Enregistré : ce que la clé peut faire, et d'où.",
     ),
     (
         "key.roll_window_open",

@@ -3605,4 +3605,75 @@ async fn usage_counts_match_the_requests_sent_and_show_on_the_key_page() {
         .get("/profile/api-credentials/NoSuchKey0000000/usage.csv")
         .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    // The owner's page: every key together, then key by key — a quiet key with zeros.
+    admin.get("/profile/api-credentials").await;
+    admin
+        .post("/profile/api-credentials/add", &[("label", "Quiet")])
+        .await
+        .assert_redirect("/profile/api-credentials");
+    let list = admin.get("/profile/api-credentials").await;
+    assert!(list.contains("href=\"/profile/api-credentials/usage\""));
+    let all = admin.get("/profile/api-credentials/usage").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let row_of = |label: &str| -> String {
+        let start = all.body.find(&format!("<bdi>{label}</bdi>")).expect(label);
+        let end = start + all.body[start..].find("</tr>").expect("row end");
+        all.body[start..end].to_owned()
+    };
+    // 7 + 5 uses, 2 wrong secrets, 1 missing scope, 1 address; the usage calls above may
+    // have been written by the flush too (two of them, this hour).
+    let counted = row_of("Counted");
+    let cells: Vec<i64> = counted
+        .split("class=\"num\">")
+        .skip(1)
+        .map(|cell| {
+            cell.split('<')
+                .next()
+                .expect("cell")
+                .parse()
+                .expect("number")
+        })
+        .collect();
+    assert_eq!(cells.len(), 4, "{counted}");
+    assert!((12..=14).contains(&cells[0]), "{cells:?}");
+    assert_eq!(cells[1], 4, "{cells:?}");
+    assert_eq!((cells[2], cells[3]), (cells[0], 4), "the same in 30 days");
+    let quiet = row_of("Quiet");
+    assert_eq!(quiet.matches("class=\"num\">0<").count(), 4, "{quiet}");
+    assert!(all.contains("<svg class=\"chart\""));
+    assert!(
+        all.contains(&format!("{} uses, 4 refused", cells[0])),
+        "{}",
+        all.body
+    );
+    let page = fr.get("/profile/api-credentials/usage").await;
+    assert!(page.contains("Toutes les clés ensemble"), "{}", page.body);
+    // Someone else's "my keys" page is theirs: none of these keys on it.
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let bob_visitor = common::signed_in(&app, "bob@example.org").await;
+    let theirs = bob_visitor.get("/profile/api-credentials/usage").await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.contains("<bdi>Counted</bdi>") && theirs.contains("No keys yet."));
+    // An operator's page needs Operators / Read, which Bob lacks.
+    let me_id: i32 = {
+        use diesel::prelude::*;
+        use keyward::db::schema::operators as o;
+        o::table
+            .filter(o::email.eq(ADMIN_EMAIL))
+            .select(o::id)
+            .first(&mut app.db())
+            .expect("the administrator")
+    };
+    let refused = bob_visitor
+        .get(&format!("/account/operators/{me_id}/api/usage"))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let seen = admin
+        .get(&format!("/account/operators/{bob}/api/usage"))
+        .await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(seen.contains("No keys yet."));
 }

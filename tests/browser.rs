@@ -132,7 +132,12 @@ impl Flow {
     }
 }
 
-const FLOWS: [&Flow; 3] = [&API_USERS, &API_CREDENTIALS, &MACHINE_KEYS];
+const KEY_LIMITS: Flow = Flow {
+    slug: "key-limits-and-usage",
+    guide: true,
+};
+
+const FLOWS: [&Flow; 4] = [&API_USERS, &API_CREDENTIALS, &MACHINE_KEYS, &KEY_LIMITS];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -321,11 +326,11 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {name}: {e}"));
     }
 
-    /// The input labelled `label` (wrapping `<label>` or `for=`).
+    /// The input or text area labelled `label` (wrapping `<label>` or `for=`).
     async fn field(&self, label: &str) -> WebElement {
         let l = Self::literal(label);
         let xpath = format!(
-            "//label[normalize-space(text())={l}]//input | //input[@id=//label[normalize-space(.)={l}]/@for]"
+            "//label[normalize-space(text())={l}]//input | //label[normalize-space(text())={l}]//textarea | //input[@id=//label[normalize-space(.)={l}]/@for]"
         );
         self.driver
             .query(By::XPath(xpath))
@@ -953,6 +958,99 @@ async fn walk_machine_keys(lang: Lang) -> Vec<PathBuf> {
     b.finish().await
 }
 
+async fn walk_key_limits(lang: Lang) -> Vec<PathBuf> {
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-11-25T09:30:00".parse().expect("time"));
+        s.last_used_flush_ms = 3_600_000;
+        // The uses below come "through a proxy" from the addresses the key allows, or not.
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    app.admin().await;
+    let mut b = Browser::start(&app, lang, &KEY_LIMITS).await;
+    b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.go("/profile/api-credentials").await;
+    b.click("a", b.t("keys.generate")).await;
+    b.assert_focus_in_dialog().await;
+    b.type_into(b.t("keys.name"), "Billing export").await;
+    b.type_into(b.t("keys.scopes_field"), "keyward:verify")
+        .await;
+    b.step("generate").await;
+    b.click("button", b.t("keys.generate_submit")).await;
+    let token = b
+        .field(b.t("api.token"))
+        .await
+        .prop("value")
+        .await
+        .expect("prop")
+        .expect("value");
+    let id = token.split('_').nth(1).expect("id").to_owned();
+    b.mask(&token);
+    b.mask(&id);
+    b.mask(token.rsplit('_').next().expect("secret"));
+    b.click("button", b.t("keys.reveal_done")).await;
+    b.assert_no_dialog().await;
+    b.assert_text("keyward:verify").await;
+    b.step("listed").await;
+
+    b.click("a", "Billing export").await;
+    b.assert_text(b.t("key.limits")).await;
+    b.step("key-page").await;
+    b.type_into(b.t("key.rate_requests"), "60").await;
+    b.type_into(b.t("key.allowlist_label"), "192.0.2.0/24")
+        .await;
+    b.js(
+        "document.querySelector('[name=rate_requests]').scrollIntoView({block: 'center'})",
+        vec![],
+    )
+    .await;
+    b.step("limits").await;
+    b.click("button", b.t("common.save")).await;
+    b.assert_text(b.t("key.allowlist_saved")).await;
+
+    // Uses from an allowed address, a wrong secret, and one from elsewhere; then written.
+    let send = |token: String, from: &'static str| {
+        let url = format!("{}/auth/forward", app.base);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .header("X-Forwarded-For", from)
+                .send()
+                .await
+                .expect("forward")
+                .status()
+        }
+    };
+    for _ in 0..12 {
+        assert_eq!(send(token.clone(), "192.0.2.10").await, StatusCode::OK);
+    }
+    assert_eq!(
+        send(token.clone(), "198.51.100.7").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let errors = app.state.verifier.flush(&app.state.pool, false);
+    assert!(errors.is_empty(), "flush: {errors:?}");
+    b.go(&format!("/profile/api-credentials/{id}")).await;
+    b.assert_text(&format!(
+        "12 {}, 1 {}",
+        b.t("usage.uses"),
+        b.t("usage.refusals")
+    ))
+    .await;
+    b.js(
+        "document.getElementById('usage-heading').scrollIntoView()",
+        vec![],
+    )
+    .await;
+    b.step("usage").await;
+    b.click("a", b.t("key.back_to_list")).await;
+    b.click("a", b.t("usage.all_keys")).await;
+    b.assert_text(b.t("usage.per_key")).await;
+    b.step("all-keys").await;
+    b.finish().await
+}
+
 /// The guide's pictures: `KEYWARD_WRITE_GUIDE=1` puts this walk's in place; otherwise the
 /// committed ones must be there, one for each step of the page, in both languages alike.
 fn guide_matches(flow: &Flow, lang: Lang, shots: &[PathBuf]) {
@@ -1042,6 +1140,24 @@ async fn seed_004_machine_api_keys_fr() {
     }
     let shots = walk_machine_keys(Lang::Fr).await;
     guide_matches(&MACHINE_KEYS, Lang::Fr, &shots);
+}
+
+#[tokio::test]
+async fn key_limits_and_usage_en() {
+    if !browser_available() {
+        return;
+    }
+    let shots = walk_key_limits(Lang::En).await;
+    guide_matches(&KEY_LIMITS, Lang::En, &shots);
+}
+
+#[tokio::test]
+async fn key_limits_and_usage_fr() {
+    if !browser_available() {
+        return;
+    }
+    let shots = walk_key_limits(Lang::Fr).await;
+    guide_matches(&KEY_LIMITS, Lang::Fr, &shots);
 }
 
 #[tokio::test]

@@ -309,6 +309,113 @@ async fn staged_add_works_only_after_save_and_the_secret_shows_once() {
 }
 
 #[tokio::test]
+async fn scopes_are_staged_on_the_tab_and_save_gives_only_what_the_saver_may() {
+    use keyward::db::schema::{audit_events as a, credentials as c};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    admin.get("/settings/scopes").await;
+    for name in ["billing:read", "billing:write"] {
+        admin
+            .post("/settings/scopes", &[("name", name), ("description", "")])
+            .await
+            .assert_redirect("/settings/scopes");
+    }
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let eve = app
+        .create_operator(&admin, "Eve Delegate", "eve@example.org", false)
+        .await;
+    common::group(&admin, "Delegates", &["operators.write"], &[eve]).await;
+    let tab = format!("/account/operators/{bob}/api");
+    let key = app.stage_api_user(&admin, bob, "Billing job").await;
+    app.save(&admin, bob).await;
+    let scopes_of = |id: &str| -> String {
+        c::table
+            .filter(c::public_id.eq(id))
+            .select(c::scopes)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    let before = scopes_of(&key.username);
+
+    // The Edit dialog shows the key's scopes; a change is staged, marked, and not in force.
+    let dialog = admin
+        .get(&format!("{tab}?dialog=edit&row={}", key.username))
+        .await;
+    assert!(dialog.contains("keyward:verify"), "{}", dialog.body);
+    let edit = format!("{tab}/{}/rename", key.username);
+    let bad = admin
+        .post(
+            &edit,
+            &[("label", "Billing job"), ("scopes", "NOT A SCOPE")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("NOT A SCOPE"), "the typed value stays");
+    admin
+        .post(
+            &edit,
+            &[
+                ("label", "Billing job"),
+                ("scopes", "billing:read keyward:verify"),
+            ],
+        )
+        .await
+        .assert_redirect(&tab);
+    let page = admin.get(&tab).await;
+    assert!(page.contains("Scopes changed from"), "{}", page.body);
+    assert!(page.contains("1 unsaved change") || page.contains("unsaved"));
+    assert_eq!(scopes_of(&key.username), before, "nothing before Save");
+    app.save(&admin, bob).await;
+    assert_eq!(scopes_of(&key.username), "billing:read keyward:verify");
+    let journal: Vec<String> = a::table
+        .filter(a::target_id.eq(&key.username))
+        .select(a::action)
+        .load(&mut app.db())
+        .expect("journal");
+    assert!(
+        journal.iter().any(|x| x == "credential.scopes_changed"),
+        "{journal:?}"
+    );
+
+    // A delegate with Operators / Write only stages a scope from the catalog that is not
+    // open (Settings / Write) and a Keyward scope whose permission they lack, with a rename:
+    // Save refuses, nothing of the draft is applied, and the draft is kept.
+    let eve = common::signed_in(&app, "eve@example.org").await;
+    for scopes in [
+        "billing:read billing:write keyward:verify",
+        "billing:read keyward:verify keyward:machines:write",
+    ] {
+        eve.get(&tab).await;
+        eve.post(&edit, &[("label", "Taken over"), ("scopes", scopes)])
+            .await
+            .assert_redirect(&tab);
+        let refused = eve.post(&format!("{tab}/save"), &[]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert_eq!(scopes_of(&key.username), "billing:read keyward:verify");
+        let label: String = c::table
+            .filter(c::public_id.eq(&key.username))
+            .select(c::label)
+            .first(&mut app.db())
+            .expect("row");
+        assert_eq!(label, "Billing job");
+        assert!(eve.get(&tab).await.contains("Scopes changed from"));
+        eve.post(&format!("{tab}/cancel"), &[]).await;
+    }
+    // Taking a scope away is always allowed.
+    eve.get(&tab).await;
+    eve.post(
+        &edit,
+        &[("label", "Billing job"), ("scopes", "keyward:verify")],
+    )
+    .await
+    .assert_redirect(&tab);
+    app.save(&eve, bob).await;
+    assert_eq!(scopes_of(&key.username), "keyward:verify");
+}
+
+#[tokio::test]
 async fn rename_deactivate_delete_are_staged_until_save() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
@@ -324,7 +431,7 @@ async fn rename_deactivate_delete_are_staged_until_save() {
     let dialog = admin
         .get(&format!("{tab}?dialog=edit&row={}", key.username))
         .await;
-    assert!(dialog.contains("Rename API user"));
+    assert!(dialog.contains("Edit API user"));
     admin
         .post(&row("rename"), &[("label", "Nightly backup (v2)")])
         .await

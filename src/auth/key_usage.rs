@@ -215,6 +215,35 @@ pub fn series(conn: &mut DbConn, credential_id: i32, from: i64) -> QueryResult<V
         .collect())
 }
 
+/// Several keys' counts from `from` (an hour start) on, per key and hour, in one query.
+pub fn series_of_keys(
+    conn: &mut DbConn,
+    credential_ids: &[i32],
+    from: i64,
+) -> QueryResult<Vec<(i32, i64, Counts)>> {
+    type Row = (i32, i64, i32, i32, i32, i32, i32, i32, i32);
+    let rows: Vec<Row> = ku::table
+        .filter(ku::credential_id.eq_any(credential_ids))
+        .filter(ku::hour.ge(from))
+        .order((ku::credential_id, ku::hour))
+        .select((
+            ku::credential_id,
+            ku::hour,
+            ku::ok,
+            ku::wrong_secret,
+            ku::inactive,
+            ku::expired,
+            ku::scope,
+            ku::rate_limited,
+            ku::address,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(k, h, a, b, c, d, e, f, g)| (k, h, [a, b, c, d, e, f, g].map(i64::from)))
+        .collect())
+}
+
 /// Removes counts older than `before`.
 pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(ku::table.filter(ku::hour.lt(hour_of(before)))).execute(conn)

@@ -545,6 +545,15 @@ pub fn save_draft(
             may_give_scopes(conn, ctx, operator.account_id, "", &add.scopes)?;
         }
         let before: Vec<Credential> = creds::list_for_owner(conn, OwnerRef::Operator(operator.id))?;
+        for old in &before {
+            let asked = draft
+                .edits
+                .get(&old.public_id)
+                .and_then(|e| e.scopes.as_ref());
+            if let Some(asked) = asked {
+                may_give_scopes(conn, ctx, operator.account_id, &old.scopes, asked)?;
+            }
+        }
         let outcome = creds::apply_draft(conn, operator, draft, actor_id, ctx.at)?;
         if let SaveOutcome::Conflict(_) = outcome {
             return Ok(outcome);
@@ -563,6 +572,7 @@ pub fn save_draft(
             let edited = CredentialChange {
                 label: edit.label.as_deref(),
                 active: edit.active,
+                scopes: edit.scopes.as_deref(),
                 ..Default::default()
             };
             journal_edit(conn, ctx, old, &after, edited)?;

@@ -67,6 +67,7 @@ impl Credential {
             public_id: self.public_id.clone(),
             label: self.label.clone(),
             active: self.active,
+            scopes: self.scopes.clone(),
         }
     }
 }
@@ -137,6 +138,11 @@ pub fn apply_draft(
             if let Some(active) = edit.active {
                 diesel::update(row)
                     .set(credentials::active.eq(active))
+                    .execute(conn)?;
+            }
+            if let Some(scopes) = &edit.scopes {
+                diesel::update(row)
+                    .set(credentials::scopes.eq(scopes))
                     .execute(conn)?;
             }
         }

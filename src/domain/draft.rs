@@ -14,6 +14,9 @@ pub struct SavedRow {
     pub public_id: String,
     pub label: String,
     pub active: bool,
+    /// Stored form (`domain::scopes::stored`); drafts started before scopes existed have none.
+    #[serde(default)]
+    pub scopes: String,
 }
 
 /// What will happen to one saved credential at Save.
@@ -21,6 +24,9 @@ pub struct SavedRow {
 pub struct Edit {
     pub label: Option<String>,
     pub active: Option<bool>,
+    /// New stored scopes (empty: none).
+    #[serde(default)]
+    pub scopes: Option<String>,
     pub delete: bool,
 }
 
@@ -50,6 +56,15 @@ pub struct Draft {
 
 /// One row as the tab shows it: the saved state with the staged change on top.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowView {
+    pub label: String,
+    pub active: bool,
+    pub scopes: String,
+    pub change: RowChange,
+}
+
+/// What marks a row as changed on the tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowChange {
     pub new: bool,
     pub deleting: bool,
@@ -57,6 +72,8 @@ pub struct RowChange {
     pub renamed_from: Option<String>,
     /// The saved status, when an (de)activation is staged.
     pub status_changed: bool,
+    /// The saved scopes, when a change of them is staged.
+    pub scopes_from: Option<String>,
 }
 
 /// Something another administrator changed since the draft was started.
@@ -80,12 +97,27 @@ pub enum Conflict {
         label: String,
         active: bool,
     },
+    ScopesChanged {
+        public_id: String,
+        label: String,
+        to: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageError {
     /// The row is not (or no longer) one of this operator's API accounts.
     UnknownRow,
+}
+
+impl RowChange {
+    pub const UNCHANGED: RowChange = RowChange {
+        new: false,
+        deleting: false,
+        renamed_from: None,
+        status_changed: false,
+        scopes_from: None,
+    };
 }
 
 impl Draft {
@@ -112,7 +144,9 @@ impl Draft {
                     if e.delete {
                         1
                     } else {
-                        usize::from(e.label.is_some()) + usize::from(e.active.is_some())
+                        usize::from(e.label.is_some())
+                            + usize::from(e.active.is_some())
+                            + usize::from(e.scopes.is_some())
                     }
                 })
                 .sum::<usize>()
@@ -154,6 +188,19 @@ impl Draft {
         Ok(())
     }
 
+    /// Stages new scopes (stored form): checked against what the person may give at Save.
+    pub fn set_scopes(&mut self, public_id: &str, scopes: String) -> Result<(), StageError> {
+        if let Some(add) = self.staged_mut(public_id) {
+            add.scopes = scopes;
+            return Ok(());
+        }
+        let saved = self.saved(public_id).ok_or(StageError::UnknownRow)?;
+        let scopes = (saved.scopes != scopes).then_some(scopes);
+        self.edits.entry(public_id.to_owned()).or_default().scopes = scopes;
+        self.prune();
+        Ok(())
+    }
+
     /// Deleting a staged add simply forgets it; deleting a saved row is staged.
     pub fn delete(&mut self, public_id: &str) -> Result<(), StageError> {
         if self.staged_mut(public_id).is_some() {
@@ -174,27 +221,32 @@ impl Draft {
         self.edits.retain(|_, e| *e != Edit::default());
     }
 
-    /// The label and status a row will have after Save, and what marks it as changed.
-    pub fn view(&self, row: &SavedRow) -> (String, bool, RowChange) {
+    /// The label, status and scopes a row will have after Save, and what marks it as changed.
+    pub fn view(&self, row: &SavedRow) -> RowView {
         if let Some(add) = self.adds.iter().find(|a| a.public_id == row.public_id) {
-            let change = RowChange {
-                new: true,
-                deleting: false,
-                renamed_from: None,
-                status_changed: false,
+            return RowView {
+                label: add.label.clone(),
+                active: add.active,
+                scopes: add.scopes.clone(),
+                change: RowChange {
+                    new: true,
+                    ..RowChange::UNCHANGED
+                },
             };
-            return (add.label.clone(), add.active, change);
         }
         let edit = self.edits.get(&row.public_id).cloned().unwrap_or_default();
-        let label = edit.label.clone().unwrap_or_else(|| row.label.clone());
-        let active = edit.active.unwrap_or(row.active);
-        let change = RowChange {
-            new: false,
-            deleting: edit.delete,
-            renamed_from: edit.label.as_ref().map(|_| row.label.clone()),
-            status_changed: edit.active.is_some(),
-        };
-        (label, active, change)
+        RowView {
+            label: edit.label.clone().unwrap_or_else(|| row.label.clone()),
+            active: edit.active.unwrap_or(row.active),
+            scopes: edit.scopes.clone().unwrap_or_else(|| row.scopes.clone()),
+            change: RowChange {
+                new: false,
+                deleting: edit.delete,
+                renamed_from: edit.label.as_ref().map(|_| row.label.clone()),
+                status_changed: edit.active.is_some(),
+                scopes_from: edit.scopes.as_ref().map(|_| row.scopes.clone()),
+            },
+        }
     }
 
     /// What differs between the rows this draft started from and the rows saved now.
@@ -219,6 +271,13 @@ impl Draft {
                             public_id: now.public_id.clone(),
                             label: now.label.clone(),
                             active: now.active,
+                        });
+                    }
+                    if now.scopes != old.scopes {
+                        out.push(Conflict::ScopesChanged {
+                            public_id: now.public_id.clone(),
+                            label: now.label.clone(),
+                            to: now.scopes.clone(),
                         });
                     }
                 }
@@ -260,6 +319,9 @@ impl Draft {
             if let Some(active) = edit.active {
                 let _ = self.set_active(&id, active);
             }
+            if let Some(scopes) = edit.scopes {
+                let _ = self.set_scopes(&id, scopes);
+            }
         }
     }
 }
@@ -273,6 +335,7 @@ mod tests {
             public_id: id.into(),
             label: label.into(),
             active,
+            scopes: String::new(),
         }
     }
 
@@ -296,9 +359,36 @@ mod tests {
         assert!(d.is_empty());
         assert_eq!(d.rename("zzz", "x".into()), Err(StageError::UnknownRow));
         d.delete("a").expect("known");
-        assert!(d.view(&row("a", "CI", true)).2.deleting);
+        assert!(d.view(&row("a", "CI", true)).change.deleting);
         d.undo("a");
         assert!(d.is_empty());
+    }
+
+    #[test]
+    fn staging_scopes() {
+        let mut d = Draft::new(1, vec![row("a", "CI", true)]);
+        d.set_scopes("a", "billing:read".into()).expect("known");
+        assert_eq!(d.change_count(), 1);
+        let view = d.view(&row("a", "CI", true));
+        assert_eq!(view.scopes, "billing:read");
+        assert_eq!(view.change.scopes_from.as_deref(), Some(""));
+        // Back to what is saved: no change left.
+        d.set_scopes("a", String::new()).expect("known");
+        assert!(d.is_empty());
+        // Somebody else changed the scopes meanwhile: said, and a rebase keeps the edit.
+        d.set_scopes("a", "billing:read".into()).expect("known");
+        let mut now = row("a", "CI", true);
+        now.scopes = "billing:write".into();
+        assert_eq!(
+            d.conflicts(std::slice::from_ref(&now)),
+            vec![Conflict::ScopesChanged {
+                public_id: "a".into(),
+                label: "CI".into(),
+                to: "billing:write".into()
+            }]
+        );
+        d.rebase(2, vec![now]);
+        assert_eq!(d.edits["a"].scopes.as_deref(), Some("billing:read"));
     }
 
     #[test]
@@ -314,7 +404,9 @@ mod tests {
         });
         d.rename("n", "Renamed".into()).expect("staged");
         d.set_active("n", false).expect("staged");
+        d.set_scopes("n", "billing:read".into()).expect("staged");
         assert_eq!(d.adds[0].label, "Renamed");
+        assert_eq!(d.adds[0].scopes, "billing:read");
         d.delete("n").expect("staged");
         assert!(d.is_empty());
     }

@@ -370,3 +370,96 @@ pub async fn usage_csv(
         ))
         .body(body))
 }
+
+/// One key's line on its owner's usage page.
+pub struct KeyTotals {
+    pub public_id: String,
+    pub label: String,
+    pub active: bool,
+    pub day_ok: i64,
+    pub day_refused: i64,
+    pub month_ok: i64,
+    pub month_refused: i64,
+}
+
+#[derive(Template)]
+#[template(path = "credentials/usage.html")]
+struct OwnerUsagePage {
+    c: Chrome,
+    crumbs: Vec<Crumb>,
+    owner_name: String,
+    back: String,
+    detail: String,
+    /// Every key of the owner together.
+    charts: Vec<crate::web::usage::Chart>,
+    keys: Vec<KeyTotals>,
+    counts_behind: u64,
+}
+
+/// How many keys' counts one query reads: well below SQLite's bound on parameters.
+const KEYS_PER_READ: usize = 500;
+
+/// Every key of one owner on one page (`{detail}/usage`): their uses and refusals together
+/// in the key page's two charts, then key by key, with the same permission as the list.
+pub async fn owner_usage(ctx: Ctx, listing: Listing) -> Result<HttpResponse, AppError> {
+    use crate::auth::key_usage::{Period, series_of_keys};
+    let account_id = ctx.operator()?.account_id;
+    let owner = listing.owner;
+    let now = ctx.state.clock.now();
+    let (month_from, day_from) = (Period::Day.from(now), Period::Hour.from(now));
+    let (owner_name, creds, rows) = ctx
+        .state
+        .db(move |c| {
+            let owner_name = db::credentials::find_owner(c, account_id, owner)?.name;
+            let creds = db::credentials::list_for_owner(c, owner)?;
+            let ids: Vec<i32> = creds.iter().map(|k| k.id).collect();
+            let mut rows = Vec::new();
+            for chunk in ids.chunks(KEYS_PER_READ) {
+                rows.extend(series_of_keys(c, chunk, month_from)?);
+            }
+            Ok((owner_name, creds, rows))
+        })
+        .await?;
+    let refused = |n: &crate::auth::key_usage::Counts| n[1..].iter().sum::<i64>();
+    // (uses, refusals) of the last 24 hours and of the last 30 days, per key id.
+    let mut totals: std::collections::HashMap<i32, [i64; 4]> = Default::default();
+    for (id, hour, n) in &rows {
+        let t = totals.entry(*id).or_default();
+        t[2] += n[0];
+        t[3] += refused(n);
+        if *hour >= day_from {
+            t[0] += n[0];
+            t[1] += refused(n);
+        }
+    }
+    let keys = creds
+        .iter()
+        .map(|k| {
+            let [day_ok, day_refused, month_ok, month_refused] =
+                totals.get(&k.id).copied().unwrap_or_default();
+            KeyTotals {
+                public_id: k.public_id.clone(),
+                label: k.label.clone(),
+                active: k.active,
+                day_ok,
+                day_refused,
+                month_ok,
+                month_refused,
+            }
+        })
+        .collect();
+    // The charts add hours into their buckets, so every key's hours can go in as they are.
+    let together: Vec<(i64, crate::auth::key_usage::Counts)> =
+        rows.iter().map(|(_, hour, n)| (*hour, *n)).collect();
+    let c = ctx.chrome;
+    render(&OwnerUsagePage {
+        charts: crate::web::usage::charts(&c, &together, now),
+        counts_behind: ctx.state.settings.last_used_flush_ms.div_ceil(1000),
+        crumbs: listing.crumbs,
+        owner_name,
+        back: listing.config.base,
+        detail: listing.config.detail,
+        keys,
+        c,
+    })
+}

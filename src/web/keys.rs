@@ -15,7 +15,7 @@ use crate::db::credentials::{
     Credential, CredentialChange, KEYS_PER_PAGE, KeyPage, NewCredentialInput, OwnerRef,
 };
 use crate::domain::credential::{Secret, parse_token};
-use crate::domain::draft::{Draft, RowChange};
+use crate::domain::draft::{Draft, RowChange, RowView};
 use crate::domain::validation;
 use crate::error::AppError;
 
@@ -320,13 +320,6 @@ impl Pager {
 /// How close an expiry must be for the list to flag it.
 const EXPIRES_SOON_DAYS: i64 = 14;
 
-const UNCHANGED: RowChange = RowChange {
-    new: false,
-    deleting: false,
-    renamed_from: None,
-    status_changed: false,
-};
-
 fn row(
     c: &Chrome,
     cred: &Credential,
@@ -335,9 +328,19 @@ fn row(
     now: NaiveDateTime,
 ) -> KeyRow {
     let saved = cred.saved_row();
-    let (label, active, change) = match draft {
+    let RowView {
+        label,
+        active,
+        scopes,
+        change,
+    } = match draft {
         Some(d) => d.view(&saved),
-        None => (saved.label, saved.active, UNCHANGED),
+        None => RowView {
+            label: saved.label,
+            active: saved.active,
+            scopes: saved.scopes,
+            change: RowChange::UNCHANGED,
+        },
     };
     let last_used = match (&cred.last_used_at, cred.usage_tracked) {
         (Some(at), _) => match (&cred.last_used_ip, config.last_ip_column) {
@@ -356,7 +359,7 @@ fn row(
         last_used,
         last_ip: cred.last_used_ip.clone().unwrap_or_default(),
         expiry: Expiry::of(c, cred.expires_at, now),
-        scopes: cred.scopes.clone(),
+        scopes,
         change,
     }
 }
@@ -417,7 +420,7 @@ impl KeyList {
                 scopes: add.scopes.clone(),
                 change: RowChange {
                     new: true,
-                    ..UNCHANGED
+                    ..RowChange::UNCHANGED
                 },
             });
         }
@@ -446,7 +449,7 @@ impl KeyList {
                     public_id: r.public_id.clone(),
                     label: r.label.clone(),
                     expires: String::new(),
-                    scopes: String::new(),
+                    scopes: r.scopes.clone(),
                     active: r.active,
                     error: None,
                 });

@@ -11,6 +11,7 @@ use crate::auth::mint::{Minted, mint};
 use crate::db::{self, credentials::SaveOutcome, operators::Operator};
 use crate::domain::draft::{Conflict, Draft, SavedRow, StageError, StagedAdd};
 use crate::domain::permissions::Permission;
+use crate::domain::scopes;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::key_page::{self, Crumb};
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource(format!("{base}/save")).route(web::post().to(save)))
         .service(web::resource(format!("{base}/cancel")).route(web::post().to(cancel)))
         .service(web::resource(format!("{base}/rebase")).route(web::post().to(rebase)))
+        .service(web::resource(format!("{base}/usage")).route(web::get().to(usage)))
         .service(web::resource(format!("{base}/{{row}}")).route(web::get().to(key_page)))
         .service(web::resource(format!("{base}/{{row}}/usage.csv")).route(web::get().to(usage_csv)))
         .service(web::resource(format!("{base}/{{row}}/rename")).route(web::post().to(rename)))
@@ -163,6 +165,18 @@ fn conflict_line(c: &Chrome, conflict: &Conflict) -> String {
                 "{} {from} → {to} ({public_id})",
                 c.t("api.conflict_renamed")
             )
+        }
+        Conflict::ScopesChanged {
+            public_id,
+            label,
+            to,
+        } => {
+            let to = if to.is_empty() {
+                c.t("key.no_scopes")
+            } else {
+                to
+            };
+            format!("{} {label} ({public_id}): {to}", c.t("api.conflict_scopes"))
         }
         Conflict::StatusChanged {
             public_id,
@@ -327,23 +341,41 @@ fn staged(result: Result<(), StageError>) -> Result<(), AppError> {
     result.map_err(|StageError::UnknownRow| AppError::NotFound)
 }
 
+/// The tab's Edit dialog: a label and, staged like it, the key's scopes.
+#[derive(Deserialize)]
+pub struct EditForm {
+    label: String,
+    /// Absent from a form posted without the field (then the scopes stay as staged).
+    scopes: Option<String>,
+}
+
 pub async fn rename(
     ctx: Ctx,
     req: HttpRequest,
     path: web::Path<(i32, String)>,
     position: web::Query<ListPosition>,
-    CsrfForm(form): CsrfForm<LabelForm>,
+    CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, row) = path.into_inner();
     let mut draft = draft_for(&ctx, id).await?;
-    let label = match validation::label(&form.label) {
-        Ok(label) => label,
+    let checked = validation::label(&form.label).and_then(|label| {
+        let scopes = match &form.scopes {
+            Some(typed) => {
+                let asked: Vec<&str> = typed.split_whitespace().collect();
+                Some(scopes::stored(&scopes::checked_set(&asked)?))
+            }
+            None => None,
+        };
+        Ok((label, scopes))
+    });
+    let (label, scopes) = match checked {
+        Ok(values) => values,
         Err(key) => {
             let dialog = FormDialog {
                 public_id: row,
                 label: form.label,
                 expires: String::new(),
-                scopes: String::new(),
+                scopes: form.scopes.unwrap_or_default(),
                 active: true,
                 error: Some(key),
             };
@@ -351,6 +383,9 @@ pub async fn rename(
         }
     };
     staged(draft.rename(&row, label))?;
+    if let Some(scopes) = scopes {
+        staged(draft.set_scopes(&row, scopes))?;
+    }
     store_draft(&ctx.session, id, &draft)?;
     Ok(see_other(&position.back_to(&tab_url(id))))
 }
@@ -476,6 +511,12 @@ pub async fn key_page(
     let (id, public_id) = path.into_inner();
     let listing = key_listing(&ctx, id).await?;
     key_page::show(ctx, &req, listing, public_id).await
+}
+
+/// Every key of the operator, their usage together and key by key (*Operators / Read*).
+pub async fn usage(ctx: Ctx, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let listing = key_listing(&ctx, path.into_inner()).await?;
+    key_page::owner_usage(ctx, listing).await
 }
 
 pub async fn usage_csv(ctx: Ctx, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {

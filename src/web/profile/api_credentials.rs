@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource(BASE).route(web::get().to(page)))
     .service(web::resource(format!("{BASE}/add")).route(web::post().to(add)))
+    .service(web::resource(format!("{BASE}/usage")).route(web::get().to(usage)))
     .service(web::resource(format!("{BASE}/{{row}}")).route(web::get().to(key_page)))
     .service(web::resource(format!("{BASE}/{{row}}/roll")).route(web::post().to(roll)))
     .service(web::resource(format!("{BASE}/{{row}}/roll/end")).route(web::post().to(retire)))
@@ -216,6 +217,12 @@ fn listing(ctx: &Ctx) -> Result<key_page::Listing, AppError> {
         config: config(),
         can_roll: true,
     })
+}
+
+/// Every key of mine, their usage together and key by key.
+pub async fn usage(ctx: Ctx) -> Result<HttpResponse, AppError> {
+    let listing = listing(&ctx)?;
+    key_page::owner_usage(ctx, listing).await
 }
 
 /// One of my keys, on its own page.

@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/rights/machines/{id}/edit").route(web::post().to(edit)))
     .service(web::resource("/rights/machines/{id}/delete").route(web::post().to(delete)))
     .service(web::resource("/rights/machines/{id}/add").route(web::post().to(add_key)))
+    .service(web::resource("/rights/machines/{id}/keys/usage").route(web::get().to(usage)))
     .service(web::resource("/rights/machines/{id}/keys/{row}").route(web::get().to(key_page)))
     .service(
         web::resource("/rights/machines/{id}/keys/{row}/usage.csv").route(web::get().to(usage_csv)),
@@ -447,6 +448,12 @@ async fn listing(ctx: &Ctx, id: i32, need: Permission) -> Result<key_page::Listi
         config: config(id, can_edit),
         can_roll: true,
     })
+}
+
+/// Every key of the machine, its usage together and key by key (*Machines / Read*).
+pub async fn usage(ctx: Ctx, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    let listing = listing(&ctx, path.into_inner(), Permission::MachinesRead).await?;
+    key_page::owner_usage(ctx, listing).await
 }
 
 /// One of the machine's keys, on its own page (*Machines / Read*, like the machine).
