@@ -3679,3 +3679,210 @@ async fn usage_counts_match_the_requests_sent_and_show_on_the_key_page() {
     assert_eq!(seen.status, StatusCode::OK);
     assert!(seen.contains("No keys yet."));
 }
+
+/// Where a key is used from: each address and user agent per secret, counted as sent, the
+/// old secret of a roll apart from the new one, at most 50 per key, gone with the key.
+#[tokio::test]
+async fn sources_say_where_each_secret_is_used_from() {
+    use diesel::prelude::*;
+    use keyward::db::schema::key_sources as ks;
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-12-01T10:00:00".parse().expect("time"));
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    let (admin, key) = admin_key(&app).await;
+    let (status, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Sourced"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_str().expect("id").to_owned();
+    let old_token = made["token"].as_str().expect("token").to_owned();
+    let send = |token: String, from: &'static str, agent: &'static str| {
+        let base = app.base.clone();
+        async move {
+            client()
+                .get(format!("{base}/auth/forward"))
+                .bearer_auth(token)
+                .header("X-Forwarded-For", from)
+                .header("User-Agent", agent)
+                .send()
+                .await
+                .expect("forward")
+                .status()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            send(old_token.clone(), "192.0.2.1", "backup/1.0").await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        send(old_token.clone(), "192.0.2.1", "backup/2.0").await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(old_token.clone(), "2001:db8::7", "cron\tjob").await,
+        StatusCode::OK
+    );
+    // A wrong secret is no source.
+    let wrong = format!("{}x", &old_token[..old_token.len() - 1]);
+    assert_eq!(
+        send(wrong, "203.0.113.9", "guess").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let errors = app.state.verifier.flush(&app.state.pool, false);
+    assert!(errors.is_empty(), "{errors:?}");
+
+    // Rolled with an hour's window: the old secret from one more place, the new from another.
+    let (status, rolled) = call(
+        Method::POST,
+        &app,
+        &format!("/api/v1/credentials/{id}/roll"),
+        &key,
+        Some(json!({"grace": "PT1H"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rolled}");
+    let new_token = rolled["token"].as_str().expect("token").to_owned();
+    app.state.clock.advance(chrono::Duration::minutes(5));
+    for _ in 0..2 {
+        assert_eq!(
+            send(old_token.clone(), "198.51.100.20", "legacy-job").await,
+            StatusCode::OK
+        );
+    }
+    for _ in 0..4 {
+        assert_eq!(
+            send(new_token.clone(), "192.0.2.1", "backup/2.0").await,
+            StatusCode::OK
+        );
+    }
+    let errors = app.state.verifier.flush(&app.state.pool, false);
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let (status, listed) = call(
+        Method::GET,
+        &app,
+        &format!("/api/v1/credentials/{id}/sources"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let mut seen: Vec<(String, String, String, i64)> = listed["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| {
+            (
+                s["address"].as_str().expect("address").to_owned(),
+                s["user_agent"].as_str().expect("agent").to_owned(),
+                s["secret"].as_str().expect("secret").to_owned(),
+                s["uses"].as_i64().expect("uses"),
+            )
+        })
+        .collect();
+    seen.sort();
+    let row = |a: &str, u: &str, s: &str, n: i64| (a.to_owned(), u.to_owned(), s.to_owned(), n);
+    assert_eq!(
+        seen,
+        vec![
+            row("192.0.2.1", "backup/1.0", "retired", 3),
+            row("192.0.2.1", "backup/2.0", "current", 4),
+            row("192.0.2.1", "backup/2.0", "retired", 1),
+            row("198.51.100.20", "legacy-job", "previous", 2),
+            row("2001:db8::7", "cronjob", "retired", 1),
+        ],
+        "{listed}"
+    );
+    // The key page: the old secret's uses since the roll and where from; the new one's.
+    let page = admin.get(&format!("/account/operators/1/api/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Where it is used from"), "{}", page.body);
+    assert!(page.contains("legacy-job") && page.contains("old, since the roll"));
+    let old_uses = page
+        .body
+        .find("Uses of the old secret since the roll")
+        .expect("old uses");
+    let after = &page.body[old_uses..old_uses + 300];
+    assert!(
+        after.contains("<dd class=\"wrap\">2 — from <code dir=\"ltr\">198.51.100.20</code>"),
+        "{after}"
+    );
+    assert!(
+        page.contains("Uses of the new secret</dt>\n    <dd>4</dd>"),
+        "{}",
+        page.body
+    );
+
+    // Another owner's key: not found.
+    let (status, _) = call(
+        Method::GET,
+        &app,
+        "/api/v1/credentials/NoSuchKey0000000/sources",
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Bounded: sixty more addresses leave the fifty seen last.
+    for i in 0..60u8 {
+        let from: &'static str = Box::leak(format!("10.0.0.{i}").into_boxed_str());
+        assert_eq!(
+            send(new_token.clone(), from, "spread").await,
+            StatusCode::OK
+        );
+        app.state.clock.advance(chrono::Duration::seconds(1));
+    }
+    let errors = app.state.verifier.flush(&app.state.pool, false);
+    assert!(errors.is_empty(), "{errors:?}");
+    let count =
+        |app: &TestApp| -> i64 { ks::table.count().get_result(&mut app.db()).expect("count") };
+    // The admin's own key has sources too (the calls above); only "Sourced" is bounded here.
+    let kept: Vec<String> = ks::table
+        .inner_join(keyward::db::schema::credentials::table)
+        .filter(keyward::db::schema::credentials::public_id.eq(&id))
+        .select(ks::address)
+        .load(&mut app.db())
+        .expect("rows");
+    assert_eq!(kept.len(), 50, "{kept:?}");
+    assert!(kept.contains(&"10.0.0.59".to_owned()) && !kept.contains(&"10.0.0.0".to_owned()));
+    let before = count(&app);
+    // One more use waits in memory (from a new place) when the key is deleted: the next
+    // write leaves it out and loses nothing else.
+    assert_eq!(
+        send(new_token.clone(), "10.9.9.9", "late").await,
+        StatusCode::OK
+    );
+    let (status, _) = call(
+        Method::DELETE,
+        &app,
+        &format!("/api/v1/credentials/{id}"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(count(&app), before - 50, "the key's sources went with it");
+    let errors = app.state.verifier.flush(&app.state.pool, false);
+    assert!(errors.is_empty(), "{errors:?}");
+    let left: i64 = ks::table
+        .filter(ks::address.eq("10.9.9.9"))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(left, 0);
+    assert!(
+        count(&app) >= before - 50,
+        "the admin key's use (the DELETE) was written"
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod failures;
 pub mod hash_pool;
+pub mod key_sources;
 pub mod key_usage;
 pub mod lookup;
 pub mod mint;

@@ -30,6 +30,11 @@ impl UsageRecorder {
         }
     }
 
+    /// Wakes the flusher now: another batch written with this one (sources) is full.
+    pub fn flush_soon(&self) {
+        self.full.notify_one();
+    }
+
     /// Waits up to `interval`, or less when the batch fills first.
     pub fn wait_for_batch(&self, interval: Duration) {
         let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());

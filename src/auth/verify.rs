@@ -20,6 +20,7 @@ use tokio::sync::Semaphore;
 
 use crate::auth::failures::{AuthFailures, FailedId};
 use crate::auth::hash_pool::HashPool;
+use crate::auth::key_sources::{self, SourceKey, SourceRecorder};
 use crate::auth::key_usage::{Outcome, UsageCounts};
 use crate::auth::lookup::Lookups;
 use crate::auth::password;
@@ -56,6 +57,8 @@ pub struct Verifier {
     pub usage: UsageRecorder,
     /// Uses and refusals per key per hour.
     pub counts: UsageCounts,
+    /// Where each key is used from (`key_sources`), written with *last used*.
+    pub sources: SourceRecorder,
     pub failures: AuthFailures,
     clock: Clock,
     last_used_every: chrono::Duration,
@@ -111,6 +114,7 @@ impl Verifier {
             ),
             rates,
             usage: UsageRecorder::default(),
+            sources: SourceRecorder::default(),
             counts: UsageCounts::default(),
             failures: AuthFailures::new(parts.failure_journal_seconds),
             clock: parts.clock,
@@ -147,12 +151,14 @@ impl Verifier {
     /// wrong secret, inactive, expired, deleted, not yet saved) is the same
     /// `InvalidCredentials` after the same work, or `RateLimited` once `limit_as` (the client
     /// address, or for `/verify` the calling credential) or the credential id has failed too
-    /// often. `used_from` is recorded as the key's *last used from*.
+    /// often. `used_from` is recorded as the key's *last used from*, and with `user_agent`
+    /// as one of its sources.
     pub async fn check(
         &self,
         presented: Presented,
         limit_as: &str,
         used_from: &str,
+        user_agent: &str,
     ) -> Result<AuthRecord, AppError> {
         let Presented { public_id, secret } = presented;
         let found = self.find(&public_id).await?;
@@ -236,6 +242,20 @@ impl Verifier {
                 self.counts.count(record.credential.id, now, Outcome::Ok);
                 let record = AuthRecord { rate, ..record };
                 let c = &record.credential;
+                let matched_hash = match via_previous {
+                    true => c.previous_secret_hash.as_deref().unwrap_or_default(),
+                    false => &c.secret_hash,
+                };
+                let source = SourceKey {
+                    credential_id: c.id,
+                    secret_fp: key_sources::secret_fp(matched_hash),
+                    previous: via_previous,
+                    address: used_from.to_owned(),
+                    user_agent: key_sources::user_agent(user_agent),
+                };
+                if self.sources.record(source, now) {
+                    self.usage.flush_soon();
+                }
                 if via_previous {
                     self.record_previous_use(c, now, used_from);
                     return Ok(AuthRecord {
@@ -391,6 +411,9 @@ impl Verifier {
         }
         if let Err(e) = self.counts.flush(pool) {
             errors.push(format!("key usage counts: {e}"));
+        }
+        if let Err(e) = self.sources.flush(pool) {
+            errors.push(format!("key sources: {e}"));
         }
         if let Err(e) = self.failures.flush(pool, self.clock.now(), everything) {
             errors.push(format!("API authentication failures: {e}"));

@@ -153,6 +153,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    key_sources (id) {
+        id -> Integer,
+        credential_id -> Integer,
+        secret_fp -> Text,
+        previous -> Bool,
+        address -> Text,
+        user_agent -> Text,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+        uses -> BigInt,
+    }
+}
+
+diesel::table! {
     rate_counters (credential_id, window_start) {
         credential_id -> Integer,
         window_start -> BigInt,
@@ -188,9 +202,11 @@ diesel::joinable!(credentials -> machines (machine_id));
 
 diesel::joinable!(operator_tokens -> operators (operator_id));
 diesel::joinable!(scopes -> accounts (account_id));
+diesel::joinable!(key_sources -> credentials (credential_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    key_sources,
     key_usage,
     rate_counters,
     scopes,

@@ -64,15 +64,46 @@ pub struct Rotation {
     pub new_seen: Option<String>,
     /// Nothing presented the old secret for `KEYWARD_ROLL_QUIET_MINUTES`.
     pub safe: bool,
+    /// Uses of the old secret since the roll, and the addresses they came from (as written
+    /// so far: every flush interval).
+    pub old_uses: i64,
+    pub old_from: Vec<String>,
+    /// Uses of the new secret.
+    pub new_uses: i64,
+}
+
+/// One line of the key's sources, as its page shows it.
+pub struct SourceLine {
+    pub address: String,
+    pub user_agent: String,
+    pub secret: &'static str,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub uses: i64,
 }
 
 fn rotation(
     c: &Chrome,
     key: &Credential,
+    sources: &[crate::auth::key_sources::Source],
     now: chrono::NaiveDateTime,
     quiet: i64,
 ) -> Option<Rotation> {
+    use crate::auth::key_sources::SecretRole;
     let rolled_at = key.rolled_at?;
+    let (mut old_uses, mut new_uses, mut old_from) = (0, 0, Vec::<String>::new());
+    for s in sources {
+        match SecretRole::of(s, key, now) {
+            SecretRole::Previous => {
+                old_uses += s.uses;
+                if !old_from.contains(&s.address) {
+                    old_from.push(s.address.clone());
+                }
+            }
+            SecretRole::Current => new_uses += s.uses,
+            SecretRole::Retired => {}
+        }
+    }
     let open = key.previous_hash(now).is_some();
     let old_seen = key.previous_last_used_at.map(|at| {
         (
@@ -93,6 +124,9 @@ fn rotation(
             .filter(|at| *at > rolled_at)
             .map(|at| c.datetime(&at)),
         safe: open && now - quiet_since >= chrono::Duration::minutes(quiet),
+        old_uses,
+        old_from,
+        new_uses,
     })
 }
 
@@ -110,6 +144,7 @@ struct KeyPage {
     expiry: Option<Expiry>,
     last_used: Option<String>,
     rotation: Option<Rotation>,
+    sources: Vec<SourceLine>,
     /// Its own rate limit: (uses, catalog key of "per minute" …, code of the window).
     rate: Option<(u32, &'static str, &'static str)>,
     pers: [crate::domain::rate::Per; 3],
@@ -136,7 +171,7 @@ pub async fn show(
     let here = page_url(&listing.config, &public_id);
     let owner = listing.owner;
     let from = crate::auth::key_usage::Period::Day.from(ctx.state.clock.now());
-    let (key, owner_name, created_by, events, series) = ctx
+    let (key, owner_name, created_by, events, series, sources) = ctx
         .state
         .db(move |c| {
             let owner_name = db::credentials::find_owner(c, account_id, owner)?.name;
@@ -151,7 +186,8 @@ pub async fn show(
                 Vec::new()
             };
             let series = crate::auth::key_usage::series(c, key.id, from)?;
-            Ok((key, owner_name, created_by, events, series))
+            let sources = crate::auth::key_sources::of_key(c, key.id)?;
+            Ok((key, owner_name, created_by, events, series, sources))
         })
         .await?;
     let reveal = reveal::take(&ctx, req, &here)
@@ -170,7 +206,18 @@ pub async fn show(
     let res = render(&KeyPage {
         expiry: Expiry::of(&c, key.expires_at, now),
         last_used: key.last_used_at.map(|at| c.datetime(&at)),
-        rotation: rotation(&c, &key, now, quiet),
+        rotation: rotation(&c, &key, &sources, now, quiet),
+        sources: sources
+            .iter()
+            .map(|s| SourceLine {
+                address: s.address.clone(),
+                user_agent: s.user_agent.clone(),
+                secret: crate::auth::key_sources::SecretRole::of(s, &key, now).label_key(),
+                first_seen: c.datetime(&s.first_seen),
+                last_seen: c.datetime(&s.last_seen),
+                uses: s.uses,
+            })
+            .collect(),
         rate: crate::domain::rate::RateLimit::stored(key.rate_limit, key.rate_window)
             .map(|l| (l.requests, l.per.label_key(), l.per.code())),
         pers: crate::domain::rate::Per::ALL,

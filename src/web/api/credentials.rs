@@ -736,3 +736,66 @@ pub async fn usage(
         buckets,
     }))
 }
+
+/// One place a key was used from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceView {
+    pub address: String,
+    /// As the program sent it (at most 200 characters; empty when it sent none).
+    pub user_agent: String,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
+    pub first_seen: String,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
+    pub last_seen: String,
+    pub uses: i64,
+    pub secret: crate::auth::key_sources::SecretRole,
+}
+
+/// Where a key is used from: each distinct client address and user agent, per secret, most
+/// recently seen first (the last 50). Written every `KEYWARD_LAST_USED_FLUSH_MS`: the last
+/// uses may be missing yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceList {
+    pub credential: String,
+    pub sources: Vec<SourceView>,
+}
+
+/// Where a key is used from: addresses and user agents, with first and last seen.
+#[utoipa::path(
+    get, path = "/api/v1/credentials/{id}/sources", tag = "credentials", operation_id = "credentialSources",
+    params(("id" = String, Path, description = "Public id")),
+    responses(
+        (status = 200, body = SourceList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn sources(
+    state: State,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    use crate::auth::key_sources::{self, SecretRole};
+    let cx = caller.acting(&state, Keyward::CredentialsRead)?;
+    let (_, found) = find_if(&state, &cx, &caller.0, path.into_inner(), true).await?;
+    let id = found.id;
+    let rows = state.db(move |c| Ok(key_sources::of_key(c, id)?)).await?;
+    let now = state.clock.now();
+    let at = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339();
+    let sources = rows
+        .iter()
+        .map(|s| SourceView {
+            address: s.address.clone(),
+            user_agent: s.user_agent.clone(),
+            first_seen: at(s.first_seen),
+            last_seen: at(s.last_seen),
+            uses: s.uses,
+            secret: SecretRole::of(s, &found, now),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(SourceList {
+        credential: found.public_id,
+        sources,
+    }))
+}

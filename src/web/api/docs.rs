@@ -24,6 +24,7 @@ use crate::web::{Chrome, Ctx, render};
         super::credentials::roll,
         super::credentials::end_roll,
         super::credentials::usage,
+        super::credentials::sources,
         super::machines::list,
         super::machines::create,
         super::machines::show,

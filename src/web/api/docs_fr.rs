@@ -290,6 +290,30 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Le secret (mot de passe HTTP Basic). Affiché une seule fois.",
     ),
     (
+        "The user agent of the program that presented the key, kept with the address as one\nof the key's sources (at most 200 characters). Default: none.",
+        "L'agent utilisateur du programme qui a présenté la clé, gardé avec l'adresse comme\nl'une des sources de la clé (200 caractères au plus). Par défaut : aucun.",
+    ),
+    (
+        "Where a key is used from: addresses and user agents, with first and last seen.",
+        "D'où une clé est utilisée : adresses et agents utilisateurs, avec première et dernière fois.",
+    ),
+    (
+        "Which of a key's secrets a source presented.",
+        "Lequel des secrets de la clé une source a présenté.",
+    ),
+    (
+        "Where a key is used from: each distinct client address and user agent, per secret, most\nrecently seen first (the last 50). Written every `KEYWARD_LAST_USED_FLUSH_MS`: the last\nuses may be missing yet.",
+        "D'où une clé est utilisée : chaque adresse de client et agent utilisateur distincts, par\nsecret, le plus récent d'abord (les 50 derniers). Écrit toutes les\n`KEYWARD_LAST_USED_FLUSH_MS` : les dernières utilisations peuvent encore manquer.",
+    ),
+    (
+        "One place a key was used from.",
+        "Un endroit d'où la clé a été utilisée.",
+    ),
+    (
+        "As the program sent it (at most 200 characters; empty when it sent none).",
+        "Tel que le programme l'a envoyé (200 caractères au plus ; vide s'il n'en a envoyé aucun).",
+    ),
+    (
         "The token to check: `kwd_<id>_<secret><checksum>`.",
         "Le jeton à vérifier : `kwd_<id>_<secret><checksum>`.",
     ),

@@ -42,6 +42,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(credentials::usage)),
         )
         .service(
+            web::resource("/api/v1/credentials/{id}/sources")
+                .route(web::get().to(credentials::sources)),
+        )
+        .service(
             web::resource("/api/v1/credentials/{id}/roll/end")
                 .route(web::post().to(credentials::end_roll)),
         )
@@ -339,7 +343,14 @@ impl FromRequest for ApiCaller {
             let ip = crate::web::client::client_ip(&req, &state.settings.trusted_proxies);
             let presented = crate::web::client::presented(&req)?;
             let limit_as = crate::auth::throttle::address_key(&ip);
-            let record = state.verifier.check(presented, &limit_as, &ip).await?;
+            let user_agent = req
+                .headers()
+                .get(actix_web::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let record = (state.verifier)
+                .check(presented, &limit_as, &ip, user_agent)
+                .await?;
             Ok(ApiCaller(record, ip))
         })
     }

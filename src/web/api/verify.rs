@@ -19,6 +19,10 @@ pub struct VerifyRequest {
     /// Described in `ip_address`, which the document takes it from.
     #[schema(schema_with = ip_address)]
     pub client_ip: Option<String>,
+    /// The user agent of the program that presented the key, kept with the address as one
+    /// of the key's sources (at most 200 characters). Default: none.
+    #[schema(max_length = 1000)]
+    pub user_agent: Option<String>,
 }
 
 /// `client_ip`: an IPv4 or IPv6 address, or null.
@@ -143,13 +147,24 @@ pub async fn verify(
         }
         None => caller.1.clone(),
     };
+    let user_agent = body.user_agent.as_deref().unwrap_or_default();
+    if user_agent.chars().count() > 1000 {
+        return Err(AppError::BadField {
+            field: Some("user_agent".into()),
+            detail: "at most 1000 characters".into(),
+        });
+    }
     let Some(presented) = parse_token(body.key.trim()) else {
         return Ok(HttpResponse::Ok().json(invalid(VerifyCode::InvalidCredentials)));
     };
     // The caller answers for the keys it asks about: their failures count against it, not
     // against whatever address it names.
     let limit_as = format!("caller:{}", caller.0.credential.public_id);
-    let verdict = match state.verifier.check(presented, &limit_as, &used_from).await {
+    let verdict = match state
+        .verifier
+        .check(presented, &limit_as, &used_from, user_agent)
+        .await
+    {
         Ok(record) => VerifyResponse {
             valid: true,
             code: None,
