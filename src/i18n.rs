@@ -140,6 +140,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Adresses autorisées de la clé modifiées",
     ),
     (
+        "action.credential.new_network",
+        "Key used from a new network",
+        "Clé utilisée depuis un nouveau réseau",
+    ),
+    (
         "action.credential.roll_window_ended",
         "Old secret's window ended",
         "Fin de la période de l'ancien secret",
@@ -1736,6 +1741,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "une de mes clés est désactivée",
     ),
     (
+        "notices.key_new_network",
+        "a key of mine is used from a network it was never used from",
+        "une de mes clés est utilisée depuis un réseau d'où elle ne l'avait jamais été",
+    ),
+    (
         "notices.key_expiring",
         "a key of mine expires within a week",
         "une de mes clés expire dans la semaine",
@@ -1955,6 +1965,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "mail.credential_registered_subject",
         "API account registered: {label}",
         "Compte API enregistré : {label}",
+    ),
+    (
+        "mail.credential_new_network_subject",
+        "API key used from a new network: {label}",
+        "Clé d'API utilisée depuis un nouveau réseau : {label}",
+    ),
+    (
+        "mail.credential_new_network",
+        "The key {label} ({id}) of {owner} was used from {address} (user agent: {agent}), a network it had never been used from. Its page lists every place it is used from.",
+        "La clé {label} ({id}) de {owner} a été utilisée depuis {address} (agent utilisateur : {agent}), un réseau d'où elle n'avait jamais été utilisée. Sa page liste tous les endroits d'où elle est utilisée.",
     ),
     (
         "mail.credential_window_ended_subject",

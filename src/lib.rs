@@ -451,6 +451,19 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                         tracing::warn!(error = %e, "could not queue expiry reminders; will retry")
                     }
                 }
+                // Keys used from a network new to them, as the last flushes found.
+                let found = state.verifier.take_new_networks();
+                if !found.is_empty() {
+                    let told = db::with_conn(&state.pool, |c| {
+                        let policy = state.settings.mail_policy();
+                        changes::credentials::notice_new_networks(c, now, policy, &found)
+                            .map_err(AppError::from)
+                    });
+                    if let Err(e) = told {
+                        tracing::warn!(error = %e, "could not tell of new networks; will retry");
+                        state.verifier.put_back_new_networks(found);
+                    }
+                }
                 let closed = db::with_conn(&state.pool, |c| {
                     changes::credentials::close_ended_windows(c, now, state.settings.mail_policy())
                         .map_err(AppError::from)

@@ -3886,3 +3886,111 @@ async fn sources_say_where_each_secret_is_used_from() {
         "the admin key's use (the DELETE) was written"
     );
 }
+
+/// A key used from a network it was never used from: journalled each time, its owner mailed
+/// at most once an hour (never for the first use, nor for another address of a network seen
+/// before), and not at all once they turned the notice off.
+#[tokio::test]
+async fn a_new_network_is_journalled_and_mailed_once_an_hour() {
+    use diesel::prelude::*;
+    use keyward::db::schema::{audit_events as a, outbox as o};
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-12-01T10:00:00".parse().expect("time"));
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+        // Each notice a mail of its own (no digest of the key's creation with it).
+        s.mail_digest_seconds = 0;
+    })
+    .await;
+    let (admin, key) = admin_key(&app).await;
+    let (status, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Watched"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_str().expect("id").to_owned();
+    let token = made["token"].as_str().expect("token").to_owned();
+    let from = |address: &'static str| {
+        let (base, token) = (app.base.clone(), token.clone());
+        async move {
+            let status = client()
+                .get(format!("{base}/auth/forward"))
+                .bearer_auth(token)
+                .header("X-Forwarded-For", address)
+                .header("User-Agent", "deploy-bot/3")
+                .send()
+                .await
+                .expect("forward")
+                .status();
+            assert_eq!(status, StatusCode::OK);
+        }
+    };
+    let journalled = || -> Vec<String> {
+        a::table
+            .filter(a::target_id.eq(&id))
+            .filter(a::action.eq("credential.new_network"))
+            .order(a::id)
+            .select(a::changes)
+            .load(&mut app.db())
+            .expect("journal")
+    };
+    let mailed = || -> Vec<String> {
+        o::table
+            .filter(o::subject.eq("API key used from a new network: Watched"))
+            .select(o::body_text)
+            .load(&mut app.db())
+            .expect("outbox")
+    };
+    let flush = || {
+        let errors = app.state.verifier.flush(&app.state.pool, false);
+        assert!(errors.is_empty(), "{errors:?}");
+    };
+    // The first use sets where the key lives; another address of that /24 is no news.
+    from("192.0.2.1").await;
+    flush();
+    from("192.0.2.200").await;
+    flush();
+    // A new network: journalled and mailed (the mail names the address and the agent).
+    from("198.51.100.5").await;
+    flush();
+    common::eventually("the first notice", || async { journalled().len() == 1 }).await;
+    assert!(
+        journalled()[0].contains("198.51.100.5"),
+        "{:?}",
+        journalled()
+    );
+    let mails = mailed();
+    assert_eq!(mails.len(), 1);
+    // Within the hour: journalled, no second mail.
+    from("203.0.113.7").await;
+    flush();
+    common::eventually("the second row", || async { journalled().len() == 2 }).await;
+    assert_eq!(mailed().len(), 1, "one mail an hour");
+    // An hour later, IPv6: mailed again.
+    app.state.clock.advance(chrono::Duration::minutes(61));
+    admin
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await;
+    from("2001:db8:5::1").await;
+    flush();
+    common::eventually("the third row", || async { journalled().len() == 3 }).await;
+    common::eventually("the second mail", || async { mailed().len() == 2 }).await;
+    // Turned off in My profile: journalled still, mailed no more.
+    admin.get("/profile/notices").await;
+    admin
+        .post("/profile/notices", &[("notice", "key_created")])
+        .await
+        .assert_redirect("/profile/notices");
+    app.state.clock.advance(chrono::Duration::minutes(61));
+    admin
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await;
+    from("100.64.0.1").await;
+    flush();
+    common::eventually("the fourth row", || async { journalled().len() == 4 }).await;
+    assert_eq!(mailed().len(), 2, "muted");
+}

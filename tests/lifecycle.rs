@@ -1232,7 +1232,7 @@ async fn an_operator_chooses_their_notices_and_security_notices_still_come() {
     // Every notice is on to begin with.
     let page = bob.get("/profile/notices").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.body.matches(" checked").count(), 5, "{}", page.body);
+    assert_eq!(page.body.matches(" checked").count(), 6, "{}", page.body);
     assert!(page.contains("Always sent"));
 
     // Bob keeps only "deleted".
@@ -1249,7 +1249,7 @@ async fn an_operator_chooses_their_notices_and_security_notices_still_come() {
     };
     assert_eq!(
         stored(bob_id),
-        "key_created key_deactivated key_expiring machine_keys"
+        "key_created key_deactivated key_expiring key_new_network machine_keys"
     );
     let page = bob.get("/profile/notices").await;
     assert_eq!(page.body.matches(" checked").count(), 1);
@@ -1365,6 +1365,6 @@ async fn an_operator_chooses_their_notices_and_security_notices_still_come() {
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         stored(bob_id),
-        "key_created key_deactivated key_expiring machine_keys"
+        "key_created key_deactivated key_expiring key_new_network machine_keys"
     );
 }

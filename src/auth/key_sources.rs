@@ -83,10 +83,11 @@ impl SourceRecorder {
 
     /// Writes every pending source in one transaction, then trims the keys written to their
     /// `KEPT_PER_KEY` most recent. On failure the sources are put back for the next flush.
-    pub fn flush(&self, pool: &Pool) -> Result<usize, String> {
+    /// Returns how many were written, and the uses from a network new to their key.
+    pub fn flush(&self, pool: &Pool) -> Result<(usize, Vec<NewNetwork>), String> {
         let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         if batch.is_empty() {
-            return Ok(0);
+            return Ok((0, Vec::new()));
         }
         let mut rows: Vec<(SourceKey, Seen)> = batch.into_iter().collect();
         // In key order: processes writing overlapping batches wait for each other, never
@@ -110,13 +111,13 @@ impl SourceRecorder {
                 .map_err(crate::error::AppError::from)
         });
         match written {
-            Ok(()) => {
+            Ok(new_networks) => {
                 let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
                 if written.len() + digests.len() > WRITTEN_KEPT {
                     written.clear();
                 }
                 written.extend(digests);
-                Ok(rows.len())
+                Ok((rows.len(), new_networks))
             }
             Err(e) => {
                 let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,6 +133,66 @@ impl SourceRecorder {
     }
 }
 
+/// A key used from a network none of its sources came from before (an address outside every
+/// /24 of IPv4 or /64 of IPv6 it was seen from); never its first use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNetwork {
+    pub credential_id: i32,
+    pub address: String,
+    pub user_agent: String,
+}
+
+/// The network an address is judged by: its /24 (IPv4) or /64 (IPv6).
+fn network(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Err(_) => address.to_owned(),
+    }
+}
+
+/// The uses of `rows` from networks new to keys in `new_for`, judged against what is stored
+/// (before these rows are written). A key with no stored source yet has no new network.
+fn new_networks(
+    conn: &mut DbConn,
+    rows: &[&(SourceKey, Seen)],
+    new_for: &[i32],
+) -> QueryResult<Vec<NewNetwork>> {
+    let mut known: HashMap<i32, std::collections::HashSet<String>> = HashMap::new();
+    for chunk in new_for.chunks(500) {
+        let stored: Vec<(i32, String)> = ks::table
+            .filter(ks::credential_id.eq_any(chunk))
+            .select((ks::credential_id, ks::address))
+            .load(conn)?;
+        for (id, address) in stored {
+            known.entry(id).or_default().insert(network(&address));
+        }
+    }
+    let mut out: Vec<NewNetwork> = Vec::new();
+    for (k, _) in rows {
+        let Some(networks) = known.get(&k.credential_id) else {
+            continue;
+        };
+        let seen_here = out.iter().any(|n| {
+            n.credential_id == k.credential_id && network(&n.address) == network(&k.address)
+        });
+        if !networks.contains(&network(&k.address)) && !seen_here {
+            out.push(NewNetwork {
+                credential_id: k.credential_id,
+                address: k.address.clone(),
+                user_agent: k.user_agent.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Adds the sources (`only_live`: leaving out those of keys that no longer exist), then
 /// trims the keys in `new_for` — those given a source this process had not written.
 fn add(
@@ -139,7 +200,7 @@ fn add(
     rows: &[(SourceKey, Seen)],
     new_for: &[i32],
     only_live: bool,
-) -> QueryResult<()> {
+) -> QueryResult<Vec<NewNetwork>> {
     use crate::db::schema::credentials as c;
     const ROWS: usize = 200;
     db::write(conn, |conn| {
@@ -159,6 +220,7 @@ fn add(
             .iter()
             .filter(|(k, _)| !only_live || live.contains(&k.credential_id))
             .collect();
+        let found = new_networks(conn, &rows, new_for)?;
         for chunk in rows.chunks(ROWS) {
             let values: Vec<_> = chunk
                 .iter()
@@ -203,7 +265,7 @@ fn add(
         for chunk in new_for.chunks(500) {
             trim(conn, chunk)?;
         }
-        Ok(())
+        Ok(found)
     })
 }
 
@@ -294,5 +356,14 @@ mod tests {
         assert_eq!(user_agent(&"x".repeat(500)).len(), USER_AGENT_CHARS);
         assert_eq!(secret_fp("a").len(), 16);
         assert_ne!(secret_fp("a"), secret_fp("b"));
+    }
+
+    #[test]
+    fn networks_are_a_slash_24_or_a_slash_64() {
+        assert_eq!(network("192.0.2.77"), network("192.0.2.1"));
+        assert_ne!(network("192.0.2.77"), network("192.0.3.77"));
+        assert_eq!(network("2001:db8:1:2::9"), network("2001:db8:1:2:ffff::1"));
+        assert_ne!(network("2001:db8:1:2::9"), network("2001:db8:1:3::9"));
+        assert_eq!(network("not an address"), "not an address");
     }
 }

@@ -13,14 +13,14 @@
 //! with argon2 once — reserved against the credential's limit first, so guesses at such a
 //! key cannot queue argon2 work — and upgraded to the keyed hash in the same request.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
 
 use crate::auth::failures::{AuthFailures, FailedId};
 use crate::auth::hash_pool::HashPool;
-use crate::auth::key_sources::{self, SourceKey, SourceRecorder};
+use crate::auth::key_sources::{self, NewNetwork, SourceKey, SourceRecorder};
 use crate::auth::key_usage::{Outcome, UsageCounts};
 use crate::auth::lookup::Lookups;
 use crate::auth::password;
@@ -59,6 +59,9 @@ pub struct Verifier {
     pub counts: UsageCounts,
     /// Where each key is used from (`key_sources`), written with *last used*.
     pub sources: SourceRecorder,
+    /// Uses from a network new to their key, found by the last flushes: for the flusher to
+    /// tell the owners (`take_new_networks`).
+    new_networks: Mutex<Vec<NewNetwork>>,
     pub failures: AuthFailures,
     clock: Clock,
     last_used_every: chrono::Duration,
@@ -115,6 +118,7 @@ impl Verifier {
             rates,
             usage: UsageRecorder::default(),
             sources: SourceRecorder::default(),
+            new_networks: Mutex::new(Vec::new()),
             counts: UsageCounts::default(),
             failures: AuthFailures::new(parts.failure_journal_seconds),
             clock: parts.clock,
@@ -403,6 +407,17 @@ impl Verifier {
         }
     }
 
+    /// The uses from networks new to their keys found since the last call.
+    pub fn take_new_networks(&self) -> Vec<NewNetwork> {
+        std::mem::take(&mut *self.new_networks.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Returns what `take_new_networks` gave, when telling of it failed (tried again later).
+    pub fn put_back_new_networks(&self, found: Vec<NewNetwork>) {
+        let mut pending = self.new_networks.lock().unwrap_or_else(|e| e.into_inner());
+        pending.extend(found);
+    }
+
     /// Writes pending *last used* data and journals failures (at a graceful stop: all).
     pub fn flush(&self, pool: &Pool, everything: bool) -> Vec<String> {
         let mut errors = Vec::new();
@@ -412,8 +427,14 @@ impl Verifier {
         if let Err(e) = self.counts.flush(pool) {
             errors.push(format!("key usage counts: {e}"));
         }
-        if let Err(e) = self.sources.flush(pool) {
-            errors.push(format!("key sources: {e}"));
+        match self.sources.flush(pool) {
+            Ok((_, found)) if !found.is_empty() => self
+                .new_networks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(found),
+            Ok(_) => {}
+            Err(e) => errors.push(format!("key sources: {e}")),
         }
         if let Err(e) = self.failures.flush(pool, self.clock.now(), everything) {
             errors.push(format!("API authentication failures: {e}"));

@@ -32,6 +32,8 @@ pub enum CredentialMail {
     WindowEndedInUse,
     /// A reminder: the key expires within `EXPIRY_REMINDER_DAYS`.
     Expiring,
+    /// Used from a network it was never used from (`auth::key_sources::NewNetwork`).
+    NewNetwork,
 }
 
 impl CredentialMail {
@@ -46,6 +48,7 @@ impl CredentialMail {
             CredentialMail::Deleted => Some(Notice::KeyDeleted),
             CredentialMail::Deactivated => Some(Notice::KeyDeactivated),
             CredentialMail::Expiring => Some(Notice::KeyExpiring),
+            CredentialMail::NewNetwork => Some(Notice::KeyNewNetwork),
             // Whoever holds a key's new secret holds the key: its owner always hears of it.
             CredentialMail::Registered
             | CredentialMail::Rolled
@@ -62,6 +65,7 @@ impl CredentialMail {
             CredentialMail::Rolled => "mail.credential_rolled_subject",
             CredentialMail::WindowEndedInUse => "mail.credential_window_ended_subject",
             CredentialMail::Expiring => "mail.credential_expiring_subject",
+            CredentialMail::NewNetwork => "mail.credential_new_network_subject",
         }
     }
     /// A change ends with "if this was not you…"; a reminder is nobody's doing.
@@ -74,6 +78,7 @@ impl CredentialMail {
             CredentialMail::Registered => &["mail.credential_registered", "mail.if_not_you"],
             CredentialMail::Rolled => &["mail.credential_rolled", "mail.if_not_you"],
             CredentialMail::WindowEndedInUse => &["mail.credential_window_ended"],
+            CredentialMail::NewNetwork => &["mail.credential_new_network", "mail.if_not_you"],
         }
     }
 }
@@ -115,6 +120,19 @@ pub(super) fn tell_owner_of(
     c: &Credential,
     what: CredentialMail,
 ) -> ChangeResult<()> {
+    let address = c.previous_last_used_ip.clone().unwrap_or_default();
+    tell_owner_about(conn, ctx, c, what, &address, "")
+}
+
+/// `tell_owner_of`, naming where the key was used from.
+fn tell_owner_about(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    c: &Credential,
+    what: CredentialMail,
+    address: &str,
+    agent: &str,
+) -> ChangeResult<()> {
     let Some(owner) = c.owner_ref() else {
         return Ok(());
     };
@@ -131,7 +149,9 @@ pub(super) fn tell_owner_of(
         && ctx.acting_as != Some(owner)
         && !matches!(
             what,
-            CredentialMail::Expiring | CredentialMail::WindowEndedInUse
+            CredentialMail::Expiring
+                | CredentialMail::WindowEndedInUse
+                | CredentialMail::NewNetwork
         );
     let choice = what.notice(owner).filter(|_| !by_someone_else);
     for op in recipients(conn, c.account_id, owner, ctx.mail.machine_keys)?
@@ -145,7 +165,8 @@ pub(super) fn tell_owner_of(
             ("owner", owner_name.as_str()),
             ("actor", ctx.actor.name.as_str()),
             ("expires", expires.as_str()),
-            ("address", c.previous_last_used_ip.as_deref().unwrap_or("")),
+            ("address", address),
+            ("agent", agent),
         ];
         let letter = Letter {
             to: &op.email,
@@ -169,6 +190,55 @@ fn journal(
     changes: &[audit::Change],
 ) -> ChangeResult<()> {
     super::journal(conn, ctx, action, &credential_target(c), changes)
+}
+
+/// Journals each use of a key from a network new to it and mails its owner — at most once
+/// per key per hour, even with several processes (only the one that marks the key sends).
+/// A key deleted meanwhile is skipped. Returns how many owners were mailed.
+pub fn notice_new_networks(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    mail: super::MailPolicy,
+    found: &[crate::auth::key_sources::NewNetwork],
+) -> ChangeResult<usize> {
+    use diesel::OptionalExtension;
+    let ctx = Ctx::system(Actor::system(), now, mail);
+    let mut mailed = 0;
+    for n in found {
+        write(conn, |conn| {
+            let Some(key) = creds::find_by_id(conn, n.credential_id).optional()? else {
+                return Ok(());
+            };
+            journal(
+                conn,
+                &ctx,
+                Action::CredentialNewNetwork,
+                &key,
+                &[
+                    change("address", "", &n.address),
+                    change("user_agent", "", &n.user_agent),
+                ],
+            )?;
+            if creds::mark_new_network_noticed(conn, key.id, now, chrono::Duration::hours(1))? {
+                let agent = if n.user_agent.is_empty() {
+                    "-"
+                } else {
+                    &n.user_agent
+                };
+                tell_owner_about(
+                    conn,
+                    &ctx,
+                    &key,
+                    CredentialMail::NewNetwork,
+                    &n.address,
+                    agent,
+                )?;
+                mailed += 1;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(mailed)
 }
 
 /// How long before its expiry the owner of a key is told.

@@ -42,6 +42,8 @@ pub struct Credential {
     /// Its own rate limit (`domain::rate::RateLimit::stored`); none: the account's default.
     pub rate_limit: Option<i32>,
     pub rate_window: Option<i32>,
+    /// When its owner was last mailed that it is used from a new network.
+    pub new_source_noticed_at: Option<NaiveDateTime>,
 }
 
 impl Credential {
@@ -916,6 +918,34 @@ pub fn mark_reminded(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
             .filter(credentials::expiry_reminded.eq(false)),
     )
     .set(credentials::expiry_reminded.eq(true))
+    .execute(conn)?;
+    Ok(marked == 1)
+}
+
+/// One credential by its row id (for work that found it by id: its notices).
+pub fn find_by_id(conn: &mut DbConn, id: i32) -> QueryResult<Credential> {
+    credentials::table
+        .find(id)
+        .select(Credential::as_select())
+        .first(conn)
+}
+
+/// Marks a key's owner as told of a new network now, unless they were within `every`: true
+/// when this call marked it (and so sends the mail).
+pub fn mark_new_network_noticed(
+    conn: &mut DbConn,
+    id: i32,
+    now: NaiveDateTime,
+    every: chrono::Duration,
+) -> QueryResult<bool> {
+    let marked = diesel::update(
+        credentials::table.find(id).filter(
+            credentials::new_source_noticed_at
+                .is_null()
+                .or(credentials::new_source_noticed_at.le(now - every)),
+        ),
+    )
+    .set(credentials::new_source_noticed_at.eq(now))
     .execute(conn)?;
     Ok(marked == 1)
 }

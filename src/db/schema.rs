@@ -135,6 +135,7 @@ diesel::table! {
         scopes -> Text,
         rate_limit -> Nullable<Integer>,
         rate_window -> Nullable<Integer>,
+        new_source_noticed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -12,17 +12,20 @@ pub enum Notice {
     KeyDeactivated,
     /// One of their keys expires within a week.
     KeyExpiring,
+    /// One of their keys was used from a network it was never used from.
+    KeyNewNetwork,
     /// A machine's key was made, deleted or deactivated (to those with *Machines / Write*,
     /// when `KEYWARD_MAIL_MACHINE_KEY_CHANGES` is on).
     MachineKeys,
 }
 
 impl Notice {
-    pub const ALL: [Notice; 5] = [
+    pub const ALL: [Notice; 6] = [
         Notice::KeyCreated,
         Notice::KeyDeleted,
         Notice::KeyDeactivated,
         Notice::KeyExpiring,
+        Notice::KeyNewNetwork,
         Notice::MachineKeys,
     ];
 
@@ -33,6 +36,7 @@ impl Notice {
             Notice::KeyDeleted => "key_deleted",
             Notice::KeyDeactivated => "key_deactivated",
             Notice::KeyExpiring => "key_expiring",
+            Notice::KeyNewNetwork => "key_new_network",
             Notice::MachineKeys => "machine_keys",
         }
     }
@@ -48,6 +52,7 @@ impl Notice {
             Notice::KeyDeleted => "notices.key_deleted",
             Notice::KeyDeactivated => "notices.key_deactivated",
             Notice::KeyExpiring => "notices.key_expiring",
+            Notice::KeyNewNetwork => "notices.key_new_network",
             Notice::MachineKeys => "notices.machine_keys",
         }
     }

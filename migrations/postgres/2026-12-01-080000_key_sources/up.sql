@@ -17,3 +17,6 @@ CREATE TABLE key_sources (
     UNIQUE (credential_id, secret_fp, previous, address, user_agent)
 );
 CREATE INDEX key_sources_recent ON key_sources (credential_id, last_seen);
+-- When the owner was last mailed that the key is used from a new network: at most one such
+-- mail per key per hour.
+ALTER TABLE credentials ADD COLUMN new_source_noticed_at TIMESTAMP;
