@@ -145,6 +145,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Clé utilisée depuis un nouveau réseau",
     ),
     (
+        "action.credential.roll_window_extended",
+        "Old secret's window extended",
+        "Période de l'ancien secret prolongée",
+    ),
+    (
         "action.credential.roll_window_ended",
         "Old secret's window ended",
         "Fin de la période de l'ancien secret",
@@ -1417,6 +1422,27 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "key.roll_legacy",
         "This key's secret is stored as it was before keyed hashes: use it once (that upgrades it), then roll it with a grace window — or roll it with none.",
         "Le secret de cette clé est enregistré comme avant les hachages à clé : utilisez-le une fois (cela le met à niveau), puis renouvelez-le avec une période de grâce — ou sans.",
+    ),
+    (
+        "key.nothing_to_extend",
+        "This key has no roll window open to extend.",
+        "Cette clé n'a pas de période de renouvellement ouverte à prolonger.",
+    ),
+    (
+        "key.extended_already",
+        "This roll window was extended already: a window is extended once.",
+        "Cette période a déjà été prolongée : une période ne l'est qu'une fois.",
+    ),
+    (
+        "key.extend",
+        "Extend the window once",
+        "Prolonger la période une fois",
+    ),
+    ("key.extend_by", "By", "De"),
+    (
+        "key.extended",
+        "The old secret's window is extended.",
+        "La période de l'ancien secret est prolongée.",
     ),
     (
         "key.nothing_to_retire",

@@ -3994,3 +3994,128 @@ async fn a_new_network_is_journalled_and_mailed_once_an_hour() {
     common::eventually("the fourth row", || async { journalled().len() == 4 }).await;
     assert_eq!(mailed().len(), 2, "muted");
 }
+
+/// A roll's window extended once — through the API and on the key page — never past the
+/// key's expiry; the old secret works for as long as the window now says, then not.
+#[tokio::test]
+async fn a_roll_window_is_extended_once_and_no_further() {
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-12-01T10:00:00".parse().expect("time"));
+    })
+    .await;
+    let (admin, key) = admin_key(&app).await;
+    let (status, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Rolled", "expires_at": "2026-12-03T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_str().expect("id").to_owned();
+    let old = made["token"].as_str().expect("token").to_owned();
+    let extend = |by: &'static str| {
+        let (app, key, id) = (&app, &key, id.clone());
+        async move {
+            call(
+                Method::POST,
+                app,
+                &format!("/api/v1/credentials/{id}/roll/extend"),
+                key,
+                Some(json!({ "by": by })),
+            )
+            .await
+        }
+    };
+    // Nothing to extend before a roll.
+    let (status, body) = extend("PT1H").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, rolled) = call(
+        Method::POST,
+        &app,
+        &format!("/api/v1/credentials/{id}/roll"),
+        &key,
+        Some(json!({"grace": "PT1H"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{rolled}");
+    let (status, body) = extend("PT0S").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no such extension: {body}");
+    let (status, extended) = extend("PT24H").await;
+    assert_eq!(status, StatusCode::OK, "{extended}");
+    assert_eq!(
+        extended["previous_valid_until"], "2026-12-02T11:00:00+00:00",
+        "{extended}"
+    );
+    let (status, body) = extend("PT1H").await;
+    assert_eq!(status, StatusCode::CONFLICT, "once: {body}");
+    // Two hours on, past the first window: the old secret still works.
+    app.state.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(app.whoami_bearer(&old).await.0, StatusCode::OK);
+    app.state.clock.advance(chrono::Duration::hours(24));
+    assert_eq!(app.whoami_bearer(&old).await.0, StatusCode::UNAUTHORIZED);
+
+    // On the key page (My profile): a week asked, the key's expiry is the end.
+    let admin = {
+        drop(admin);
+        let v = app.visitor();
+        v.sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+            .await
+            .assert_redirect("/");
+        v
+    };
+    let (status, _) = call(
+        Method::POST,
+        &app,
+        &format!("/api/v1/credentials/{id}/roll"),
+        &key,
+        Some(json!({"grace": "PT1H"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let here = format!("/profile/api-credentials/{id}");
+    let page = admin.get(&here).await;
+    assert!(page.contains("Extend the window once"), "{}", page.body);
+    admin
+        .post(&format!("{here}/roll/extend"), &[("by", "P7D")])
+        .await
+        .assert_redirect(&here);
+    let page = admin.get(&here).await;
+    assert!(
+        page.contains("The old secret&#x27;s window is extended.")
+            || page.contains("window is extended")
+    );
+    assert!(
+        !page.contains("Extend the window once"),
+        "offered once only"
+    );
+    let (_, now) = call(
+        Method::GET,
+        &app,
+        &format!("/api/v1/credentials/{id}"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(
+        now["previous_valid_until"], "2026-12-03T00:00:00+00:00",
+        "{now}"
+    );
+    let again = admin
+        .post(&format!("{here}/roll/extend"), &[("by", "PT1H")])
+        .await;
+    again.assert_redirect(&here);
+    assert!(admin.get(&here).await.contains("extended already"));
+    // Journalled, each time it was.
+    use diesel::prelude::*;
+    use keyward::db::schema::audit_events as a;
+    let n: i64 = a::table
+        .filter(a::target_id.eq(&id))
+        .filter(a::action.eq("credential.roll_window_extended"))
+        .count()
+        .get_result(&mut app.db())
+        .expect("journal");
+    assert_eq!(n, 2);
+}

@@ -601,6 +601,50 @@ pub fn retire_previous(
     })
 }
 
+/// Extends the open roll window of a key by `by`, once, never past the key's expiry:
+/// for an owner who found a program still on the old secret as the window closes.
+pub fn extend_window(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    owner: OwnerRef,
+    public_id: &str,
+    by: chrono::Duration,
+) -> ChangeResult<Credential> {
+    write(conn, |conn| {
+        let found = creds::find_for_owner(conn, owner, public_id)?;
+        may_manage_keys(conn, ctx, owner)?;
+        creds::lock(conn, found.id)?;
+        let before = creds::find_for_owner(conn, owner, public_id)?;
+        let Some(until) = before
+            .previous_until
+            .filter(|_| before.previous_hash(ctx.at).is_some())
+        else {
+            return Err(ChangeError::Refused("key.nothing_to_extend"));
+        };
+        if before.window_extended {
+            return Err(ChangeError::Refused("key.extended_already"));
+        }
+        let extended = match before.expires_at {
+            Some(expiry) => (until + by).min(expiry),
+            None => until + by,
+        };
+        creds::extend_window(conn, before.id, extended)?;
+        let after = creds::find_for_owner(conn, owner, public_id)?;
+        journal(
+            conn,
+            ctx,
+            Action::CredentialRollWindowExtended,
+            &after,
+            &[change(
+                "previous_valid_until",
+                journal_expiry(Some(until)),
+                journal_expiry(Some(extended)),
+            )],
+        )?;
+        Ok(after)
+    })
+}
+
 /// Save on the API management tab: every staged change, one audit row each.
 pub fn save_draft(
     conn: &mut DbConn,

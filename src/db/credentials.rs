@@ -44,6 +44,8 @@ pub struct Credential {
     pub rate_window: Option<i32>,
     /// When its owner was last mailed that it is used from a new network.
     pub new_source_noticed_at: Option<NaiveDateTime>,
+    /// The open roll window was extended (once is all it may be).
+    pub window_extended: bool,
 }
 
 impl Credential {
@@ -384,9 +386,21 @@ pub fn roll(
             credentials::previous_last_used_at.eq(None::<NaiveDateTime>),
             credentials::previous_last_used_ip.eq(None::<String>),
             credentials::rolled_at.eq(now),
+            credentials::window_extended.eq(false),
         ))
         .execute(conn)?;
     Ok(Ok(()))
+}
+
+/// Moves the end of the open roll window to `until`, once: marks it extended.
+pub fn extend_window(conn: &mut DbConn, id: i32, until: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(credentials::table.find(id))
+        .set((
+            credentials::previous_until.eq(until),
+            credentials::window_extended.eq(true),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Locks a credential's row until the transaction ends (PostgreSQL; SQLite's write

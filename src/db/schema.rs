@@ -136,6 +136,7 @@ diesel::table! {
         rate_limit -> Nullable<Integer>,
         rate_window -> Nullable<Integer>,
         new_source_noticed_at -> Nullable<Timestamp>,
+        window_extended -> Bool,
     }
 }
 

@@ -44,6 +44,7 @@ actions! {
     CredentialRolled => "credential.rolled",
     CredentialPreviousRetired => "credential.previous_retired",
     CredentialRollWindowEnded => "credential.roll_window_ended",
+    CredentialRollWindowExtended => "credential.roll_window_extended",
     CredentialNewNetwork => "credential.new_network",
     CredentialHandedOver => "credential.handed_over",
     ApiAuthFailed => "api.auth_failed",

@@ -279,6 +279,40 @@ pub async fn roll(
 }
 
 #[derive(Deserialize)]
+pub struct ExtendForm {
+    by: String,
+}
+
+/// Extends the open roll window once (`changes::credentials::extend_window`); a refusal (no
+/// window open, extended already) is said on the page.
+pub async fn extend(
+    ctx: Ctx,
+    listing: Listing,
+    public_id: String,
+    form: ExtendForm,
+) -> Result<HttpResponse, AppError> {
+    let by = changes::credentials::grace_window(&form.by)
+        .filter(|d| *d > chrono::Duration::zero())
+        .ok_or(AppError::BadRequest("error.bad_form"))?;
+    let here = page_url(&listing.config, &public_id);
+    let (owner, cx) = (listing.owner, ctx.change()?);
+    let extended = ctx
+        .state
+        .db(move |c| {
+            Ok(changes::credentials::extend_window(
+                c, &cx, owner, &public_id, by,
+            ))
+        })
+        .await?;
+    match extended {
+        Ok(_) => ctx.flash("key.extended")?,
+        Err(changes::ChangeError::Refused(key)) => ctx.flash_error(key)?,
+        Err(e) => return Err(e.into()),
+    }
+    Ok(see_other(&here))
+}
+
+#[derive(Deserialize)]
 pub struct AllowlistForm {
     /// One address or CIDR range per line (or separated by spaces or commas); empty:
     /// anywhere.

@@ -623,6 +623,64 @@ pub async fn roll(
     }))
 }
 
+/// How much longer an open roll window stays open.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum Extension {
+    #[serde(rename = "PT1H")]
+    Hour,
+    #[serde(rename = "PT24H")]
+    Day,
+    #[serde(rename = "P7D")]
+    Week,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ExtendRequest {
+    /// ISO 8601: `PT1H`, `PT24H` or `P7D`, added to the window's end (never past the key's
+    /// expiry).
+    pub by: Extension,
+}
+
+/// Extend a roll's grace window, once: the old secret stays accepted longer.
+#[utoipa::path(
+    post, path = "/api/v1/credentials/{id}/roll/extend", tag = "credentials", operation_id = "extendRoll",
+    params(("id" = String, Path, description = "Public id")),
+    request_body = ExtendRequest,
+    responses(
+        (status = 200, body = CredentialView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "No window open, or extended already", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn extend_roll(
+    state: State,
+    caller: ApiCaller,
+    path: web::Path<String>,
+    Body(body): Body<ExtendRequest>,
+) -> Result<HttpResponse, AppError> {
+    let code = match body.by {
+        Extension::Hour => "PT1H",
+        Extension::Day => "PT24H",
+        Extension::Week => "P7D",
+    };
+    let by = changes::credentials::grace_window(code).unwrap_or_default();
+    let cx = caller.acting(&state, Keyward::CredentialsWrite)?;
+    let (owner, found) = manageable(&state, &cx, &caller.0, path.into_inner()).await?;
+    let extended = state
+        .db(move |c| {
+            Ok(changes::credentials::extend_window(
+                c,
+                &cx,
+                owner,
+                &found.public_id,
+                by,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CredentialView::from(&extended)))
+}
+
 /// End a roll's grace window now: the old secret is refused from the next request on.
 #[utoipa::path(
     post, path = "/api/v1/credentials/{id}/roll/end", tag = "credentials", operation_id = "endRoll",

@@ -25,6 +25,7 @@ use crate::web::{Chrome, Ctx, render};
         super::credentials::end_roll,
         super::credentials::usage,
         super::credentials::sources,
+        super::credentials::extend_roll,
         super::machines::list,
         super::machines::create,
         super::machines::show,

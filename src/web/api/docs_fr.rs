@@ -294,6 +294,22 @@ pub const FRENCH: &[(&str, &str)] = &[
         "L'agent utilisateur du programme qui a présenté la clé, gardé avec l'adresse comme\nl'une des sources de la clé (200 caractères au plus). Par défaut : aucun.",
     ),
     (
+        "How much longer an open roll window stays open.",
+        "De combien une période de renouvellement ouverte est prolongée.",
+    ),
+    (
+        "ISO 8601: `PT1H`, `PT24H` or `P7D`, added to the window's end (never past the key's\nexpiry).",
+        "ISO 8601 : `PT1H`, `PT24H` ou `P7D`, ajouté à la fin de la période (jamais au-delà de\nl'expiration de la clé).",
+    ),
+    (
+        "Extend a roll's grace window, once: the old secret stays accepted longer.",
+        "Prolonger la période de grâce d'un renouvellement, une fois : l'ancien secret reste accepté plus longtemps.",
+    ),
+    (
+        "No window open, or extended already",
+        "Aucune période ouverte, ou déjà prolongée",
+    ),
+    (
         "Where a key is used from: addresses and user agents, with first and last seen.",
         "D'où une clé est utilisée : adresses et agents utilisateurs, avec première et dernière fois.",
     ),

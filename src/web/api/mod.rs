@@ -42,6 +42,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(credentials::usage)),
         )
         .service(
+            web::resource("/api/v1/credentials/{id}/roll/extend")
+                .route(web::post().to(credentials::extend_roll)),
+        )
+        .service(
             web::resource("/api/v1/credentials/{id}/sources")
                 .route(web::get().to(credentials::sources)),
         )

@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource(format!("{BASE}/{{row}}")).route(web::get().to(key_page)))
     .service(web::resource(format!("{BASE}/{{row}}/roll")).route(web::post().to(roll)))
     .service(web::resource(format!("{BASE}/{{row}}/roll/end")).route(web::post().to(retire)))
+    .service(web::resource(format!("{BASE}/{{row}}/roll/extend")).route(web::post().to(extend)))
     .service(web::resource(format!("{BASE}/{{row}}/allowlist")).route(web::post().to(allowlist)))
     .service(web::resource(format!("{BASE}/{{row}}/usage.csv")).route(web::get().to(usage_csv)))
     .service(web::resource(format!("{BASE}/{{row}}/rename")).route(web::post().to(rename)))
@@ -251,6 +252,15 @@ pub async fn retire(
 ) -> Result<HttpResponse, AppError> {
     let listing = listing(&ctx)?;
     key_page::retire(ctx, listing, path.into_inner()).await
+}
+
+pub async fn extend(
+    ctx: Ctx,
+    path: web::Path<String>,
+    CsrfForm(form): CsrfForm<key_page::ExtendForm>,
+) -> Result<HttpResponse, AppError> {
+    let listing = listing(&ctx)?;
+    key_page::extend(ctx, listing, path.into_inner(), form).await
 }
 
 pub async fn allowlist(

@@ -41,6 +41,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(retire_key)),
     )
     .service(
+        web::resource("/rights/machines/{id}/keys/{row}/roll/extend")
+            .route(web::post().to(extend_key)),
+    )
+    .service(
         web::resource("/rights/machines/{id}/keys/{row}/allowlist")
             .route(web::post().to(allowlist_key)),
     )
@@ -485,6 +489,16 @@ pub async fn retire_key(
     let (id, public_id) = path.into_inner();
     let listing = listing(&ctx, id, Permission::MachinesWrite).await?;
     key_page::retire(ctx, listing, public_id).await
+}
+
+pub async fn extend_key(
+    ctx: Ctx,
+    path: web::Path<(i32, String)>,
+    CsrfForm(form): CsrfForm<key_page::ExtendForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, public_id) = path.into_inner();
+    let listing = listing(&ctx, id, Permission::MachinesWrite).await?;
+    key_page::extend(ctx, listing, public_id, form).await
 }
 
 pub async fn allowlist_key(
