@@ -149,6 +149,47 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Old secret's window extended",
         "Période de l'ancien secret prolongée",
     ),
+    ("settings.dormant", "Dormant keys", "Clés dormantes"),
+    (
+        "settings.dormant_days",
+        "Days unused (empty: off)",
+        "Jours sans utilisation (vide : désactivé)",
+    ),
+    (
+        "settings.dormant_help",
+        "A key unused for this many days is noticed to its owner (mail, journal, a flag in the lists), then deactivated a week later unless used meanwhile — deactivated, not deleted: reactivating it restores the same value.",
+        "Une clé inutilisée depuis ce nombre de jours est signalée à son propriétaire (courriel, journal, une marque dans les listes), puis désactivée une semaine plus tard si elle n'a pas servi entre-temps — désactivée, pas supprimée : la réactiver rend la même valeur.",
+    ),
+    (
+        "settings.dormant_saved",
+        "Saved: dormant keys.",
+        "Enregistré : clés dormantes.",
+    ),
+    (
+        "settings.dormant_out_of_range",
+        "Give a number of days from 1 to 3650, or leave it empty.",
+        "Indiquez un nombre de jours de 1 à 3650, ou laissez vide.",
+    ),
+    (
+        "keys.dormant",
+        "Unused: deactivated on",
+        "Inutilisée : désactivée le",
+    ),
+    (
+        "action.credential.dormant_noticed",
+        "Unused key noticed",
+        "Clé inutilisée signalée",
+    ),
+    (
+        "action.credential.dormant_deactivated",
+        "Unused key deactivated",
+        "Clé inutilisée désactivée",
+    ),
+    (
+        "action.account.dormancy_changed",
+        "Dormant keys setting changed",
+        "Réglage des clés dormantes modifié",
+    ),
     (
         "action.credential.roll_window_ended",
         "Old secret's window ended",
@@ -1991,6 +2032,26 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "mail.credential_registered_subject",
         "API account registered: {label}",
         "Compte API enregistré : {label}",
+    ),
+    (
+        "mail.credential_dormant_subject",
+        "Unused API key to be deactivated: {label}",
+        "Clé d'API inutilisée bientôt désactivée : {label}",
+    ),
+    (
+        "mail.credential_dormant",
+        "The key {label} ({id}) of {owner} has not been used for a long time. It will be deactivated in 7 days unless it is used before; deactivated, it can be reactivated with the same value.",
+        "La clé {label} ({id}) de {owner} n'a pas été utilisée depuis longtemps. Elle sera désactivée dans 7 jours si elle n'est pas utilisée d'ici là ; désactivée, elle peut être réactivée avec la même valeur.",
+    ),
+    (
+        "mail.credential_dormant_deactivated_subject",
+        "Unused API key deactivated: {label}",
+        "Clé d'API inutilisée désactivée : {label}",
+    ),
+    (
+        "mail.credential_dormant_deactivated",
+        "The key {label} ({id}) of {owner} was deactivated: it had not been used since its owner was told a week ago. Reactivate it to use the same value again.",
+        "La clé {label} ({id}) de {owner} a été désactivée : elle n'avait pas servi depuis que son propriétaire en a été prévenu il y a une semaine. Réactivez-la pour réutiliser la même valeur.",
     ),
     (
         "mail.credential_new_network_subject",

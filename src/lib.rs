@@ -451,6 +451,20 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                         tracing::warn!(error = %e, "could not queue expiry reminders; will retry")
                     }
                 }
+                // Dormant keys: noticed, then deactivated a week later (accounts that want it).
+                let swept = db::with_conn(&state.pool, |c| {
+                    changes::credentials::sweep_dormant(c, now, state.settings.mail_policy())
+                        .map_err(AppError::from)
+                });
+                match swept {
+                    Ok((0, 0)) => {}
+                    Ok((noticed, deactivated)) => {
+                        tracing::info!(noticed, deactivated, "dormant keys")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not sweep dormant keys; will retry")
+                    }
+                }
                 // Keys used from a network new to them, as the last flushes found.
                 let found = state.verifier.take_new_networks();
                 if !found.is_empty() {

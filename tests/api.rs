@@ -3900,6 +3900,8 @@ async fn a_new_network_is_journalled_and_mailed_once_an_hour() {
         s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
         // Each notice a mail of its own (no digest of the key's creation with it).
         s.mail_digest_seconds = 0;
+        // The worker that tells of new networks runs often.
+        s.mail_poll_ms = 50;
     })
     .await;
     let (admin, key) = admin_key(&app).await;
@@ -4118,4 +4120,141 @@ async fn a_roll_window_is_extended_once_and_no_further() {
         .get_result(&mut app.db())
         .expect("journal");
     assert_eq!(n, 2);
+}
+
+/// Dormant keys: an account setting; a key unused for that many days is noticed to its
+/// owner (journal, mail, a flag in the list), deactivated a week later unless used, and
+/// reactivated with the same value; a key in use is left alone.
+#[tokio::test]
+async fn dormant_keys_are_noticed_then_deactivated_and_come_back_as_they_were() {
+    use diesel::prelude::*;
+    use keyward::db::schema::{audit_events as a, credentials as c, outbox as o};
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-12-01T10:00:00".parse().expect("time"));
+        s.mail_digest_seconds = 0;
+        // The worker that sweeps dormant keys runs often.
+        s.mail_poll_ms = 50;
+    })
+    .await;
+    let (admin, key) = admin_key(&app).await;
+    admin.get("/settings").await;
+    admin
+        .post("/settings/dormant", &[("days", "0")])
+        .await
+        .assert_redirect("/settings");
+    assert!(admin.get("/settings").await.contains("from 1 to 3650"));
+    admin
+        .post("/settings/dormant", &[("days", "30")])
+        .await
+        .assert_redirect("/settings");
+    let make = |label: &'static str| {
+        let (app, key) = (&app, &key);
+        async move {
+            let (status, made) = call(
+                Method::POST,
+                app,
+                "/api/v1/credentials",
+                key,
+                Some(json!({ "label": label })),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{made}");
+            (
+                made["id"].as_str().expect("id").to_owned(),
+                made["token"].as_str().expect("token").to_owned(),
+            )
+        }
+    };
+    let (idle, idle_token) = make("Idle").await;
+    let (busy, busy_token) = make("Busy").await;
+    let flush = || {
+        let errors = app.state.verifier.flush(&app.state.pool, false);
+        assert!(errors.is_empty(), "{errors:?}");
+    };
+    // 29 days on, Busy and the administrator's key are used; two days later Idle is 31
+    // days old and never used.
+    app.state.clock.advance(chrono::Duration::days(29));
+    assert_eq!(app.whoami_bearer(&busy_token).await.0, StatusCode::OK);
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+    flush();
+    app.state.clock.advance(chrono::Duration::days(2));
+    let noticed = |id: &str| -> Option<chrono::NaiveDateTime> {
+        c::table
+            .filter(c::public_id.eq(id))
+            .select(c::dormant_noticed_at)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    common::eventually("Idle noticed", || async { noticed(&idle).is_some() }).await;
+    assert_eq!(noticed(&busy), None, "a key in use is left alone");
+    let mail = |subject: &str| -> i64 {
+        o::table
+            .filter(o::subject.eq(subject))
+            .count()
+            .get_result(&mut app.db())
+            .expect("outbox")
+    };
+    assert_eq!(mail("Unused API key to be deactivated: Idle"), 1);
+    assert_eq!(mail("Unused API key to be deactivated: Busy"), 0);
+    let admin = app.visitor();
+    admin
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    let list = admin.get("/account/operators/1/api").await;
+    assert!(
+        list.contains("Unused: deactivated on 8 Jan 2027"),
+        "{}",
+        list.body
+    );
+    // Still works meanwhile; a week after the notice, deactivated (not deleted).
+    app.state.clock.advance(chrono::Duration::days(7));
+    let active = |id: &str| -> bool {
+        c::table
+            .filter(c::public_id.eq(id))
+            .select(c::active)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    common::eventually("Idle deactivated", || async { !active(&idle) }).await;
+    assert!(active(&busy));
+    assert_eq!(mail("Unused API key deactivated: Idle"), 1);
+    assert_eq!(
+        app.whoami_bearer(&idle_token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let actions: Vec<String> = a::table
+        .filter(a::target_id.eq(&idle))
+        .select(a::action)
+        .load(&mut app.db())
+        .expect("journal");
+    assert!(
+        actions.contains(&"credential.dormant_noticed".to_owned()),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&"credential.dormant_deactivated".to_owned()),
+        "{actions:?}"
+    );
+    // Reactivated: the same value works again, and the count starts afresh.
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = call(
+        Method::PATCH,
+        &app,
+        &format!("/api/v1/credentials/{idle}"),
+        &key,
+        Some(json!({"active": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.whoami_bearer(&idle_token).await.0, StatusCode::OK);
+    flush();
+    assert_eq!(noticed(&idle), None);
 }

@@ -63,3 +63,59 @@ pub fn set_default_rate_limit(
         Ok(())
     })
 }
+
+/// How many days unused make a key of the account dormant (`None`: off).
+pub fn dormant_days(conn: &mut DbConn, account_id: i32) -> QueryResult<Option<u32>> {
+    let days: Option<i32> = accounts::table
+        .find(account_id)
+        .select(accounts::dormant_days)
+        .first(conn)?;
+    Ok(days.and_then(|d| u32::try_from(d).ok()))
+}
+
+/// Most days a key may stay unused before it counts as dormant (ten years).
+pub const DORMANT_DAYS_MAX: u32 = 3650;
+
+pub fn set_dormant_days(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    account_id: i32,
+    days: Option<u32>,
+) -> ChangeResult<()> {
+    write(conn, |conn| {
+        allow(authority::requires(
+            &actor_grants(conn, ctx)?,
+            Permission::SettingsWrite,
+        ))?;
+        let before = dormant_days(conn, account_id)?;
+        if before == days {
+            return Ok(());
+        }
+        let stored = days.and_then(|d| i32::try_from(d).ok());
+        diesel::update(accounts::table.find(account_id))
+            .set(accounts::dormant_days.eq(stored))
+            .execute(conn)?;
+        let target = Target {
+            kind: "account",
+            id: account_id.to_string(),
+            name: String::new(),
+            owner: None,
+        };
+        let text = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
+        let changes = [change("dormant_days", text(before), text(days))];
+        super::journal(conn, ctx, Action::AccountDormancyChanged, &target, &changes)?;
+        Ok(())
+    })
+}
+
+/// The accounts that have dormant keys on, with their number of days.
+pub fn with_dormancy(conn: &mut DbConn) -> QueryResult<Vec<(i32, u32)>> {
+    let rows: Vec<(i32, Option<i32>)> = accounts::table
+        .filter(accounts::dormant_days.is_not_null())
+        .select((accounts::id, accounts::dormant_days))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, d)| Some((id, u32::try_from(d?).ok()?)))
+        .collect())
+}

@@ -34,6 +34,10 @@ pub enum CredentialMail {
     Expiring,
     /// Used from a network it was never used from (`auth::key_sources::NewNetwork`).
     NewNetwork,
+    /// Unused for the account's dormancy days: deactivated in a week unless used.
+    Dormant,
+    /// Deactivated for being unused (a week after `Dormant`).
+    DormantDeactivated,
 }
 
 impl CredentialMail {
@@ -49,6 +53,8 @@ impl CredentialMail {
             CredentialMail::Deactivated => Some(Notice::KeyDeactivated),
             CredentialMail::Expiring => Some(Notice::KeyExpiring),
             CredentialMail::NewNetwork => Some(Notice::KeyNewNetwork),
+            // Nobody's doing, and about to stop a key: always sent.
+            CredentialMail::Dormant | CredentialMail::DormantDeactivated => None,
             // Whoever holds a key's new secret holds the key: its owner always hears of it.
             CredentialMail::Registered
             | CredentialMail::Rolled
@@ -66,6 +72,8 @@ impl CredentialMail {
             CredentialMail::WindowEndedInUse => "mail.credential_window_ended_subject",
             CredentialMail::Expiring => "mail.credential_expiring_subject",
             CredentialMail::NewNetwork => "mail.credential_new_network_subject",
+            CredentialMail::Dormant => "mail.credential_dormant_subject",
+            CredentialMail::DormantDeactivated => "mail.credential_dormant_deactivated_subject",
         }
     }
     /// A change ends with "if this was not you…"; a reminder is nobody's doing.
@@ -79,6 +87,8 @@ impl CredentialMail {
             CredentialMail::Rolled => &["mail.credential_rolled", "mail.if_not_you"],
             CredentialMail::WindowEndedInUse => &["mail.credential_window_ended"],
             CredentialMail::NewNetwork => &["mail.credential_new_network", "mail.if_not_you"],
+            CredentialMail::Dormant => &["mail.credential_dormant"],
+            CredentialMail::DormantDeactivated => &["mail.credential_dormant_deactivated"],
         }
     }
 }
@@ -152,6 +162,8 @@ fn tell_owner_about(
             CredentialMail::Expiring
                 | CredentialMail::WindowEndedInUse
                 | CredentialMail::NewNetwork
+                | CredentialMail::Dormant
+                | CredentialMail::DormantDeactivated
         );
     let choice = what.notice(owner).filter(|_| !by_someone_else);
     for op in recipients(conn, c.account_id, owner, ctx.mail.machine_keys)?
@@ -239,6 +251,63 @@ pub fn notice_new_networks(
         })?;
     }
     Ok(mailed)
+}
+
+/// How long after the dormancy notice an unused key is deactivated.
+pub const DORMANT_GRACE_DAYS: i64 = 7;
+
+/// Dormant keys (an account setting): keys unused for the account's number of days are
+/// noticed to their owner (mail, journal, a flag in the lists), and deactivated
+/// `DORMANT_GRACE_DAYS` later unless used meanwhile — deactivated, not deleted, so a
+/// reactivation restores the same key. A use, or a person's (de)activation, clears the
+/// notice. Each key is marked by one conditional update, so one process of several acts.
+/// Returns (noticed, deactivated).
+pub fn sweep_dormant(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    mail: super::MailPolicy,
+) -> ChangeResult<(usize, usize)> {
+    let ctx = Ctx::system(Actor::system(), now, mail);
+    creds::clear_dormant_used(conn)?;
+    let (mut noticed, mut deactivated) = (0, 0);
+    for (account_id, days) in super::account::with_dormancy(conn)? {
+        let cutoff = now - chrono::Duration::days(i64::from(days));
+        for key in creds::dormant_unnoticed(conn, account_id, cutoff, now, 100)? {
+            write(conn, |conn| {
+                if creds::mark_dormant_noticed(conn, key.id, now)? {
+                    let until = now + chrono::Duration::days(DORMANT_GRACE_DAYS);
+                    journal(
+                        conn,
+                        &ctx,
+                        Action::CredentialDormantNoticed,
+                        &key,
+                        &[change("deactivated_on", "", journal_expiry(Some(until)))],
+                    )?;
+                    tell_owner_about(conn, &ctx, &key, CredentialMail::Dormant, "", "")?;
+                    noticed += 1;
+                }
+                Ok(())
+            })?;
+        }
+    }
+    let due = now - chrono::Duration::days(DORMANT_GRACE_DAYS);
+    for key in creds::dormant_due(conn, due, 100)? {
+        write(conn, |conn| {
+            if creds::deactivate_dormant(conn, key.id)? {
+                journal(
+                    conn,
+                    &ctx,
+                    Action::CredentialDormantDeactivated,
+                    &key,
+                    &[change("active", true, false)],
+                )?;
+                tell_owner_about(conn, &ctx, &key, CredentialMail::DormantDeactivated, "", "")?;
+                deactivated += 1;
+            }
+            Ok(())
+        })?;
+    }
+    Ok((noticed, deactivated))
 }
 
 /// How long before its expiry the owner of a key is told.

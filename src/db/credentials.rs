@@ -46,6 +46,8 @@ pub struct Credential {
     pub new_source_noticed_at: Option<NaiveDateTime>,
     /// The open roll window was extended (once is all it may be).
     pub window_extended: bool,
+    /// When its owner was told it is unused and will be deactivated (dormant keys).
+    pub dormant_noticed_at: Option<NaiveDateTime>,
 }
 
 impl Credential {
@@ -141,7 +143,10 @@ pub fn apply_draft(
             }
             if let Some(active) = edit.active {
                 diesel::update(row)
-                    .set(credentials::active.eq(active))
+                    .set((
+                        credentials::active.eq(active),
+                        credentials::dormant_noticed_at.eq(None::<NaiveDateTime>),
+                    ))
                     .execute(conn)?;
             }
             if let Some(scopes) = &edit.scopes {
@@ -869,8 +874,12 @@ pub fn update(
                 .execute(conn)?;
         }
         if let Some(active) = edit.active {
+            // A (de)activation by a person starts any dormancy count afresh.
             diesel::update(target)
-                .set(credentials::active.eq(active))
+                .set((
+                    credentials::active.eq(active),
+                    credentials::dormant_noticed_at.eq(None::<NaiveDateTime>),
+                ))
                 .execute(conn)?;
         }
         if let Some(expires_at) = edit.expires_at {
@@ -934,6 +943,103 @@ pub fn mark_reminded(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
     .set(credentials::expiry_reminded.eq(true))
     .execute(conn)?;
     Ok(marked == 1)
+}
+
+/// Active, unexpired keys of the account unused since `cutoff` (or never used and made
+/// before it) whose owner was not told yet: up to `limit`.
+pub fn dormant_unnoticed(
+    conn: &mut DbConn,
+    account_id: i32,
+    cutoff: NaiveDateTime,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Credential>> {
+    credentials::table
+        .filter(credentials::account_id.eq(account_id))
+        .filter(credentials::active.eq(true))
+        .filter(credentials::dormant_noticed_at.is_null())
+        .filter(
+            credentials::expires_at
+                .is_null()
+                .or(credentials::expires_at.gt(now)),
+        )
+        .filter(
+            credentials::last_used_at
+                .lt(cutoff)
+                .or(credentials::last_used_at
+                    .is_null()
+                    .and(credentials::created_at.lt(cutoff))),
+        )
+        .order(credentials::id)
+        .limit(limit)
+        .select(Credential::as_select())
+        .load(conn)
+}
+
+/// Keys told they are unused at or before `noticed_before`, still active and not used
+/// since: to be deactivated. Up to `limit`.
+pub fn dormant_due(
+    conn: &mut DbConn,
+    noticed_before: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Credential>> {
+    credentials::table
+        .filter(credentials::active.eq(true))
+        .filter(credentials::dormant_noticed_at.le(noticed_before))
+        .filter(
+            credentials::last_used_at
+                .is_null()
+                .or(credentials::last_used_at.le(credentials::dormant_noticed_at)),
+        )
+        .order(credentials::id)
+        .limit(limit)
+        .select(Credential::as_select())
+        .load(conn)
+}
+
+/// Marks a key as told it is unused; true when this call marked it (and so sends the mail).
+pub fn mark_dormant_noticed(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<bool> {
+    let marked = diesel::update(
+        credentials::table
+            .find(id)
+            .filter(credentials::dormant_noticed_at.is_null()),
+    )
+    .set(credentials::dormant_noticed_at.eq(now))
+    .execute(conn)?;
+    Ok(marked == 1)
+}
+
+/// Deactivates a dormant key, if it is still active and unused since it was noticed: true
+/// when this call did.
+pub fn deactivate_dormant(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
+    let done = diesel::update(
+        credentials::table
+            .find(id)
+            .filter(credentials::active.eq(true))
+            .filter(credentials::dormant_noticed_at.is_not_null())
+            .filter(
+                credentials::last_used_at
+                    .is_null()
+                    .or(credentials::last_used_at.le(credentials::dormant_noticed_at)),
+            ),
+    )
+    .set((
+        credentials::active.eq(false),
+        credentials::dormant_noticed_at.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(done == 1)
+}
+
+/// Keys used again after being told they were unused are no longer dormant.
+pub fn clear_dormant_used(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::update(
+        credentials::table
+            .filter(credentials::dormant_noticed_at.is_not_null())
+            .filter(credentials::last_used_at.gt(credentials::dormant_noticed_at)),
+    )
+    .set(credentials::dormant_noticed_at.eq(None::<NaiveDateTime>))
+    .execute(conn)
 }
 
 /// One credential by its row id (for work that found it by id: its notices).

@@ -6,6 +6,7 @@ diesel::table! {
         created_at -> Timestamp,
         default_rate_limit -> Nullable<Integer>,
         default_rate_window -> Nullable<Integer>,
+        dormant_days -> Nullable<Integer>,
     }
 }
 
@@ -137,6 +138,7 @@ diesel::table! {
         rate_window -> Nullable<Integer>,
         new_source_noticed_at -> Nullable<Timestamp>,
         window_extended -> Bool,
+        dormant_noticed_at -> Nullable<Timestamp>,
     }
 }
 

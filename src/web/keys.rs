@@ -31,6 +31,8 @@ pub struct KeyRow {
     pub expiry: Option<Expiry>,
     /// Its scopes, sorted and space-separated (as stored).
     pub scopes: String,
+    /// Unused (dormant keys): the date it will be deactivated unless used.
+    pub dormant_until: Option<String>,
     pub change: RowChange,
 }
 
@@ -360,6 +362,10 @@ fn row(
         last_ip: cred.last_used_ip.clone().unwrap_or_default(),
         expiry: Expiry::of(c, cred.expires_at, now),
         scopes,
+        dormant_until: cred.dormant_noticed_at.map(|at| {
+            let days = changes::credentials::DORMANT_GRACE_DAYS;
+            c.date(&(at + chrono::Duration::days(days)))
+        }),
         change,
     }
 }
@@ -418,6 +424,7 @@ impl KeyList {
                 last_ip: String::new(),
                 expiry: Expiry::of(c, add.expires_at, now),
                 scopes: add.scopes.clone(),
+                dormant_until: None,
                 change: RowChange {
                     new: true,
                     ..RowChange::UNCHANGED

@@ -19,6 +19,7 @@ use crate::error::AppError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/settings").route(web::get().to(page)))
         .service(web::resource("/settings/rate-limit").route(web::post().to(set_rate_limit)))
+        .service(web::resource("/settings/dormant").route(web::post().to(set_dormant)))
         .service(
             web::resource("/settings/scopes")
                 .route(web::get().to(scopes_page))
@@ -187,16 +188,19 @@ struct SettingsPage {
     /// The account's default rate limit: (uses, window code).
     rate: Option<(u32, &'static str)>,
     pers: [Per; 3],
+    /// Days unused after which keys are noticed, then deactivated (`None`: off).
+    dormant_days: Option<u32>,
 }
 
 pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
     let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
-    let (pending, rate) = ctx
+    let (pending, rate, dormant_days) = ctx
         .state
         .db(move |c| {
             Ok((
                 db::outbox::pending(c, 100)?,
                 changes::account::default_rate_limit(c, account_id)?,
+                changes::account::dormant_days(c, account_id)?,
             ))
         })
         .await?;
@@ -212,7 +216,43 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
         transport,
         rate: rate.map(|l| (l.requests, l.per.code())),
         pers: Per::ALL,
+        dormant_days,
     })
+}
+
+#[derive(Deserialize)]
+pub struct DormantForm {
+    /// Empty: off.
+    #[serde(default)]
+    days: String,
+}
+
+/// After how many days unused the account's keys are noticed, then deactivated.
+pub async fn set_dormant(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<DormantForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let days = match form.days.trim() {
+        "" => None,
+        n => match n.parse::<u32>() {
+            Ok(d) if (1..=changes::account::DORMANT_DAYS_MAX).contains(&d) => Some(d),
+            _ => {
+                ctx.flash_error("settings.dormant_out_of_range")?;
+                return Ok(see_other("/settings"));
+            }
+        },
+    };
+    let cx = ctx.change()?;
+    ctx.state
+        .db(move |c| {
+            Ok(changes::account::set_dormant_days(
+                c, &cx, account_id, days,
+            )?)
+        })
+        .await?;
+    ctx.flash("settings.dormant_saved")?;
+    Ok(see_other("/settings"))
 }
 
 #[derive(Deserialize)]
