@@ -1479,7 +1479,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Extend the window once",
         "Prolonger la période une fois",
     ),
-    ("key.extend_by", "By", "De"),
+    ("key.extend_by", "Extend by", "Prolonger de"),
     (
         "key.extended",
         "The old secret's window is extended.",

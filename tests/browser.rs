@@ -137,7 +137,18 @@ const KEY_LIMITS: Flow = Flow {
     guide: true,
 };
 
-const FLOWS: [&Flow; 4] = [&API_USERS, &API_CREDENTIALS, &MACHINE_KEYS, &KEY_LIMITS];
+const ROTATION: Flow = Flow {
+    slug: "rotating-a-key",
+    guide: true,
+};
+
+const FLOWS: [&Flow; 5] = [
+    &API_USERS,
+    &API_CREDENTIALS,
+    &MACHINE_KEYS,
+    &KEY_LIMITS,
+    &ROTATION,
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -1051,6 +1062,117 @@ async fn walk_key_limits(lang: Lang) -> Vec<PathBuf> {
     b.finish().await
 }
 
+/// The token in the reveal-once dialog.
+async fn revealed_token(b: &Browser) -> String {
+    b.field(b.t("api.token"))
+        .await
+        .prop("value")
+        .await
+        .expect("prop")
+        .expect("value")
+}
+
+async fn walk_rotation(lang: Lang) -> Vec<PathBuf> {
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-11-25T09:30:00".parse().expect("time"));
+        s.last_used_flush_ms = 3_600_000;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    app.admin().await;
+    let mut b = Browser::start(&app, lang, &ROTATION).await;
+    b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.go("/profile/api-credentials").await;
+    b.click("a", b.t("keys.generate")).await;
+    b.type_into(b.t("keys.name"), "Nightly export").await;
+    b.click("button", b.t("keys.generate_submit")).await;
+    let old = revealed_token(&b).await;
+    let id = old.split('_').nth(1).expect("id").to_owned();
+    b.mask(&old);
+    b.mask(&id);
+    b.mask(old.rsplit('_').next().expect("secret"));
+    b.click("button", b.t("keys.reveal_done")).await;
+    b.assert_no_dialog().await;
+    let send = |token: String, from: &'static str, agent: &'static str| {
+        let url = format!("{}/auth/forward", app.base);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .header("X-Forwarded-For", from)
+                .header("User-Agent", agent)
+                .send()
+                .await
+                .expect("forward")
+                .status()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            send(old.clone(), "192.0.2.10", "export/1.4").await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        send(old.clone(), "198.51.100.7", "legacy-cron").await,
+        StatusCode::OK
+    );
+    let flush = |app: &TestApp| {
+        let errors = app.state.verifier.flush(&app.state.pool, false);
+        assert!(errors.is_empty(), "flush: {errors:?}");
+    };
+    flush(&app);
+    b.click("a", "Nightly export").await;
+    b.assert_text("legacy-cron").await;
+    let to_rotation = "document.getElementById('rotation-heading').scrollIntoView()";
+    b.js(
+        "document.getElementById('sources-heading').scrollIntoView()",
+        vec![],
+    )
+    .await;
+    b.step("key-page").await;
+    b.js(to_rotation, vec![]).await;
+    b.step("roll").await;
+    b.click("button", b.t("key.roll")).await;
+    let new = revealed_token(&b).await;
+    assert_ne!(new, old);
+    b.mask(&new);
+    b.mask(new.rsplit('_').next().expect("secret"));
+    b.step("new-secret").await;
+    b.click("button", b.t("keys.reveal_done")).await;
+    b.assert_no_dialog().await;
+
+    // The backup job moved to the new secret; the old cron job has not.
+    assert_eq!(
+        send(new.clone(), "192.0.2.10", "export/1.5").await,
+        StatusCode::OK
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            send(old.clone(), "198.51.100.7", "legacy-cron").await,
+            StatusCode::OK
+        );
+    }
+    flush(&app);
+    b.go(&format!("/profile/api-credentials/{id}")).await;
+    b.assert_text(b.t("key.old_in_use")).await;
+    b.js(to_rotation, vec![]).await;
+    b.step("watch").await;
+    b.click("button", b.t("key.retire_now")).await;
+    b.assert_text(b.t("key.retired")).await;
+    b.js(to_rotation, vec![]).await;
+    b.step("retired").await;
+    assert_eq!(
+        send(old.clone(), "198.51.100.7", "legacy-cron").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(new.clone(), "192.0.2.10", "export/1.5").await,
+        StatusCode::OK
+    );
+    b.finish().await
+}
+
 /// The guide's pictures: `KEYWARD_WRITE_GUIDE=1` puts this walk's in place; otherwise the
 /// committed ones must be there, one for each step of the page, in both languages alike.
 fn guide_matches(flow: &Flow, lang: Lang, shots: &[PathBuf]) {
@@ -1158,6 +1280,24 @@ async fn key_limits_and_usage_fr() {
     }
     let shots = walk_key_limits(Lang::Fr).await;
     guide_matches(&KEY_LIMITS, Lang::Fr, &shots);
+}
+
+#[tokio::test]
+async fn rotating_a_key_en() {
+    if !browser_available() {
+        return;
+    }
+    let shots = walk_rotation(Lang::En).await;
+    guide_matches(&ROTATION, Lang::En, &shots);
+}
+
+#[tokio::test]
+async fn rotating_a_key_fr() {
+    if !browser_available() {
+        return;
+    }
+    let shots = walk_rotation(Lang::Fr).await;
+    guide_matches(&ROTATION, Lang::Fr, &shots);
 }
 
 #[tokio::test]

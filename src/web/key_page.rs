@@ -92,6 +92,7 @@ fn rotation(
     use crate::auth::key_sources::SecretRole;
     let rolled_at = key.rolled_at?;
     let (mut old_uses, mut new_uses, mut old_from) = (0, 0, Vec::<String>::new());
+    let mut new_last: Option<chrono::NaiveDateTime> = None;
     for s in sources {
         match SecretRole::of(s, key, now) {
             SecretRole::Previous => {
@@ -100,7 +101,10 @@ fn rotation(
                     old_from.push(s.address.clone());
                 }
             }
-            SecretRole::Current => new_uses += s.uses,
+            SecretRole::Current => {
+                new_uses += s.uses;
+                new_last = new_last.max(Some(s.last_seen));
+            }
             SecretRole::Retired => {}
         }
     }
@@ -119,9 +123,9 @@ fn rotation(
             .filter(|_| open)
             .map(|at| c.datetime(&at)),
         old_seen: old_seen.filter(|_| open),
-        new_seen: key
-            .last_used_at
-            .filter(|at| *at > rolled_at)
+        // The new secret's sources say it was used even within the second of the roll.
+        new_seen: new_last
+            .or(key.last_used_at.filter(|at| *at > rolled_at))
             .map(|at| c.datetime(&at)),
         safe: open && now - quiet_since >= chrono::Duration::minutes(quiet),
         old_uses,
@@ -153,6 +157,8 @@ struct KeyPage {
     /// How far behind the counts may be, in seconds.
     counts_behind: u64,
     can_roll: bool,
+    /// A roll's window is open: no new roll until it ends (or is retired).
+    window_open: bool,
     graces: &'static [(&'static str, chrono::Duration, &'static str)],
     events: Vec<AuditEvent>,
     reveal: Option<RevealView>,
@@ -224,6 +230,7 @@ pub async fn show(
         charts: crate::web::usage::charts(&c, &series, now),
         counts_behind: ctx.state.settings.last_used_flush_ms.div_ceil(1000),
         can_roll: listing.can_roll && listing.config.can_edit,
+        window_open: key.previous_hash(now).is_some(),
         graces: &changes::credentials::GRACE_WINDOWS,
         c,
         crumbs: listing.crumbs,
