@@ -2034,6 +2034,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Compte API enregistré : {label}",
     ),
     (
+        "mail.credential_window_extended_subject",
+        "Old secret kept working longer: {label}",
+        "Ancien secret prolongé : {label}",
+    ),
+    (
+        "mail.credential_window_extended",
+        "{actor} extended the grace window of the key {label} ({id}) of {owner}: its old secret stays accepted until {until}.",
+        "{actor} a prolongé la période de grâce de la clé {label} ({id}) de {owner} : son ancien secret reste accepté jusqu'au {until}.",
+    ),
+    (
         "mail.credential_dormant_subject",
         "Unused API key to be deactivated: {label}",
         "Clé d'API inutilisée bientôt désactivée : {label}",

@@ -466,16 +466,20 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                     }
                 }
                 // Keys used from a network new to them, as the last flushes found.
-                let found = state.verifier.take_new_networks();
-                if !found.is_empty() {
+                let mut found = state.verifier.take_new_networks().into_iter();
+                while let Some(n) = found.next() {
                     let told = db::with_conn(&state.pool, |c| {
                         let policy = state.settings.mail_policy();
-                        changes::credentials::notice_new_networks(c, now, policy, &found)
+                        let one = std::slice::from_ref(&n);
+                        changes::credentials::notice_new_networks(c, now, policy, one)
                             .map_err(AppError::from)
                     });
                     if let Err(e) = told {
+                        // This one and those after it: the ones told are not told twice.
                         tracing::warn!(error = %e, "could not tell of new networks; will retry");
-                        state.verifier.put_back_new_networks(found);
+                        let left = std::iter::once(n).chain(found).collect();
+                        state.verifier.put_back_new_networks(left);
+                        break;
                     }
                 }
                 let closed = db::with_conn(&state.pool, |c| {

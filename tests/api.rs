@@ -4120,6 +4120,20 @@ async fn a_roll_window_is_extended_once_and_no_further() {
         .get_result(&mut app.db())
         .expect("journal");
     assert_eq!(n, 2);
+    // And told to the owner each time (an old secret kept alive is a security matter).
+    use keyward::db::schema::outbox as o;
+    let told: Vec<String> = o::table
+        .select(o::subject)
+        .load(&mut app.db())
+        .expect("outbox");
+    let extended = told
+        .iter()
+        .filter(|s| {
+            s.contains("Old secret kept working longer: Rolled")
+                || s.contains("changes to your API keys")
+        })
+        .count();
+    assert!(extended >= 1, "{told:?}");
 }
 
 /// Dormant keys: an account setting; a key unused for that many days is noticed to its
@@ -4257,4 +4271,77 @@ async fn dormant_keys_are_noticed_then_deactivated_and_come_back_as_they_were() 
     assert_eq!(app.whoami_bearer(&idle_token).await.0, StatusCode::OK);
     flush();
     assert_eq!(noticed(&idle), None);
+
+    // Notices given under a setting do not outlive it: one day for a moment, then off — no
+    // key is deactivated a week later.
+    let sweep = |app: &TestApp| {
+        let policy = app.state.settings.mail_policy();
+        let now = app.state.clock.now();
+        keyward::changes::credentials::sweep_dormant(&mut app.db(), now, policy).expect("sweep")
+    };
+    let admin = app.visitor();
+    admin
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    admin.get("/settings").await;
+    admin
+        .post("/settings/dormant", &[("days", "1")])
+        .await
+        .assert_redirect("/settings");
+    sweep(&app);
+    assert!(noticed(&busy).is_some(), "unused for 9 days: noticed");
+    admin
+        .post("/settings/dormant", &[("days", "")])
+        .await
+        .assert_redirect("/settings");
+    assert_eq!(noticed(&busy), None, "turned off: the notice is gone");
+    app.state.clock.advance(chrono::Duration::days(8));
+    sweep(&app);
+    assert!(active(&busy), "never deactivated");
+
+    // A rolled key whose programs still use only the old secret is in use.
+    let admin = app.visitor();
+    admin
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    admin.get("/settings").await;
+    admin
+        .post("/settings/dormant", &[("days", "3")])
+        .await
+        .assert_redirect("/settings");
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = call(
+        Method::POST,
+        &app,
+        &format!("/api/v1/credentials/{busy}/roll"),
+        &key,
+        Some(json!({"grace": "P7D"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    app.state.clock.advance(chrono::Duration::days(2));
+    assert_eq!(
+        app.whoami_bearer(&busy_token).await.0,
+        StatusCode::OK,
+        "the old secret"
+    );
+    let old_used = || -> Option<chrono::NaiveDateTime> {
+        c::table
+            .filter(c::public_id.eq(&busy))
+            .select(c::previous_last_used_at)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    common::eventually("the old secret's use noted", || async {
+        old_used().is_some()
+    })
+    .await;
+    app.state.clock.advance(chrono::Duration::days(2));
+    sweep(&app);
+    assert_eq!(noticed(&busy), None, "used by its old secret two days ago");
 }

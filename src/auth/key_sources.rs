@@ -16,8 +16,11 @@ use crate::db::{self, DbConn, Pool, schema::key_sources as ks};
 pub const KEPT_PER_KEY: i64 = 50;
 /// A user agent is kept to this many characters.
 const USER_AGENT_CHARS: usize = 200;
-/// Sources gathered before a flush must run (a few MiB at most).
+/// Sources gathered before a flush must run (a few MiB at most); past twice as many (writes
+/// failing) new ones are dropped rather than memory grown.
 const MAX_PENDING: usize = 50_000;
+/// New networks reported per key in one batch.
+const NEW_NETWORKS_PER_BATCH: usize = 3;
 
 /// Tells a key's secrets apart without holding any: a digest of the stored hash that
 /// matched (current or previous), shortened.
@@ -71,6 +74,9 @@ impl SourceRecorder {
     /// Notes one valid use. Returns true when the batch is full (the caller flushes soon).
     pub fn record(&self, key: SourceKey, at: NaiveDateTime) -> bool {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.len() >= 2 * MAX_PENDING && !pending.contains_key(&key) {
+            return true;
+        }
         let seen = pending.entry(key).or_insert(Seen {
             first: at,
             last: at,
@@ -144,7 +150,11 @@ pub struct NewNetwork {
 
 /// The network an address is judged by: its /24 (IPv4) or /64 (IPv6).
 fn network(address: &str) -> String {
-    match address.parse::<std::net::IpAddr>() {
+    // An IPv4 client on a dual-stack listener comes as ::ffff:a.b.c.d: judged as IPv4.
+    match address
+        .parse::<std::net::IpAddr>()
+        .map(|ip| ip.to_canonical())
+    {
         Ok(std::net::IpAddr::V4(v4)) => {
             let [a, b, c, _] = v4.octets();
             format!("{a}.{b}.{c}.0/24")
@@ -175,14 +185,21 @@ fn new_networks(
         }
     }
     let mut out: Vec<NewNetwork> = Vec::new();
+    // Networks reported in this batch, and how many per key: a client naming addresses
+    // freely (`/verify`'s `client_ip`) or roaming a /48 reports a few, not thousands.
+    let mut reported: std::collections::HashSet<(i32, String)> = Default::default();
+    let mut per_key: HashMap<i32, usize> = HashMap::new();
     for (k, _) in rows {
         let Some(networks) = known.get(&k.credential_id) else {
             continue;
         };
-        let seen_here = out.iter().any(|n| {
-            n.credential_id == k.credential_id && network(&n.address) == network(&k.address)
-        });
-        if !networks.contains(&network(&k.address)) && !seen_here {
+        let net = network(&k.address);
+        if networks.contains(&net) {
+            continue;
+        }
+        let count = per_key.entry(k.credential_id).or_default();
+        if *count < NEW_NETWORKS_PER_BATCH && reported.insert((k.credential_id, net)) {
+            *count += 1;
             out.push(NewNetwork {
                 credential_id: k.credential_id,
                 address: k.address.clone(),
@@ -365,5 +382,6 @@ mod tests {
         assert_eq!(network("2001:db8:1:2::9"), network("2001:db8:1:2:ffff::1"));
         assert_ne!(network("2001:db8:1:2::9"), network("2001:db8:1:3::9"));
         assert_eq!(network("not an address"), "not an address");
+        assert_eq!(network("::ffff:192.0.2.7"), network("192.0.2.1"));
     }
 }

@@ -95,6 +95,9 @@ pub fn set_dormant_days(
         diesel::update(accounts::table.find(account_id))
             .set(accounts::dormant_days.eq(stored))
             .execute(conn)?;
+        // Notices given under the old setting do not outlive it (a setting of one day for a
+        // minute must not deactivate every idle key a week later).
+        crate::db::credentials::clear_dormant_notices(conn, account_id)?;
         let target = Target {
             kind: "account",
             id: account_id.to_string(),

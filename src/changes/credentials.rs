@@ -34,6 +34,8 @@ pub enum CredentialMail {
     Expiring,
     /// Used from a network it was never used from (`auth::key_sources::NewNetwork`).
     NewNetwork,
+    /// A roll's window was extended: the old secret works longer.
+    WindowExtended,
     /// Unused for the account's dormancy days: deactivated in a week unless used.
     Dormant,
     /// Deactivated for being unused (a week after `Dormant`).
@@ -55,6 +57,8 @@ impl CredentialMail {
             CredentialMail::NewNetwork => Some(Notice::KeyNewNetwork),
             // Nobody's doing, and about to stop a key: always sent.
             CredentialMail::Dormant | CredentialMail::DormantDeactivated => None,
+            // An old secret kept alive longer is a security matter: always told.
+            CredentialMail::WindowExtended => None,
             // Whoever holds a key's new secret holds the key: its owner always hears of it.
             CredentialMail::Registered
             | CredentialMail::Rolled
@@ -73,6 +77,7 @@ impl CredentialMail {
             CredentialMail::Expiring => "mail.credential_expiring_subject",
             CredentialMail::NewNetwork => "mail.credential_new_network_subject",
             CredentialMail::Dormant => "mail.credential_dormant_subject",
+            CredentialMail::WindowExtended => "mail.credential_window_extended_subject",
             CredentialMail::DormantDeactivated => "mail.credential_dormant_deactivated_subject",
         }
     }
@@ -88,6 +93,9 @@ impl CredentialMail {
             CredentialMail::WindowEndedInUse => &["mail.credential_window_ended"],
             CredentialMail::NewNetwork => &["mail.credential_new_network", "mail.if_not_you"],
             CredentialMail::Dormant => &["mail.credential_dormant"],
+            CredentialMail::WindowExtended => {
+                &["mail.credential_window_extended", "mail.if_not_you"]
+            }
             CredentialMail::DormantDeactivated => &["mail.credential_dormant_deactivated"],
         }
     }
@@ -131,17 +139,16 @@ pub(super) fn tell_owner_of(
     what: CredentialMail,
 ) -> ChangeResult<()> {
     let address = c.previous_last_used_ip.clone().unwrap_or_default();
-    tell_owner_about(conn, ctx, c, what, &address, "")
+    tell_owner_about(conn, ctx, c, what, &[("address", &address)])
 }
 
-/// `tell_owner_of`, naming where the key was used from.
+/// `tell_owner_of`, with more of the mail's variables (`address`, `agent`, `until`).
 fn tell_owner_about(
     conn: &mut DbConn,
     ctx: &Ctx,
     c: &Credential,
     what: CredentialMail,
-    address: &str,
-    agent: &str,
+    more: &[(&'static str, &str)],
 ) -> ChangeResult<()> {
     let Some(owner) = c.owner_ref() else {
         return Ok(());
@@ -177,9 +184,10 @@ fn tell_owner_about(
             ("owner", owner_name.as_str()),
             ("actor", ctx.actor.name.as_str()),
             ("expires", expires.as_str()),
-            ("address", address),
-            ("agent", agent),
-        ];
+        ]
+        .into_iter()
+        .chain(more.iter().copied())
+        .collect::<Vec<_>>();
         let letter = Letter {
             to: &op.email,
             name: &op.name,
@@ -237,14 +245,8 @@ pub fn notice_new_networks(
                 } else {
                     &n.user_agent
                 };
-                tell_owner_about(
-                    conn,
-                    &ctx,
-                    &key,
-                    CredentialMail::NewNetwork,
-                    &n.address,
-                    agent,
-                )?;
+                let more = [("address", n.address.as_str()), ("agent", agent)];
+                tell_owner_about(conn, &ctx, &key, CredentialMail::NewNetwork, &more)?;
                 mailed += 1;
             }
             Ok(())
@@ -270,7 +272,9 @@ pub fn sweep_dormant(
     let ctx = Ctx::system(Actor::system(), now, mail);
     creds::clear_dormant_used(conn)?;
     let (mut noticed, mut deactivated) = (0, 0);
+    let due = now - chrono::Duration::days(DORMANT_GRACE_DAYS);
     for (account_id, days) in super::account::with_dormancy(conn)? {
+        deactivated += deactivate_dormant(conn, &ctx, account_id, due)?;
         let cutoff = now - chrono::Duration::days(i64::from(days));
         for key in creds::dormant_unnoticed(conn, account_id, cutoff, now, 100)? {
             write(conn, |conn| {
@@ -283,31 +287,41 @@ pub fn sweep_dormant(
                         &key,
                         &[change("deactivated_on", "", journal_expiry(Some(until)))],
                     )?;
-                    tell_owner_about(conn, &ctx, &key, CredentialMail::Dormant, "", "")?;
+                    tell_owner_about(conn, &ctx, &key, CredentialMail::Dormant, &[])?;
                     noticed += 1;
                 }
                 Ok(())
             })?;
         }
     }
-    let due = now - chrono::Duration::days(DORMANT_GRACE_DAYS);
-    for key in creds::dormant_due(conn, due, 100)? {
+    Ok((noticed, deactivated))
+}
+
+/// Deactivates the account's keys noticed as unused at or before `due` and unused since.
+fn deactivate_dormant(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    account_id: i32,
+    due: NaiveDateTime,
+) -> ChangeResult<usize> {
+    let mut deactivated = 0;
+    for key in creds::dormant_due(conn, account_id, due, 100)? {
         write(conn, |conn| {
             if creds::deactivate_dormant(conn, key.id)? {
                 journal(
                     conn,
-                    &ctx,
+                    ctx,
                     Action::CredentialDormantDeactivated,
                     &key,
                     &[change("active", true, false)],
                 )?;
-                tell_owner_about(conn, &ctx, &key, CredentialMail::DormantDeactivated, "", "")?;
+                tell_owner_about(conn, ctx, &key, CredentialMail::DormantDeactivated, &[])?;
                 deactivated += 1;
             }
             Ok(())
         })?;
     }
-    Ok((noticed, deactivated))
+    Ok(deactivated)
 }
 
 /// How long before its expiry the owner of a key is told.
@@ -710,6 +724,9 @@ pub fn extend_window(
                 journal_expiry(Some(extended)),
             )],
         )?;
+        let until_text = extended.format("%Y-%m-%d %H:%M UTC").to_string();
+        let more = [("until", until_text.as_str())];
+        tell_owner_about(conn, ctx, &after, CredentialMail::WindowExtended, &more)?;
         Ok(after)
     })
 }

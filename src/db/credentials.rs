@@ -946,7 +946,8 @@ pub fn mark_reminded(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
 }
 
 /// Active, unexpired keys of the account unused since `cutoff` (or never used and made
-/// before it) whose owner was not told yet: up to `limit`.
+/// before it) — by either secret: a rolled key's old one counts — whose owner was not told
+/// yet: up to `limit`.
 pub fn dormant_unnoticed(
     conn: &mut DbConn,
     account_id: i32,
@@ -970,26 +971,38 @@ pub fn dormant_unnoticed(
                     .is_null()
                     .and(credentials::created_at.lt(cutoff))),
         )
+        .filter(
+            credentials::previous_last_used_at
+                .is_null()
+                .or(credentials::previous_last_used_at.lt(cutoff)),
+        )
         .order(credentials::id)
         .limit(limit)
         .select(Credential::as_select())
         .load(conn)
 }
 
-/// Keys told they are unused at or before `noticed_before`, still active and not used
-/// since: to be deactivated. Up to `limit`.
+/// Keys of the account told they are unused at or before `noticed_before`, still active and
+/// used by neither secret since: to be deactivated. Up to `limit`.
 pub fn dormant_due(
     conn: &mut DbConn,
+    account_id: i32,
     noticed_before: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Credential>> {
     credentials::table
+        .filter(credentials::account_id.eq(account_id))
         .filter(credentials::active.eq(true))
         .filter(credentials::dormant_noticed_at.le(noticed_before))
         .filter(
             credentials::last_used_at
                 .is_null()
                 .or(credentials::last_used_at.le(credentials::dormant_noticed_at)),
+        )
+        .filter(
+            credentials::previous_last_used_at
+                .is_null()
+                .or(credentials::previous_last_used_at.le(credentials::dormant_noticed_at)),
         )
         .order(credentials::id)
         .limit(limit)
@@ -1021,6 +1034,11 @@ pub fn deactivate_dormant(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
                 credentials::last_used_at
                     .is_null()
                     .or(credentials::last_used_at.le(credentials::dormant_noticed_at)),
+            )
+            .filter(
+                credentials::previous_last_used_at
+                    .is_null()
+                    .or(credentials::previous_last_used_at.le(credentials::dormant_noticed_at)),
             ),
     )
     .set((
@@ -1031,12 +1049,29 @@ pub fn deactivate_dormant(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
     Ok(done == 1)
 }
 
-/// Keys used again after being told they were unused are no longer dormant.
+/// Keys used again (by either secret) after being told they were unused are no longer
+/// dormant.
 pub fn clear_dormant_used(conn: &mut DbConn) -> QueryResult<usize> {
     diesel::update(
         credentials::table
             .filter(credentials::dormant_noticed_at.is_not_null())
-            .filter(credentials::last_used_at.gt(credentials::dormant_noticed_at)),
+            .filter(
+                credentials::last_used_at
+                    .gt(credentials::dormant_noticed_at)
+                    .or(credentials::previous_last_used_at.gt(credentials::dormant_noticed_at)),
+            ),
+    )
+    .set(credentials::dormant_noticed_at.eq(None::<NaiveDateTime>))
+    .execute(conn)
+}
+
+/// Forgets every dormancy notice of the account's keys: its setting changed, so they are
+/// judged anew by it (turned off, none is deactivated).
+pub fn clear_dormant_notices(conn: &mut DbConn, account_id: i32) -> QueryResult<usize> {
+    diesel::update(
+        credentials::table
+            .filter(credentials::account_id.eq(account_id))
+            .filter(credentials::dormant_noticed_at.is_not_null()),
     )
     .set(credentials::dormant_noticed_at.eq(None::<NaiveDateTime>))
     .execute(conn)
