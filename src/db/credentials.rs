@@ -997,12 +997,12 @@ pub fn dormant_due(
         .filter(
             credentials::last_used_at
                 .is_null()
-                .or(credentials::last_used_at.le(credentials::dormant_noticed_at)),
+                .or(credentials::last_used_at.lt(credentials::dormant_noticed_at)),
         )
         .filter(
             credentials::previous_last_used_at
                 .is_null()
-                .or(credentials::previous_last_used_at.le(credentials::dormant_noticed_at)),
+                .or(credentials::previous_last_used_at.lt(credentials::dormant_noticed_at)),
         )
         .order(credentials::id)
         .limit(limit)
@@ -1033,12 +1033,12 @@ pub fn deactivate_dormant(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
             .filter(
                 credentials::last_used_at
                     .is_null()
-                    .or(credentials::last_used_at.le(credentials::dormant_noticed_at)),
+                    .or(credentials::last_used_at.lt(credentials::dormant_noticed_at)),
             )
             .filter(
                 credentials::previous_last_used_at
                     .is_null()
-                    .or(credentials::previous_last_used_at.le(credentials::dormant_noticed_at)),
+                    .or(credentials::previous_last_used_at.lt(credentials::dormant_noticed_at)),
             ),
     )
     .set((
@@ -1049,16 +1049,16 @@ pub fn deactivate_dormant(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
     Ok(done == 1)
 }
 
-/// Keys used again (by either secret) after being told they were unused are no longer
-/// dormant.
+/// Keys used again (by either secret) after being told they were unused — or at that very
+/// time — are no longer dormant.
 pub fn clear_dormant_used(conn: &mut DbConn) -> QueryResult<usize> {
     diesel::update(
         credentials::table
             .filter(credentials::dormant_noticed_at.is_not_null())
             .filter(
                 credentials::last_used_at
-                    .gt(credentials::dormant_noticed_at)
-                    .or(credentials::previous_last_used_at.gt(credentials::dormant_noticed_at)),
+                    .ge(credentials::dormant_noticed_at)
+                    .or(credentials::previous_last_used_at.ge(credentials::dormant_noticed_at)),
             ),
     )
     .set(credentials::dormant_noticed_at.eq(None::<NaiveDateTime>))
