@@ -1423,10 +1423,22 @@ async fn register_over_the_size_limit_answers_json() {
 
 #[tokio::test]
 async fn http_as_clients_expect_it() {
-    let app = TestApp::spawn().await;
+    // A frozen clock, and the key's last use written before: its *last used* (in whoami's
+    // body) is the same for the GET and the HEAD below (a flush between them had changed
+    // the body's length).
+    let app = TestApp::spawn_with(|s| {
+        s.fake_now = Some("2026-12-01T10:00:00".parse().expect("time"));
+    })
+    .await;
     let (_admin, key) = admin_key(&app).await;
     let url = |path: &str| format!("{}{path}", app.base);
     let c = client();
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+    let errors = app.state.verifier.flush(&app.state.pool, false);
+    assert!(errors.is_empty(), "{errors:?}");
 
     // HEAD is GET without the body, on every GET route.
     let get = c
