@@ -18,21 +18,9 @@ mod support;
 
 use std::sync::Arc;
 
-use keyward::domain::credential::{Secret, token};
-use support::{MakeNth, MakeRequest, Outcome, Server, Until, env_or, population_key, run_load};
-
-fn bearer(i: u64) -> String {
-    let (id, secret) = population_key(i);
-    token(&id, &Secret::new(secret)).expose().to_owned()
-}
-
-/// A cheap mix of n (splitmix64): every request a different key, spread evenly over 1..=keys.
-fn spread(n: u64, keys: u64) -> u64 {
-    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    1 + (z ^ (z >> 31)) % keys
-}
+use support::{
+    MakeNth, MakeRequest, Outcome, Server, Until, bearer, env_or, population_key, run_load, spread,
+};
 
 async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     let (seconds, connections, keys) = (

@@ -21,12 +21,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use keyward::domain::credential::{Secret, token};
-use support::{MakeNth, MakeRequest, Outcome, Server, Until, env_or, population_key, run_load};
-
-fn bearer(i: u64) -> String {
-    let (id, secret) = population_key(i);
-    token(&id, &Secret::new(secret)).expose().to_owned()
-}
+use support::{
+    MakeNth, MakeRequest, Outcome, Server, Until, bearer, env_or, population_key, run_load,
+};
 
 async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     let (seconds, connections, large) = (
@@ -87,13 +84,7 @@ async fn bench(backend: &str, url: String, dir: &std::path::Path) {
     let nobody: Arc<dyn Fn(u64) -> String + Send + Sync> = Arc::new(|_| String::new());
     let one = bearer(1);
     let limited = bearer(2);
-    let spread = move |n: u64| {
-        // A cheap mix of n (splitmix64): every request a different key, spread evenly.
-        let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        1 + (z ^ (z >> 31)) % large
-    };
+    let spread = move |n: u64| support::spread(n, large);
     let timed_scenarios: Vec<(&str, MakeNth)> = vec![
         ("(a) /livez (ceiling)", get("/livez", nobody)),
         (

@@ -316,6 +316,21 @@ pub const PROCESS_SECRET_KEY: &str = "keyward-benchmark-secret-key-0123456789abc
 
 /// Key number `i` of a population of distinct keys: its public id and its own secret,
 /// derived from `i` so a load generator can present any of a million without storing them.
+/// The bearer token of key `i` of the population.
+pub fn bearer(i: u64) -> String {
+    use keyward::domain::credential::{Secret, token};
+    let (id, secret) = population_key(i);
+    token(&id, &Secret::new(secret)).expose().to_owned()
+}
+
+/// A cheap mix of n (splitmix64): every request a different key, spread evenly over 1..=keys.
+pub fn spread(n: u64, keys: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    1 + (z ^ (z >> 31)) % keys
+}
+
 pub fn population_key(i: u64) -> (String, String) {
     use hmac::{Hmac, Mac};
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
