@@ -19,6 +19,23 @@ pub fn default_rate_limit(conn: &mut DbConn, account_id: i32) -> QueryResult<Opt
     Ok(RateLimit::stored(requests, window))
 }
 
+/// One journal row about the account's own settings.
+fn journal(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    account_id: i32,
+    action: Action,
+    changes: &[crate::db::audit::Change],
+) -> ChangeResult<()> {
+    let target = Target {
+        kind: "account",
+        id: account_id.to_string(),
+        name: String::new(),
+        owner: None,
+    };
+    super::journal(conn, ctx, action, &target, changes)
+}
+
 fn text(l: Option<RateLimit>) -> String {
     l.map(|l| format!("{}/{}", l.requests, l.per.code()))
         .unwrap_or_default()
@@ -46,21 +63,14 @@ pub fn set_default_rate_limit(
                 accounts::default_rate_window.eq(window),
             ))
             .execute(conn)?;
-        let target = Target {
-            kind: "account",
-            id: account_id.to_string(),
-            name: String::new(),
-            owner: None,
-        };
         let changes = [change("default_rate_limit", text(before), text(limit))];
-        super::journal(
+        journal(
             conn,
             ctx,
+            account_id,
             Action::AccountRateLimitChanged,
-            &target,
             &changes,
-        )?;
-        Ok(())
+        )
     })
 }
 
@@ -98,16 +108,15 @@ pub fn set_dormant_days(
         // Notices given under the old setting do not outlive it (a setting of one day for a
         // minute must not deactivate every idle key a week later).
         crate::db::credentials::clear_dormant_notices(conn, account_id)?;
-        let target = Target {
-            kind: "account",
-            id: account_id.to_string(),
-            name: String::new(),
-            owner: None,
-        };
         let text = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
         let changes = [change("dormant_days", text(before), text(days))];
-        super::journal(conn, ctx, Action::AccountDormancyChanged, &target, &changes)?;
-        Ok(())
+        journal(
+            conn,
+            ctx,
+            account_id,
+            Action::AccountDormancyChanged,
+            &changes,
+        )
     })
 }
 
