@@ -140,6 +140,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Adresses autorisées de la clé modifiées",
     ),
     (
+        "action.credential.notice_changed",
+        "New-network notice of the key turned on or off",
+        "Avis de nouveau réseau de la clé activé ou désactivé",
+    ),
+    (
+        "api.own_notice",
+        "A key cannot turn off the notice of its own use from new networks.",
+        "Une clé ne peut pas désactiver l'avis de sa propre utilisation depuis de nouveaux réseaux.",
+    ),
+    (
         "action.credential.new_network",
         "Key used from a new network",
         "Clé utilisée depuis un nouveau réseau",
@@ -665,6 +675,67 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "api.reveal_staged",
         "The API account works only after you click Save at the bottom of the page.",
         "Le compte API ne fonctionnera qu'après avoir cliqué sur Enregistrer au bas de la page.",
+    ),
+    ("api.roll", "Roll", "Renouveler"),
+    (
+        "key.roll_on_tab",
+        "Roll it on the API management tab",
+        "Le renouveler dans l'onglet Gestion des API",
+    ),
+    (
+        "api.roll_title",
+        "Roll: a new password for this API user",
+        "Renouveler : un nouveau mot de passe pour cet utilisateur d'API",
+    ),
+    (
+        "api.roll_staged_help",
+        "Staged like the other changes: the new password is made when you click Save, and shown once then.",
+        "Préparé comme les autres modifications : le nouveau mot de passe est créé quand vous cliquez sur Enregistrer, et affiché une seule fois à ce moment.",
+    ),
+    (
+        "api.roll_stage",
+        "Roll on Save",
+        "Renouveler à l'enregistrement",
+    ),
+    (
+        "api.badge_roll",
+        "New password on Save; old one accepted for",
+        "Nouveau mot de passe à l'enregistrement ; l'ancien accepté pendant",
+    ),
+    (
+        "api.roll_too_many",
+        "At most 5 keys can be rolled in one Save: save these first, then roll the next ones.",
+        "Au plus 5 clés peuvent être renouvelées en un enregistrement : enregistrez celles-ci, puis renouvelez les suivantes.",
+    ),
+    (
+        "api.roll_new_key",
+        "This API user is not saved yet: it has no password to roll.",
+        "Cet utilisateur d'API n'est pas encore enregistré : il n'a pas de mot de passe à renouveler.",
+    ),
+    (
+        "api.conflict_rolled",
+        "Rolled meanwhile (a new password):",
+        "Renouvelé entre-temps (nouveau mot de passe) :",
+    ),
+    (
+        "api.reveal_rolled_done",
+        "I have noted the new passwords",
+        "J'ai noté les nouveaux mots de passe",
+    ),
+    (
+        "api.reveal_rolled_title",
+        "Note down the new passwords",
+        "Notez les nouveaux mots de passe",
+    ),
+    (
+        "api.reveal_rolled_intro",
+        "Saved. This is the only time the new passwords are shown. They cannot be retrieved later.",
+        "Enregistré. C'est la seule fois que les nouveaux mots de passe sont affichés. Ils ne pourront pas être récupérés plus tard.",
+    ),
+    (
+        "api.reveal_rolled",
+        "Each key's page shows until when its old password is still accepted, and who still uses it.",
+        "La page de chaque clé indique jusqu'à quand son ancien mot de passe est encore accepté, et qui l'utilise encore.",
     ),
     (
         "api.reveal_done",
@@ -1448,6 +1519,27 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "key.allowlist_help",
         "IPv4 or IPv6, e.g. 192.0.2.7 or 10.0.0.0/8; at most 50. Empty: usable from anywhere. From any other address the key is refused like an invalid one.",
         "IPv4 ou IPv6, par ex. 192.0.2.7 ou 10.0.0.0/8 ; 50 au plus. Vide : utilisable partout. Depuis toute autre adresse, la clé est refusée comme une clé invalide.",
+    ),
+    (
+        "key.notice_new_network",
+        "Use from a new network",
+        "Utilisation depuis un nouveau réseau",
+    ),
+    (
+        "key.notice_on",
+        "Mailed to the owner",
+        "Signalée au propriétaire par courriel",
+    ),
+    ("key.notice_off", "Not told", "Non signalée"),
+    (
+        "key.notice_field",
+        "Mail the owner when this key is used from a new network",
+        "Prévenir le propriétaire par courriel quand cette clé est utilisée depuis un nouveau réseau",
+    ),
+    (
+        "key.notice_help",
+        "A network is new when the address is outside every /24 (IPv4) or /64 (IPv6) the key was used from; at most one mail an hour. On by default for people's keys, off for machines' (a fleet moves between networks).",
+        "Un réseau est nouveau quand l'adresse est hors de tout /24 (IPv4) ou /64 (IPv6) déjà utilisé par la clé ; un courriel par heure au plus. Activé par défaut pour les clés des personnes, désactivé pour celles des machines (une flotte change de réseau).",
     ),
     (
         "key.allowlist_saved",

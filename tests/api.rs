@@ -1222,6 +1222,7 @@ async fn last_used_is_written_for_every_key_of_a_flush_and_never_moves_back() {
                 allowed_from: "",
                 scopes: common::EVERY_KEYWARD_SCOPE,
                 rate_limit: None,
+                notify_new_network: None,
             };
             credentials::create(&mut conn, &input, at(0))
                 .expect("key")
@@ -1290,6 +1291,7 @@ async fn a_key_stored_with_argon2_before_keyed_hashes_works_and_is_upgraded_once
         allowed_from: "",
         scopes: common::EVERY_KEYWARD_SCOPE,
         rate_limit: None,
+        notify_new_network: None,
     };
     credentials::create(&mut conn, &input, chrono::Utc::now().naive_utc()).expect("row");
     // Its old token form (no checksum) and Basic both work; a wrong secret does not.
@@ -2629,6 +2631,7 @@ async fn an_old_secret_is_only_checked_and_a_roll_never_drops_one_still_accepted
             allowed_from: "",
             scopes: common::EVERY_KEYWARD_SCOPE,
             rate_limit: None,
+            notify_new_network: None,
         };
         credentials::create(&mut app.db(), &input, chrono::Utc::now().naive_utc()).expect("row");
     }
@@ -4362,4 +4365,115 @@ async fn dormant_keys_are_noticed_then_deactivated_and_come_back_as_they_were() 
     app.state.clock.advance(chrono::Duration::days(2));
     sweep(&app);
     assert_eq!(noticed(&busy), None, "used by its old secret two days ago");
+}
+
+/// The new-network notice, per key: on for an operator's key, off for a machine's, turned
+/// on or off through the API (journalled) — and a key cannot turn its own off, so a leaked
+/// key cannot hide where it is used from.
+#[tokio::test]
+async fn the_new_network_notice_is_chosen_per_key_and_a_key_cannot_mute_its_own() {
+    use diesel::prelude::*;
+    use keyward::auth::key_sources::NewNetwork;
+    use keyward::db::schema::{audit_events as a, credentials as c};
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| s.mail_digest_seconds = 0).await;
+    let (_admin, key) = admin_key(&app).await;
+    let create = |body: Value| call(Method::POST, &app, "/api/v1/credentials", &key, Some(body));
+    let (status, mine) = create(json!({"label": "Watched"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{mine}");
+    assert_eq!(mine["credential"]["notify_new_network"], true);
+    let (_, machine) = call(
+        Method::POST,
+        &app,
+        "/api/v1/machines",
+        &key,
+        Some(json!({"name": "Fleet"})),
+    )
+    .await;
+    let owner = format!("machine:{}", machine["id"]);
+    let (_, fleet) = create(json!({"label": "Fleet key", "owner": owner})).await;
+    assert_eq!(fleet["credential"]["notify_new_network"], false);
+    let (_, asked) =
+        create(json!({"label": "Fleet, watched", "owner": owner, "notify_new_network": true}))
+            .await;
+    assert_eq!(asked["credential"]["notify_new_network"], true);
+    let db_id = |public_id: &Value| -> i32 {
+        c::table
+            .filter(c::public_id.eq(public_id.as_str().expect("id")))
+            .select(c::id)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    let notified = |public_id: &Value| -> usize {
+        let noticed = NewNetwork {
+            credential_id: db_id(public_id),
+            address: "198.51.100.5".into(),
+            user_agent: "deploy-bot/3".into(),
+        };
+        let now = app.state.clock.now();
+        keyward::changes::credentials::notice_new_networks(
+            &mut app.db(),
+            now,
+            app.state.settings.mail_policy(),
+            &[noticed],
+        )
+        .expect("noticed");
+        a::table
+            .filter(a::target_id.eq(public_id.as_str().expect("id")))
+            .filter(a::action.eq("credential.new_network"))
+            .count()
+            .get_result::<i64>(&mut app.db())
+            .expect("journal") as usize
+    };
+    assert_eq!(notified(&mine["id"]), 1);
+    assert_eq!(notified(&fleet["id"]), 0, "off for a machine's key");
+    assert_eq!(notified(&asked["id"]), 1);
+
+    // Turned off by a key that manages it: journalled, and no notice any more.
+    let path = format!("/api/v1/credentials/{}", mine["id"].as_str().expect("id"));
+    let (status, off) = call(
+        Method::PATCH,
+        &app,
+        &path,
+        &key,
+        Some(json!({"notify_new_network": false})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{off}");
+    assert_eq!(off["notify_new_network"], false);
+    let journalled: i64 = a::table
+        .filter(a::target_id.eq(mine["id"].as_str().expect("id")))
+        .filter(a::action.eq("credential.notice_changed"))
+        .count()
+        .get_result(&mut app.db())
+        .expect("journal");
+    assert_eq!(journalled, 1);
+    assert_eq!(notified(&mine["id"]), 1, "no second row");
+
+    // A key turning its own off: 409, nothing changed. Turning its own on is fine.
+    let own = format!("/api/v1/credentials/{}", key.username);
+    let (status, err) = call(
+        Method::PATCH,
+        &app,
+        &own,
+        &key,
+        Some(json!({"notify_new_network": false, "label": "Quiet"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    let (label, notify): (String, bool) = c::table
+        .filter(c::public_id.eq(&key.username))
+        .select((c::label, c::notify_new_network))
+        .first(&mut app.db())
+        .expect("row");
+    assert_eq!((label.as_str(), notify), ("Admin automation", true));
+    let (status, _) = call(
+        Method::PATCH,
+        &app,
+        &own,
+        &key,
+        Some(json!({"notify_new_network": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
 }

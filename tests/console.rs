@@ -1026,6 +1026,7 @@ fn many_keys_from(
             allowed_from: "",
             scopes: common::EVERY_KEYWARD_SCOPE,
             rate_limit: None,
+            notify_new_network: None,
         };
         create(&mut conn, &input, now).expect("key");
     }
@@ -1543,4 +1544,354 @@ async fn a_key_is_rolled_watched_and_retired_from_its_page() {
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(allowed(&key), "");
+}
+
+#[tokio::test]
+async fn a_roll_is_staged_on_the_tab_and_its_secret_shown_once_after_save() {
+    use keyward::db::schema::{audit_events as a, credentials as c};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let tab = format!("/account/operators/{bob}/api");
+    let key = app.stage_api_user(&admin, bob, "CI deploys").await;
+    let other = app.stage_api_user(&admin, bob, "Backup job").await;
+    app.save(&admin, bob).await;
+    let hash_of = |id: &str| -> (String, Option<String>) {
+        c::table
+            .filter(c::public_id.eq(id))
+            .select((c::secret_hash, c::previous_secret_hash))
+            .first(&mut app.db())
+            .expect("row")
+    };
+    let before = hash_of(&key.username);
+
+    // Staged: marked on the row, counted, and nothing changes before Save.
+    let dialog = admin
+        .get(&format!("{tab}?dialog=roll&row={}", key.username))
+        .await;
+    assert!(dialog.contains("id=\"roll-dialog\""), "{}", dialog.body);
+    let roll = format!("{tab}/{}/roll", key.username);
+    let forged = admin.post(&roll, &[("grace", "PT2H")]).await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    admin
+        .post(&roll, &[("grace", "PT1H")])
+        .await
+        .assert_redirect(&tab);
+    let page = admin.get(&tab).await;
+    assert!(
+        page.contains("New password on Save; old one accepted for 1 hour"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("You have unsaved changes."));
+    assert_eq!(hash_of(&key.username), before, "nothing before Save");
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+    // The draft in the session holds no secret, only which key and which window.
+    let sessions: Vec<String> = keyward::db::schema::web_sessions::table
+        .select(keyward::db::schema::web_sessions::state)
+        .load(&mut app.db())
+        .expect("sessions");
+    assert!(sessions.iter().any(|s| s.contains("PT1H")));
+
+    // Save rolls it: the new password shown once, on the tab; the old one works for the hour.
+    let saved = app.save(&admin, bob).await;
+    assert!(
+        saved.contains("Note down the new passwords"),
+        "{}",
+        saved.body
+    );
+    assert_eq!(
+        saved.input_value("reveal-username").as_deref(),
+        Some(key.username.as_str())
+    );
+    let new = saved.input_value("reveal-secret").expect("the new secret");
+    assert_ne!(new, key.password);
+    assert!(
+        saved.input_value("reveal-secret-2").is_none(),
+        "one key rolled"
+    );
+    assert!(admin.get(&tab).await.input_value("reveal-secret").is_none());
+    assert_eq!(admin.responses_containing(&new), 1);
+    let (current, previous) = hash_of(&key.username);
+    assert_ne!(current, before.0);
+    assert_eq!(previous.as_deref(), Some(before.0.as_str()));
+    assert_eq!(app.whoami(&key.username, &new).await.0, StatusCode::OK);
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+    let journal: Vec<String> = a::table
+        .filter(a::target_id.eq(&key.username))
+        .select(a::action)
+        .load(&mut app.db())
+        .expect("journal");
+    assert!(
+        journal.iter().any(|x| x == "credential.rolled"),
+        "{journal:?}"
+    );
+
+    // While its old secret is accepted, a second roll is refused in the dialog.
+    let again = admin.post(&roll, &[("grace", "PT0S")]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.contains("still accepted"), "{}", again.body);
+    assert!(!admin.get(&tab).await.contains("You have unsaved changes."));
+
+    // The window ends: only the new secret works.
+    app.state.clock.advance(chrono::Duration::minutes(61));
+    let admin = app.visitor();
+    admin
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.whoami(&key.username, &new).await.0, StatusCode::OK);
+
+    // Two administrators stage rolls of the same key; the second Save is refused and names
+    // the roll, and nothing of it is applied (the first one's new secret stays the key's).
+    let carol_id = app
+        .create_operator(&admin, "Carol Admin", "carol@example.org", true)
+        .await;
+    assert!(carol_id > 0);
+    let carol = app.visitor();
+    carol
+        .sign_in("carol@example.org", "operator-pass-1")
+        .await
+        .assert_redirect("/");
+    let other_roll = format!("{tab}/{}/roll", other.username);
+    for who in [&admin, &carol] {
+        who.get(&tab).await;
+        who.post(&other_roll, &[("grace", "PT0S")])
+            .await
+            .assert_redirect(&tab);
+    }
+    let carols = app.save(&carol, bob).await;
+    let carols_secret = carols.input_value("reveal-secret").expect("Carol's");
+    let after_carol = hash_of(&other.username);
+    admin
+        .post(&format!("{tab}/save"), &[])
+        .await
+        .assert_redirect(&tab);
+    let page = admin.get(&tab).await;
+    assert!(page.input_value("reveal-secret").is_none());
+    assert!(
+        page.contains(&format!(
+            "Rolled meanwhile (a new password): Backup job ({})",
+            other.username
+        )),
+        "{}",
+        page.body
+    );
+    assert_eq!(hash_of(&other.username), after_carol);
+    assert_eq!(
+        app.whoami(&other.username, &carols_secret).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.whoami(&other.username, &other.password).await.0,
+        StatusCode::UNAUTHORIZED,
+        "no grace was asked"
+    );
+    admin.post(&format!("{tab}/cancel"), &[]).await;
+
+    // A key rolled and deleted by the same Save is deleted, and no secret is shown.
+    admin.get(&tab).await;
+    admin
+        .post(&other_roll, &[("grace", "PT0S")])
+        .await
+        .assert_redirect(&tab);
+    admin
+        .post(&format!("{tab}/{}/delete", other.username), &[])
+        .await;
+    let page = app.save(&admin, bob).await;
+    assert!(page.input_value("reveal-secret").is_none());
+    assert_eq!(
+        app.whoami(&other.username, &carols_secret).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A staged key has nothing to roll; another operator's id is not found.
+    let staged = app.stage_api_user(&admin, bob, "Staged").await;
+    let refused = admin
+        .post(
+            &format!("{tab}/{}/roll", staged.username),
+            &[("grace", "PT0S")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.contains("not saved yet"), "{}", refused.body);
+    admin.get(&tab).await;
+    let unknown = admin
+        .post(
+            &format!("{tab}/ZZZZZZZZZZZZZZZZ/roll"),
+            &[("grace", "PT0S")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_delegate_cannot_roll_the_keys_of_someone_who_holds_more() {
+    use keyward::db::schema::credentials as c;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let eve = app
+        .create_operator(&admin, "Eve Delegate", "eve@example.org", false)
+        .await;
+    common::group(&admin, "Delegates", &["operators.write"], &[eve]).await;
+    let carol = app
+        .create_operator(&admin, "Carol Admin", "carol@example.org", true)
+        .await;
+    let key = app.stage_api_user(&admin, carol, "Carol's deploys").await;
+    app.save(&admin, carol).await;
+    let hash = || -> String {
+        c::table
+            .filter(c::public_id.eq(&key.username))
+            .select(c::secret_hash)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    let before = hash();
+    let eve = common::signed_in(&app, "eve@example.org").await;
+    let tab = format!("/account/operators/{carol}/api");
+    eve.get(&tab).await;
+    let refused = eve
+        .post(
+            &format!("{tab}/{}/roll", key.username),
+            &[("grace", "PT0S")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let refused = eve.post(&format!("{tab}/save"), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(hash(), before);
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn five_rolls_fit_one_save_and_their_secrets_one_cookie() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let tab = format!("/account/operators/{bob}/api");
+    // The longest labels there are, in four-byte characters: the worst case for the cookie.
+    let label = "🚀".repeat(100);
+    let mut keys = Vec::new();
+    for _ in 0..6 {
+        keys.push(app.stage_api_user(&admin, bob, &label).await);
+    }
+    app.save(&admin, bob).await;
+    admin.get(&tab).await;
+    for k in &keys[..5] {
+        admin
+            .post(&format!("{tab}/{}/roll", k.username), &[("grace", "PT0S")])
+            .await
+            .assert_redirect(&tab);
+    }
+    let sixth = admin
+        .post(
+            &format!("{tab}/{}/roll", keys[5].username),
+            &[("grace", "PT0S")],
+        )
+        .await;
+    assert_eq!(sixth.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(sixth.contains("At most 5 keys"), "{}", sixth.body);
+    admin.get(&tab).await;
+    let saved = admin.post(&format!("{tab}/save"), &[]).await;
+    saved.assert_redirect(&tab);
+    // Browsers keep a cookie of at most 4096 bytes (name, value and attributes).
+    let cookie = saved
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("keyward_reveal="))
+        .expect("the reveal cookie");
+    println!("reveal cookie of five rolls: {} bytes", cookie.len());
+    assert!(cookie.len() <= 4096, "{} bytes", cookie.len());
+    let page = admin.get(&tab).await;
+    for (i, k) in keys[..5].iter().enumerate() {
+        let n = if i == 0 {
+            String::new()
+        } else {
+            format!("-{}", i + 1)
+        };
+        let secret = page
+            .input_value(&format!("reveal-secret{n}"))
+            .expect("each new secret");
+        assert_eq!(
+            page.input_value(&format!("reveal-username{n}")).as_deref(),
+            Some(k.username.as_str())
+        );
+        assert_eq!(app.whoami(&k.username, &secret).await.0, StatusCode::OK);
+        assert_eq!(
+            app.whoami(&k.username, &k.password).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.whoami(&keys[5].username, &keys[5].password).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_new_network_notice_is_turned_off_and_on_on_the_key_page() {
+    use keyward::db::schema::credentials as c;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = own_key(&admin, "Laptop script").await;
+    let page_url = format!("/profile/api-credentials/{id}");
+    let notify = || -> bool {
+        c::table
+            .filter(c::public_id.eq(&id))
+            .select(c::notify_new_network)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    let page = admin.get(&page_url).await;
+    assert!(page.contains("Mailed to the owner"), "{}", page.body);
+    assert!(page.contains(r#"name="notify_new_network" value="on" checked"#));
+    assert!(notify());
+    // Unchecked: off (the hidden field says the box was on the form).
+    admin
+        .post(
+            &format!("{page_url}/allowlist"),
+            &[("allowed_from", ""), ("notice_field", "1")],
+        )
+        .await
+        .assert_redirect(&page_url);
+    assert!(!notify());
+    assert!(admin.get(&page_url).await.contains("Not told"));
+    // A form without the box (an older page) leaves it as it is.
+    admin
+        .post(&format!("{page_url}/allowlist"), &[("allowed_from", "")])
+        .await
+        .assert_redirect(&page_url);
+    assert!(!notify());
+    admin.get(&page_url).await;
+    admin
+        .post(
+            &format!("{page_url}/allowlist"),
+            &[
+                ("allowed_from", ""),
+                ("notice_field", "1"),
+                ("notify_new_network", "on"),
+            ],
+        )
+        .await
+        .assert_redirect(&page_url);
+    assert!(notify());
 }

@@ -85,6 +85,7 @@ pub fn add_key(conn: &mut DbConn, public_id: &str, secret_hash: &str) {
         allowed_from: "",
         scopes: "",
         rate_limit: None,
+        notify_new_network: None,
     };
     db::credentials::create(conn, &input, chrono::Utc::now().naive_utc()).expect("key");
 }

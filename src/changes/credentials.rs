@@ -214,7 +214,7 @@ fn journal(
 
 /// Journals each use of a key from a network new to it and mails its owner — at most once
 /// per key per hour, even with several processes (only the one that marks the key sends).
-/// A key deleted meanwhile is skipped. Returns how many owners were mailed.
+/// A key deleted meanwhile, or whose notice is off, is skipped. Returns how many owners were mailed.
 pub fn notice_new_networks(
     conn: &mut DbConn,
     now: NaiveDateTime,
@@ -226,7 +226,11 @@ pub fn notice_new_networks(
     let mut mailed = 0;
     for n in found {
         write(conn, |conn| {
-            let Some(key) = creds::find_by_id(conn, n.credential_id).optional()? else {
+            // Gone meanwhile, or its notice turned off (by default for machines' keys).
+            let Some(key) = creds::find_by_id(conn, n.credential_id)
+                .optional()?
+                .filter(|k| k.notify_new_network)
+            else {
                 return Ok(());
             };
             journal(
@@ -532,6 +536,15 @@ fn edit_rows(before: &Credential, edit: CredentialChange) -> Vec<(Action, Vec<Ch
             vec![change("allowed_from", &before.allowed_from, allowed)],
         ));
     }
+    if let Some(notify) = edit
+        .notify_new_network
+        .filter(|n| *n != before.notify_new_network)
+    {
+        rows.push((
+            Action::CredentialNoticeChanged,
+            vec![change("notify_new_network", !notify, notify)],
+        ));
+    }
     if let Some(expires_at) = edit.expires_at.filter(|at| *at != before.expires_at) {
         rows.push((
             Action::CredentialExpiryChanged,
@@ -627,28 +640,43 @@ pub fn roll(
     write(conn, |conn| {
         let before = creds::find_for_owner(conn, owner, public_id)?;
         may_manage_keys(conn, ctx, owner)?;
-        let until = (grace > chrono::Duration::zero()).then(|| {
-            let end = ctx.at + grace;
-            before.expires_at.map_or(end, |expiry| end.min(expiry))
-        });
-        match creds::roll(conn, before.id, new_hash, until, ctx.at)? {
-            Ok(()) => {}
-            Err(creds::RollRefusal::WindowOpen) => {
-                return Err(ChangeError::Refused("key.roll_window_open"));
-            }
-            Err(creds::RollRefusal::Legacy) => return Err(ChangeError::Refused("key.roll_legacy")),
-        }
-        let after = creds::find_for_owner(conn, owner, public_id)?;
-        journal(
-            conn,
-            ctx,
-            Action::CredentialRolled,
-            &after,
-            &[change("previous_valid_until", "", journal_expiry(until))],
-        )?;
-        tell_owner_of(conn, ctx, &after, CredentialMail::Rolled)?;
-        Ok(after)
+        // Drafts on the API management tab based on the key's old secret see the roll.
+        creds::bump(conn, owner)?;
+        roll_checked(conn, ctx, owner, &before, new_hash, grace)
     })
+}
+
+/// The roll itself, once the actor may manage the owner's keys: refused while an old
+/// secret is still accepted, journalled, mailed.
+fn roll_checked(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    owner: OwnerRef,
+    before: &Credential,
+    new_hash: &str,
+    grace: chrono::Duration,
+) -> ChangeResult<Credential> {
+    let until = (grace > chrono::Duration::zero()).then(|| {
+        let end = ctx.at + grace;
+        before.expires_at.map_or(end, |expiry| end.min(expiry))
+    });
+    match creds::roll(conn, before.id, new_hash, until, ctx.at)? {
+        Ok(()) => {}
+        Err(creds::RollRefusal::WindowOpen) => {
+            return Err(ChangeError::Refused("key.roll_window_open"));
+        }
+        Err(creds::RollRefusal::Legacy) => return Err(ChangeError::Refused("key.roll_legacy")),
+    }
+    let after = creds::find_for_owner(conn, owner, &before.public_id)?;
+    journal(
+        conn,
+        ctx,
+        Action::CredentialRolled,
+        &after,
+        &[change("previous_valid_until", "", journal_expiry(until))],
+    )?;
+    tell_owner_of(conn, ctx, &after, CredentialMail::Rolled)?;
+    Ok(after)
 }
 
 /// Ends a roll's grace window now: the old secret is refused from the next request on.
@@ -738,6 +766,7 @@ pub fn save_draft(
     operator: &Operator,
     draft: &Draft,
     actor_id: i32,
+    rolls: &[StagedRoll],
 ) -> ChangeResult<SaveOutcome> {
     write(conn, |conn| {
         may_manage_keys(conn, ctx, OwnerRef::Operator(operator.id))?;
@@ -793,6 +822,20 @@ pub fn save_draft(
             )?;
             tell_owner_of(conn, ctx, &c, CredentialMail::Created)?;
         }
+        // Last, so a refused roll (an old secret still accepted) undoes the whole Save.
+        let owner = OwnerRef::Operator(operator.id);
+        for roll in rolls {
+            let grace = grace_window(&roll.grace).ok_or(ChangeError::Refused("error.bad_form"))?;
+            let before = creds::find_for_owner(conn, owner, &roll.public_id)?;
+            roll_checked(conn, ctx, owner, &before, &roll.new_hash, grace)?;
+        }
         Ok(outcome)
     })
+}
+
+/// A roll staged on the API management tab, with the new secret's hash Save made for it.
+pub struct StagedRoll {
+    pub public_id: String,
+    pub grace: String,
+    pub new_hash: String,
 }

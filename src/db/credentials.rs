@@ -48,6 +48,8 @@ pub struct Credential {
     pub window_extended: bool,
     /// When its owner was told it is unused and will be deactivated (dormant keys).
     pub dormant_noticed_at: Option<NaiveDateTime>,
+    /// Its owner is told when it is used from a new network (`auth::key_sources`).
+    pub notify_new_network: bool,
 }
 
 impl Credential {
@@ -74,6 +76,7 @@ impl Credential {
             label: self.label.clone(),
             active: self.active,
             scopes: self.scopes.clone(),
+            rolled_at: self.rolled_at,
         }
     }
 }
@@ -94,6 +97,7 @@ pub struct NewCredential<'a> {
     pub scopes: &'a str,
     pub rate_limit: Option<i32>,
     pub rate_window: Option<i32>,
+    pub notify_new_network: bool,
 }
 
 pub fn saved_rows(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<SavedRow>> {
@@ -179,6 +183,7 @@ pub fn apply_draft(
                     scopes: &add.scopes,
                     rate_limit: None,
                     rate_window: None,
+                    notify_new_network: true,
                 })
                 .execute(conn)?;
         }
@@ -608,7 +613,7 @@ fn owned_by(
 }
 
 /// Marks the owner's credential list as changed, so staged drafts based on it see a conflict.
-fn bump(conn: &mut DbConn, owner: OwnerRef) -> QueryResult<()> {
+pub fn bump(conn: &mut DbConn, owner: OwnerRef) -> QueryResult<()> {
     if let OwnerRef::Operator(id) = owner {
         diesel::update(operators::table.find(id))
             .set(operators::api_version.eq(operators::api_version + 1))
@@ -800,6 +805,9 @@ pub struct NewCredentialInput<'a> {
     pub scopes: &'a str,
     /// Its own rate limit; none: the account's default.
     pub rate_limit: Option<RateLimit>,
+    /// Tell the owner of uses from new networks; none: on for an operator's key, off for a
+    /// machine's.
+    pub notify_new_network: Option<bool>,
 }
 
 /// Creates a credential that works at once (API, self-service, machines).
@@ -828,6 +836,9 @@ pub fn create(
                 scopes: input.scopes,
                 rate_limit: RateLimit::columns(input.rate_limit).0,
                 rate_window: RateLimit::columns(input.rate_limit).1,
+                notify_new_network: input
+                    .notify_new_network
+                    .unwrap_or(matches!(input.owner, OwnerRef::Operator(_))),
             })
             .returning(credentials::id)
             .get_result(conn)?;
@@ -857,6 +868,7 @@ pub struct CredentialChange<'a> {
     pub scopes: Option<&'a str>,
     /// A new rate limit of its own (`Some(None)`: none, the account's default applies).
     pub rate_limit: Option<Option<RateLimit>>,
+    pub notify_new_network: Option<bool>,
 }
 
 pub fn update(
@@ -893,6 +905,11 @@ pub fn update(
         if let Some(allowed_from) = edit.allowed_from {
             diesel::update(target)
                 .set(credentials::allowed_from.eq(allowed_from))
+                .execute(conn)?;
+        }
+        if let Some(notify) = edit.notify_new_network {
+            diesel::update(target)
+                .set(credentials::notify_new_network.eq(notify))
                 .execute(conn)?;
         }
         if let Some(scopes) = edit.scopes {

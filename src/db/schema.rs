@@ -139,6 +139,7 @@ diesel::table! {
         new_source_noticed_at -> Nullable<Timestamp>,
         window_extended -> Bool,
         dormant_noticed_at -> Nullable<Timestamp>,
+        notify_new_network -> Bool,
     }
 }
 

@@ -17,7 +17,13 @@ pub struct SavedRow {
     /// Stored form (`domain::scopes::stored`); drafts started before scopes existed have none.
     #[serde(default)]
     pub scopes: String,
+    /// When it was last rolled: a roll made elsewhere is a change the draft must hear of.
+    #[serde(default)]
+    pub rolled_at: Option<chrono::NaiveDateTime>,
 }
+
+/// How many keys one Save may roll: their new secrets travel to the page in one cookie.
+pub const MAX_ROLLS: usize = 5;
 
 /// What will happen to one saved credential at Save.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +33,10 @@ pub struct Edit {
     /// New stored scopes (empty: none).
     #[serde(default)]
     pub scopes: Option<String>,
+    /// A roll, by its grace window's code (`PT24H`): the new secret is made by Save and
+    /// shown after it, never kept in the draft.
+    #[serde(default)]
+    pub roll: Option<String>,
     pub delete: bool,
 }
 
@@ -74,6 +84,8 @@ pub struct RowChange {
     pub status_changed: bool,
     /// The saved scopes, when a change of them is staged.
     pub scopes_from: Option<String>,
+    /// The grace window's code, when a roll is staged.
+    pub rolling: Option<String>,
 }
 
 /// Something another administrator changed since the draft was started.
@@ -102,12 +114,20 @@ pub enum Conflict {
         label: String,
         to: String,
     },
+    Rolled {
+        public_id: String,
+        label: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageError {
     /// The row is not (or no longer) one of this operator's API accounts.
     UnknownRow,
+    /// A key staged to be added has no secret to roll yet.
+    NotSaved,
+    /// `MAX_ROLLS` rolls are staged already.
+    TooManyRolls,
 }
 
 impl RowChange {
@@ -117,6 +137,7 @@ impl RowChange {
         renamed_from: None,
         status_changed: false,
         scopes_from: None,
+        rolling: None,
     };
 }
 
@@ -147,6 +168,7 @@ impl Draft {
                         usize::from(e.label.is_some())
                             + usize::from(e.active.is_some())
                             + usize::from(e.scopes.is_some())
+                            + usize::from(e.roll.is_some())
                     }
                 })
                 .sum::<usize>()
@@ -201,6 +223,32 @@ impl Draft {
         Ok(())
     }
 
+    /// Stages a roll of a saved key with the grace window `grace` (a code the caller checked).
+    pub fn roll(&mut self, public_id: &str, grace: String) -> Result<(), StageError> {
+        if self.staged_mut(public_id).is_some() {
+            return Err(StageError::NotSaved);
+        }
+        self.saved(public_id).ok_or(StageError::UnknownRow)?;
+        let staged = self.edits.values().filter(|e| e.roll.is_some()).count();
+        let edit = self.edits.entry(public_id.to_owned()).or_default();
+        if edit.roll.is_none() && staged >= MAX_ROLLS {
+            self.prune();
+            return Err(StageError::TooManyRolls);
+        }
+        edit.roll = Some(grace);
+        Ok(())
+    }
+
+    /// The rolls Save will make, in the list's order (not of keys it deletes): public id
+    /// and grace code.
+    pub fn rolls(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.snapshot.iter().filter_map(|row| {
+            let edit = self.edits.get(&row.public_id).filter(|e| !e.delete)?;
+            let grace = edit.roll.as_deref()?;
+            Some((row.public_id.as_str(), grace))
+        })
+    }
+
     /// Deleting a staged add simply forgets it; deleting a saved row is staged.
     pub fn delete(&mut self, public_id: &str) -> Result<(), StageError> {
         if self.staged_mut(public_id).is_some() {
@@ -245,6 +293,7 @@ impl Draft {
                 renamed_from: edit.label.as_ref().map(|_| row.label.clone()),
                 status_changed: edit.active.is_some(),
                 scopes_from: edit.scopes.as_ref().map(|_| row.scopes.clone()),
+                rolling: edit.roll.clone(),
             },
         }
     }
@@ -278,6 +327,12 @@ impl Draft {
                             public_id: now.public_id.clone(),
                             label: now.label.clone(),
                             to: now.scopes.clone(),
+                        });
+                    }
+                    if now.rolled_at != old.rolled_at {
+                        out.push(Conflict::Rolled {
+                            public_id: now.public_id.clone(),
+                            label: now.label.clone(),
                         });
                     }
                 }
@@ -322,6 +377,9 @@ impl Draft {
             if let Some(scopes) = edit.scopes {
                 let _ = self.set_scopes(&id, scopes);
             }
+            if let Some(grace) = edit.roll {
+                let _ = self.roll(&id, grace);
+            }
         }
     }
 }
@@ -336,6 +394,7 @@ mod tests {
             label: label.into(),
             active,
             scopes: String::new(),
+            rolled_at: None,
         }
     }
 
@@ -389,6 +448,55 @@ mod tests {
         );
         d.rebase(2, vec![now]);
         assert_eq!(d.edits["a"].scopes.as_deref(), Some("billing:read"));
+    }
+
+    #[test]
+    fn staging_rolls() {
+        let ids = ["a", "b", "c", "d", "e", "f"];
+        let mut d = Draft::new(1, ids.iter().map(|id| row(id, id, true)).collect());
+        d.roll("a", "PT24H".into()).expect("known");
+        assert_eq!(d.change_count(), 1);
+        assert_eq!(
+            d.view(&row("a", "a", true)).change.rolling.as_deref(),
+            Some("PT24H")
+        );
+        // Staged again: the last grace window chosen counts, still one change.
+        d.roll("a", "PT1H".into()).expect("known");
+        assert_eq!(d.change_count(), 1);
+        for id in &ids[1..MAX_ROLLS] {
+            d.roll(id, "PT0S".into()).expect("known");
+        }
+        assert_eq!(d.roll("f", "PT0S".into()), Err(StageError::TooManyRolls));
+        assert!(
+            !d.edits.contains_key("f"),
+            "a refused roll leaves no empty edit"
+        );
+        // A key deleted by the same Save is not rolled.
+        d.delete("b").expect("known");
+        let rolls: Vec<(&str, &str)> = d.rolls().collect();
+        assert_eq!(rolls[0], ("a", "PT1H"));
+        assert!(!rolls.iter().any(|(id, _)| *id == "b"));
+        assert_eq!(d.roll("zzz", "PT0S".into()), Err(StageError::UnknownRow));
+        // Rolled elsewhere meanwhile: said, and a rebase keeps the staged roll.
+        let mut now = row("a", "a", true);
+        now.rolled_at =
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+        let c = d.conflicts(std::slice::from_ref(&now));
+        assert!(c.contains(&Conflict::Rolled {
+            public_id: "a".into(),
+            label: "a".into()
+        }));
+        d.rebase(2, vec![now]);
+        assert_eq!(d.edits["a"].roll.as_deref(), Some("PT1H"));
+        d.add(StagedAdd {
+            public_id: "n".into(),
+            secret_hash: "h".into(),
+            label: "New".into(),
+            active: true,
+            expires_at: None,
+            scopes: String::new(),
+        });
+        assert_eq!(d.roll("n", "PT0S".into()), Err(StageError::NotSaved));
     }
 
     #[test]

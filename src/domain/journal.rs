@@ -38,6 +38,7 @@ actions! {
     CredentialDeactivated => "credential.deactivated",
     CredentialExpiryChanged => "credential.expiry_changed",
     CredentialAllowlistChanged => "credential.allowlist_changed",
+    CredentialNoticeChanged => "credential.notice_changed",
     CredentialScopesChanged => "credential.scopes_changed",
     CredentialRateLimitChanged => "credential.rate_limit_changed",
     CredentialDeleted => "credential.deleted",

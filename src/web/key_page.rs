@@ -9,7 +9,7 @@ use diesel::OptionalExtension;
 use serde::Deserialize;
 
 use super::keys::{self, Config, Expiry, RevealView, Texts};
-use super::reveal::{self, Reveal};
+use super::reveal::{self, Reveal, RevealedKey};
 use super::{Chrome, Ctx, render, see_other};
 use crate::changes;
 use crate::db::{self, audit::AuditEvent, credentials::Credential, credentials::OwnerRef};
@@ -157,6 +157,8 @@ struct KeyPage {
     /// How far behind the counts may be, in seconds.
     counts_behind: u64,
     can_roll: bool,
+    /// Rolled on the list's page (the staged API management tab), not here.
+    roll_on_tab: bool,
     /// A roll's window is open: no new roll until it ends (or is retired).
     window_open: bool,
     graces: &'static [(&'static str, chrono::Duration, &'static str)],
@@ -196,14 +198,7 @@ pub async fn show(
             Ok((key, owner_name, created_by, events, series, sources))
         })
         .await?;
-    let reveal = reveal::take(&ctx, req, &here)
-        .await?
-        .map(|r: Reveal| RevealView {
-            token: r.token(),
-            public_id: r.public_id,
-            label: r.label,
-            secret: r.secret,
-        });
+    let reveal = reveal::take(&ctx, req, &here).await?.map(RevealView::from);
     let now = ctx.state.clock.now();
     let quiet = i64::from(ctx.state.settings.roll_quiet_minutes);
     let secure = ctx.state.settings.secure_cookies;
@@ -230,6 +225,7 @@ pub async fn show(
         charts: crate::web::usage::charts(&c, &series, now),
         counts_behind: ctx.state.settings.last_used_flush_ms.div_ceil(1000),
         can_roll: listing.can_roll && listing.config.can_edit,
+        roll_on_tab: listing.config.staged,
         window_open: key.previous_hash(now).is_some(),
         graces: &changes::credentials::GRACE_WINDOWS,
         c,
@@ -277,9 +273,12 @@ pub async fn roll(
     res.insert_header((actix_web::http::header::LOCATION, here.clone()));
     let reveal = Reveal {
         owner: here,
-        public_id: minted.public_id,
-        label: rolled.label,
-        secret: minted.secret,
+        keys: vec![RevealedKey {
+            public_id: minted.public_id,
+            label: rolled.label,
+            secret: minted.secret,
+        }],
+        rolled: false,
     };
     reveal::attach(&ctx, &mut res, &reveal).await?;
     Ok(res.finish())
@@ -330,6 +329,9 @@ pub struct AllowlistForm {
     rate_requests: Option<String>,
     #[serde(default)]
     rate_per: String,
+    /// Present when the form had the new-network checkbox (then unchecked means off).
+    notice_field: Option<String>,
+    notify_new_network: Option<String>,
 }
 
 /// Sets where the key may be used from, at once; a refused entry comes back as a message.
@@ -374,6 +376,9 @@ pub async fn set_allowlist(
             return Ok(see_other(&here));
         }
     };
+    let notify_new_network = form
+        .notice_field
+        .map(|_| form.notify_new_network.as_deref() == Some("on"));
     let (owner, cx) = (listing.owner, ctx.change()?);
     let saved = ctx
         .state
@@ -384,6 +389,7 @@ pub async fn set_allowlist(
                 allowed_from: Some(&stored),
                 scopes: scopes.as_deref(),
                 rate_limit,
+                notify_new_network,
                 ..Default::default()
             };
             Ok(changes::credentials::update(

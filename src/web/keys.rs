@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use super::reveal::{self, Reveal};
+use super::reveal::{self, Reveal, RevealedKey};
 use super::{Chrome, Ctx};
 use crate::auth::mint::{Minted, mint};
 use crate::changes;
@@ -33,6 +33,10 @@ pub struct KeyRow {
     pub scopes: String,
     /// Unused (dormant keys): the date it will be deactivated unless used.
     pub dormant_until: Option<String>,
+    /// A roll staged on the API management tab: the name of its grace window.
+    pub roll_grace: Option<&'static str>,
+    /// Its last roll's old secret is still accepted until then (no new roll before).
+    pub old_until: Option<String>,
     pub change: RowChange,
 }
 
@@ -71,17 +75,68 @@ pub struct DeleteDialog {
     pub label: String,
 }
 
+/// The API management tab's Roll dialog: a grace window for the old secret.
+pub struct RollDialog {
+    pub public_id: String,
+    pub label: String,
+    /// The grace window's code chosen (or staged already).
+    pub grace: String,
+    pub error: Option<&'static str>,
+}
+
 /// A dialog refused with a message, to show again (422).
 pub enum Refused {
     Add(FormDialog),
     Edit(FormDialog),
+    Roll(RollDialog),
 }
 
+/// The name of a grace window, by its code (`changes::credentials::GRACE_WINDOWS`).
+fn grace_name(code: &str) -> Option<&'static str> {
+    changes::credentials::GRACE_WINDOWS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, _, name)| *name)
+}
+
+/// New secrets shown once (`templates/credentials/_reveal.html`).
 pub struct RevealView {
+    pub keys: Vec<RevealedKeyView>,
+    /// Keys rolled by a Save: their old secrets may still work for a while.
+    pub rolled: bool,
+}
+
+pub struct RevealedKeyView {
+    /// Ends the ids of its fields: none for the first key, `-2`, `-3`… for the next.
+    pub id_suffix: String,
     pub public_id: String,
     pub label: String,
     pub secret: Secret,
     pub token: Secret,
+}
+
+impl From<Reveal> for RevealView {
+    fn from(r: Reveal) -> Self {
+        RevealView {
+            keys: r
+                .keys
+                .into_iter()
+                .enumerate()
+                .map(|(i, k)| RevealedKeyView {
+                    id_suffix: if i == 0 {
+                        String::new()
+                    } else {
+                        format!("-{}", i + 1)
+                    },
+                    token: k.token(),
+                    public_id: k.public_id,
+                    label: k.label,
+                    secret: k.secret,
+                })
+                .collect(),
+            rolled: r.rolled,
+        }
+    }
 }
 
 /// Catalog keys of the wording that differs between pages.
@@ -145,6 +200,9 @@ pub struct KeyList {
     pub add_dialog: Option<FormDialog>,
     pub edit_dialog: Option<FormDialog>,
     pub delete_dialog: Option<DeleteDialog>,
+    pub roll_dialog: Option<RollDialog>,
+    /// The grace windows the Roll dialog offers: code, length, name.
+    pub graces: &'static [(&'static str, chrono::Duration, &'static str)],
     pub reveal: Option<RevealView>,
 }
 
@@ -366,6 +424,11 @@ fn row(
             let days = changes::credentials::DORMANT_GRACE_DAYS;
             c.date(&(at + chrono::Duration::days(days)))
         }),
+        roll_grace: change.rolling.as_deref().and_then(grace_name),
+        old_until: cred
+            .previous_hash(now)
+            .and(cred.previous_until)
+            .map(|at| c.datetime(&at)),
         change,
     }
 }
@@ -389,12 +452,7 @@ impl KeyList {
     ) -> Result<KeyList, AppError> {
         let reveal = reveal::take(ctx, req, &reveal_owner(&config.base))
             .await?
-            .map(|r: Reveal| RevealView {
-                token: r.token(),
-                public_id: r.public_id,
-                label: r.label,
-                secret: r.secret,
-            });
+            .map(RevealView::from);
         let (c, now) = (&ctx.chrome, ctx.state.clock.now());
         let mut rows: Vec<KeyRow> = saved
             .rows
@@ -425,6 +483,8 @@ impl KeyList {
                 expiry: Expiry::of(c, add.expires_at, now),
                 scopes: add.scopes.clone(),
                 dormant_until: None,
+                roll_grace: None,
+                old_until: None,
                 change: RowChange {
                     new: true,
                     ..RowChange::UNCHANGED
@@ -437,9 +497,23 @@ impl KeyList {
                 .ok_or(AppError::NotFound)
         };
         let (mut add_dialog, mut edit_dialog, mut delete_dialog) = (None, None, None);
+        let mut roll_dialog = None;
         match (refused, query.dialog.as_deref()) {
             (Some(Refused::Add(d)), _) => add_dialog = Some(d),
             (Some(Refused::Edit(d)), _) => edit_dialog = Some(d),
+            (Some(Refused::Roll(d)), _) => roll_dialog = Some(d),
+            (None, Some("roll")) if config.can_edit && config.staged => {
+                let r = find(&query.row)?;
+                if r.change.new {
+                    return Err(AppError::NotFound);
+                }
+                roll_dialog = Some(RollDialog {
+                    public_id: r.public_id.clone(),
+                    label: r.label.clone(),
+                    grace: r.change.rolling.clone().unwrap_or_else(|| "PT24H".into()),
+                    error: None,
+                });
+            }
             (None, Some("add")) if config.can_edit => {
                 add_dialog = Some(FormDialog {
                     public_id: String::new(),
@@ -482,6 +556,8 @@ impl KeyList {
             add_dialog,
             edit_dialog,
             delete_dialog,
+            roll_dialog,
+            graces: &changes::credentials::GRACE_WINDOWS,
             reveal,
         })
     }
@@ -524,9 +600,12 @@ pub async fn redirect_with_reveal(
     res.insert_header((actix_web::http::header::LOCATION, base.to_owned()));
     let reveal = Reveal {
         owner: reveal_owner(base),
-        public_id: minted.public_id,
-        label,
-        secret: minted.secret,
+        keys: vec![RevealedKey {
+            public_id: minted.public_id,
+            label,
+            secret: minted.secret,
+        }],
+        rolled: false,
     };
     reveal::attach(ctx, &mut res, &reveal).await?;
     Ok(res.finish())
@@ -581,6 +660,7 @@ pub async fn apply(
                         allowed_from: "",
                         scopes: &scopes,
                         rate_limit: None,
+                        notify_new_network: None,
                     };
                     Ok(changes::credentials::create(c, &cx, &input, false)?)
                 })

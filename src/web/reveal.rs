@@ -23,21 +23,34 @@ const VALID_MINUTES: i64 = 5;
 #[derive(Serialize, Deserialize)]
 struct Stored {
     owner: String,
-    public_id: String,
-    label: String,
-    secret: String,
+    keys: Vec<StoredKey>,
+    #[serde(default)]
+    rolled: bool,
     nonce: String,
 }
 
-/// A secret to show once, on the page of `owner` (e.g. `operator:7`).
+#[derive(Serialize, Deserialize)]
+struct StoredKey {
+    public_id: String,
+    label: String,
+    secret: String,
+}
+
+/// New secrets to show once, on the page `owner` (its address): one new key, or the keys
+/// a Save of the API management tab rolled (`rolled`: their old secrets may still work).
 pub struct Reveal {
     pub owner: String,
+    pub keys: Vec<RevealedKey>,
+    pub rolled: bool,
+}
+
+pub struct RevealedKey {
     pub public_id: String,
     pub label: String,
     pub secret: Secret,
 }
 
-impl Reveal {
+impl RevealedKey {
     pub fn token(&self) -> Secret {
         credential::token(&self.public_id, &self.secret)
     }
@@ -84,9 +97,16 @@ pub async fn attach(
         .await?;
     let stored = Stored {
         owner: reveal.owner.clone(),
-        public_id: reveal.public_id.clone(),
-        label: reveal.label.clone(),
-        secret: reveal.secret.expose().to_owned(),
+        keys: reveal
+            .keys
+            .iter()
+            .map(|k| StoredKey {
+                public_id: k.public_id.clone(),
+                label: k.label.clone(),
+                secret: k.secret.expose().to_owned(),
+            })
+            .collect(),
+        rolled: reveal.rolled,
         nonce,
     };
     let mut jar = CookieJar::new();
@@ -135,9 +155,16 @@ pub async fn take(ctx: &Ctx, req: &HttpRequest, owner: &str) -> Result<Option<Re
         .await?;
     Ok(first.then(|| Reveal {
         owner: stored.owner,
-        public_id: stored.public_id,
-        label: stored.label,
-        secret: Secret::new(stored.secret),
+        keys: stored
+            .keys
+            .into_iter()
+            .map(|k| RevealedKey {
+                public_id: k.public_id,
+                label: k.label,
+                secret: Secret::new(k.secret),
+            })
+            .collect(),
+        rolled: stored.rolled,
     }))
 }
 

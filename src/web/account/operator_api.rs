@@ -1,13 +1,15 @@
 //! `/account/operators/{id}/api`: the operator's **API management** tab (seeds 000/002).
-//! Add, rename, (de)activate and delete are staged in the session and applied together by
-//! Save, in one transaction, refused when another administrator saved first.
+//! Add, edit (label, scopes), (de)activate, roll and delete are staged in the session and
+//! applied together by Save, in one transaction, refused when another administrator saved
+//! first. A staged roll keeps no secret: Save makes the new ones and shows them once.
 
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::mint::{Minted, mint};
+use crate::auth::mint::{Minted, mint, mint_secret_for};
+use crate::changes::credentials::StagedRoll;
 use crate::db::{self, credentials::SaveOutcome, operators::Operator};
 use crate::domain::draft::{Conflict, Draft, SavedRow, StageError, StagedAdd};
 use crate::domain::permissions::Permission;
@@ -16,9 +18,10 @@ use crate::domain::validation;
 use crate::error::AppError;
 use crate::web::key_page::{self, Crumb};
 use crate::web::keys::{
-    self, Config, FormDialog, KeyList, KeyQuery, ListPosition, NewKey, NewKeyForm, Refused, Texts,
+    self, Config, FormDialog, KeyList, KeyQuery, ListPosition, NewKey, NewKeyForm, Refused,
+    RollDialog, Texts,
 };
-use crate::web::reveal::{self, Reveal};
+use crate::web::reveal::{self, Reveal, RevealedKey};
 use crate::web::session::Empty;
 use crate::web::{Chrome, CsrfForm, Ctx, render, see_other};
 
@@ -35,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource(format!("{base}/{{row}}/rename")).route(web::post().to(rename)))
         .service(web::resource(format!("{base}/{{row}}/active")).route(web::post().to(set_active)))
         .service(web::resource(format!("{base}/{{row}}/delete")).route(web::post().to(delete)))
+        .service(web::resource(format!("{base}/{{row}}/roll")).route(web::post().to(roll)))
         .service(web::resource(format!("{base}/{{row}}/undo")).route(web::post().to(undo)));
 }
 
@@ -177,6 +181,9 @@ fn conflict_line(c: &Chrome, conflict: &Conflict) -> String {
                 to
             };
             format!("{} {label} ({public_id}): {to}", c.t("api.conflict_scopes"))
+        }
+        Conflict::Rolled { public_id, label } => {
+            format!("{} {label} ({public_id})", c.t("api.conflict_rolled"))
         }
         Conflict::StatusChanged {
             public_id,
@@ -329,16 +336,23 @@ pub async fn add(
     res.insert_header((actix_web::http::header::LOCATION, tab_url(id)));
     let reveal = Reveal {
         owner: keys::reveal_owner(&tab_url(id)),
-        public_id,
-        label,
-        secret,
+        keys: vec![RevealedKey {
+            public_id,
+            label,
+            secret,
+        }],
+        rolled: false,
     };
     reveal::attach(&ctx, &mut res, &reveal).await?;
     Ok(res.finish())
 }
 
 fn staged(result: Result<(), StageError>) -> Result<(), AppError> {
-    result.map_err(|StageError::UnknownRow| AppError::NotFound)
+    result.map_err(|e| match e {
+        StageError::UnknownRow => AppError::NotFound,
+        StageError::NotSaved => AppError::BadRequest("api.roll_new_key"),
+        StageError::TooManyRolls => AppError::BadRequest("api.roll_too_many"),
+    })
 }
 
 /// The tab's Edit dialog: a label and, staged like it, the key's scopes.
@@ -413,6 +427,60 @@ pub async fn set_active(
     Ok(see_other(&position.back_to(&tab_url(id))))
 }
 
+#[derive(Deserialize)]
+pub struct RollForm {
+    grace: String,
+}
+
+/// Stages a roll. Refused at once, in the dialog, when Save could only refuse it: an old
+/// secret still accepted, a key stored from before keyed hashes given a window, too many.
+pub async fn roll(
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<(i32, String)>,
+    position: web::Query<ListPosition>,
+    CsrfForm(form): CsrfForm<RollForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, row) = path.into_inner();
+    let grace = crate::changes::credentials::grace_window(&form.grace)
+        .ok_or(AppError::BadRequest("error.bad_form"))?;
+    let mut draft = draft_for(&ctx, id).await?;
+    let (public_id, now) = (row.clone(), ctx.state.clock.now());
+    let key = ctx
+        .state
+        .db(move |c| {
+            let owner = db::credentials::OwnerRef::Operator(id);
+            use diesel::OptionalExtension;
+            Ok(db::credentials::find_for_owner(c, owner, &public_id).optional()?)
+        })
+        .await?;
+    let refusal = match &key {
+        Some(k) if k.previous_hash(now).is_some() => Some("key.roll_window_open"),
+        Some(k) if grace > chrono::Duration::zero() && k.secret_hash.starts_with("$argon2") => {
+            Some("key.roll_legacy")
+        }
+        // Not saved (staged to be added, another operator's): the draft says which.
+        _ => match draft.roll(&row, form.grace.clone()) {
+            Err(StageError::TooManyRolls) => Some("api.roll_too_many"),
+            other => {
+                staged(other)?;
+                None
+            }
+        },
+    };
+    if let Some(error) = refusal {
+        let dialog = RollDialog {
+            label: key.map(|k| k.label).unwrap_or_default(),
+            public_id: row,
+            grace: form.grace,
+            error: Some(error),
+        };
+        return refuse(ctx, req, id, &position.query(), Refused::Roll(dialog)).await;
+    }
+    store_draft(&ctx.session, id, &draft)?;
+    Ok(see_other(&position.back_to(&tab_url(id))))
+}
+
 pub async fn delete(
     ctx: Ctx,
     path: web::Path<(i32, String)>,
@@ -451,22 +519,58 @@ pub async fn save(
         return Ok(see_other(&tab_url(id)));
     };
     let (actor, cx) = (ctx.operator()?.id, ctx.change()?);
+    // The rolls' new secrets, made now: shown once after Save, never kept in the draft.
+    let mut revealed = Vec::new();
+    let mut rolls = Vec::new();
+    for (public_id, grace) in draft.rolls() {
+        let minted = mint_secret_for(ctx.state.verifier.hasher(), public_id.to_owned())?;
+        let label = draft
+            .snapshot
+            .iter()
+            .find(|r| r.public_id == public_id)
+            .map(|r| draft.view(r).label)
+            .unwrap_or_default();
+        rolls.push(StagedRoll {
+            public_id: public_id.to_owned(),
+            grace: grace.to_owned(),
+            new_hash: minted.secret_hash,
+        });
+        revealed.push(RevealedKey {
+            public_id: minted.public_id,
+            label,
+            secret: minted.secret,
+        });
+    }
     let to_apply = draft.clone();
     let outcome = ctx
         .state
         .db(move |c| {
             Ok(crate::changes::credentials::save_draft(
-                c, &cx, &operator, &to_apply, actor,
-            )?)
+                c, &cx, &operator, &to_apply, actor, &rolls,
+            ))
         })
         .await?;
     match outcome {
-        SaveOutcome::Saved => {
+        Ok(SaveOutcome::Saved) => {
             ctx.session.remove(&draft_key(id));
             ctx.flash("api.saved")?;
+            if !revealed.is_empty() {
+                let mut res = HttpResponse::SeeOther();
+                res.insert_header((actix_web::http::header::LOCATION, tab_url(id)));
+                let reveal = Reveal {
+                    owner: keys::reveal_owner(&tab_url(id)),
+                    keys: revealed,
+                    rolled: true,
+                };
+                reveal::attach(&ctx, &mut res, &reveal).await?;
+                return Ok(res.finish());
+            }
         }
         // The draft stays in the session: the tab lists what changed, to retry or discard.
-        SaveOutcome::Conflict(_) => ctx.flash_error("api.conflict_refused")?,
+        Ok(SaveOutcome::Conflict(_)) => ctx.flash_error("api.conflict_refused")?,
+        // Nothing was saved (a roll refused undoes the Save); the draft stays to be fixed.
+        Err(crate::changes::ChangeError::Refused(key)) => ctx.flash_error(key)?,
+        Err(e) => return Err(e.into()),
     }
     Ok(see_other(&tab_url(id)))
 }
@@ -501,8 +605,8 @@ pub async fn rebase(
 }
 
 /// One of the operator's saved keys, on its own page (*Operators / Read*, like the tab). Its
-/// rotation is shown; rolling it is done by its owner (My profile) or through the API, as
-/// changes on this tab are staged until Save.
+/// rotation is shown; rolling it is staged on the tab (or done by its owner in My profile,
+/// or through the API).
 pub async fn key_page(
     ctx: Ctx,
     req: HttpRequest,

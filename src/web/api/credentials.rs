@@ -88,6 +88,9 @@ pub struct NewCredentialRequest {
     /// Its own rate limit. Default: the calling key's own (none if it has none: then the
     /// account's default applies); never looser than the limit the calling key is under.
     pub rate_limit: Option<RateLimitView>,
+    /// Mail its owner (and journal) when it is first used from a network it was never used
+    /// from. Default: on for an operator's key, off for a machine's.
+    pub notify_new_network: Option<bool>,
 }
 
 /// A new credential. `secret` and `token` appear in this response only.
@@ -126,6 +129,9 @@ pub struct UpdateCredentialRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable)]
     pub rate_limit: Option<Option<RateLimitView>>,
+    /// Turns the new-network notice on or off; absent leaves it as it is. A key cannot turn
+    /// off its own.
+    pub notify_new_network: Option<bool>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from an absent one (`None`, by `default`).
@@ -367,6 +373,7 @@ pub async fn create(
                 allowed_from: &allowed_from,
                 scopes: &scopes,
                 rate_limit,
+                notify_new_network: body.notify_new_network,
             };
             Ok(changes::credentials::create(c, &cx, &input, false)?)
         })
@@ -485,7 +492,11 @@ pub async fn update(
             super::asked_scopes(&state, found.account_id, asked).await?,
         )?),
     };
-    let active = body.active;
+    // A leaked key cannot hide its use from new networks from its owner.
+    if found.id == caller.0.credential.id && body.notify_new_network == Some(false) {
+        return Err(AppError::Conflict("api.own_notice"));
+    }
+    let (active, notify_new_network) = (body.active, body.notify_new_network);
     let updated = state
         .db(move |c| {
             let edit = CredentialChange {
@@ -495,6 +506,7 @@ pub async fn update(
                 allowed_from: allowed_from.as_deref(),
                 scopes: scopes.as_deref(),
                 rate_limit,
+                notify_new_network,
             };
             Ok(changes::credentials::update(
                 c,

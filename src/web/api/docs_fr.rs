@@ -578,4 +578,16 @@ pub const FRENCH: &[(&str, &str)] = &[
         "The last roll's old secret is still accepted (retire it first), a grace window was asked for a secret stored from before keyed hashes, or the key may do more than the calling key",
         "L'ancien secret du dernier renouvellement est encore accepté (retirez-le d'abord), une période de grâce a été demandée pour un secret enregistré d'avant les hachages à clé, ou la clé peut plus que la clé appelante",
     ),
+    (
+        "Its owner is mailed when it is first used from a new network.",
+        "Son propriétaire reçoit un courriel quand elle est utilisée pour la première fois depuis un nouveau réseau.",
+    ),
+    (
+        "Mail its owner (and journal) when it is first used from a network it was never used\nfrom. Default: on for an operator's key, off for a machine's.",
+        "Prévenir son propriétaire par courriel (et le journal) quand elle est utilisée pour la première fois depuis un réseau\njamais vu. Par défaut : activé pour la clé d'un opérateur, désactivé pour celle d'une machine.",
+    ),
+    (
+        "Turns the new-network notice on or off; absent leaves it as it is. A key cannot turn\noff its own.",
+        "Active ou désactive l'avis de nouveau réseau ; absent, il reste tel quel. Une clé ne peut pas désactiver\nle sien.",
+    ),
 ];

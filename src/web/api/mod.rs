@@ -425,6 +425,8 @@ pub struct CredentialView {
     /// Its own rate limit; absent: the account's default applies, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimitView>,
+    /// Its owner is mailed when it is first used from a new network.
+    pub notify_new_network: bool,
 }
 
 /// At most `requests` uses per second, minute or hour, counted in fixed windows (a minute
@@ -478,6 +480,7 @@ impl From<&Credential> for CredentialView {
                 .collect(),
             rate_limit: crate::domain::rate::RateLimit::stored(c.rate_limit, c.rate_window)
                 .map(RateLimitView::from),
+            notify_new_network: c.notify_new_network,
         }
     }
 }

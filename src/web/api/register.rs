@@ -165,6 +165,7 @@ pub async fn register(
                 expires_at: None,
                 created_by: Some(operator_id),
                 allowed_from: "",
+                notify_new_network: None,
                 scopes: &scopes,
                 rate_limit: None,
             };
