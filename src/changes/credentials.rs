@@ -282,7 +282,7 @@ pub fn sweep_dormant(
         let cutoff = now - chrono::Duration::days(i64::from(days));
         for key in creds::dormant_unnoticed(conn, account_id, cutoff, now, 100)? {
             write(conn, |conn| {
-                if creds::mark_dormant_noticed(conn, key.id, now)? {
+                if creds::mark_dormant_noticed(conn, &key, now)? {
                     let until = now + chrono::Duration::days(DORMANT_GRACE_DAYS);
                     journal(
                         conn,
@@ -588,7 +588,7 @@ pub fn update(
         if let Some(asked) = edit.scopes {
             may_give_scopes(conn, ctx, before.account_id, &before.scopes, asked)?;
         }
-        let after = creds::update(conn, owner, public_id, edit)?;
+        let after = creds::update(conn, owner, public_id, edit, ctx.at)?;
         journal_edit(conn, ctx, &before, &after, edit)?;
         Ok(after)
     })

@@ -50,6 +50,8 @@ pub struct Credential {
     pub dormant_noticed_at: Option<NaiveDateTime>,
     /// Its owner is told when it is used from a new network (`auth::key_sources`).
     pub notify_new_network: bool,
+    /// When a person last (de)activated it: dormancy counts from then at the earliest.
+    pub dormant_from: Option<NaiveDateTime>,
 }
 
 impl Credential {
@@ -150,6 +152,7 @@ pub fn apply_draft(
                     .set((
                         credentials::active.eq(active),
                         credentials::dormant_noticed_at.eq(None::<NaiveDateTime>),
+                        credentials::dormant_from.eq(now),
                     ))
                     .execute(conn)?;
             }
@@ -876,6 +879,7 @@ pub fn update(
     owner: OwnerRef,
     public_id: &str,
     edit: CredentialChange,
+    now: NaiveDateTime,
 ) -> QueryResult<Credential> {
     crate::db::write(conn, |conn| {
         let current = find_for_owner(conn, owner, public_id)?;
@@ -891,6 +895,7 @@ pub fn update(
                 .set((
                     credentials::active.eq(active),
                     credentials::dormant_noticed_at.eq(None::<NaiveDateTime>),
+                    credentials::dormant_from.eq(now),
                 ))
                 .execute(conn)?;
         }
@@ -963,8 +968,8 @@ pub fn mark_reminded(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
 }
 
 /// Active, unexpired keys of the account unused since `cutoff` (or never used and made
-/// before it) — by either secret: a rolled key's old one counts — whose owner was not told
-/// yet: up to `limit`.
+/// before it) — by either secret: a rolled key's old one counts — not (de)activated by a
+/// person since, whose owner was not told yet: up to `limit`.
 pub fn dormant_unnoticed(
     conn: &mut DbConn,
     account_id: i32,
@@ -992,6 +997,11 @@ pub fn dormant_unnoticed(
             credentials::previous_last_used_at
                 .is_null()
                 .or(credentials::previous_last_used_at.lt(cutoff)),
+        )
+        .filter(
+            credentials::dormant_from
+                .is_null()
+                .or(credentials::dormant_from.lt(cutoff)),
         )
         .order(credentials::id)
         .limit(limit)
@@ -1028,10 +1038,28 @@ pub fn dormant_due(
 }
 
 /// Marks a key as told it is unused; true when this call marked it (and so sends the mail).
-pub fn mark_dormant_noticed(conn: &mut DbConn, id: i32, now: NaiveDateTime) -> QueryResult<bool> {
+/// Only while its account still has dormant keys on: a sweep that read the setting just
+/// before it was turned off must not leave a notice behind (`clear_dormant_notices`). On
+/// PostgreSQL the account's row is read under a share lock, so turning the setting off
+/// waits for this transaction (and then clears its notice) or this one sees it off.
+pub fn mark_dormant_noticed(
+    conn: &mut DbConn,
+    key: &Credential,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let setting = accounts::table
+        .find(key.account_id)
+        .select(accounts::dormant_days);
+    let days: Option<i32> = match conn {
+        DbConn::Postgres(pg) => setting.for_share().first(pg)?,
+        DbConn::Sqlite(_) => setting.first(conn)?,
+    };
+    if days.is_none() {
+        return Ok(false);
+    }
     let marked = diesel::update(
         credentials::table
-            .find(id)
+            .find(key.id)
             .filter(credentials::dormant_noticed_at.is_null()),
     )
     .set(credentials::dormant_noticed_at.eq(now))

@@ -140,6 +140,7 @@ diesel::table! {
         window_extended -> Bool,
         dormant_noticed_at -> Nullable<Timestamp>,
         notify_new_network -> Bool,
+        dormant_from -> Nullable<Timestamp>,
     }
 }
 
