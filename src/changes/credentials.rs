@@ -312,6 +312,10 @@ fn deactivate_dormant(
     for key in creds::dormant_due(conn, account_id, due, 100)? {
         write(conn, |conn| {
             if creds::deactivate_dormant(conn, key.id)? {
+                // Drafts on the API management tab see the key's new status as a change.
+                if let Some(owner) = key.owner_ref() {
+                    creds::bump(conn, owner)?;
+                }
                 journal(
                     conn,
                     ctx,
