@@ -149,6 +149,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "A key cannot turn off the notice of its own use from new networks.",
         "Une clé ne peut pas désactiver l'avis de sa propre utilisation depuis de nouveaux réseaux.",
     ),
+    ("error.too_long", "Too long.", "Trop long."),
+    (
+        "action.credential.leak_reported",
+        "Key reported as leaked",
+        "Clé signalée comme divulguée",
+    ),
     (
         "action.credential.new_network",
         "Key used from a new network",
@@ -2154,6 +2160,21 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "mail.credential_dormant_deactivated",
         "The key {label} ({id}) of {owner} was deactivated: it had not been used since its owner was told a week ago. Reactivate it to use the same value again.",
         "La clé {label} ({id}) de {owner} a été désactivée : elle n'avait pas servi depuis que son propriétaire en a été prévenu il y a une semaine. Réactivez-la pour réutiliser la même valeur.",
+    ),
+    (
+        "mail.credential_leak_reported_subject",
+        "API key reported as leaked: {label}",
+        "Clé d'API signalée comme divulguée : {label}",
+    ),
+    (
+        "mail.credential_leak_reported",
+        "Somebody reported the key {label} ({id}) of {owner} as leaked — found at: {found_at} (reported from {address}). It was deactivated at once: every program using it is refused from now on. Roll it on its page, give the programs the new secret, then reactivate it.",
+        "Quelqu'un a signalé la clé {label} ({id}) de {owner} comme divulguée — trouvée à : {found_at} (signalement depuis {address}). Elle a été désactivée aussitôt : tout programme qui l'utilise est refusé désormais. Renouvelez-la sur sa page, donnez le nouveau secret aux programmes, puis réactivez-la.",
+    ),
+    (
+        "mail.credential_leak_reported_previous",
+        "Somebody reported the old secret of the key {label} ({id}) of {owner} as leaked — found at: {found_at} (reported from {address}). Its roll window was ended at once: only the new secret works from now on.",
+        "Quelqu'un a signalé l'ancien secret de la clé {label} ({id}) de {owner} comme divulgué — trouvé à : {found_at} (signalement depuis {address}). Sa période de renouvellement a été close aussitôt : seul le nouveau secret fonctionne désormais.",
     ),
     (
         "mail.credential_new_network_subject",

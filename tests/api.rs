@@ -4476,3 +4476,169 @@ async fn the_new_network_notice_is_chosen_per_key_and_a_key_cannot_mute_its_own(
     .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Anyone who finds a token can stop it: no authentication, the same answer for every
+/// token, a key's secret deactivates the key, an old secret of a roll ends its window; the
+/// owner is mailed where it was found. Reports are limited per address — exactly, at once.
+#[tokio::test]
+async fn a_reported_leak_stops_the_token_and_tells_nobody_else_anything() {
+    use diesel::prelude::*;
+    use keyward::db::schema::{audit_events as a, credentials as c, outbox as o};
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.mail_digest_seconds = 0;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    let (_admin, key) = admin_key(&app).await;
+    let make = |label: &'static str| {
+        let (app, key) = (&app, &key);
+        async move {
+            let (status, made) = call(
+                Method::POST,
+                app,
+                "/api/v1/credentials",
+                key,
+                Some(json!({ "label": label })),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{made}");
+            (
+                made["id"].as_str().expect("id").to_owned(),
+                made["token"].as_str().expect("token").to_owned(),
+            )
+        }
+    };
+    let (leaky, leaky_token) = make("Leaky").await;
+    let (bystander, bystander_token) = make("Bystander").await;
+    let report = |body: Value, from: &'static str| {
+        let base = app.base.clone();
+        async move {
+            let res = client()
+                .post(format!("{base}/api/v1/leaks/report"))
+                .header("X-Forwarded-For", from)
+                .json(&body)
+                .send()
+                .await
+                .expect("report");
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let active = |id: &str| -> bool {
+        c::table
+            .filter(c::public_id.eq(id))
+            .select(c::active)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    let received = json!({"status": "received"});
+
+    // Not a token, an unknown id, a wrong secret: received, nothing changes.
+    let wrong = format!("kwd_{bystander}_{}", "W".repeat(32));
+    for token in ["hello", "kwd_ZZZZZZZZZZZZZZZZ_abc", wrong.as_str()] {
+        let (status, body) = report(json!({ "token": token }), "192.0.2.1").await;
+        assert_eq!(
+            (status, &body),
+            (StatusCode::ACCEPTED, &received),
+            "{token}"
+        );
+    }
+    assert!(active(&bystander));
+    assert_eq!(app.whoami_bearer(&bystander_token).await.0, StatusCode::OK);
+
+    // The real thing: the same answer, and the key is stopped at once.
+    let (status, body) = report(
+        json!({"token": leaky_token, "found_at": "https://example.com/paste/1"}),
+        "192.0.2.1",
+    )
+    .await;
+    assert_eq!((status, &body), (StatusCode::ACCEPTED, &received));
+    assert!(!active(&leaky));
+    assert_eq!(
+        app.whoami_bearer(&leaky_token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let journal: Vec<String> = a::table
+        .filter(a::target_id.eq(&leaky))
+        .filter(a::action.eq("credential.leak_reported"))
+        .select(a::changes)
+        .load(&mut app.db())
+        .expect("journal");
+    assert_eq!(journal.len(), 1);
+    assert!(
+        journal[0].contains("https://example.com/paste/1"),
+        "{journal:?}"
+    );
+    let mails = || -> Vec<String> {
+        o::table
+            .filter(o::subject.eq("API key reported as leaked: Leaky"))
+            .select(o::body_text)
+            .load(&mut app.db())
+            .expect("outbox")
+    };
+    assert_eq!(mails().len(), 1);
+    assert!(mails()[0].contains("https://example.com/paste/1"));
+    assert!(mails()[0].contains("192.0.2.1"), "who reported it");
+    // Reported again: still received, no second mail or row.
+    let (status, _) = report(json!({ "token": leaky_token }), "192.0.2.1").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(mails().len(), 1);
+
+    // The old secret of a roll: its window ends, the new secret and the key keep working.
+    let (rolled, old_token) = make("Rolled").await;
+    let (_, new) = call(
+        Method::POST,
+        &app,
+        &format!("/api/v1/credentials/{rolled}/roll"),
+        &key,
+        Some(json!({"grace": "PT24H"})),
+    )
+    .await;
+    let new_token = new["token"].as_str().expect("token").to_owned();
+    assert_eq!(app.whoami_bearer(&old_token).await.0, StatusCode::OK);
+    let (status, _) = report(json!({ "token": old_token }), "192.0.2.1").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(
+        app.whoami_bearer(&old_token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.whoami_bearer(&new_token).await.0, StatusCode::OK);
+    assert!(active(&rolled));
+
+    // Bad input: named 400s, and no JSON is 415.
+    let (status, _) = report(json!({ "token": "k".repeat(301) }), "192.0.2.2").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = report(json!({ "found_at": "x" }), "192.0.2.2").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let status = client()
+        .post(format!("{}/api/v1/leaks/report", app.base))
+        .body("token=abc")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .expect("report")
+        .status();
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // 30 reports at once from one address: exactly the limit are received, the rest 429.
+    let limit = keyward::auth::verify::LEAK_REPORTS_PER_ADDRESS as usize;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        set.spawn(report(json!({ "token": "not-a-token" }), "198.51.100.77"));
+    }
+    let statuses: Vec<StatusCode> = set.join_all().await.into_iter().map(|(s, _)| s).collect();
+    let accepted = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::ACCEPTED)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((accepted, limited), (limit, 30 - limit), "{statuses:?}");
+    // Another address is not held back by it, and keys are untouched by all of it.
+    let (status, _) = report(json!({ "token": "not-a-token" }), "198.51.100.78").await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(app.whoami_bearer(&bystander_token).await.0, StatusCode::OK);
+}

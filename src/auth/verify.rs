@@ -46,6 +46,18 @@ enum Reader {
     Postgres(Lookups),
 }
 
+/// Leak reports one client address may send per window (`Verifier::leaked`).
+pub const LEAK_REPORTS_PER_ADDRESS: u32 = 20;
+pub const LEAK_REPORT_WINDOW_SECONDS: u64 = 600;
+
+/// Which secret of a key a reported token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeakedSecret {
+    Current,
+    /// The old secret of a roll, still accepted in its window.
+    Previous,
+}
+
 pub struct Verifier {
     reader: Reader,
     /// For the upgrades of old hashes (rare writes, on the blocking pool).
@@ -53,6 +65,8 @@ pub struct Verifier {
     hasher: SecretHasher,
     argon2: Arc<HashPool>,
     throttle: Throttle,
+    /// Leak reports per client address (`leaked`): anyone may send them.
+    leak_reports: Throttle,
     rates: RateLimits,
     pub usage: UsageRecorder,
     /// Uses and refusals per key per hour.
@@ -113,6 +127,11 @@ impl Verifier {
             throttle: Throttle::new(
                 parts.failure_limit,
                 parts.failure_window_seconds,
+                parts.clock.clone(),
+            ),
+            leak_reports: Throttle::new(
+                LEAK_REPORTS_PER_ADDRESS,
+                LEAK_REPORT_WINDOW_SECONDS,
                 parts.clock.clone(),
             ),
             rates,
@@ -320,6 +339,50 @@ impl Verifier {
                 })
             }
         }
+    }
+
+    /// A token somebody reports as leaked (`/api/v1/leaks/report`; `None`: not a token at
+    /// all): the credential it belongs to and which of its secrets it is, if it is one that
+    /// works now. Every report is counted against `reported_from` before any work
+    /// (`RateLimited` past `LEAK_REPORTS_PER_ADDRESS`); nothing of it counts as a use or a
+    /// failure of the key.
+    /// Old argon2 rows are not checked (a reporter must not make argon2 work): a key
+    /// unused since keyed hashes is reported by its owner, not by strangers.
+    pub async fn leaked(
+        &self,
+        presented: Option<Presented>,
+        reported_from: &str,
+    ) -> Result<Option<(i32, LeakedSecret)>, AppError> {
+        let key = crate::auth::throttle::address_key(reported_from);
+        if let Err(retry_after) = self.leak_reports.reserve(&key) {
+            return Err(AppError::RateLimited { retry_after });
+        }
+        let Some(Presented { public_id, secret }) = presented else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let Some(record) = self.find(&public_id).await? else {
+            self.hasher.miss(secret.expose());
+            return Ok(None);
+        };
+        let c = &record.credential;
+        if !record.usable || c.expired(now) {
+            self.hasher.miss(secret.expose());
+            return Ok(None);
+        }
+        if matches!(
+            self.hasher.verify(&c.secret_hash, secret.expose()),
+            Verdict::Match { .. }
+        ) {
+            return Ok(Some((c.id, LeakedSecret::Current)));
+        }
+        let previous = c.previous_hash(now).is_some_and(|old| {
+            matches!(
+                self.hasher.verify(old, secret.expose()),
+                Verdict::Match { .. }
+            )
+        });
+        Ok(previous.then_some((c.id, LeakedSecret::Previous)))
     }
 
     /// Counts a failure against `limit_as` and the credential id; `Some(seconds)` when

@@ -40,6 +40,9 @@ pub enum CredentialMail {
     Dormant,
     /// Deactivated for being unused (a week after `Dormant`).
     DormantDeactivated,
+    /// Reported as leaked: deactivated (or its old secret retired).
+    LeakReported,
+    LeakReportedPrevious,
 }
 
 impl CredentialMail {
@@ -57,6 +60,8 @@ impl CredentialMail {
             CredentialMail::NewNetwork => Some(Notice::KeyNewNetwork),
             // Nobody's doing, and about to stop a key: always sent.
             CredentialMail::Dormant | CredentialMail::DormantDeactivated => None,
+            // A leak is a security matter: always told.
+            CredentialMail::LeakReported | CredentialMail::LeakReportedPrevious => None,
             // An old secret kept alive longer is a security matter: always told.
             CredentialMail::WindowExtended => None,
             // Whoever holds a key's new secret holds the key: its owner always hears of it.
@@ -79,6 +84,9 @@ impl CredentialMail {
             CredentialMail::Dormant => "mail.credential_dormant_subject",
             CredentialMail::WindowExtended => "mail.credential_window_extended_subject",
             CredentialMail::DormantDeactivated => "mail.credential_dormant_deactivated_subject",
+            CredentialMail::LeakReported | CredentialMail::LeakReportedPrevious => {
+                "mail.credential_leak_reported_subject"
+            }
         }
     }
     /// A change ends with "if this was not you…"; a reminder is nobody's doing.
@@ -97,6 +105,8 @@ impl CredentialMail {
                 &["mail.credential_window_extended", "mail.if_not_you"]
             }
             CredentialMail::DormantDeactivated => &["mail.credential_dormant_deactivated"],
+            CredentialMail::LeakReported => &["mail.credential_leak_reported"],
+            CredentialMail::LeakReportedPrevious => &["mail.credential_leak_reported_previous"],
         }
     }
 }
@@ -171,9 +181,17 @@ fn tell_owner_about(
                 | CredentialMail::NewNetwork
                 | CredentialMail::Dormant
                 | CredentialMail::DormantDeactivated
+                | CredentialMail::LeakReported
+                | CredentialMail::LeakReportedPrevious
         );
     let choice = what.notice(owner).filter(|_| !by_someone_else);
-    for op in recipients(conn, c.account_id, owner, ctx.mail.machine_keys)?
+    // A leaked machine key is told to those who manage machines, whatever the mail policy.
+    let machines_too = ctx.mail.machine_keys
+        || matches!(
+            what,
+            CredentialMail::LeakReported | CredentialMail::LeakReportedPrevious
+        );
+    for op in recipients(conn, c.account_id, owner, machines_too)?
         .into_iter()
         .filter(|op| choice.is_none_or(|n| !notices::muted(&op.muted_notices).contains(&n)))
     {
@@ -257,6 +275,77 @@ pub fn notice_new_networks(
         })?;
     }
     Ok(mailed)
+}
+
+/// A token reported as leaked (`/api/v1/leaks/report`, checked by `auth::Verifier::leaked`):
+/// a key's current secret deactivates the key (a reactivation by its owner restores it: roll
+/// it first); the old secret of a roll ends the window, the new one keeps working. Either
+/// way journalled (where it was found, who reported it) and mailed to the owner. A key
+/// deleted or changed meanwhile is left alone: the report named a secret that works no more.
+pub fn leak_reported(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    mail: super::MailPolicy,
+    credential_id: i32,
+    which: crate::auth::verify::LeakedSecret,
+    found_at: &str,
+    reported_from: &str,
+) -> ChangeResult<()> {
+    use crate::auth::verify::LeakedSecret;
+    use diesel::OptionalExtension;
+    let mut actor = Actor::system();
+    actor.ip = Some(reported_from.to_owned());
+    let ctx = Ctx::system(actor, now, mail);
+    write(conn, |conn| {
+        if creds::find_by_id(conn, credential_id).optional()?.is_none() {
+            return Ok(());
+        }
+        // As it is under the lock: two reports at once deactivate (and mail) once.
+        creds::lock(conn, credential_id)?;
+        let key = creds::find_by_id(conn, credential_id)?;
+        let Some(owner) = key.owner_ref() else {
+            return Ok(());
+        };
+        let mut changes = vec![
+            change("found_at", "", found_at),
+            change(
+                "secret",
+                "",
+                match which {
+                    LeakedSecret::Current => "current",
+                    LeakedSecret::Previous => "previous",
+                },
+            ),
+        ];
+        let what = match which {
+            LeakedSecret::Current if key.active => {
+                let edit = CredentialChange {
+                    active: Some(false),
+                    ..Default::default()
+                };
+                creds::update(conn, owner, &key.public_id, edit, now)?;
+                creds::bump(conn, owner)?;
+                changes.push(change("active", true, false));
+                CredentialMail::LeakReported
+            }
+            LeakedSecret::Previous if key.previous_hash(now).is_some() => {
+                creds::retire_previous(conn, key.id)?;
+                changes.push(change(
+                    "previous_valid_until",
+                    journal_expiry(key.previous_until),
+                    "",
+                ));
+                CredentialMail::LeakReportedPrevious
+            }
+            // Deactivated or retired meanwhile (another report, its owner).
+            _ => return Ok(()),
+        };
+        let after = creds::find_by_id(conn, key.id)?;
+        journal(conn, &ctx, Action::CredentialLeakReported, &after, &changes)?;
+        let found = if found_at.is_empty() { "-" } else { found_at };
+        let more = [("found_at", found), ("address", reported_from)];
+        tell_owner_about(conn, &ctx, &after, what, &more)
+    })
 }
 
 /// How long after the dormancy notice an unused key is deactivated.

@@ -47,6 +47,7 @@ actions! {
     CredentialRollWindowEnded => "credential.roll_window_ended",
     CredentialRollWindowExtended => "credential.roll_window_extended",
     CredentialNewNetwork => "credential.new_network",
+    CredentialLeakReported => "credential.leak_reported",
     CredentialHandedOver => "credential.handed_over",
     ApiAuthFailed => "api.auth_failed",
     OperatorCreated => "operator.created",

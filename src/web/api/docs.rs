@@ -33,6 +33,7 @@ use crate::web::{Chrome, Ctx, render};
         super::machines::delete,
         super::operators::list,
         super::register::register,
+        super::leaks::report,
         super::verify::verify,
         super::verify::forward,
     ),

@@ -590,4 +590,20 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Turns the new-network notice on or off; absent leaves it as it is. A key cannot turn\noff its own.",
         "Active ou désactive l'avis de nouveau réseau ; absent, il reste tel quel. Une clé ne peut pas désactiver\nle sien.",
     ),
+    (
+        "Report a leaked token; no authentication. A token that works is stopped at once: a key's\nsecret deactivates the key, the old secret of a roll ends its window. Its owner is mailed\nwhere it was found, and the journal says so. The answer is the same for every token.\nAt most 20 reports per client address per 10 minutes.",
+        "Signale un jeton divulgué ; sans authentification. Un jeton qui fonctionne est arrêté aussitôt : le secret d'une clé\ndésactive la clé, l'ancien secret d'un renouvellement clôt sa période. Son propriétaire reçoit un courriel disant\noù il a été trouvé, et le journal le note. La réponse est la même pour tout jeton.\nAu plus 20 signalements par adresse cliente par tranche de 10 minutes.",
+    ),
+    (
+        "Always `received`, whatever the token was.",
+        "Toujours `received`, quel que soit le jeton.",
+    ),
+    (
+        "Where it was found (a URL, a file): told to the key's owner.",
+        "Où il a été trouvé (une URL, un fichier) : dit au propriétaire de la clé.",
+    ),
+    (
+        "The whole bearer token as found (`kwd_…`).",
+        "Le jeton Bearer entier, tel que trouvé (`kwd_…`).",
+    ),
 ];

@@ -5,6 +5,7 @@
 pub mod credentials;
 pub mod docs;
 mod docs_fr;
+pub mod leaks;
 pub mod machines;
 pub mod operators;
 pub mod register;
@@ -65,6 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(machines::delete)),
         )
         .service(web::resource("/api/v1/operators").route(web::get().to(operators::list)))
+        .service(web::resource("/api/v1/leaks/report").route(web::post().to(leaks::report)))
         .service(web::resource("/api/v1/register").route(web::post().to(register::register)))
         // As the Uptrends pages (seeds 000/002) write it.
         .service(web::resource("/api/v1/Register").route(web::post().to(register::register)))
