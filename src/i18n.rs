@@ -151,6 +151,36 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     ("error.too_long", "Too long.", "Trop long."),
     (
+        "keys.canary",
+        "Canary: never works",
+        "Leurre : ne fonctionne jamais",
+    ),
+    (
+        "keys.canary_field",
+        "A canary key (a tripwire)",
+        "Une clé leurre (un piège)",
+    ),
+    (
+        "keys.canary_help",
+        "Plant it where an intruder would look: it never works (refused like any invalid key), and every use is mailed to its owner at once with the address and the program. It cannot become a working key later.",
+        "Placez-la là où un intrus chercherait : elle ne fonctionne jamais (refusée comme toute clé invalide), et chaque utilisation est signalée aussitôt par courriel à son propriétaire, avec l'adresse et le programme. Elle ne peut pas devenir une clé utilisable ensuite.",
+    ),
+    (
+        "action.credential.canary_used",
+        "Canary key used",
+        "Clé leurre utilisée",
+    ),
+    (
+        "mail.credential_canary_subject",
+        "Canary key used: {label}",
+        "Clé leurre utilisée : {label}",
+    ),
+    (
+        "mail.credential_canary",
+        "The canary key {label} ({id}) of {owner} was presented from {address} (user agent: {agent}). It never works and was refused, but whoever holds it found it where you planted it: look for an intruder there. The journal lists every use.",
+        "La clé leurre {label} ({id}) de {owner} a été présentée depuis {address} (agent utilisateur : {agent}). Elle ne fonctionne jamais et a été refusée, mais qui la détient l'a trouvée là où vous l'aviez placée : cherchez-y un intrus. Le journal liste chaque utilisation.",
+    ),
+    (
         "action.credential.leak_reported",
         "Key reported as leaked",
         "Clé signalée comme divulguée",

@@ -482,6 +482,21 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                         break;
                     }
                 }
+                // Canary keys presented since the last round: told at once.
+                let mut canaries = state.verifier.take_canary_uses().into_iter();
+                while let Some(seen) = canaries.next() {
+                    let told = db::with_conn(&state.pool, |c| {
+                        let policy = state.settings.mail_policy();
+                        changes::credentials::canary_used(c, now, policy, &seen)
+                            .map_err(AppError::from)
+                    });
+                    if let Err(e) = told {
+                        tracing::warn!(error = %e, "could not tell of canary keys; will retry");
+                        let left = std::iter::once(seen).chain(canaries).collect();
+                        state.verifier.put_back_canary_uses(left);
+                        break;
+                    }
+                }
                 let closed = db::with_conn(&state.pool, |c| {
                     changes::credentials::close_ended_windows(c, now, state.settings.mail_policy())
                         .map_err(AppError::from)

@@ -1223,6 +1223,7 @@ async fn last_used_is_written_for_every_key_of_a_flush_and_never_moves_back() {
                 scopes: common::EVERY_KEYWARD_SCOPE,
                 rate_limit: None,
                 notify_new_network: None,
+                canary: false,
             };
             credentials::create(&mut conn, &input, at(0))
                 .expect("key")
@@ -1292,6 +1293,7 @@ async fn a_key_stored_with_argon2_before_keyed_hashes_works_and_is_upgraded_once
         scopes: common::EVERY_KEYWARD_SCOPE,
         rate_limit: None,
         notify_new_network: None,
+        canary: false,
     };
     credentials::create(&mut conn, &input, chrono::Utc::now().naive_utc()).expect("row");
     // Its old token form (no checksum) and Basic both work; a wrong secret does not.
@@ -2634,6 +2636,7 @@ async fn an_old_secret_is_only_checked_and_a_roll_never_drops_one_still_accepted
             scopes: common::EVERY_KEYWARD_SCOPE,
             rate_limit: None,
             notify_new_network: None,
+            canary: false,
         };
         credentials::create(&mut app.db(), &input, chrono::Utc::now().naive_utc()).expect("row");
     }
@@ -4641,4 +4644,117 @@ async fn a_reported_leak_stops_the_token_and_tells_nobody_else_anything() {
     let (status, _) = report(json!({ "token": "not-a-token" }), "198.51.100.78").await;
     assert_eq!(status, StatusCode::ACCEPTED);
     assert_eq!(app.whoami_bearer(&bystander_token).await.0, StatusCode::OK);
+}
+
+/// A canary key never works — refused exactly like an invalid key, through every way of
+/// checking one — and every use is journalled and told to its owner at once (then at most
+/// every ten minutes), with the address and the program.
+#[tokio::test]
+async fn a_canary_key_never_works_and_tells_its_owner_of_every_use() {
+    use diesel::prelude::*;
+    use keyward::db::schema::{audit_events as a, outbox as o};
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.mail_digest_seconds = 0;
+        s.mail_poll_ms = 50;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")];
+    })
+    .await;
+    let (_admin, key) = admin_key(&app).await;
+    let (status, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Backup bucket key", "canary": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["credential"]["canary"], true);
+    let id = made["id"].as_str().expect("id").to_owned();
+    let token = made["token"].as_str().expect("token").to_owned();
+    let secret = made["secret"].as_str().expect("secret").to_owned();
+
+    // Refused like a wrong secret: same status, same body, through whoami, HTTP Basic,
+    // /auth/forward and /verify.
+    let (wrong_status, wrong_body) = app.whoami(&id, &"W".repeat(32)).await;
+    let used = client()
+        .get(format!("{}/api/v1/whoami", app.base))
+        .bearer_auth(&token)
+        .header("X-Forwarded-For", "203.0.113.66")
+        .header("User-Agent", "curl/8.5")
+        .send()
+        .await
+        .expect("whoami");
+    let status = used.status();
+    let body: Value = used.json().await.expect("json");
+    assert_eq!((status, &body), (wrong_status, &wrong_body));
+    assert_eq!(app.whoami(&id, &secret).await.0, StatusCode::UNAUTHORIZED);
+    let forward = client()
+        .get(format!("{}/auth/forward", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("forward")
+        .status();
+    assert_eq!(forward, StatusCode::UNAUTHORIZED);
+    let (status, verified) = call(
+        Method::POST,
+        &app,
+        "/api/v1/verify",
+        &key,
+        Some(json!({"key": token, "client_ip": "198.51.100.9"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{verified}");
+    assert_eq!(
+        verified,
+        json!({"valid": false, "code": "invalid_credentials"})
+    );
+
+    // Journalled with the address and program, and the owner mailed once for the lot.
+    let rows = || -> Vec<String> {
+        a::table
+            .filter(a::target_id.eq(&id))
+            .filter(a::action.eq("credential.canary_used"))
+            .select(a::changes)
+            .load(&mut app.db())
+            .expect("journal")
+    };
+    common::eventually("the canary journalled", || async { !rows().is_empty() }).await;
+    let all = rows().join(" ");
+    assert!(
+        all.contains("203.0.113.66") || all.contains("198.51.100.9"),
+        "{all}"
+    );
+    let mails = || -> Vec<String> {
+        o::table
+            .filter(o::subject.eq("Canary key used: Backup bucket key"))
+            .select(o::body_text)
+            .load(&mut app.db())
+            .expect("outbox")
+    };
+    common::eventually("the owner mailed", || async { mails().len() == 1 }).await;
+    // Used again within ten minutes: journalled, not mailed again; later, mailed again.
+    let before = rows().len();
+    assert_eq!(app.whoami_bearer(&token).await.0, StatusCode::UNAUTHORIZED);
+    common::eventually("the next use journalled", || async {
+        rows().len() > before
+    })
+    .await;
+    assert_eq!(mails().len(), 1);
+    app.state.clock.advance(chrono::Duration::minutes(11));
+    assert_eq!(app.whoami_bearer(&token).await.0, StatusCode::UNAUTHORIZED);
+    common::eventually("mailed again", || async { mails().len() == 2 }).await;
+    // Never counted as a use.
+    let (status, shown) = call(
+        Method::GET,
+        &app,
+        &format!("/api/v1/credentials/{id}"),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(shown["last_used_at"].is_null(), "{shown}");
 }

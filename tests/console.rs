@@ -1027,6 +1027,7 @@ fn many_keys_from(
             scopes: common::EVERY_KEYWARD_SCOPE,
             rate_limit: None,
             notify_new_network: None,
+            canary: false,
         };
         create(&mut conn, &input, now).expect("key");
     }
@@ -1894,4 +1895,45 @@ async fn the_new_network_notice_is_turned_off_and_on_on_the_key_page() {
         .await
         .assert_redirect(&page_url);
     assert!(notify());
+}
+
+#[tokio::test]
+async fn a_canary_key_is_made_in_my_profile_and_marked_wherever_it_shows() {
+    use keyward::db::schema::credentials as c;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let dialog = admin.get("/profile/api-credentials?dialog=add").await;
+    assert!(dialog.contains(r#"name="canary""#), "{}", dialog.body);
+    // A refused Add keeps the box as it was.
+    let refused = admin
+        .post(
+            "/profile/api-credentials/add",
+            &[("label", "   "), ("canary", "on")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains(r#"name="canary" value="on" checked"#));
+    admin
+        .post(
+            "/profile/api-credentials/add",
+            &[("label", "Tripwire"), ("canary", "on")],
+        )
+        .await
+        .assert_redirect("/profile/api-credentials");
+    let list = admin.get("/profile/api-credentials").await;
+    let id = list.input_value("reveal-username").expect("shown once");
+    let secret = list.input_value("reveal-secret").expect("shown once");
+    assert!(list.contains("Canary: never works"));
+    let canary: bool = c::table
+        .filter(c::public_id.eq(&id))
+        .select(c::canary)
+        .first(&mut app.db())
+        .expect("row");
+    assert!(canary);
+    assert_eq!(app.whoami(&id, &secret).await.0, StatusCode::UNAUTHORIZED);
+    let page = admin.get(&format!("/profile/api-credentials/{id}")).await;
+    assert!(page.contains("Canary: never works"));
+    // The API management tab has no such box: a staged key is never a canary.
+    let tab = admin.get("/account/operators/1/api?dialog=add").await;
+    assert!(!tab.contains(r#"name="canary""#));
 }

@@ -86,6 +86,7 @@ pub fn add_key(conn: &mut DbConn, public_id: &str, secret_hash: &str) {
         scopes: "",
         rate_limit: None,
         notify_new_network: None,
+        canary: false,
     };
     db::credentials::create(conn, &input, chrono::Utc::now().naive_utc()).expect("key");
 }

@@ -50,6 +50,20 @@ enum Reader {
 pub const LEAK_REPORTS_PER_ADDRESS: u32 = 20;
 pub const LEAK_REPORT_WINDOW_SECONDS: u64 = 600;
 
+/// Uses of a canary key since they were last taken (`Verifier::take_canary_uses`): the
+/// last address and user agent, and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanaryUse {
+    pub credential_id: i32,
+    pub address: String,
+    pub user_agent: String,
+    pub uses: u64,
+}
+
+/// Canary keys with uses waiting to be told, at most (more in one poll are dropped: their
+/// owners are being told of the first ones).
+const MAX_PENDING_CANARIES: usize = 1000;
+
 /// Which secret of a key a reported token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeakedSecret {
@@ -76,6 +90,8 @@ pub struct Verifier {
     /// Uses from a network new to their key, found by the last flushes: for the flusher to
     /// tell the owners (`take_new_networks`).
     new_networks: Mutex<Vec<NewNetwork>>,
+    /// Canary keys presented, by credential id, for the background task to tell.
+    canaries: Mutex<std::collections::HashMap<i32, CanaryUse>>,
     pub failures: AuthFailures,
     clock: Clock,
     last_used_every: chrono::Duration,
@@ -138,6 +154,7 @@ impl Verifier {
             usage: UsageRecorder::default(),
             sources: SourceRecorder::default(),
             new_networks: Mutex::new(Vec::new()),
+            canaries: Mutex::new(std::collections::HashMap::new()),
             counts: UsageCounts::default(),
             failures: AuthFailures::new(parts.failure_journal_seconds),
             clock: parts.clock,
@@ -243,6 +260,7 @@ impl Verifier {
             // as a failure: a stolen key tried from elsewhere is a guess).
             Some(record)
                 if matched
+                    && !record.credential.canary
                     && record.usable
                     && !record.credential.expired(now)
                     && record.credential.allows(used_from) =>
@@ -302,9 +320,12 @@ impl Verifier {
                         r.usable && !r.credential.expired(now) && !r.credential.allows(used_from)
                     });
                 if let Some(r) = &found {
+                    if matched && r.credential.canary {
+                        self.canary_presented(r.credential.id, used_from, user_agent);
+                    }
                     let why = if !matched {
                         Outcome::WrongSecret
-                    } else if !r.usable {
+                    } else if !r.usable || r.credential.canary {
                         Outcome::Inactive
                     } else if r.credential.expired(now) {
                         Outcome::Expired
@@ -471,6 +492,42 @@ impl Verifier {
     }
 
     /// The uses from networks new to their keys found since the last call.
+    /// A canary key was presented with its secret: noted for its owner (refused all the
+    /// same, like any invalid key).
+    fn canary_presented(&self, id: i32, address: &str, user_agent: &str) {
+        let mut pending = self.canaries.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.len() >= MAX_PENDING_CANARIES && !pending.contains_key(&id) {
+            return;
+        }
+        let seen = pending.entry(id).or_insert_with(|| CanaryUse {
+            credential_id: id,
+            address: String::new(),
+            user_agent: String::new(),
+            uses: 0,
+        });
+        seen.address = address.to_owned();
+        seen.user_agent = key_sources::user_agent(user_agent);
+        seen.uses += 1;
+    }
+
+    /// The canary uses noted since the last call, for their owners to be told.
+    pub fn take_canary_uses(&self) -> Vec<CanaryUse> {
+        let mut pending = self.canaries.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *pending).into_values().collect()
+    }
+
+    /// Returns what `take_canary_uses` gave, when telling of it failed (tried again later).
+    pub fn put_back_canary_uses(&self, uses: Vec<CanaryUse>) {
+        let mut pending = self.canaries.lock().unwrap_or_else(|e| e.into_inner());
+        for u in uses {
+            let seen = pending.entry(u.credential_id).or_insert_with(|| CanaryUse {
+                uses: 0,
+                ..u.clone()
+            });
+            seen.uses += u.uses;
+        }
+    }
+
     pub fn take_new_networks(&self) -> Vec<NewNetwork> {
         std::mem::take(&mut *self.new_networks.lock().unwrap_or_else(|e| e.into_inner()))
     }

@@ -40,6 +40,8 @@ pub enum CredentialMail {
     Dormant,
     /// Deactivated for being unused (a week after `Dormant`).
     DormantDeactivated,
+    /// A canary key was presented.
+    CanaryUsed,
     /// Reported as leaked: deactivated (or its old secret retired).
     LeakReported,
     LeakReportedPrevious,
@@ -61,7 +63,9 @@ impl CredentialMail {
             // Nobody's doing, and about to stop a key: always sent.
             CredentialMail::Dormant | CredentialMail::DormantDeactivated => None,
             // A leak is a security matter: always told.
-            CredentialMail::LeakReported | CredentialMail::LeakReportedPrevious => None,
+            CredentialMail::LeakReported
+            | CredentialMail::LeakReportedPrevious
+            | CredentialMail::CanaryUsed => None,
             // An old secret kept alive longer is a security matter: always told.
             CredentialMail::WindowExtended => None,
             // Whoever holds a key's new secret holds the key: its owner always hears of it.
@@ -87,6 +91,7 @@ impl CredentialMail {
             CredentialMail::LeakReported | CredentialMail::LeakReportedPrevious => {
                 "mail.credential_leak_reported_subject"
             }
+            CredentialMail::CanaryUsed => "mail.credential_canary_subject",
         }
     }
     /// A change ends with "if this was not you…"; a reminder is nobody's doing.
@@ -106,6 +111,7 @@ impl CredentialMail {
             }
             CredentialMail::DormantDeactivated => &["mail.credential_dormant_deactivated"],
             CredentialMail::LeakReported => &["mail.credential_leak_reported"],
+            CredentialMail::CanaryUsed => &["mail.credential_canary"],
             CredentialMail::LeakReportedPrevious => &["mail.credential_leak_reported_previous"],
         }
     }
@@ -183,13 +189,16 @@ fn tell_owner_about(
                 | CredentialMail::DormantDeactivated
                 | CredentialMail::LeakReported
                 | CredentialMail::LeakReportedPrevious
+                | CredentialMail::CanaryUsed
         );
     let choice = what.notice(owner).filter(|_| !by_someone_else);
     // A leaked machine key is told to those who manage machines, whatever the mail policy.
     let machines_too = ctx.mail.machine_keys
         || matches!(
             what,
-            CredentialMail::LeakReported | CredentialMail::LeakReportedPrevious
+            CredentialMail::LeakReported
+                | CredentialMail::LeakReportedPrevious
+                | CredentialMail::CanaryUsed
         );
     for op in recipients(conn, c.account_id, owner, machines_too)?
         .into_iter()
@@ -261,7 +270,7 @@ pub fn notice_new_networks(
                     change("user_agent", "", &n.user_agent),
                 ],
             )?;
-            if creds::mark_new_network_noticed(conn, key.id, now, chrono::Duration::hours(1))? {
+            if creds::mark_use_noticed(conn, key.id, now, chrono::Duration::hours(1))? {
                 let agent = if n.user_agent.is_empty() {
                     "-"
                 } else {
@@ -275,6 +284,53 @@ pub fn notice_new_networks(
         })?;
     }
     Ok(mailed)
+}
+
+/// How often the owner of a canary key is mailed at most: every use is journalled, but a
+/// flood of them is one mail per this time.
+pub const CANARY_MAIL_EVERY_MINUTES: i64 = 10;
+
+/// Uses of a canary key (`auth::Verifier::take_canary_uses`): journalled with the last
+/// address, user agent and how many; its owner mailed at once, then at most every
+/// `CANARY_MAIL_EVERY_MINUTES` (the mark is on the key's row: one process of several
+/// sends). A key deleted meanwhile is skipped.
+pub fn canary_used(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    mail: super::MailPolicy,
+    seen: &crate::auth::verify::CanaryUse,
+) -> ChangeResult<()> {
+    use diesel::OptionalExtension;
+    let mut actor = Actor::system();
+    actor.ip = Some(seen.address.clone());
+    let ctx = Ctx::system(actor, now, mail);
+    write(conn, |conn| {
+        let Some(key) = creds::find_by_id(conn, seen.credential_id).optional()? else {
+            return Ok(());
+        };
+        journal(
+            conn,
+            &ctx,
+            Action::CredentialCanaryUsed,
+            &key,
+            &[
+                change("address", "", &seen.address),
+                change("user_agent", "", &seen.user_agent),
+                change("uses", "", seen.uses),
+            ],
+        )?;
+        let every = chrono::Duration::minutes(CANARY_MAIL_EVERY_MINUTES);
+        if creds::mark_use_noticed(conn, key.id, now, every)? {
+            let agent = if seen.user_agent.is_empty() {
+                "-"
+            } else {
+                &seen.user_agent
+            };
+            let more = [("address", seen.address.as_str()), ("agent", agent)];
+            tell_owner_about(conn, &ctx, &key, CredentialMail::CanaryUsed, &more)?;
+        }
+        Ok(())
+    })
 }
 
 /// A token reported as leaked (`/api/v1/leaks/report`, checked by `auth::Verifier::leaked`):

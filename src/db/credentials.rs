@@ -42,7 +42,8 @@ pub struct Credential {
     /// Its own rate limit (`domain::rate::RateLimit::stored`); none: the account's default.
     pub rate_limit: Option<i32>,
     pub rate_window: Option<i32>,
-    /// When its owner was last mailed that it is used from a new network.
+    /// When its owner was last mailed that it is used from somewhere new: a new network,
+    /// or — a canary, never used for real — any use at all.
     pub new_source_noticed_at: Option<NaiveDateTime>,
     /// The open roll window was extended (once is all it may be).
     pub window_extended: bool,
@@ -52,6 +53,9 @@ pub struct Credential {
     pub notify_new_network: bool,
     /// When a person last (de)activated it: dormancy counts from then at the earliest.
     pub dormant_from: Option<NaiveDateTime>,
+    /// A tripwire: never works, every use is told to its owner (`changes::credentials::
+    /// canary_used`).
+    pub canary: bool,
 }
 
 impl Credential {
@@ -100,6 +104,7 @@ pub struct NewCredential<'a> {
     pub rate_limit: Option<i32>,
     pub rate_window: Option<i32>,
     pub notify_new_network: bool,
+    pub canary: bool,
 }
 
 pub fn saved_rows(conn: &mut DbConn, operator_id: i32) -> QueryResult<Vec<SavedRow>> {
@@ -187,6 +192,7 @@ pub fn apply_draft(
                     rate_limit: None,
                     rate_window: None,
                     notify_new_network: true,
+                    canary: false,
                 })
                 .execute(conn)?;
         }
@@ -811,6 +817,8 @@ pub struct NewCredentialInput<'a> {
     /// Tell the owner of uses from new networks; none: on for an operator's key, off for a
     /// machine's.
     pub notify_new_network: Option<bool>,
+    /// A canary (`Credential::canary`).
+    pub canary: bool,
 }
 
 /// Creates a credential that works at once (API, self-service, machines).
@@ -842,6 +850,7 @@ pub fn create(
                 notify_new_network: input
                     .notify_new_network
                     .unwrap_or(matches!(input.owner, OwnerRef::Operator(_))),
+                canary: input.canary,
             })
             .returning(credentials::id)
             .get_result(conn)?;
@@ -1130,9 +1139,9 @@ pub fn find_by_id(conn: &mut DbConn, id: i32) -> QueryResult<Credential> {
         .first(conn)
 }
 
-/// Marks a key's owner as told of a new network now, unless they were within `every`: true
-/// when this call marked it (and so sends the mail).
-pub fn mark_new_network_noticed(
+/// Marks a key's owner as told of where it is used (a new network, a canary's use) now,
+/// unless they were within `every`: true when this call marked it (and so sends the mail).
+pub fn mark_use_noticed(
     conn: &mut DbConn,
     id: i32,
     now: NaiveDateTime,

@@ -141,6 +141,7 @@ diesel::table! {
         dormant_noticed_at -> Nullable<Timestamp>,
         notify_new_network -> Bool,
         dormant_from -> Nullable<Timestamp>,
+        canary -> Bool,
     }
 }
 

@@ -48,6 +48,7 @@ actions! {
     CredentialRollWindowExtended => "credential.roll_window_extended",
     CredentialNewNetwork => "credential.new_network",
     CredentialLeakReported => "credential.leak_reported",
+    CredentialCanaryUsed => "credential.canary_used",
     CredentialHandedOver => "credential.handed_over",
     ApiAuthFailed => "api.auth_failed",
     OperatorCreated => "operator.created",

@@ -35,6 +35,8 @@ pub struct KeyRow {
     pub dormant_until: Option<String>,
     /// A roll staged on the API management tab: the name of its grace window.
     pub roll_grace: Option<&'static str>,
+    /// A tripwire, never a working key.
+    pub canary: bool,
     /// Its last roll's old secret is still accepted until then (no new roll before).
     pub old_until: Option<String>,
     pub change: RowChange,
@@ -67,6 +69,8 @@ pub struct FormDialog {
     /// The Add dialog's scopes as typed (space-separated).
     pub scopes: String,
     pub active: bool,
+    /// The Add dialog's canary box (My profile, a machine's keys).
+    pub canary: bool,
     pub error: Option<&'static str>,
 }
 
@@ -216,6 +220,9 @@ pub struct NewKeyForm {
     /// Optional: scope names, space-separated (`domain::scopes`).
     #[serde(default)]
     pub scopes: String,
+    /// `on`: a canary (`db::credentials::Credential::canary`).
+    #[serde(default)]
+    pub canary: Option<String>,
 }
 
 pub struct NewKey {
@@ -223,11 +230,13 @@ pub struct NewKey {
     pub expires_at: Option<NaiveDateTime>,
     /// Stored form (`domain::scopes::stored`).
     pub scopes: String,
+    pub canary: bool,
 }
 
 impl NewKeyForm {
     /// The key to create, or the Add dialog to show again with what is wrong.
     pub fn validate(self, now: NaiveDateTime) -> Result<NewKey, FormDialog> {
+        let canary = self.canary.as_deref() == Some("on");
         let checked = validation::label(&self.label).and_then(|label| {
             let expires_at = validation::expiry_date(&self.expires, now)?;
             let asked: Vec<&str> = self.scopes.split_whitespace().collect();
@@ -237,6 +246,7 @@ impl NewKeyForm {
                 label,
                 expires_at,
                 scopes,
+                canary,
             })
         });
         checked.map_err(|key| FormDialog {
@@ -246,6 +256,7 @@ impl NewKeyForm {
             scopes: self.scopes,
             active: true,
             error: Some(key),
+            canary,
         })
     }
 }
@@ -425,6 +436,7 @@ fn row(
             c.date(&(at + chrono::Duration::days(days)))
         }),
         roll_grace: change.rolling.as_deref().and_then(grace_name),
+        canary: cred.canary,
         old_until: cred
             .previous_hash(now)
             .and(cred.previous_until)
@@ -484,6 +496,7 @@ impl KeyList {
                 scopes: add.scopes.clone(),
                 dormant_until: None,
                 roll_grace: None,
+                canary: false,
                 old_until: None,
                 change: RowChange {
                     new: true,
@@ -522,6 +535,7 @@ impl KeyList {
                     scopes: String::new(),
                     active: true,
                     error: None,
+                    canary: false,
                 })
             }
             (None, Some("edit")) if config.can_edit => {
@@ -533,6 +547,7 @@ impl KeyList {
                     scopes: r.scopes.clone(),
                     active: r.active,
                     error: None,
+                    canary: false,
                 });
             }
             (None, Some("delete")) if config.can_edit => {
@@ -640,6 +655,7 @@ pub async fn apply(
             label,
             expires_at,
             scopes,
+            canary,
         }) => {
             let minted = mint(ctx.state.verifier.hasher())?;
             let (public_id, hash, stored_label) = (
@@ -661,6 +677,7 @@ pub async fn apply(
                         scopes: &scopes,
                         rate_limit: None,
                         notify_new_network: None,
+                        canary,
                     };
                     Ok(changes::credentials::create(c, &cx, &input, false)?)
                 })

@@ -308,10 +308,12 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let mut draft = draft_for(&ctx, id).await?;
+    // A staged key is never a canary (the tab's Add dialog has no such box).
     let NewKey {
         label,
         expires_at,
         scopes,
+        canary: _,
     } = match form.validate(ctx.state.clock.now()) {
         Ok(key) => key,
         Err(dialog) => {
@@ -392,6 +394,7 @@ pub async fn rename(
                 scopes: form.scopes.unwrap_or_default(),
                 active: true,
                 error: Some(key),
+                canary: false,
             };
             return refuse(ctx, req, id, &position.query(), Refused::Edit(dialog)).await;
         }

@@ -91,6 +91,10 @@ pub struct NewCredentialRequest {
     /// Mail its owner (and journal) when it is first used from a network it was never used
     /// from. Default: on for an operator's key, off for a machine's.
     pub notify_new_network: Option<bool>,
+    /// A canary: a tripwire to plant where an intruder would look. It never works (refused
+    /// like an invalid key) and every use is told to its owner at once, with the address
+    /// and user agent. Default: no; cannot be changed later.
+    pub canary: Option<bool>,
 }
 
 /// A new credential. `secret` and `token` appear in this response only.
@@ -374,6 +378,7 @@ pub async fn create(
                 scopes: &scopes,
                 rate_limit,
                 notify_new_network: body.notify_new_network,
+                canary: body.canary.unwrap_or(false),
             };
             Ok(changes::credentials::create(c, &cx, &input, false)?)
         })

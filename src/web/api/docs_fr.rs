@@ -606,4 +606,12 @@ pub const FRENCH: &[(&str, &str)] = &[
         "The whole bearer token as found (`kwd_…`).",
         "Le jeton Bearer entier, tel que trouvé (`kwd_…`).",
     ),
+    (
+        "A canary: never works, every use is told to its owner.",
+        "Un leurre : ne fonctionne jamais, chaque utilisation est signalée à son propriétaire.",
+    ),
+    (
+        "A canary: a tripwire to plant where an intruder would look. It never works (refused\nlike an invalid key) and every use is told to its owner at once, with the address\nand user agent. Default: no; cannot be changed later.",
+        "Un leurre : un piège à placer là où un intrus chercherait. Il ne fonctionne jamais (refusé\ncomme une clé invalide) et chaque utilisation est signalée aussitôt à son propriétaire, avec l'adresse\net l'agent utilisateur. Par défaut : non ; ne peut pas être changé ensuite.",
+    ),
 ];

@@ -166,6 +166,7 @@ pub async fn register(
                 created_by: Some(operator_id),
                 allowed_from: "",
                 notify_new_network: None,
+                canary: false,
                 scopes: &scopes,
                 rate_limit: None,
             };

@@ -184,6 +184,7 @@ pub async fn rename(
                 scopes: String::new(),
                 active: true,
                 error: Some(key),
+                canary: false,
             };
             refuse(ctx, req, &position.query(), Refused::Edit(dialog)).await
         }

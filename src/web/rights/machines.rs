@@ -407,6 +407,7 @@ pub async fn edit_key(
                 scopes: String::new(),
                 active,
                 error: Some(key),
+                canary: false,
             };
             show_page(
                 ctx,
