@@ -195,6 +195,12 @@ pub struct Settings {
     )]
     pub roll_quiet_minutes: u32,
 
+    /// GitHub's secret-scanning public keys, as GitHub publishes them at
+    /// `https://api.github.com/meta/public_keys/secret_scanning` (a JSON file; read on each
+    /// alert, so replacing the file needs no restart). Unset: `/api/v1/leaks/github` is off.
+    #[arg(long, global = true, env = "KEYWARD_GITHUB_SCANNING_KEYS")]
+    pub github_scanning_keys: Option<PathBuf>,
+
     /// Each key's counts of uses and refusals per hour are kept this many days.
     #[arg(
         long,
@@ -295,6 +301,7 @@ impl Settings {
             mail_poll_ms: 2000,
             mail_digest_seconds: 120,
             roll_quiet_minutes: 60,
+            github_scanning_keys: None,
             usage_retention_days: 90,
             audit_retention_days: None,
             session_idle_seconds: 1800,

@@ -802,13 +802,25 @@ async fn openapi_document_and_reference_page() {
     }
     assert!(doc.pointer("/components/securitySchemes/basic").is_some());
     // Every call has an id of its own, and says that it can be throttled and that the
-    // database can be down; timestamps are date-times.
+    // database can be down, and every call that takes a credential that it can be refused
+    // (the leak report takes none); timestamps are date-times.
     let mut ids = std::collections::HashSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("operations") {
             let id = op["operationId"].as_str().expect("operationId");
             assert!(ids.insert(id.to_owned()), "{id} twice");
-            for status in ["401", "429", "503"] {
+            let open = id == "reportLeak";
+            assert_eq!(
+                op.get("security").is_none(),
+                open || id == "githubSecretScanning",
+                "{id}"
+            );
+            let statuses: &[&str] = if open {
+                &["429", "503"]
+            } else {
+                &["401", "429", "503"]
+            };
+            for status in statuses {
                 assert!(
                     op["responses"].get(status).is_some(),
                     "{method} {path} does not document {status}"
@@ -4757,4 +4769,134 @@ async fn a_canary_key_never_works_and_tells_its_owner_of_every_use() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(shown["last_used_at"].is_null(), "{shown}");
+}
+
+/// GitHub's secret-scanning alerts: signed with a key of the configured file (made here, as
+/// GitHub's cannot be fetched), checked before anything is read; each working token
+/// stopped like a reported leak, and GitHub told which were real.
+#[tokio::test]
+async fn github_secret_scanning_alerts_are_verified_then_stop_the_tokens() {
+    use base64::Engine;
+    use diesel::prelude::*;
+    use keyward::db::schema::{credentials as c, outbox as o};
+    use p256::ecdsa::signature::Signer;
+    use p256::pkcs8::EncodePublicKey;
+    use reqwest::Method;
+    let github = p256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).expect("key");
+    let stranger = p256::ecdsa::SigningKey::from_bytes(&[9u8; 32].into()).expect("key");
+    let pem = github
+        .verifying_key()
+        .to_public_key_pem(p256::pkcs8::LineEnding::LF)
+        .expect("pem");
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = dir.path().join("secret_scanning.json");
+    std::fs::write(
+        &keys,
+        json!({"public_keys": [{"key_identifier": "abc123", "key": pem, "is_current": true}]})
+            .to_string(),
+    )
+    .expect("write");
+    let app = TestApp::spawn_with(|s| {
+        s.mail_digest_seconds = 0;
+        s.github_scanning_keys = Some(keys.clone());
+    })
+    .await;
+    let (_admin, key) = admin_key(&app).await;
+    let (_, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Committed by mistake"})),
+    )
+    .await;
+    let id = made["id"].as_str().expect("id").to_owned();
+    let token = made["token"].as_str().expect("token").to_owned();
+    let body = json!([
+        {"token": token, "type": "keyward_api_token", "url": "https://github.com/octo/repo/blob/1/.env", "source": "content"},
+        {"token": "kwd_nothing_real", "type": "keyward_api_token", "url": "https://github.com/x", "source": "content"}
+    ])
+    .to_string();
+    let send = |body: String,
+                key_id: &'static str,
+                signer: &p256::ecdsa::SigningKey,
+                signed: Option<&str>| {
+        let signature: p256::ecdsa::Signature = signer.sign(signed.unwrap_or(&body).as_bytes());
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(signature.to_der().as_bytes());
+        let base = app.base.clone();
+        async move {
+            let res = client()
+                .post(format!("{base}/api/v1/leaks/github"))
+                .header("Content-Type", "application/json")
+                .header("GITHUB-PUBLIC-KEY-IDENTIFIER", key_id)
+                .header("GITHUB-PUBLIC-KEY-SIGNATURE", signature)
+                .body(body)
+                .send()
+                .await
+                .expect("alert");
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let active = || -> bool {
+        c::table
+            .filter(c::public_id.eq(&id))
+            .select(c::active)
+            .first(&mut app.db())
+            .expect("row")
+    };
+    // Not GitHub: another key, an unknown key id, a signature of another body, none.
+    for (status, _) in [
+        send(body.clone(), "abc123", &stranger, None).await,
+        send(body.clone(), "zzz", &github, None).await,
+        send(body.clone(), "abc123", &github, Some("[]")).await,
+    ] {
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let unsigned = client()
+        .post(format!("{}/api/v1/leaks/github", app.base))
+        .header("Content-Type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("alert")
+        .status();
+    assert_eq!(unsigned, StatusCode::UNAUTHORIZED);
+    assert!(active(), "nothing done for an unsigned alert");
+
+    // Signed: the real token is stopped and said to be; the other is not.
+    let (status, verdicts) = send(body.clone(), "abc123", &github, None).await;
+    assert_eq!(status, StatusCode::OK, "{verdicts}");
+    assert_eq!(verdicts[0]["label"], "true_positive");
+    assert_eq!(verdicts[0]["token_type"], "keyward_api_token");
+    assert_eq!(verdicts[1]["label"], "false_positive");
+    assert!(!active());
+    assert_eq!(app.whoami_bearer(&token).await.0, StatusCode::UNAUTHORIZED);
+    let mail: Vec<String> = o::table
+        .filter(o::subject.eq("API key reported as leaked: Committed by mistake"))
+        .select(o::body_text)
+        .load(&mut app.db())
+        .expect("outbox");
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].contains("https://github.com/octo/repo/blob/1/.env"),
+        "{}",
+        mail[0]
+    );
+    // Signed but not JSON of the right shape: a named 400.
+    let (status, _) = send("{\"token\": 1}".into(), "abc123", &github, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Without the setting the endpoint is off.
+    let off = TestApp::spawn().await;
+    let status = client()
+        .post(format!("{}/api/v1/leaks/github", off.base))
+        .header("Content-Type", "application/json")
+        .body("[]")
+        .send()
+        .await
+        .expect("alert")
+        .status();
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

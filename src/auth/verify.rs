@@ -378,9 +378,20 @@ impl Verifier {
         if let Err(retry_after) = self.leak_reports.reserve(&key) {
             return Err(AppError::RateLimited { retry_after });
         }
-        let Some(Presented { public_id, secret }) = presented else {
+        let Some(presented) = presented else {
             return Ok(None);
         };
+        self.secret_of(presented).await
+    }
+
+    /// The credential `presented` belongs to and which of its secrets it is, if it is one
+    /// that works now — without counting anything (`leaked` counts the reporter first; a
+    /// signed alert from GitHub needs no limit). One read and the HMACs of a check.
+    pub async fn secret_of(
+        &self,
+        presented: Presented,
+    ) -> Result<Option<(i32, LeakedSecret)>, AppError> {
+        let Presented { public_id, secret } = presented;
         let now = self.clock.now();
         let Some(record) = self.find(&public_id).await? else {
             self.hasher.miss(secret.expose());

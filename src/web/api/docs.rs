@@ -34,6 +34,7 @@ use crate::web::{Chrome, Ctx, render};
         super::operators::list,
         super::register::register,
         super::leaks::report,
+        super::leaks::github,
         super::verify::verify,
         super::verify::forward,
     ),

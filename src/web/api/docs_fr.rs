@@ -614,4 +614,34 @@ pub const FRENCH: &[(&str, &str)] = &[
         "A canary: a tripwire to plant where an intruder would look. It never works (refused\nlike an invalid key) and every use is told to its owner at once, with the address\nand user agent. Default: no; cannot be changed later.",
         "Un leurre : un piège à placer là où un intrus chercherait. Il ne fonctionne jamais (refusé\ncomme une clé invalide) et chaque utilisation est signalée aussitôt à son propriétaire, avec l'adresse\net l'agent utilisateur. Par défaut : non ; ne peut pas être changé ensuite.",
     ),
+    (
+        "GitHub's secret scanning partner endpoint: GitHub sends the Keyward tokens it finds in\npublic repositories and packages, signed with one of its published keys (ECDSA P-256,\n`GITHUB-PUBLIC-KEY-IDENTIFIER` and `GITHUB-PUBLIC-KEY-SIGNATURE`, base64 DER, over the\nbody as sent). Each token that works is stopped as a reported leak is, the owner mailed\nthe URL where it was found. Off (404) unless `KEYWARD_GITHUB_SCANNING_KEYS` is set; a\nmissing or wrong signature is 401.",
+        "Le point d'entrée du programme partenaire de détection de secrets de GitHub : GitHub envoie les jetons Keyward qu'il trouve dans\nles dépôts et paquets publics, signés avec l'une de ses clés publiées (ECDSA P-256,\n`GITHUB-PUBLIC-KEY-IDENTIFIER` et `GITHUB-PUBLIC-KEY-SIGNATURE`, DER en base64, sur le\ncorps tel qu'envoyé). Chaque jeton qui fonctionne est arrêté comme une fuite signalée, le propriétaire reçoit\nl'URL où il a été trouvé. Désactivé (404) sauf si `KEYWARD_GITHUB_SCANNING_KEYS` est défini ; une\nsignature absente ou fausse donne 401.",
+    ),
+    (
+        "Not signed by a configured GitHub key",
+        "Non signé par une clé GitHub configurée",
+    ),
+    ("Not configured", "Non configuré"),
+    (
+        "One match GitHub's secret scanning found, as it sends them.",
+        "Une correspondance trouvée par la détection de secrets de GitHub, telle qu'il l'envoie.",
+    ),
+    (
+        "What kind of place (`content`, `commit`, `issue`, …).",
+        "Quel genre d'endroit (`content`, `commit`, `issue`, …).",
+    ),
+    (
+        "The token type GitHub knows it by (echoed back).",
+        "Le type de jeton sous lequel GitHub le connaît (renvoyé tel quel).",
+    ),
+    ("Where it was found.", "Où il a été trouvé."),
+    (
+        "Keyward's verdict on one match, as GitHub reads it.",
+        "Le verdict de Keyward sur une correspondance, tel que GitHub le lit.",
+    ),
+    (
+        "`true_positive`: a token that worked, now stopped; else `false_positive`.",
+        "`true_positive` : un jeton qui fonctionnait, désormais arrêté ; sinon `false_positive`.",
+    ),
 ];

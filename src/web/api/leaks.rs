@@ -83,3 +83,177 @@ pub async fn report(
         Err(e) => Err(e.into()),
     }
 }
+
+/// One match GitHub's secret scanning found, as it sends them.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GithubMatch {
+    #[schema(max_length = 300)]
+    pub token: String,
+    /// The token type GitHub knows it by (echoed back).
+    #[serde(rename = "type")]
+    #[schema(max_length = 100)]
+    pub token_type: String,
+    /// Where it was found.
+    #[schema(max_length = 1000)]
+    pub url: Option<String>,
+    /// What kind of place (`content`, `commit`, `issue`, …).
+    #[schema(max_length = 100)]
+    pub source: Option<String>,
+}
+
+/// Keyward's verdict on one match, as GitHub reads it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GithubVerdict {
+    pub token_raw: String,
+    pub token_type: String,
+    /// `true_positive`: a token that worked, now stopped; else `false_positive`.
+    #[schema(example = "true_positive")]
+    pub label: &'static str,
+}
+
+/// Matches in one alert, at most.
+const MAX_GITHUB_MATCHES: usize = 1000;
+
+/// The public keys of `KEYWARD_GITHUB_SCANNING_KEYS`, by identifier.
+fn github_keys(
+    path: &std::path::Path,
+) -> Result<Vec<(String, p256::ecdsa::VerifyingKey)>, AppError> {
+    use p256::pkcs8::DecodePublicKey;
+    #[derive(Deserialize)]
+    struct File {
+        public_keys: Vec<Key>,
+    }
+    #[derive(Deserialize)]
+    struct Key {
+        key_identifier: String,
+        key: String,
+    }
+    let unreadable = |e: String| {
+        tracing::error!(path = %path.display(), error = %e, "GitHub secret-scanning keys unreadable");
+        AppError::Unavailable("GitHub secret-scanning keys unreadable".into())
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    let file: File = serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
+    file.public_keys
+        .into_iter()
+        .map(|k| {
+            p256::ecdsa::VerifyingKey::from_public_key_pem(&k.key)
+                .map(|v| (k.key_identifier, v))
+                .map_err(|e| unreadable(e.to_string()))
+        })
+        .collect()
+}
+
+/// Is `body` signed by the GitHub key the request names?
+fn signed_by_github(
+    req: &HttpRequest,
+    body: &[u8],
+    keys: &[(String, p256::ecdsa::VerifyingKey)],
+) -> bool {
+    use base64::Engine;
+    use p256::ecdsa::signature::Verifier;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let (Some(id), Some(signature)) = (
+        header("github-public-key-identifier"),
+        header("github-public-key-signature"),
+    ) else {
+        return false;
+    };
+    let Some((_, key)) = keys.iter().find(|(k, _)| k == id.trim()) else {
+        return false;
+    };
+    let Ok(der) = base64::engine::general_purpose::STANDARD.decode(signature.trim()) else {
+        return false;
+    };
+    let Ok(signature) = p256::ecdsa::Signature::from_der(&der) else {
+        return false;
+    };
+    key.verify(body, &signature).is_ok()
+}
+
+/// GitHub's secret scanning partner endpoint: GitHub sends the Keyward tokens it finds in
+/// public repositories and packages, signed with one of its published keys (ECDSA P-256,
+/// `GITHUB-PUBLIC-KEY-IDENTIFIER` and `GITHUB-PUBLIC-KEY-SIGNATURE`, base64 DER, over the
+/// body as sent). Each token that works is stopped as a reported leak is, the owner mailed
+/// the URL where it was found. Off (404) unless `KEYWARD_GITHUB_SCANNING_KEYS` is set; a
+/// missing or wrong signature is 401.
+#[utoipa::path(
+    post, path = "/api/v1/leaks/github", tag = "credentials", operation_id = "githubSecretScanning",
+    request_body = Vec<GithubMatch>,
+    responses(
+        (status = 200, body = Vec<GithubVerdict>),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "Not signed by a configured GitHub key", body = ErrorBody),
+        (status = 404, description = "Not configured", body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorBody),
+    )
+)]
+pub async fn github(
+    state: State,
+    req: HttpRequest,
+    body: actix_web::web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let Some(path) = state.settings.github_scanning_keys.clone() else {
+        return Err(AppError::NotFound);
+    };
+    let keys = github_keys(&path)?;
+    if !signed_by_github(&req, &body, &keys) {
+        return Err(AppError::InvalidCredentials);
+    }
+    if !super::register::is_json(&req) {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|_| AppError::BadRequest("error.bad_json"))?;
+    let matches: Vec<GithubMatch> =
+        serde_path_to_error::deserialize(value).map_err(|e| AppError::BadField {
+            field: Some(e.path().to_string()),
+            detail: e.into_inner().to_string(),
+        })?;
+    if matches.len() > MAX_GITHUB_MATCHES {
+        return Err(AppError::BadRequest("error.too_long"));
+    }
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let mut verdicts = Vec::with_capacity(matches.len());
+    for m in matches {
+        let found = match parse_token(m.token.trim()).filter(|_| m.token.len() <= MAX_TOKEN_CHARS) {
+            Some(presented) => state.verifier.secret_of(presented).await?,
+            None => None,
+        };
+        if let Some((id, which)) = found {
+            let place = [m.url.as_deref(), m.source.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" — ");
+            let found_at: String = format!("GitHub secret scanning: {place}")
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_FOUND_AT_CHARS)
+                .collect();
+            let (now, mail, ip) = (state.clock.now(), state.settings.mail_policy(), ip.clone());
+            let done = state
+                .db(move |c| {
+                    Ok(changes::credentials::leak_reported(
+                        c, now, mail, id, which, &found_at, &ip,
+                    ))
+                })
+                .await?;
+            match done {
+                Ok(()) | Err(changes::ChangeError::Db(diesel::result::Error::NotFound)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        verdicts.push(GithubVerdict {
+            token_raw: m.token,
+            token_type: m.token_type,
+            label: if found.is_some() {
+                "true_positive"
+            } else {
+                "false_positive"
+            },
+        });
+    }
+    Ok(HttpResponse::Ok().json(verdicts))
+}

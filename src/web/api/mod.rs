@@ -67,6 +67,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/api/v1/operators").route(web::get().to(operators::list)))
         .service(web::resource("/api/v1/leaks/report").route(web::post().to(leaks::report)))
+        .service(web::resource("/api/v1/leaks/github").route(web::post().to(leaks::github)))
         .service(web::resource("/api/v1/register").route(web::post().to(register::register)))
         // As the Uptrends pages (seeds 000/002) write it.
         .service(web::resource("/api/v1/Register").route(web::post().to(register::register)))

@@ -75,7 +75,7 @@ fn basic_email_password(req: &HttpRequest) -> Result<(String, String), AppError>
 }
 
 /// A body sent as JSON (`application/json`, or a `+json` type).
-fn is_json(req: &HttpRequest) -> bool {
+pub(super) fn is_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
