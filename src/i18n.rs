@@ -145,6 +145,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Avis de nouveau réseau de la clé activé ou désactivé",
     ),
     (
+        "api.notice_wider",
+        "A key whose use from new networks is told cannot make or set a key whose use is not.",
+        "Une clé dont l'utilisation depuis de nouveaux réseaux est signalée ne peut pas créer ni régler une clé dont l'utilisation ne l'est pas.",
+    ),
+    (
         "api.own_notice",
         "A key cannot turn off the notice of its own use from new networks.",
         "Une clé ne peut pas désactiver l'avis de sa propre utilisation depuis de nouveaux réseaux.",

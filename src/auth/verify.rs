@@ -50,6 +50,15 @@ enum Reader {
 pub const LEAK_REPORTS_PER_ADDRESS: u32 = 20;
 pub const LEAK_REPORT_WINDOW_SECONDS: u64 = 600;
 
+/// A reported token that works: its credential, which secret, and that secret's stored hash
+/// (for the change to check, under its lock, that it is still the key's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leak {
+    pub credential_id: i32,
+    pub which: LeakedSecret,
+    pub hash: String,
+}
+
 /// Uses of a canary key since they were last taken (`Verifier::take_canary_uses`): the
 /// last address and user agent, and how many.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +382,7 @@ impl Verifier {
         &self,
         presented: Option<Presented>,
         reported_from: &str,
-    ) -> Result<Option<(i32, LeakedSecret)>, AppError> {
+    ) -> Result<Option<Leak>, AppError> {
         let key = crate::auth::throttle::address_key(reported_from);
         if let Err(retry_after) = self.leak_reports.reserve(&key) {
             return Err(AppError::RateLimited { retry_after });
@@ -387,10 +396,7 @@ impl Verifier {
     /// The credential `presented` belongs to and which of its secrets it is, if it is one
     /// that works now — without counting anything (`leaked` counts the reporter first; a
     /// signed alert from GitHub needs no limit). One read and the HMACs of a check.
-    pub async fn secret_of(
-        &self,
-        presented: Presented,
-    ) -> Result<Option<(i32, LeakedSecret)>, AppError> {
+    pub async fn secret_of(&self, presented: Presented) -> Result<Option<Leak>, AppError> {
         let Presented { public_id, secret } = presented;
         let now = self.clock.now();
         let Some(record) = self.find(&public_id).await? else {
@@ -402,19 +408,23 @@ impl Verifier {
             self.hasher.miss(secret.expose());
             return Ok(None);
         }
-        if matches!(
-            self.hasher.verify(&c.secret_hash, secret.expose()),
-            Verdict::Match { .. }
-        ) {
-            return Ok(Some((c.id, LeakedSecret::Current)));
-        }
-        let previous = c.previous_hash(now).is_some_and(|old| {
+        let matches = |stored: &str| {
             matches!(
-                self.hasher.verify(old, secret.expose()),
+                self.hasher.verify(stored, secret.expose()),
                 Verdict::Match { .. }
             )
-        });
-        Ok(previous.then_some((c.id, LeakedSecret::Previous)))
+        };
+        let leak = |which, hash: &str| Leak {
+            credential_id: c.id,
+            which,
+            hash: hash.to_owned(),
+        };
+        if matches(&c.secret_hash) {
+            return Ok(Some(leak(LeakedSecret::Current, &c.secret_hash)));
+        }
+        Ok(c.previous_hash(now)
+            .filter(|old| matches(old))
+            .map(|old| leak(LeakedSecret::Previous, old)))
     }
 
     /// Counts a failure against `limit_as` and the credential id; `Some(seconds)` when

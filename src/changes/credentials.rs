@@ -51,6 +51,15 @@ impl CredentialMail {
     /// The choice in My profile that can turn it off; `None` for a security notice, always
     /// sent. Every notice about a machine's keys is one choice.
     fn notice(self, owner: OwnerRef) -> Option<Notice> {
+        // A leak or a canary's use is told whoever owns the key, whatever they muted.
+        if matches!(
+            self,
+            CredentialMail::LeakReported
+                | CredentialMail::LeakReportedPrevious
+                | CredentialMail::CanaryUsed
+        ) {
+            return None;
+        }
         if matches!(owner, OwnerRef::Machine(_)) {
             return Some(Notice::MachineKeys);
         }
@@ -342,26 +351,37 @@ pub fn leak_reported(
     conn: &mut DbConn,
     now: NaiveDateTime,
     mail: super::MailPolicy,
-    credential_id: i32,
-    which: crate::auth::verify::LeakedSecret,
+    leak: &crate::auth::verify::Leak,
     found_at: &str,
     reported_from: &str,
 ) -> ChangeResult<()> {
+    let (credential_id, which, matched_hash) = (leak.credential_id, leak.which, &leak.hash);
     use crate::auth::verify::LeakedSecret;
     use diesel::OptionalExtension;
     let mut actor = Actor::system();
     actor.ip = Some(reported_from.to_owned());
     let ctx = Ctx::system(actor, now, mail);
     write(conn, |conn| {
-        if creds::find_by_id(conn, credential_id).optional()?.is_none() {
-            return Ok(());
-        }
-        // As it is under the lock: two reports at once deactivate (and mail) once.
-        creds::lock(conn, credential_id)?;
-        let key = creds::find_by_id(conn, credential_id)?;
-        let Some(owner) = key.owner_ref() else {
+        let Some(owner) = creds::find_by_id(conn, credential_id)
+            .optional()?
+            .and_then(|k| k.owner_ref())
+        else {
             return Ok(());
         };
+        // The owner's row, then the key's (the lock order of every change of keys); read as
+        // it is under the lock: two reports at once deactivate (and mail) once.
+        creds::bump(conn, owner)?;
+        creds::lock(conn, credential_id)?;
+        let key = creds::find_by_id(conn, credential_id)?;
+        // Rolled between the check and the lock: the reported secret is not the one it
+        // names any more (a report of the old one must not stop the new one).
+        let still = match which {
+            LeakedSecret::Current => &key.secret_hash == matched_hash,
+            LeakedSecret::Previous => key.previous_secret_hash.as_ref() == Some(matched_hash),
+        };
+        if !still {
+            return Ok(());
+        }
         let mut changes = vec![
             change("found_at", "", found_at),
             change(
@@ -380,7 +400,6 @@ pub fn leak_reported(
                     ..Default::default()
                 };
                 creds::update(conn, owner, &key.public_id, edit, now)?;
-                creds::bump(conn, owner)?;
                 changes.push(change("active", true, false));
                 CredentialMail::LeakReported
             }
@@ -456,11 +475,12 @@ fn deactivate_dormant(
     let mut deactivated = 0;
     for key in creds::dormant_due(conn, account_id, due, 100)? {
         write(conn, |conn| {
+            // Drafts on the API management tab see the key's new status as a change (the
+            // owner's row first: the lock order of every change of keys).
+            if let Some(owner) = key.owner_ref() {
+                creds::bump(conn, owner)?;
+            }
             if creds::deactivate_dormant(conn, key.id)? {
-                // Drafts on the API management tab see the key's new status as a change.
-                if let Some(owner) = key.owner_ref() {
-                    creds::bump(conn, owner)?;
-                }
                 journal(
                     conn,
                     ctx,

@@ -891,6 +891,9 @@ pub fn update(
     now: NaiveDateTime,
 ) -> QueryResult<Credential> {
     crate::db::write(conn, |conn| {
+        // The owner's row first, the key's next: the order every change of keys takes on
+        // PostgreSQL (a Save, a roll), so two of them never wait on each other.
+        bump(conn, owner)?;
         let current = find_for_owner(conn, owner, public_id)?;
         let target = credentials::table.find(current.id);
         if let Some(label) = edit.label {
@@ -940,7 +943,6 @@ pub fn update(
                 ))
                 .execute(conn)?;
         }
-        bump(conn, owner)?;
         target.select(Credential::as_select()).first(conn)
     })
 }
@@ -990,6 +992,8 @@ pub fn dormant_unnoticed(
         .filter(credentials::account_id.eq(account_id))
         .filter(credentials::active.eq(true))
         .filter(credentials::dormant_noticed_at.is_null())
+        // A canary is never used by design: it is no idle key.
+        .filter(credentials::canary.eq(false))
         .filter(
             credentials::expires_at
                 .is_null()
@@ -1162,9 +1166,9 @@ pub fn mark_use_noticed(
 /// Deletes one of the owner's credentials at once; `NotFound` if it is not theirs.
 pub fn delete(conn: &mut DbConn, owner: OwnerRef, public_id: &str) -> QueryResult<Credential> {
     crate::db::write(conn, |conn| {
+        bump(conn, owner)?;
         let current = find_for_owner(conn, owner, public_id)?;
         diesel::delete(credentials::table.find(current.id)).execute(conn)?;
-        bump(conn, owner)?;
         Ok(current)
     })
 }

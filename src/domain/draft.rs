@@ -354,7 +354,7 @@ impl Draft {
     /// after the administrator has read what changed. Edits of rows that are gone are dropped.
     pub fn rebase(&mut self, version: i32, current: Vec<SavedRow>) {
         self.base_version = version;
-        self.snapshot = current;
+        let old_rows = std::mem::replace(&mut self.snapshot, current);
         let snapshot = &self.snapshot;
         // A staged key that is saved already (its Save committed, but the browser never
         // heard back) is not added twice.
@@ -362,6 +362,18 @@ impl Draft {
             .retain(|add| !snapshot.iter().any(|r| r.public_id == add.public_id));
         self.edits
             .retain(|id, _| snapshot.iter().any(|r| &r.public_id == id));
+        // A key rolled since its roll was staged is not rolled again by a retry: the secret
+        // just handed out (or revealed by a Save that committed) must not be replaced unseen.
+        for (id, edit) in self.edits.iter_mut() {
+            let before = old_rows.iter().find(|r| &r.public_id == id);
+            let now = snapshot.iter().find(|r| &r.public_id == id);
+            let rolled_since = before
+                .zip(now)
+                .is_some_and(|(b, n)| b.rolled_at != n.rolled_at);
+            if rolled_since {
+                edit.roll = None;
+            }
+        }
         let edits: Vec<(String, Edit)> = std::mem::take(&mut self.edits).into_iter().collect();
         for (id, edit) in edits {
             // Re-stage through the normal path so edits that became no-ops disappear.
@@ -486,7 +498,15 @@ mod tests {
             public_id: "a".into(),
             label: "a".into()
         }));
-        d.rebase(2, vec![now]);
+        d.rebase(2, vec![now.clone()]);
+        assert_eq!(
+            d.edits.get("a").and_then(|e| e.roll.as_deref()),
+            None,
+            "not rolled twice"
+        );
+        // Staged again on the new base, it is kept by a rebase that finds no roll since.
+        d.roll("a", "PT1H".into()).expect("known");
+        d.rebase(3, vec![now]);
         assert_eq!(d.edits["a"].roll.as_deref(), Some("PT1H"));
         d.add(StagedAdd {
             public_id: "n".into(),

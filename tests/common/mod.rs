@@ -442,6 +442,38 @@ impl TestApp {
         (status, res.json().await.expect("JSON body"))
     }
 
+    /// The text of the mails sent with this subject, once there are `count` of them: read
+    /// from the file transport's folder (`DATA_DIR/outbox`), since a sent mail keeps no body
+    /// in the database. Polls up to 10 s (the mail worker's default poll is 2 s).
+    pub async fn sent_mail(&self, subject: &str, count: usize) -> Vec<String> {
+        let dir = self.data_dir.path().join("outbox");
+        for _ in 0..200 {
+            let mut found = Vec::new();
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let Ok(bytes) = std::fs::read(entry.path()) else {
+                    continue;
+                };
+                let Ok(mail) = mailparse::parse_mail(&bytes) else {
+                    continue;
+                };
+                use mailparse::MailHeaderMap;
+                if mail.headers.get_first_value("Subject").as_deref() != Some(subject) {
+                    continue;
+                }
+                let text = std::iter::once(&mail)
+                    .chain(mail.subparts.iter())
+                    .find(|p| p.ctype.mimetype == "text/plain")
+                    .and_then(|p| p.get_body().ok());
+                found.extend(text);
+            }
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("never sent: {count} mail(s) \"{subject}\"");
+    }
+
     pub async fn whoami_bearer(&self, token: &str) -> (StatusCode, serde_json::Value) {
         let res = reqwest::Client::new()
             .get(format!("{}/api/v1/whoami", self.base))

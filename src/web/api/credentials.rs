@@ -108,6 +108,9 @@ pub struct CreatedCredential {
     pub secret: String,
     /// `kwd_<id>_<secret><checksum>`, for `Authorization: Bearer`. Shown once.
     pub token: String,
+    /// A canary: never works, every use is told to its owner. Said here only: a key that
+    /// lists keys must not tell an intruder which ones are tripwires.
+    pub canary: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -348,6 +351,11 @@ pub async fn create(
         )
         .await?,
     )?;
+    // A key told of its use from new networks does not make one that is not (a leaked key
+    // would use that one instead).
+    if body.notify_new_network == Some(false) && caller.0.credential.notify_new_network {
+        return Err(AppError::Conflict("api.notice_wider"));
+    }
     let owner = target_owner(&state, &cx, &caller.0, body.owner.as_deref(), false).await?;
     let minted = mint(state.verifier.hasher())?;
     // A key never makes one that outlives it.
@@ -394,6 +402,7 @@ pub async fn create(
             id: minted.public_id.clone(),
             token: minted.token().expose().to_owned(),
             secret: minted.secret.expose().to_owned(),
+            canary: credential.canary,
         }))
 }
 
@@ -497,9 +506,15 @@ pub async fn update(
             super::asked_scopes(&state, found.account_id, asked).await?,
         )?),
     };
-    // A leaked key cannot hide its use from new networks from its owner.
-    if found.id == caller.0.credential.id && body.notify_new_network == Some(false) {
-        return Err(AppError::Conflict("api.own_notice"));
+    // A leaked key cannot hide its use from new networks from its owner, nor that of a key
+    // it makes or changes (it would use that one instead).
+    if body.notify_new_network == Some(false) {
+        if found.id == caller.0.credential.id {
+            return Err(AppError::Conflict("api.own_notice"));
+        }
+        if caller.0.credential.notify_new_network {
+            return Err(AppError::Conflict("api.notice_wider"));
+        }
     }
     let (active, notify_new_network) = (body.active, body.notify_new_network);
     let updated = state

@@ -607,8 +607,8 @@ pub const FRENCH: &[(&str, &str)] = &[
         "Le jeton Bearer entier, tel que trouvé (`kwd_…`).",
     ),
     (
-        "A canary: never works, every use is told to its owner.",
-        "Un leurre : ne fonctionne jamais, chaque utilisation est signalée à son propriétaire.",
+        "A canary: never works, every use is told to its owner. Said here only: a key that\nlists keys must not tell an intruder which ones are tripwires.",
+        "Un leurre : ne fonctionne jamais, chaque utilisation est signalée à son propriétaire. Dit ici seulement : une clé qui\nliste les clés ne doit pas dire à un intrus lesquelles sont des pièges.",
     ),
     (
         "A canary: a tripwire to plant where an intruder would look. It never works (refused\nlike an invalid key) and every use is told to its owner at once, with the address\nand user agent. Default: no; cannot be changed later.",

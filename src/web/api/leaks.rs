@@ -66,14 +66,14 @@ pub async fn report(
     let received = HttpResponse::Accepted().json(LeakReceived { status: "received" });
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let presented = parse_token(body.token.trim());
-    let Some((id, which)) = state.verifier.leaked(presented, &ip).await? else {
+    let Some(leak) = state.verifier.leaked(presented, &ip).await? else {
         return Ok(received);
     };
     let (now, mail) = (state.clock.now(), state.settings.mail_policy());
     let done = state
         .db(move |c| {
             Ok(changes::credentials::leak_reported(
-                c, now, mail, id, which, &found_at, &ip,
+                c, now, mail, &leak, &found_at, &ip,
             ))
         })
         .await?;
@@ -221,7 +221,7 @@ pub async fn github(
             Some(presented) => state.verifier.secret_of(presented).await?,
             None => None,
         };
-        if let Some((id, which)) = found {
+        if let Some(leak) = found.clone() {
             let place = [m.url.as_deref(), m.source.as_deref()]
                 .into_iter()
                 .flatten()
@@ -236,7 +236,7 @@ pub async fn github(
             let done = state
                 .db(move |c| {
                     Ok(changes::credentials::leak_reported(
-                        c, now, mail, id, which, &found_at, &ip,
+                        c, now, mail, &leak, &found_at, &ip,
                     ))
                 })
                 .await?;

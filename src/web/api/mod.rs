@@ -430,8 +430,6 @@ pub struct CredentialView {
     pub rate_limit: Option<RateLimitView>,
     /// Its owner is mailed when it is first used from a new network.
     pub notify_new_network: bool,
-    /// A canary: never works, every use is told to its owner.
-    pub canary: bool,
 }
 
 /// At most `requests` uses per second, minute or hour, counted in fixed windows (a minute
@@ -486,7 +484,6 @@ impl From<&Credential> for CredentialView {
             rate_limit: crate::domain::rate::RateLimit::stored(c.rate_limit, c.rate_window)
                 .map(RateLimitView::from),
             notify_new_network: c.notify_new_network,
-            canary: c.canary,
         }
     }
 }
