@@ -166,6 +166,11 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Une clé leurre (un piège)",
     ),
     (
+        "keys.canary_check",
+        "Make this key a canary",
+        "Faire de cette clé un leurre",
+    ),
+    (
         "keys.canary_help",
         "Plant it where an intruder would look: it never works (refused like any invalid key), and every use is mailed to its owner at once with the address and the program. It cannot become a working key later.",
         "Placez-la là où un intrus chercherait : elle ne fonctionne jamais (refusée comme toute clé invalide), et chaque utilisation est signalée aussitôt par courriel à son propriétaire, avec l'adresse et le programme. Elle ne peut pas devenir une clé utilisable ensuite.",
