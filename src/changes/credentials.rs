@@ -446,7 +446,7 @@ pub fn sweep_dormant(
         let cutoff = now - chrono::Duration::days(i64::from(days));
         for key in creds::dormant_unnoticed(conn, account_id, cutoff, now, 100)? {
             write(conn, |conn| {
-                if creds::mark_dormant_noticed(conn, &key, now)? {
+                if creds::mark_dormant_noticed(conn, &key, cutoff, now)? {
                     let until = now + chrono::Duration::days(DORMANT_GRACE_DAYS);
                     journal(
                         conn,

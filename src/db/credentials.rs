@@ -1058,6 +1058,7 @@ pub fn dormant_due(
 pub fn mark_dormant_noticed(
     conn: &mut DbConn,
     key: &Credential,
+    cutoff: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let setting = accounts::table
@@ -1067,13 +1068,35 @@ pub fn mark_dormant_noticed(
         DbConn::Postgres(pg) => setting.for_share().first(pg)?,
         DbConn::Sqlite(_) => setting.first(conn)?,
     };
-    if days.is_none() {
+    let Some(days) = days else {
         return Ok(false);
-    }
+    };
+    // Judged by the setting as it is now too (changed from 1 day to 365 meanwhile: not yet).
+    let cutoff = cutoff.min(now - chrono::Duration::days(i64::from(days)));
+    // Still unused as the row is now, not as the sweep read it: a sweep that ran late
+    // (its list read before a use was written) must not mark a key in use.
     let marked = diesel::update(
         credentials::table
             .find(key.id)
-            .filter(credentials::dormant_noticed_at.is_null()),
+            .filter(credentials::dormant_noticed_at.is_null())
+            .filter(credentials::active.eq(true))
+            .filter(
+                credentials::last_used_at
+                    .lt(cutoff)
+                    .or(credentials::last_used_at
+                        .is_null()
+                        .and(credentials::created_at.lt(cutoff))),
+            )
+            .filter(
+                credentials::previous_last_used_at
+                    .is_null()
+                    .or(credentials::previous_last_used_at.lt(cutoff)),
+            )
+            .filter(
+                credentials::dormant_from
+                    .is_null()
+                    .or(credentials::dormant_from.lt(cutoff)),
+            ),
     )
     .set(credentials::dormant_noticed_at.eq(now))
     .execute(conn)?;
