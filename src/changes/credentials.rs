@@ -280,12 +280,10 @@ pub fn notice_new_networks(
                 ],
             )?;
             if creds::mark_use_noticed(conn, key.id, now, chrono::Duration::hours(1))? {
-                let agent = if n.user_agent.is_empty() {
-                    "-"
-                } else {
-                    &n.user_agent
-                };
-                let more = [("address", n.address.as_str()), ("agent", agent)];
+                let more = [
+                    ("address", n.address.as_str()),
+                    ("agent", or_dash(&n.user_agent)),
+                ];
                 tell_owner_about(conn, &ctx, &key, CredentialMail::NewNetwork, &more)?;
                 mailed += 1;
             }
@@ -293,6 +291,15 @@ pub fn notice_new_networks(
         })?;
     }
     Ok(mailed)
+}
+
+/// A user agent for a mail: `-` when the client sent none.
+fn or_dash(user_agent: &str) -> &str {
+    if user_agent.is_empty() {
+        "-"
+    } else {
+        user_agent
+    }
 }
 
 /// How often the owner of a canary key is mailed at most: every use is journalled, but a
@@ -330,12 +337,10 @@ pub fn canary_used(
         )?;
         let every = chrono::Duration::minutes(CANARY_MAIL_EVERY_MINUTES);
         if creds::mark_use_noticed(conn, key.id, now, every)? {
-            let agent = if seen.user_agent.is_empty() {
-                "-"
-            } else {
-                &seen.user_agent
-            };
-            let more = [("address", seen.address.as_str()), ("agent", agent)];
+            let more = [
+                ("address", seen.address.as_str()),
+                ("agent", or_dash(&seen.user_agent)),
+            ];
             tell_owner_about(conn, &ctx, &key, CredentialMail::CanaryUsed, &more)?;
         }
         Ok(())

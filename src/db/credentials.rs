@@ -978,6 +978,37 @@ pub fn mark_reminded(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
     Ok(marked == 1)
 }
 
+/// Unused since `cutoff` (never used: made before it) by either secret, and not
+/// (de)activated by a person since: what makes a key dormant, for the sweep's list and for
+/// its mark alike.
+fn unused_since(
+    cutoff: NaiveDateTime,
+) -> Box<
+    dyn diesel::BoxableExpression<
+            credentials::table,
+            crate::db::DbBackend,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
+> {
+    Box::new(
+        credentials::last_used_at
+            .lt(cutoff)
+            .or(credentials::last_used_at
+                .is_null()
+                .and(credentials::created_at.lt(cutoff)))
+            .and(
+                credentials::previous_last_used_at
+                    .is_null()
+                    .or(credentials::previous_last_used_at.lt(cutoff)),
+            )
+            .and(
+                credentials::dormant_from
+                    .is_null()
+                    .or(credentials::dormant_from.lt(cutoff)),
+            ),
+    )
+}
+
 /// Active, unexpired keys of the account unused since `cutoff` (or never used and made
 /// before it) — by either secret: a rolled key's old one counts — not (de)activated by a
 /// person since, whose owner was not told yet: up to `limit`.
@@ -999,23 +1030,7 @@ pub fn dormant_unnoticed(
                 .is_null()
                 .or(credentials::expires_at.gt(now)),
         )
-        .filter(
-            credentials::last_used_at
-                .lt(cutoff)
-                .or(credentials::last_used_at
-                    .is_null()
-                    .and(credentials::created_at.lt(cutoff))),
-        )
-        .filter(
-            credentials::previous_last_used_at
-                .is_null()
-                .or(credentials::previous_last_used_at.lt(cutoff)),
-        )
-        .filter(
-            credentials::dormant_from
-                .is_null()
-                .or(credentials::dormant_from.lt(cutoff)),
-        )
+        .filter(unused_since(cutoff))
         .order(credentials::id)
         .limit(limit)
         .select(Credential::as_select())
@@ -1080,23 +1095,7 @@ pub fn mark_dormant_noticed(
             .find(key.id)
             .filter(credentials::dormant_noticed_at.is_null())
             .filter(credentials::active.eq(true))
-            .filter(
-                credentials::last_used_at
-                    .lt(cutoff)
-                    .or(credentials::last_used_at
-                        .is_null()
-                        .and(credentials::created_at.lt(cutoff))),
-            )
-            .filter(
-                credentials::previous_last_used_at
-                    .is_null()
-                    .or(credentials::previous_last_used_at.lt(cutoff)),
-            )
-            .filter(
-                credentials::dormant_from
-                    .is_null()
-                    .or(credentials::dormant_from.lt(cutoff)),
-            ),
+            .filter(unused_since(cutoff)),
     )
     .set(credentials::dormant_noticed_at.eq(now))
     .execute(conn)?;
