@@ -1443,9 +1443,12 @@ async fn a_key_is_rolled_watched_and_retired_from_its_page() {
     assert_eq!(works(old.clone()).await, StatusCode::OK);
     assert_eq!(works(new.clone()).await, StatusCode::OK);
     // The old secret is seen in use; quiet for the setting's time, the page says it can go.
-    let page = admin.get(&page_url).await;
-    assert!(page.contains("Old secret still in use"), "{}", page.body);
-    assert!(page.contains("127.0.0.1"));
+    // Noted by a task of its own after the response: waited for, not raced.
+    common::eventually("the old secret's use on the page", || async {
+        let page = admin.get(&page_url).await;
+        page.contains("Old secret still in use") && page.contains("127.0.0.1")
+    })
+    .await;
     app.state.clock.advance(chrono::Duration::minutes(11));
     let page = admin.get(&page_url).await;
     assert!(page.contains("Safe to retire"), "{}", page.body);
