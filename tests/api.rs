@@ -3380,6 +3380,98 @@ async fn a_rate_limit_admits_exactly_its_count_even_at_once() {
     );
 }
 
+/// Many limited keys at once, each asked more often than its limit: every key admits exactly
+/// its count. On PostgreSQL the leases of concurrent requests are taken in batches of many
+/// keys (and several asks of one key), through two processes: the counters say the same.
+#[tokio::test]
+async fn many_limited_keys_at_once_each_admit_exactly_their_count() {
+    use reqwest::Method;
+    let frozen = |s: &mut keyward::config::Settings| {
+        s.fake_now = Some("2026-12-01T10:00:30".parse().expect("time"));
+    };
+    let app = TestApp::spawn_with(frozen).await;
+    let (_admin, key) = admin_key(&app).await;
+    let mut bases = vec![app.base.clone()];
+    let second;
+    if app.database_url.starts_with("postgres") {
+        second = TestApp::spawn_with(|s| {
+            frozen(s);
+            s.database_url = Some(app.database_url.clone());
+            s.secret_key = Some(app.secret_key());
+        })
+        .await;
+        bases.push(second.base.clone());
+    }
+    const KEYS: usize = 24;
+    const LIMIT: usize = 3;
+    const ASKS: usize = 5;
+    let mut keys = Vec::new();
+    for n in 0..KEYS {
+        let (status, made) = call(
+            Method::POST,
+            &app,
+            "/api/v1/credentials",
+            &key,
+            Some(json!({"label": format!("Limited {n}"), "rate_limit": {"requests": LIMIT, "per": "minute"}})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        keys.push((
+            made["id"].as_str().expect("id").to_owned(),
+            made["token"].as_str().expect("token").to_owned(),
+        ));
+    }
+    // 12 tasks at once, each going through every key in its own order.
+    let mut set = tokio::task::JoinSet::new();
+    for t in 0..12 {
+        let (bases, keys) = (bases.clone(), keys.clone());
+        set.spawn(async move {
+            let client = reqwest::Client::new();
+            let mut seen = Vec::new();
+            for i in 0..KEYS * ASKS / 12 {
+                let n = (i * 7 + t * 5) % KEYS;
+                let res = client
+                    .get(format!("{}/auth/forward", bases[(i + t) % bases.len()]))
+                    .bearer_auth(&keys[n].1)
+                    .send()
+                    .await
+                    .expect("forward");
+                seen.push((n, res.status()));
+            }
+            seen
+        });
+    }
+    let mut admitted = vec![0; KEYS];
+    let mut asked = vec![0; KEYS];
+    while let Some(done) = set.join_next().await {
+        for (n, status) in done.expect("task") {
+            asked[n] += 1;
+            match status {
+                StatusCode::OK => admitted[n] += 1,
+                StatusCode::TOO_MANY_REQUESTS => {}
+                other => panic!("key {n}: {other}"),
+            }
+        }
+    }
+    assert!(asked.iter().all(|&a| a > LIMIT), "{asked:?}");
+    assert_eq!(admitted, vec![LIMIT; KEYS], "asked {asked:?}");
+    if app.database_url.starts_with("postgres") {
+        use diesel::prelude::*;
+        use keyward::db::schema::rate_counters as rc;
+        let mut conn = app.db();
+        let keyward::db::DbConn::Postgres(c) = &mut conn else {
+            unreachable!()
+        };
+        let used: Vec<i32> = rc::table
+            .select(rc::used)
+            .order(rc::credential_id)
+            .load(c)
+            .expect("counters");
+        // Lease size 1 for a limit of 3: nothing leased beyond what was admitted.
+        assert_eq!(used, vec![LIMIT as i32; KEYS]);
+    }
+}
+
 /// The account's default rate limit applies to every key without its own, on the next
 /// request; a key's own limit, set on its page, takes over; both journalled.
 #[tokio::test]

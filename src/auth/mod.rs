@@ -1,10 +1,10 @@
 //! Passwords, sessions, API credential verification, limits on failures, usage recording.
 
+pub mod batch;
 pub mod failures;
 pub mod hash_pool;
 pub mod key_sources;
 pub mod key_usage;
-pub mod lookup;
 pub mod mint;
 pub mod password;
 pub mod rate_limit;

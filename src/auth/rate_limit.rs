@@ -6,15 +6,19 @@
 //! the limit, and spends it locally. So the uses admitted in a window never exceed the limit,
 //! whatever the number of processes; at worst a window admits up to `processes × lease` fewer
 //! (uses leased by a process that did not need them before the window ended). Leases are
-//! taken under the row's lock, so concurrent requests cannot outrun the count.
+//! taken under the rows' locks, so concurrent requests cannot outrun the count; the leases
+//! asked for at the same moment, of any number of keys, are taken in one transaction
+//! (`auth::batch`), so a population of keys each used once or twice a window does not cost
+//! a transaction per request.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::{self, DbConn, Pool, schema::rate_counters as rc};
+use crate::auth::batch::Batches;
+use crate::db::{DbConn, Pool, schema::rate_counters as rc};
 use crate::domain::rate::{RateLimit, RateState};
 use crate::error::AppError;
 
@@ -41,7 +45,8 @@ struct Local {
 }
 
 pub struct RateLimits {
-    shared: Option<Pool>,
+    /// PostgreSQL: the lease batches; `None` on SQLite.
+    shared: Option<Batches<LeaseAsk, Lease>>,
     local: Mutex<HashMap<i32, Local>>,
     /// When the entries were last swept (seconds since 1970).
     swept_at: std::sync::atomic::AtomicI64,
@@ -49,12 +54,17 @@ pub struct RateLimits {
 
 impl RateLimits {
     /// `shared`: the PostgreSQL pool the counters live in; `None` on SQLite.
-    pub fn new(shared: Option<Pool>) -> RateLimits {
-        RateLimits {
+    pub fn new(shared: Option<Pool>) -> std::io::Result<RateLimits> {
+        let shared = match shared {
+            // Two threads: one transaction in flight while the next batch gathers.
+            Some(pool) => Some(Batches::new("rate-lease", 2, pool, take_leases)?),
+            None => None,
+        };
+        Ok(RateLimits {
             shared,
             local: Mutex::new(HashMap::new()),
             swept_at: std::sync::atomic::AtomicI64::new(0),
-        }
+        })
     }
 
     fn local(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Local>> {
@@ -86,7 +96,7 @@ impl RateLimits {
             remaining,
             reset,
         };
-        let Some(pool) = &self.shared else {
+        let Some(leases) = &self.shared else {
             let mut local = self.local();
             self.sweep(&mut local, at);
             let entry = window(&mut local, id, start);
@@ -115,24 +125,23 @@ impl RateLimits {
                 }
             }
         }
-        let (pool, want) = (pool.clone(), lease_size(limit));
-        let (granted, total) = actix_web::web::block(move || {
-            db::with_conn(&pool, |c| {
-                Ok::<_, AppError>(take_lease(c, id, start, want, limit.requests)?)
+        let lease = leases
+            .ask(LeaseAsk {
+                id,
+                start,
+                limit: limit.requests,
+                want: lease_size(limit),
             })
-        })
-        .await??;
+            .await?;
         let mut local = self.local();
-        if granted == 0 {
-            let entry = window(&mut local, id, start);
-            entry.total = entry.total.max(total);
+        let entry = window(&mut local, id, start);
+        entry.total = entry.total.max(lease.total);
+        if !lease.admitted {
             return Ok(Err(state(0)));
         }
-        // The first use of the new lease is this one. Requests of this process that took
-        // leases at the same time add theirs up: no leased use is dropped.
-        let entry = window(&mut local, id, start);
-        entry.count += granted - 1;
-        entry.total = entry.total.max(total);
+        // This use is the lease's first. Requests of this process that took leases at the
+        // same time add theirs up: no leased use is dropped.
+        entry.count += lease.extra;
         let left = limit.requests.saturating_sub(entry.total) + entry.count;
         Ok(Ok(state(left)))
     }
@@ -159,42 +168,120 @@ fn window(local: &mut HashMap<i32, Local>, id: i32, start: i64) -> &mut Local {
     entry
 }
 
-/// Takes up to `want` uses of credential `id`'s window `start`, never past `limit` in all:
-/// (granted, the window's total after).
-fn take_lease(
-    conn: &mut DbConn,
+/// One request's ask for a use of credential `id`'s window `start` (PostgreSQL).
+pub struct LeaseAsk {
     id: i32,
     start: i64,
-    want: u32,
     limit: u32,
-) -> QueryResult<(u32, u32)> {
-    db::write(conn, |conn| {
-        let insert = diesel::insert_into(rc::table).values((
-            rc::credential_id.eq(id),
-            rc::window_start.eq(start),
-            rc::used.eq(0),
+    /// Uses to take at once (`lease_size`).
+    want: u32,
+}
+
+/// The answer to a `LeaseAsk`.
+pub struct Lease {
+    /// This request's use was granted.
+    admitted: bool,
+    /// Uses granted beyond this request's, for this process to spend on later ones.
+    extra: u32,
+    /// The window's total across processes after this lease.
+    total: u32,
+}
+
+/// Takes the leases of a batch in one transaction, never past any key's limit: asks of the
+/// same key and window share one lease as large as they are many (at least the lease size).
+/// Rows are created and locked in key order, so concurrent batches cannot deadlock.
+fn take_leases(conn: &mut DbConn, asks: &[LeaseAsk]) -> Result<Vec<Lease>, AppError> {
+    use diesel::sql_types::{Array, BigInt, Integer};
+    let DbConn::Postgres(c) = conn else {
+        return Err(AppError::Internal(
+            "shared rate limits need PostgreSQL".into(),
         ));
-        match conn {
-            DbConn::Postgres(c) => {
-                insert.on_conflict_do_nothing().execute(c)?;
-            }
-            DbConn::Sqlite(c) => {
-                insert.on_conflict_do_nothing().execute(c)?;
-            }
-        }
-        let row = rc::table.find((id, start));
+    };
+    // (id, start) → (limit, asks, uses wanted), in key order.
+    let mut keys: BTreeMap<(i32, i64), (u32, u32, u32)> = BTreeMap::new();
+    for ask in asks {
+        let key = keys.entry((ask.id, ask.start)).or_insert((ask.limit, 0, 0));
+        key.0 = key.0.min(ask.limit);
+        key.1 += 1;
+        key.2 = key.1.max(ask.want);
+    }
+    // (id, start) → (granted, total after).
+    let granted: BTreeMap<(i32, i64), (u32, u32)> = c.transaction(|c| {
+        let rows: Vec<_> = keys
+            .keys()
+            .map(|&(id, start)| {
+                (
+                    rc::credential_id.eq(id),
+                    rc::window_start.eq(start),
+                    rc::used.eq(0),
+                )
+            })
+            .collect();
+        diesel::insert_into(rc::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .execute(c)?;
+        let ids: Vec<i32> = keys.keys().map(|k| k.0).collect();
+        let starts: Vec<i64> = keys.keys().map(|k| k.1).collect();
         // Locked until the transaction ends: concurrent leases are taken one after another.
-        let used: i32 = match conn {
-            DbConn::Postgres(c) => row.select(rc::used).for_update().first(c)?,
-            DbConn::Sqlite(c) => row.select(rc::used).first(c)?,
-        };
-        let used = u32::try_from(used).unwrap_or(limit);
-        let granted = want.min(limit.saturating_sub(used));
-        if granted > 0 {
-            diesel::update(row)
-                .set(rc::used.eq((used + granted) as i32))
-                .execute(conn)?;
+        let used: HashMap<(i32, i64), i32> = rc::table
+            .filter(rc::credential_id.eq_any(&ids))
+            .filter(rc::window_start.eq_any(&starts))
+            .order((rc::credential_id.asc(), rc::window_start.asc()))
+            .select((rc::credential_id, rc::window_start, rc::used))
+            .for_update()
+            .load::<(i32, i64, i32)>(c)?
+            .into_iter()
+            .map(|(id, start, used)| ((id, start), used))
+            .collect();
+        let mut granted = BTreeMap::new();
+        let mut changed: (Vec<i32>, Vec<i64>, Vec<i32>) = Default::default();
+        for (&key, &(limit, _, want)) in &keys {
+            let used = used
+                .get(&key)
+                .map_or(limit, |&u| u32::try_from(u).unwrap_or(limit));
+            let grant = want.min(limit.saturating_sub(used));
+            granted.insert(key, (grant, used + grant));
+            if grant > 0 {
+                changed.0.push(key.0);
+                changed.1.push(key.1);
+                changed.2.push((used + grant) as i32);
+            }
         }
-        Ok((granted, used + granted))
-    })
+        if !changed.0.is_empty() {
+            diesel::sql_query(
+                "UPDATE rate_counters AS r SET used = u.used \
+                 FROM unnest($1, $2, $3) AS u(credential_id, window_start, used) \
+                 WHERE r.credential_id = u.credential_id AND r.window_start = u.window_start",
+            )
+            .bind::<Array<Integer>, _>(&changed.0)
+            .bind::<Array<BigInt>, _>(&changed.1)
+            .bind::<Array<Integer>, _>(&changed.2)
+            .execute(c)?;
+        }
+        Ok::<_, diesel::result::Error>(granted)
+    })?;
+    // Hand the granted uses out in the order asked; what is left goes to the key's first ask.
+    let mut left = granted;
+    let mut leases: Vec<Lease> = asks
+        .iter()
+        .map(|ask| {
+            let (grant, total) = left.get_mut(&(ask.id, ask.start)).expect("every key asked");
+            let admitted = *grant > 0;
+            *grant = grant.saturating_sub(1);
+            Lease {
+                admitted,
+                extra: 0,
+                total: *total,
+            }
+        })
+        .collect();
+    for (key, (rest, _)) in left {
+        if rest > 0
+            && let Some(i) = asks.iter().position(|a| (a.id, a.start) == key)
+        {
+            leases[i].extra = rest;
+        }
+    }
+    Ok(leases)
 }

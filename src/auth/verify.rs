@@ -18,11 +18,11 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
 
+use crate::auth::batch::Batches;
 use crate::auth::failures::{AuthFailures, FailedId};
 use crate::auth::hash_pool::HashPool;
 use crate::auth::key_sources::{self, NewNetwork, SourceKey, SourceRecorder};
 use crate::auth::key_usage::{Outcome, UsageCounts};
-use crate::auth::lookup::Lookups;
 use crate::auth::password;
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::secret_hash::{SecretHasher, Verdict};
@@ -40,10 +40,22 @@ enum Reader {
     /// read itself is a few microseconds of WAL read, cheaper than a hop to another thread.
     Sqlite { pool: Pool, permits: Semaphore },
     /// PostgreSQL: a round trip must not hold an async worker; concurrent lookups share one
-    /// query on the lookup threads (`auth::lookup`), through connections of their own.
+    /// query on the lookup threads (`auth::batch`), through connections of their own.
     /// Either way a console busy enough to hold every connection of the main pool does not
     /// stop verification.
-    Postgres(Lookups),
+    Postgres(Batches<String, Option<AuthRecord>>),
+}
+
+/// The credentials with these public ids, in the order asked (a lookup batch).
+fn lookup_batch(
+    conn: &mut db::DbConn,
+    public_ids: &[String],
+) -> Result<Vec<Option<AuthRecord>>, AppError> {
+    let mut ids: Vec<&str> = public_ids.iter().map(String::as_str).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let found = db::credentials::find_many_for_auth(conn, &ids)?;
+    Ok(public_ids.iter().map(|id| found.get(id).cloned()).collect())
 }
 
 /// Leak reports one client address may send per window (`Verifier::leaked`).
@@ -129,7 +141,7 @@ pub struct VerifierParts {
 impl Verifier {
     pub fn new(parts: VerifierParts) -> std::io::Result<Verifier> {
         // Counters shared by every process on PostgreSQL; in memory on SQLite (one process).
-        let rates = RateLimits::new((!parts.url.is_sqlite()).then(|| parts.pool.clone()));
+        let rates = RateLimits::new((!parts.url.is_sqlite()).then(|| parts.pool.clone()))?;
         let reader = if parts.url.is_sqlite() {
             let size = parts.sqlite_readers.max(1);
             Reader::Sqlite {
@@ -139,9 +151,11 @@ impl Verifier {
         } else {
             // Two threads, a connection each: one query in flight while the next batch
             // gathers.
-            Reader::Postgres(Lookups::new(
+            Reader::Postgres(Batches::new(
+                "credential-lookup",
                 2,
                 db::reader_pool(&parts.url, 2, parts.db_timeout),
+                lookup_batch,
             )?)
         };
         Ok(Verifier {
@@ -192,7 +206,7 @@ impl Verifier {
                     Ok::<_, AppError>(db::credentials::find_for_auth(c, public_id)?)
                 })
             }
-            Reader::Postgres(lookups) => lookups.find(public_id.to_owned()).await,
+            Reader::Postgres(lookups) => lookups.ask(public_id.to_owned()).await,
         }
     }
 
