@@ -201,6 +201,17 @@ pub struct Settings {
     #[arg(long, global = true, env = "KEYWARD_GITHUB_SCANNING_KEYS")]
     pub github_scanning_keys: Option<PathBuf>,
 
+    /// Webhook deliveries may go to private, loopback and link-local addresses (an endpoint
+    /// inside your own network). Off by default: an operator with *Settings / Write* could
+    /// otherwise make Keyward call services that only it can reach.
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_WEBHOOK_PRIVATE_ADDRESSES",
+        default_value_t = false
+    )]
+    pub webhook_private_addresses: bool,
+
     /// Each key's counts of uses and refusals per hour are kept this many days.
     #[arg(
         long,
@@ -302,6 +313,7 @@ impl Settings {
             mail_digest_seconds: 120,
             roll_quiet_minutes: 60,
             github_scanning_keys: None,
+            webhook_private_addresses: false,
             usage_retention_days: 90,
             audit_retention_days: None,
             session_idle_seconds: 1800,

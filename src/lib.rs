@@ -11,6 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod mail;
 pub mod web;
+pub mod webhook;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -282,6 +283,7 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         ),
         argon2_pool,
         verifier,
+        webhook_keys: auth::webhook_secret::WebhookKeys::new(&material),
         stopping: AtomicBool::new(false),
     });
     let mailer = mail::Mailer::new(
@@ -427,6 +429,45 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
             }
         })
         .map_err(|e| StartError::Other(e.to_string()))?;
+    // Webhooks: send what is due, with retries; a thread of its own, so a slow receiver
+    // holds up neither mail nor the other background work.
+    let weak = Arc::downgrade(&state);
+    let every = Duration::from_millis(settings.mail_poll_ms.max(10));
+    let (keys, private) = (
+        state.webhook_keys.clone(),
+        settings.webhook_private_addresses,
+    );
+    let (built, client_ready) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("webhook-delivery".into())
+        .spawn(move || {
+            // Built on this thread: the blocking client runs a runtime of its own, which may
+            // be neither made nor dropped on an async one.
+            let sender = match webhook::Sender::new(keys, private) {
+                Ok(sender) => {
+                    let _ = built.send(Ok(()));
+                    sender
+                }
+                Err(e) => {
+                    let _ = built.send(Err(e));
+                    return;
+                }
+            };
+            loop {
+                std::thread::sleep(every);
+                let Some(state) = weak.upgrade().filter(|s| s.running()) else {
+                    break;
+                };
+                if let Err(e) = webhook::send_due(&sender, &state.pool, state.clock.now()) {
+                    tracing::warn!(error = %e, "webhook worker could not read its queue; will retry");
+                }
+            }
+        })
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    client_ready
+        .recv()
+        .map_err(|e| StartError::Other(e.to_string()))?
+        .map_err(StartError::Other)?;
     // Mail: send what is due, with retries; and prune the journal when a retention is set.
     let weak = Arc::downgrade(&state);
     let every = Duration::from_millis(settings.mail_poll_ms.max(10));
@@ -450,6 +491,14 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                     Err(e) => {
                         tracing::warn!(error = %e, "could not queue expiry reminders; will retry")
                     }
+                }
+                // Keys whose expiry came: journalled once (and so sent to webhooks).
+                let expired = db::with_conn(&state.pool, |c| {
+                    changes::credentials::notice_expired(c, now, state.settings.mail_policy())
+                        .map_err(AppError::from)
+                });
+                if let Err(e) = expired {
+                    tracing::warn!(error = %e, "could not journal expired keys; will retry");
                 }
                 // Dormant keys: noticed, then deactivated a week later (accounts that want it).
                 let swept = db::with_conn(&state.pool, |c| {

@@ -3467,8 +3467,16 @@ async fn many_limited_keys_at_once_each_admit_exactly_their_count() {
             .order(rc::credential_id)
             .load(c)
             .expect("counters");
-        // Lease size 1 for a limit of 3: nothing leased beyond what was admitted.
-        assert_eq!(used, vec![LIMIT as i32; KEYS]);
+        // The counters count the uses asked for (`auth::rate_limit`): every key's window
+        // was asked at least its limit, and at most once per request sent to it.
+        assert_eq!(used.len(), KEYS);
+        let mut asked_sorted = asked.clone();
+        asked_sorted.sort_unstable();
+        assert!(
+            used.iter()
+                .all(|&u| u >= LIMIT as i32 && u as usize <= *asked_sorted.last().expect("asks")),
+            "{used:?}"
+        );
     }
 }
 
@@ -4616,6 +4624,110 @@ async fn the_new_network_notice_is_chosen_per_key_and_a_key_cannot_mute_its_own(
 /// Anyone who finds a token can stop it: no authentication, the same answer for every
 /// token, a key's secret deactivates the key, an old secret of a roll ends its window; the
 /// owner is mailed where it was found. Reports are limited per address — exactly, at once.
+/// The account setting "delete instead of deactivate": a reported working key is gone,
+/// journalled as reported and deleted, its owner told; only *Settings / Write* may set it.
+#[tokio::test]
+async fn an_account_can_have_leaked_keys_deleted_instead_of_deactivated() {
+    use diesel::prelude::*;
+    use keyward::db::schema::{accounts as acc, audit_events as a, credentials as c};
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.mail_digest_seconds = 0;
+        s.mail_poll_ms = 50;
+    })
+    .await;
+    let (admin, key) = admin_key(&app).await;
+    let setting = || -> bool {
+        acc::table
+            .select(acc::delete_leaked)
+            .first(&mut app.db())
+            .expect("account")
+    };
+    // A delegate with Operators / Write only cannot change it.
+    let dee = app
+        .create_operator(&admin, "Dee Legate", "dee@example.org", false)
+        .await;
+    common::group(&admin, "Operators", &["operators.write"], &[dee]).await;
+    let dee = common::signed_in(&app, "dee@example.org").await;
+    dee.get("/").await;
+    let page = dee.post("/settings/leaks", &[("action", "delete")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!setting(), "unchanged");
+    // A forged value is refused, nothing changes.
+    admin.get("/settings").await;
+    let page = admin.post("/settings/leaks", &[("action", "shred")]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(!setting());
+    admin
+        .post("/settings/leaks", &[("action", "delete")])
+        .await
+        .assert_redirect("/settings");
+    assert!(setting());
+    let page = admin.get("/settings").await;
+    assert!(
+        page.body.contains(r#"value="delete" checked"#),
+        "{}",
+        page.body
+    );
+
+    let (status, made) = call(
+        Method::POST,
+        &app,
+        "/api/v1/credentials",
+        &key,
+        Some(json!({"label": "Leaky"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (id, token) = (
+        made["id"].as_str().expect("id").to_owned(),
+        made["token"].as_str().expect("token").to_owned(),
+    );
+    let res = client()
+        .post(format!("{}/api/v1/leaks/report", app.base))
+        .json(&json!({"token": token, "found_at": "https://example.com/paste/2"}))
+        .send()
+        .await
+        .expect("report");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let left: i64 = c::table
+        .filter(c::public_id.eq(&id))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(left, 0, "the key is gone");
+    assert_eq!(app.whoami_bearer(&token).await.0, StatusCode::UNAUTHORIZED);
+    let journal: Vec<(String, String)> = a::table
+        .filter(a::target_id.eq(&id))
+        .order(a::id)
+        .select((a::action, a::changes))
+        .load(&mut app.db())
+        .expect("journal");
+    let actions: Vec<&str> = journal.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "credential.created",
+            "credential.leak_reported",
+            "credential.deleted"
+        ]
+    );
+    assert!(
+        journal[1].1.contains(r#""field":"deleted""#),
+        "{}",
+        journal[1].1
+    );
+    let changed: i64 = a::table
+        .filter(a::action.eq("account.leak_action_changed"))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(changed, 1);
+    let mail = app.sent_mail("API key reported as leaked: Leaky", 1).await;
+    assert!(mail[0].contains("deleted at once"), "{}", mail[0]);
+    assert!(mail[0].contains("https://example.com/paste/2"));
+}
+
 #[tokio::test]
 async fn a_reported_leak_stops_the_token_and_tells_nobody_else_anything() {
     use diesel::prelude::*;

@@ -14,3 +14,4 @@ pub mod signin;
 pub mod throttle;
 pub mod usage;
 pub mod verify;
+pub mod webhook_secret;

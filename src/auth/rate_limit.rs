@@ -1,15 +1,16 @@
 //! Per-key rate limits, counted in fixed windows (`domain::rate`).
 //!
 //! SQLite (one process): counted in this process's memory, exactly. PostgreSQL (any number of
-//! processes on one database): the count lives in `rate_counters`; a process takes a *lease*
-//! of a few uses at a time (`lease_size`), granted only while the window's total stays within
-//! the limit, and spends it locally. So the uses admitted in a window never exceed the limit,
-//! whatever the number of processes; at worst a window admits up to `processes × lease` fewer
-//! (uses leased by a process that did not need them before the window ended). Leases are
-//! taken under the rows' locks, so concurrent requests cannot outrun the count; the leases
-//! asked for at the same moment, of any number of keys, are taken in one transaction
-//! (`auth::batch`), so a population of keys each used once or twice a window does not cost
-//! a transaction per request.
+//! processes on one database): a process takes a *lease* of a few uses at a time
+//! (`lease_size`) and spends it locally. `rate_counters.used` counts the uses *asked for* in
+//! the window, by every process: one atomic `used = used + want` says where an ask falls,
+//! and of the uses `[used - want, used)` it stands for, those below the limit are granted.
+//! The asks' ranges are disjoint, so the uses admitted in a window never exceed the limit,
+//! whatever the number of processes or how they race; at worst a window admits up to
+//! `processes × lease` fewer (uses leased by a process that did not need them before the
+//! window ended). The asks waiting at the same moment, of any number of keys, are one
+//! statement (`auth::batch`), so a population of keys each used once or twice a window
+//! does not cost a transaction per request.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -187,11 +188,20 @@ pub struct Lease {
     total: u32,
 }
 
-/// Takes the leases of a batch in one transaction, never past any key's limit: asks of the
+/// Takes the leases of a batch in one statement, never past any key's limit: asks of the
 /// same key and window share one lease as large as they are many (at least the lease size).
-/// Rows are created and locked in key order, so concurrent batches cannot deadlock.
+/// Rows are written in key order, so concurrent batches cannot deadlock.
 fn take_leases(conn: &mut DbConn, asks: &[LeaseAsk]) -> Result<Vec<Lease>, AppError> {
     use diesel::sql_types::{Array, BigInt, Integer};
+    #[derive(QueryableByName)]
+    struct Asked {
+        #[diesel(sql_type = Integer)]
+        credential_id: i32,
+        #[diesel(sql_type = BigInt)]
+        window_start: i64,
+        #[diesel(sql_type = Integer)]
+        used: i32,
+    }
     let DbConn::Postgres(c) = conn else {
         return Err(AppError::Internal(
             "shared rate limits need PostgreSQL".into(),
@@ -205,68 +215,46 @@ fn take_leases(conn: &mut DbConn, asks: &[LeaseAsk]) -> Result<Vec<Lease>, AppEr
         key.1 += 1;
         key.2 = key.1.max(ask.want);
     }
-    // (id, start) → (granted, total after).
-    let granted: BTreeMap<(i32, i64), (u32, u32)> = c.transaction(|c| {
-        let rows: Vec<_> = keys
-            .keys()
-            .map(|&(id, start)| {
-                (
-                    rc::credential_id.eq(id),
-                    rc::window_start.eq(start),
-                    rc::used.eq(0),
-                )
-            })
-            .collect();
-        diesel::insert_into(rc::table)
-            .values(&rows)
-            .on_conflict_do_nothing()
-            .execute(c)?;
-        let ids: Vec<i32> = keys.keys().map(|k| k.0).collect();
-        let starts: Vec<i64> = keys.keys().map(|k| k.1).collect();
-        // Locked until the transaction ends: concurrent leases are taken one after another.
-        let used: HashMap<(i32, i64), i32> = rc::table
-            .filter(rc::credential_id.eq_any(&ids))
-            .filter(rc::window_start.eq_any(&starts))
-            .order((rc::credential_id.asc(), rc::window_start.asc()))
-            .select((rc::credential_id, rc::window_start, rc::used))
-            .for_update()
-            .load::<(i32, i64, i32)>(c)?
-            .into_iter()
-            .map(|(id, start, used)| ((id, start), used))
-            .collect();
-        let mut granted = BTreeMap::new();
-        let mut changed: (Vec<i32>, Vec<i64>, Vec<i32>) = Default::default();
-        for (&key, &(limit, _, want)) in &keys {
-            let used = used
-                .get(&key)
-                .map_or(limit, |&u| u32::try_from(u).unwrap_or(limit));
-            let grant = want.min(limit.saturating_sub(used));
-            granted.insert(key, (grant, used + grant));
-            if grant > 0 {
-                changed.0.push(key.0);
-                changed.1.push(key.1);
-                changed.2.push((used + grant) as i32);
-            }
-        }
-        if !changed.0.is_empty() {
-            diesel::sql_query(
-                "UPDATE rate_counters AS r SET used = u.used \
-                 FROM unnest($1, $2, $3) AS u(credential_id, window_start, used) \
-                 WHERE r.credential_id = u.credential_id AND r.window_start = u.window_start",
-            )
-            .bind::<Array<Integer>, _>(&changed.0)
-            .bind::<Array<BigInt>, _>(&changed.1)
-            .bind::<Array<Integer>, _>(&changed.2)
-            .execute(c)?;
-        }
-        Ok::<_, diesel::result::Error>(granted)
-    })?;
+    let ids: Vec<i32> = keys.keys().map(|k| k.0).collect();
+    let starts: Vec<i64> = keys.keys().map(|k| k.1).collect();
+    let wants: Vec<i32> = keys.values().map(|k| k.2 as i32).collect();
+    // Each row is locked only for the statement: concurrent asks of a key are counted one
+    // after another.
+    let asked: Vec<Asked> = diesel::sql_query(
+        "INSERT INTO rate_counters AS r (credential_id, window_start, used) \
+         SELECT * FROM unnest($1, $2, $3) ORDER BY 1, 2 \
+         ON CONFLICT (credential_id, window_start) DO UPDATE SET used = r.used + excluded.used \
+         RETURNING r.credential_id, r.window_start, r.used",
+    )
+    .bind::<Array<Integer>, _>(&ids)
+    .bind::<Array<BigInt>, _>(&starts)
+    .bind::<Array<Integer>, _>(&wants)
+    .load(c)?;
+    // (id, start) → (granted, uses admitted in the window at most, after this).
+    let mut granted: BTreeMap<(i32, i64), (u32, u32)> = BTreeMap::new();
+    for a in asked {
+        let key = (a.credential_id, a.window_start);
+        let Some(&(limit, _, want)) = keys.get(&key) else {
+            continue;
+        };
+        let after = u32::try_from(a.used).unwrap_or(u32::MAX);
+        let before = after.saturating_sub(want);
+        let grant = limit.saturating_sub(before).min(want);
+        granted.insert(key, (grant, after.min(limit)));
+    }
     // Hand the granted uses out in the order asked; what is left goes to the key's first ask.
     let mut left = granted;
     let mut leases: Vec<Lease> = asks
         .iter()
         .map(|ask| {
-            let (grant, total) = left.get_mut(&(ask.id, ask.start)).expect("every key asked");
+            let Some((grant, total)) = left.get_mut(&(ask.id, ask.start)) else {
+                // Not in the statement's answer (cannot happen): refused, closed.
+                return Lease {
+                    admitted: false,
+                    extra: 0,
+                    total: ask.limit,
+                };
+            };
             let admitted = *grant > 0;
             *grant = grant.saturating_sub(1);
             Lease {

@@ -120,6 +120,44 @@ pub fn set_dormant_days(
     })
 }
 
+/// A key of the account reported leaked is deleted (`true`) or deactivated (the default).
+pub fn delete_leaked(conn: &mut DbConn, account_id: i32) -> QueryResult<bool> {
+    accounts::table
+        .find(account_id)
+        .select(accounts::delete_leaked)
+        .first(conn)
+}
+
+pub fn set_delete_leaked(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    account_id: i32,
+    delete: bool,
+) -> ChangeResult<()> {
+    write(conn, |conn| {
+        allow(authority::requires(
+            &actor_grants(conn, ctx)?,
+            Permission::SettingsWrite,
+        ))?;
+        let before = delete_leaked(conn, account_id)?;
+        if before == delete {
+            return Ok(());
+        }
+        diesel::update(accounts::table.find(account_id))
+            .set(accounts::delete_leaked.eq(delete))
+            .execute(conn)?;
+        let word = |d: bool| if d { "delete" } else { "deactivate" };
+        let changes = [change("leaked_keys", word(before), word(delete))];
+        journal(
+            conn,
+            ctx,
+            account_id,
+            Action::AccountLeakActionChanged,
+            &changes,
+        )
+    })
+}
+
 /// The accounts that have dormant keys on, with their number of days.
 pub fn with_dormancy(conn: &mut DbConn) -> QueryResult<Vec<(i32, u32)>> {
     let rows: Vec<(i32, Option<i32>)> = accounts::table

@@ -42,8 +42,10 @@ pub enum CredentialMail {
     DormantDeactivated,
     /// A canary key was presented.
     CanaryUsed,
-    /// Reported as leaked: deactivated (or its old secret retired).
+    /// Reported as leaked: deactivated, or deleted (an account setting), or its old secret
+    /// retired.
     LeakReported,
+    LeakReportedDeleted,
     LeakReportedPrevious,
 }
 
@@ -55,6 +57,7 @@ impl CredentialMail {
         if matches!(
             self,
             CredentialMail::LeakReported
+                | CredentialMail::LeakReportedDeleted
                 | CredentialMail::LeakReportedPrevious
                 | CredentialMail::CanaryUsed
         ) {
@@ -73,6 +76,7 @@ impl CredentialMail {
             CredentialMail::Dormant | CredentialMail::DormantDeactivated => None,
             // A leak is a security matter: always told.
             CredentialMail::LeakReported
+            | CredentialMail::LeakReportedDeleted
             | CredentialMail::LeakReportedPrevious
             | CredentialMail::CanaryUsed => None,
             // An old secret kept alive longer is a security matter: always told.
@@ -97,9 +101,9 @@ impl CredentialMail {
             CredentialMail::Dormant => "mail.credential_dormant_subject",
             CredentialMail::WindowExtended => "mail.credential_window_extended_subject",
             CredentialMail::DormantDeactivated => "mail.credential_dormant_deactivated_subject",
-            CredentialMail::LeakReported | CredentialMail::LeakReportedPrevious => {
-                "mail.credential_leak_reported_subject"
-            }
+            CredentialMail::LeakReported
+            | CredentialMail::LeakReportedDeleted
+            | CredentialMail::LeakReportedPrevious => "mail.credential_leak_reported_subject",
             CredentialMail::CanaryUsed => "mail.credential_canary_subject",
         }
     }
@@ -120,6 +124,7 @@ impl CredentialMail {
             }
             CredentialMail::DormantDeactivated => &["mail.credential_dormant_deactivated"],
             CredentialMail::LeakReported => &["mail.credential_leak_reported"],
+            CredentialMail::LeakReportedDeleted => &["mail.credential_leak_reported_deleted"],
             CredentialMail::CanaryUsed => &["mail.credential_canary"],
             CredentialMail::LeakReportedPrevious => &["mail.credential_leak_reported_previous"],
         }
@@ -197,6 +202,7 @@ fn tell_owner_about(
                 | CredentialMail::Dormant
                 | CredentialMail::DormantDeactivated
                 | CredentialMail::LeakReported
+                | CredentialMail::LeakReportedDeleted
                 | CredentialMail::LeakReportedPrevious
                 | CredentialMail::CanaryUsed
         );
@@ -206,6 +212,7 @@ fn tell_owner_about(
         || matches!(
             what,
             CredentialMail::LeakReported
+                | CredentialMail::LeakReportedDeleted
                 | CredentialMail::LeakReportedPrevious
                 | CredentialMail::CanaryUsed
         );
@@ -398,7 +405,25 @@ pub fn leak_reported(
                 },
             ),
         ];
+        // Journalled in the key's account (it may be gone by then), so webhooks hear of it.
+        let ctx = Ctx {
+            actor: Actor {
+                account_id: Some(key.account_id),
+                ..ctx.actor.clone()
+            },
+            ..ctx.clone()
+        };
         let what = match which {
+            LeakedSecret::Current if super::account::delete_leaked(conn, key.account_id)? => {
+                creds::delete(conn, owner, &key.public_id)?;
+                changes.push(change("deleted", false, true));
+                journal(conn, &ctx, Action::CredentialLeakReported, &key, &changes)?;
+                journal(conn, &ctx, Action::CredentialDeleted, &key, &[])?;
+                let found = if found_at.is_empty() { "-" } else { found_at };
+                let more = [("found_at", found), ("address", reported_from)];
+                let what = CredentialMail::LeakReportedDeleted;
+                return tell_owner_about(conn, &ctx, &key, what, &more);
+            }
             LeakedSecret::Current if key.active => {
                 let edit = CredentialChange {
                     active: Some(false),
@@ -519,6 +544,9 @@ pub fn remind_expiring(
     for key in creds::due_for_reminder(conn, now, until, 100)? {
         write(conn, |conn| {
             if creds::mark_reminded(conn, key.id)? {
+                let expiry = journal_expiry(key.expires_at);
+                let details = [change("expires_at", &expiry, &expiry)];
+                journal(conn, &ctx, Action::CredentialExpiring, &key, &details)?;
                 tell_owner_of(conn, &ctx, &key, CredentialMail::Expiring)?;
                 reminded += 1;
             }
@@ -526,6 +554,32 @@ pub fn remind_expiring(
         })?;
     }
     Ok(reminded)
+}
+
+/// Journals the keys whose expiry has come (once per expiry, whichever process gets there
+/// first), so webhooks hear of it (`credential.expired`). Returns how many.
+pub fn notice_expired(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    mail: super::MailPolicy,
+) -> ChangeResult<usize> {
+    let ctx = Ctx::system(Actor::system(), now, mail);
+    let mut noticed = 0;
+    for key in creds::expired_unnoticed(conn, now, 100)? {
+        let Some(expires_at) = key.expires_at else {
+            continue;
+        };
+        write(conn, |conn| {
+            if creds::mark_expired_noticed(conn, key.id, expires_at)? {
+                let expiry = journal_expiry(key.expires_at);
+                let details = [change("expires_at", &expiry, &expiry)];
+                journal(conn, &ctx, Action::CredentialExpired, &key, &details)?;
+                noticed += 1;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(noticed)
 }
 
 /// Closes the grace windows of rolled keys that have ended: the old secret leaves the row,

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod machines;
 pub mod operators;
 pub mod scopes;
+pub mod webhooks;
 
 use chrono::NaiveDateTime;
 

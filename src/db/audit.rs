@@ -102,6 +102,7 @@ impl AuditEvent {
             "audit" => Some("target.audit"),
             "scope" => Some("target.scope"),
             "account" => Some("target.account"),
+            "webhook" => Some("target.webhook"),
             _ => None,
         }
     }
@@ -136,11 +137,56 @@ pub fn record(
             audit_events::target_kind.eq(target.kind),
             audit_events::target_id.eq(&target.id),
             audit_events::target_name.eq(&target.name),
-            audit_events::changes.eq(changes),
+            audit_events::changes.eq(&changes),
             audit_events::owner.eq(&target.owner),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    send_to_webhooks(conn, actor, at, action, target, &changes)
+}
+
+/// Queues the journalled change for the account's webhook endpoints that receive its event
+/// (in the same transaction: the change and its deliveries are kept or lost together).
+fn send_to_webhooks(
+    conn: &mut DbConn,
+    actor: &Actor,
+    at: NaiveDateTime,
+    action: Action,
+    target: &Target,
+    changes: &str,
+) -> QueryResult<()> {
+    let Some(event) = crate::domain::webhook::Event::of(action) else {
+        return Ok(());
+    };
+    let account_id = match actor.account_id {
+        Some(id) => Some(id),
+        None if target.kind == "credential" => {
+            super::webhooks::account_of_credential(conn, &target.id)?
+        }
+        None => None,
+    };
+    let Some(account_id) = account_id else {
+        return Ok(());
+    };
+    let changes: serde_json::Value = serde_json::from_str(changes).unwrap_or(serde_json::json!([]));
+    let payload = |_: &str| {
+        serde_json::json!({
+            "type": event.code(),
+            "timestamp": at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "data": {
+                "action": action.code(),
+                "target": {
+                    "kind": target.kind,
+                    "id": target.id,
+                    "name": target.name,
+                    "owner": target.owner,
+                },
+                "actor": {"kind": actor.kind.code(), "name": actor.name},
+                "changes": changes,
+            },
+        })
+        .to_string()
+    };
+    super::webhooks::enqueue(conn, account_id, event.code(), payload, at).map(|_| ())
 }
 
 /// What the journal page asks for. Text filters match part of a name or an exact id.

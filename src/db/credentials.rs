@@ -56,6 +56,8 @@ pub struct Credential {
     /// A tripwire: never works, every use is told to its owner (`changes::credentials::
     /// canary_used`).
     pub canary: bool,
+    /// Its expiry was journalled (and sent to webhooks); cleared when the expiry moves.
+    pub expired_noticed: bool,
 }
 
 impl Credential {
@@ -916,6 +918,7 @@ pub fn update(
                 .set((
                     credentials::expires_at.eq(expires_at),
                     credentials::expiry_reminded.eq(false),
+                    credentials::expired_noticed.eq(false),
                 ))
                 .execute(conn)?;
         }
@@ -974,6 +977,39 @@ pub fn mark_reminded(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
             .filter(credentials::expiry_reminded.eq(false)),
     )
     .set(credentials::expiry_reminded.eq(true))
+    .execute(conn)?;
+    Ok(marked == 1)
+}
+
+/// Keys that expired by `now` whose expiry was not journalled yet, oldest first.
+pub fn expired_unnoticed(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Credential>> {
+    credentials::table
+        .filter(credentials::expires_at.le(now))
+        .filter(credentials::expired_noticed.eq(false))
+        .order(credentials::expires_at)
+        .limit(limit)
+        .select(Credential::as_select())
+        .load(conn)
+}
+
+/// Marks a key's expiry journalled; false when another process marked it first, or its
+/// expiry moved meanwhile.
+pub fn mark_expired_noticed(
+    conn: &mut DbConn,
+    id: i32,
+    expires_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let marked = diesel::update(
+        credentials::table
+            .find(id)
+            .filter(credentials::expires_at.eq(expires_at))
+            .filter(credentials::expired_noticed.eq(false)),
+    )
+    .set(credentials::expired_noticed.eq(true))
     .execute(conn)?;
     Ok(marked == 1)
 }

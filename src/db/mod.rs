@@ -10,6 +10,7 @@ pub mod schema;
 pub mod scopes;
 pub mod sessions;
 pub mod tokens;
+pub mod webhooks;
 
 use std::time::Duration;
 

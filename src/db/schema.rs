@@ -7,6 +7,7 @@ diesel::table! {
         default_rate_limit -> Nullable<Integer>,
         default_rate_window -> Nullable<Integer>,
         dormant_days -> Nullable<Integer>,
+        delete_leaked -> Bool,
     }
 }
 
@@ -142,6 +143,7 @@ diesel::table! {
         notify_new_network -> Bool,
         dormant_from -> Nullable<Timestamp>,
         canary -> Bool,
+        expired_noticed -> Bool,
     }
 }
 
@@ -200,6 +202,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Integer,
+        account_id -> Integer,
+        url -> Text,
+        description -> Text,
+        events -> Text,
+        secret_salt -> Text,
+        active -> Bool,
+        disabled_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Integer,
+        endpoint_id -> Integer,
+        message_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        last_duration_ms -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(operators -> accounts (account_id));
 diesel::joinable!(group_members -> groups (group_id));
 diesel::joinable!(group_members -> operators (operator_id));
@@ -210,6 +245,7 @@ diesel::joinable!(credentials -> machines (machine_id));
 diesel::joinable!(operator_tokens -> operators (operator_id));
 diesel::joinable!(scopes -> accounts (account_id));
 diesel::joinable!(key_sources -> credentials (credential_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -227,4 +263,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     machines,
     credentials,
     web_sessions,
+    webhook_endpoints,
+    webhook_deliveries,
 );

@@ -10,3 +10,4 @@ pub mod permissions;
 pub mod rate;
 pub mod scopes;
 pub mod validation;
+pub mod webhook;

@@ -20,6 +20,7 @@ pub mod session;
 pub mod settings;
 pub mod setup;
 pub mod usage;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub argon2_pool: std::sync::Arc<crate::auth::hash_pool::HashPool>,
     /// Every API credential check (see `auth::verify`).
     pub verifier: crate::auth::verify::Verifier,
+    /// Derives webhook endpoints' signing secrets (see `auth::webhook_secret`).
+    pub webhook_keys: crate::auth::webhook_secret::WebhookKeys,
     /// Set when the app stops: the background threads end at their next tick.
     pub stopping: AtomicBool,
 }
@@ -129,5 +132,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(password::routes)
         .configure(audit::routes)
         .configure(settings::routes)
+        .configure(webhooks::routes)
         .configure(rights::routes);
 }

@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/settings").route(web::get().to(page)))
         .service(web::resource("/settings/rate-limit").route(web::post().to(set_rate_limit)))
         .service(web::resource("/settings/dormant").route(web::post().to(set_dormant)))
+        .service(web::resource("/settings/leaks").route(web::post().to(set_leaks)))
         .service(
             web::resource("/settings/scopes")
                 .route(web::get().to(scopes_page))
@@ -190,17 +191,20 @@ struct SettingsPage {
     pers: [Per; 3],
     /// Days unused after which keys are noticed, then deactivated (`None`: off).
     dormant_days: Option<u32>,
+    /// Keys reported leaked are deleted rather than deactivated.
+    delete_leaked: bool,
 }
 
 pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
     let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
-    let (pending, rate, dormant_days) = ctx
+    let (pending, rate, dormant_days, delete_leaked) = ctx
         .state
         .db(move |c| {
             Ok((
                 db::outbox::pending(c, 100)?,
                 changes::account::default_rate_limit(c, account_id)?,
                 changes::account::dormant_days(c, account_id)?,
+                changes::account::delete_leaked(c, account_id)?,
             ))
         })
         .await?;
@@ -217,7 +221,37 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
         rate: rate.map(|l| (l.requests, l.per.code())),
         pers: Per::ALL,
         dormant_days,
+        delete_leaked,
     })
+}
+
+#[derive(Deserialize)]
+pub struct LeaksForm {
+    /// `deactivate` or `delete`.
+    action: String,
+}
+
+/// What happens to a key of the account reported leaked.
+pub async fn set_leaks(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<LeaksForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let delete = match form.action.as_str() {
+        "delete" => true,
+        "deactivate" => false,
+        _ => return Err(AppError::BadRequest("error.bad_form")),
+    };
+    let cx = ctx.change()?;
+    ctx.state
+        .db(move |c| {
+            Ok(changes::account::set_delete_leaked(
+                c, &cx, account_id, delete,
+            )?)
+        })
+        .await?;
+    ctx.flash("settings.leaks_saved")?;
+    Ok(see_other("/settings"))
 }
 
 #[derive(Deserialize)]
