@@ -584,6 +584,97 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("target.audit", "Journal", "Journal"),
     ("target.scope", "Scope", "Portée"),
     ("target.account", "Account", "Compte"),
+    ("action.credential.imported", "Key imported", "Clé importée"),
+    (
+        "import.bad_sha256",
+        "The hash is not 64 hexadecimal characters (SHA-256).",
+        "Le hachage n'est pas fait de 64 caractères hexadécimaux (SHA-256).",
+    ),
+    (
+        "import.bad_django",
+        "The hash is not sha512$$ followed by 128 hexadecimal characters.",
+        "Le hachage n'est pas sha512$$ suivi de 128 caractères hexadécimaux.",
+    ),
+    (
+        "import.bad_argon2",
+        "The hash is not an argon2 PHC string ($argon2id$…).",
+        "Le hachage n'est pas une chaîne PHC argon2 ($argon2id$…).",
+    ),
+    (
+        "import.bad_bcrypt",
+        "The hash is not a bcrypt string ($2b$…, 60 characters).",
+        "Le hachage n'est pas une chaîne bcrypt ($2b$…, 60 caractères).",
+    ),
+    (
+        "import.unknown_format",
+        "Give hash_format: sha256, django_sha512, argon2 or bcrypt.",
+        "Indiquez hash_format : sha256, django_sha512, argon2 ou bcrypt.",
+    ),
+    (
+        "import.bad_time",
+        "A time is not RFC 3339 (2026-01-31T09:00:00Z), or created_at is in the future.",
+        "Une date n'est pas au format RFC 3339 (2026-01-31T09:00:00Z), ou created_at est dans le futur.",
+    ),
+    (
+        "import.bad_prefix",
+        "The prefix is at most 64 letters, digits, - or _.",
+        "Le préfixe compte au plus 64 lettres, chiffres, - ou _.",
+    ),
+    (
+        "import.bad_secret",
+        "The secret is not a token Keyward can take: 8 to 512 visible characters, not a Keyward token.",
+        "Le secret n'est pas un jeton que Keyward peut reprendre : 8 à 512 caractères visibles, pas un jeton Keyward.",
+    ),
+    (
+        "import.secret_or_hash",
+        "Give either the secret or its hash, not both.",
+        "Indiquez soit le secret, soit son hachage, pas les deux.",
+    ),
+    (
+        "import.prefix_required",
+        "A salted hash (django_sha512, argon2, bcrypt) needs the token's prefix: the part before its first dot, by which the key is found.",
+        "Un hachage salé (django_sha512, argon2, bcrypt) a besoin du préfixe du jeton : la partie avant son premier point, qui permet de trouver la clé.",
+    ),
+    (
+        "import.bad_row",
+        "This entry cannot be read: unknown or missing fields (owner and label are required).",
+        "Cette entrée est illisible : champs inconnus ou manquants (owner et label sont obligatoires).",
+    ),
+    (
+        "import.bad_json",
+        "The file is not a JSON array of objects.",
+        "Le fichier n'est pas un tableau JSON d'objets.",
+    ),
+    (
+        "import.too_many",
+        "At most 10,000 keys per import.",
+        "Au plus 10 000 clés par import.",
+    ),
+    (
+        "import.empty",
+        "There is no key to import.",
+        "Il n'y a aucune clé à importer.",
+    ),
+    (
+        "import.unknown_owner",
+        "No operator with this email and no machine with this name (machine:Name) in the organisation.",
+        "Aucun opérateur avec cette adresse ni aucune machine de ce nom (machine:Nom) dans l'organisation.",
+    ),
+    (
+        "import.owner_forbidden",
+        "You may not manage this owner's keys.",
+        "Vous ne pouvez pas gérer les clés de ce propriétaire.",
+    ),
+    (
+        "import.scopes_forbidden",
+        "You may not give these scopes (or they are not in the catalog).",
+        "Vous ne pouvez pas donner ces portées (ou elles ne sont pas au catalogue).",
+    ),
+    (
+        "import.duplicate_token",
+        "Another key (or another line) already has this token.",
+        "Une autre clé (ou une autre ligne) a déjà ce jeton.",
+    ),
     (
         "mail.credential_leak_reported_deleted",
         "Somebody reported the key {label} ({id}) of {owner} as leaked — found at: {found_at} (reported from {address}). As this account's settings ask, it was deleted at once: every program using it is refused from now on. Make a new key for the programs that used it.",

@@ -31,6 +31,16 @@ enum Command {
     /// Print the one-time code first-run setup asks for (until the first administrator
     /// exists).
     SetupCode,
+    /// Import the keys another system issued, so their tokens keep working: a JSON array
+    /// or a CSV file (by its `.csv` name) of owner, label, created_at, expires_at, scopes and
+    /// the secret or its hash (hash_format: sha256, django_sha512, argon2, bcrypt; prefix).
+    /// All or nothing; journalled.
+    Import {
+        file: std::path::PathBuf,
+        /// Check everything and say what would be imported; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Manage administrators from a shell.
     Admin {
         #[command(subcommand)]
@@ -69,6 +79,7 @@ fn main() -> ExitCode {
             .map(|_| println!("database is up to date"))
             .map_err(|e| e.to_string()),
         Command::SetupCode => setup_code(&cli.settings),
+        Command::Import { file, dry_run } => import(&cli.settings, &file, dry_run),
         Command::Admin {
             command:
                 AdminCommand::Create {
@@ -158,6 +169,57 @@ fn create_admin(
         }
         None => Err(format!("an operator with email {email} already exists")),
     }
+}
+
+/// `keyward import`: the keys of a file, into the organisation, as "command line".
+fn import(settings: &Settings, file: &std::path::Path, dry_run: bool) -> Result<(), String> {
+    use keyward::changes::import::{self, Refusal};
+    let body = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let csv = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let url = keyward::prepare_database(settings).map_err(|e| e.to_string())?;
+    let material = keyward::load_or_create_secret(settings).map_err(|e| e.to_string())?;
+    let hasher = keyward::secret_hasher(settings, &material).map_err(|e| e.to_string())?;
+    let mut conn = db::connect(&url).map_err(|e| e.to_string())?;
+    let now =
+        keyward::clock::Clock::new(settings.fake_now.filter(|_| cfg!(debug_assertions))).now();
+    let account = *db::operators::list_accounts(&mut conn)
+        .map_err(|e| e.to_string())?
+        .first()
+        .ok_or("no organisation exists yet: run first-run setup or `keyward admin create`")?;
+    let cx = changes::Ctx::system(
+        Actor::named_system("command line", None, Some(account)),
+        now,
+        settings.mail_policy(),
+    );
+    let refused = |r: Refusal| match r {
+        Refusal::Line(0, key) => keyward::i18n::Lang::En.t(key).to_owned(),
+        Refusal::Line(line, key) => format!("line {line}: {}", keyward::i18n::Lang::En.t(key)),
+        Refusal::Change(e) => e.to_string(),
+    };
+    let entries = import::parse(&body, csv, &hasher, now).map_err(refused)?;
+    let done = import::import(&mut conn, &cx, account, &entries, dry_run).map_err(refused)?;
+    for key in &done {
+        match dry_run {
+            true => println!(
+                "line {}: would import {:?} for {}",
+                key.line, key.label, key.owner
+            ),
+            false => println!(
+                "line {}: imported {:?} for {} as {}",
+                key.line, key.label, key.owner, key.public_id
+            ),
+        }
+    }
+    match dry_run {
+        true => println!(
+            "dry run: {} keys would be imported, nothing was changed",
+            done.len()
+        ),
+        false => println!("{} keys imported", done.len()),
+    }
+    Ok(())
 }
 
 /// The setup code of this installation, while it has no operator yet.

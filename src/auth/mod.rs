@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod failures;
 pub mod hash_pool;
+pub mod imported_hash;
 pub mod key_sources;
 pub mod key_usage;
 pub mod mint;

@@ -118,7 +118,12 @@ impl SecretHasher {
 
     /// Checks `secret` against a stored value, in constant time for a given format.
     pub fn verify(&self, stored: &str, secret: &str) -> Verdict {
-        if stored.starts_with("$argon2") {
+        // Keyward's own argon2 rows from before keyed hashes, and keys imported from other
+        // systems (`auth::imported_hash`): checked once the slow way, then re-stored.
+        if stored.starts_with("$argon2")
+            || stored.starts_with("$2")
+            || stored.starts_with("import$")
+        {
             return Verdict::Legacy;
         }
         let mut parts = stored.splitn(3, '$');

@@ -23,7 +23,6 @@ use crate::auth::failures::{AuthFailures, FailedId};
 use crate::auth::hash_pool::HashPool;
 use crate::auth::key_sources::{self, NewNetwork, SourceKey, SourceRecorder};
 use crate::auth::key_usage::{Outcome, UsageCounts};
-use crate::auth::password;
 use crate::auth::rate_limit::RateLimits;
 use crate::auth::secret_hash::{SecretHasher, Verdict};
 use crate::auth::throttle::Throttle;
@@ -210,6 +209,40 @@ impl Verifier {
         }
     }
 
+    /// The credential `presented` names: by public id, or for a token of another system by
+    /// its lookups (`import_lookup`: the token's SHA-256, the part before its first dot).
+    async fn find_presented(&self, presented: &Presented) -> Result<Option<AuthRecord>, AppError> {
+        if !presented.imported {
+            return self.find(&presented.public_id).await;
+        }
+        let token = presented.secret.expose();
+        let mut lookups = vec![format!(
+            "sha256:{}",
+            crate::auth::imported_hash::sha256_hex(token)
+        )];
+        if let Some((prefix, _)) = token.split_once('.')
+            && !prefix.is_empty()
+        {
+            lookups.push(format!("prefix:{prefix}"));
+        }
+        let find = move |c: &mut db::DbConn| {
+            Ok::<_, AppError>(db::credentials::find_imported_for_auth(c, &lookups)?)
+        };
+        match &self.reader {
+            Reader::Sqlite { pool, permits } => {
+                let _permit = permits
+                    .acquire()
+                    .await
+                    .map_err(|_| AppError::Internal("verifier closed".into()))?;
+                db::with_conn(pool, find)
+            }
+            Reader::Postgres(_) => {
+                let pool = self.pool.clone();
+                actix_web::web::block(move || db::with_conn(&pool, find)).await?
+            }
+        }
+    }
+
     /// Checks a presented credential. Every failure about the credential itself (unknown,
     /// wrong secret, inactive, expired, deleted, not yet saved) is the same
     /// `InvalidCredentials` after the same work, or `RateLimited` once `limit_as` (the client
@@ -223,8 +256,15 @@ impl Verifier {
         used_from: &str,
         user_agent: &str,
     ) -> Result<AuthRecord, AppError> {
-        let Presented { public_id, secret } = presented;
-        let found = self.find(&public_id).await?;
+        let found = self.find_presented(&presented).await?;
+        let Presented {
+            public_id, secret, ..
+        } = presented;
+        // An imported key's token names no public id: the key found is what it names.
+        let public_id = match &found {
+            Some(r) => r.credential.public_id.clone(),
+            None => public_id,
+        };
         let id_key = format!("credential:{public_id}");
         let now = self.clock.now();
         // The old secret of a roll, in its grace window: one more HMAC, never argon2 (a
@@ -411,9 +451,10 @@ impl Verifier {
     /// that works now — without counting anything (`leaked` counts the reporter first; a
     /// signed alert from GitHub needs no limit). One read and the HMACs of a check.
     pub async fn secret_of(&self, presented: Presented) -> Result<Option<Leak>, AppError> {
-        let Presented { public_id, secret } = presented;
+        let found = self.find_presented(&presented).await?;
+        let secret = presented.secret;
         let now = self.clock.now();
-        let Some(record) = self.find(&public_id).await? else {
+        let Some(record) = found else {
             self.hasher.miss(secret.expose());
             return Ok(None);
         };
@@ -454,7 +495,8 @@ impl Verifier {
         limited
     }
 
-    /// A row from before keyed hashes: argon2 once, then the keyed hash replaces it.
+    /// A row from before keyed hashes, or imported from another system: its hash checked
+    /// once (`auth::imported_hash`), then the keyed hash replaces it.
     async fn check_legacy(
         &self,
         record: &AuthRecord,
@@ -464,7 +506,7 @@ impl Verifier {
         let (stored, candidate) = (record.credential.secret_hash.clone(), secret.clone());
         let matched = self
             .argon2
-            .run(move || password::verify(&stored, candidate.expose()))
+            .run(move || crate::auth::imported_hash::verify(&stored, candidate.expose()))
             .await?;
         if matched {
             self.upgrade(record, self.hasher.hash(secret.expose()))

@@ -665,7 +665,7 @@ fn journal_expiry(at: Option<NaiveDateTime>) -> String {
 /// scopes away is always allowed. Rule 1 for scopes: Keyward's own need the permission behind
 /// them (`Keyward::needs`); a catalog scope must be in the account's catalog, and one that is
 /// not open needs *Settings / Write*.
-fn may_give_scopes(
+pub(super) fn may_give_scopes(
     conn: &mut DbConn,
     ctx: &Ctx,
     account_id: i32,

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod credentials;
 pub mod groups;
+pub mod import;
 pub mod machines;
 pub mod operators;
 pub mod scopes;

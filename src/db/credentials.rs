@@ -58,6 +58,9 @@ pub struct Credential {
     pub canary: bool,
     /// Its expiry was journalled (and sent to webhooks); cleared when the expiry moves.
     pub expired_noticed: bool,
+    /// Imported with a token of another system: how that token is found (`import_lookup`
+    /// in the migration that added it).
+    pub import_lookup: Option<String>,
 }
 
 impl Credential {
@@ -272,6 +275,58 @@ pub fn find_for_auth(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<A
         DbConn::Postgres(c) => lookup!(c),
     };
     Ok(row.and_then(auth_record))
+}
+
+/// The imported credential whose token has one of these lookups (`Credential::
+/// import_lookup`), owner included.
+pub fn find_imported_for_auth(
+    conn: &mut DbConn,
+    lookups: &[String],
+) -> QueryResult<Option<AuthRecord>> {
+    let row = credentials::table
+        .left_join(operators::table)
+        .left_join(machines::table)
+        .filter(credentials::import_lookup.eq_any(lookups))
+        .inner_join(accounts::table.on(accounts::id.eq(credentials::account_id)))
+        .select((
+            Credential::as_select(),
+            (operators::id, operators::name, operators::active).nullable(),
+            (machines::id, machines::name).nullable(),
+            (accounts::default_rate_limit, accounts::default_rate_window),
+        ))
+        .order(credentials::id)
+        .first::<AuthRow>(conn)
+        .optional()?;
+    Ok(row.and_then(auth_record))
+}
+
+/// Which of these lookups are taken already (an import must not make a second key that a
+/// token would find).
+pub fn import_lookups_taken(conn: &mut DbConn, lookups: &[String]) -> QueryResult<Vec<String>> {
+    credentials::table
+        .filter(credentials::import_lookup.eq_any(lookups))
+        .select(credentials::import_lookup.assume_not_null())
+        .load(conn)
+}
+
+/// A key imported from another system: made like any other (`create`), then marked with how
+/// its token is found and that its last use is unknown.
+pub fn create_imported(
+    conn: &mut DbConn,
+    input: &NewCredentialInput,
+    import_lookup: &str,
+    created_at: NaiveDateTime,
+) -> QueryResult<Credential> {
+    crate::db::write(conn, |conn| {
+        let made = create(conn, input, created_at)?;
+        diesel::update(credentials::table.find(made.id))
+            .set((
+                credentials::import_lookup.eq(import_lookup),
+                credentials::usage_tracked.eq(false),
+            ))
+            .execute(conn)?;
+        find_by_id(conn, made.id)
+    })
 }
 
 /// The credentials with these public ids, in one query (concurrent API checks share it on

@@ -144,6 +144,7 @@ diesel::table! {
         dormant_from -> Nullable<Timestamp>,
         canary -> Bool,
         expired_noticed -> Bool,
+        import_lookup -> Nullable<Text>,
     }
 }
 

@@ -90,11 +90,33 @@ pub fn token(public_id: &str, secret: &Secret) -> Secret {
     Secret(unchecked + &sum)
 }
 
-/// What a caller presented: a public id and a secret, from either header form.
+/// What a caller presented: a public id and a secret, from either header form — or, for a
+/// key imported from another system, that system's whole token as the secret (`imported`,
+/// no public id: it is found by `import_lookup`).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Presented {
     pub public_id: String,
     pub secret: Secret,
+    pub imported: bool,
+}
+
+/// The longest token of another system Keyward looks up.
+pub const MAX_IMPORTED_TOKEN_LEN: usize = 512;
+
+/// A bearer token: Keyward's own (`parse_token`), or, when it is not one at all, a token of
+/// another system an imported key may have (8 to 512 visible ASCII characters). A token that
+/// looks like Keyward's but fails its checksum is `None`, never looked up.
+pub fn parse_presented(token: &str) -> Option<Presented> {
+    if token.starts_with(TOKEN_PREFIX) {
+        return parse_token(token);
+    }
+    let plausible = (8..=MAX_IMPORTED_TOKEN_LEN).contains(&token.len())
+        && token.bytes().all(|b| b.is_ascii_graphic());
+    plausible.then(|| Presented {
+        public_id: String::new(),
+        secret: Secret(token.to_owned()),
+        imported: true,
+    })
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -131,6 +153,7 @@ fn well_formed(public_id: &str, secret: &str) -> Option<Presented> {
     .then(|| Presented {
         public_id: public_id.to_owned(),
         secret: Secret(secret.to_owned()),
+        imported: false,
     })
 }
 
@@ -156,7 +179,7 @@ pub fn parse_authorization(value: Option<&[u8]>) -> Result<Option<Presented>, Au
         let (user, password) = decoded.split_once(':').ok_or(AuthHeaderError::Malformed)?;
         Ok(well_formed(user, password))
     } else if scheme.eq_ignore_ascii_case("bearer") {
-        Ok(parse_token(rest))
+        Ok(parse_presented(rest))
     } else {
         Err(AuthHeaderError::Malformed)
     }

@@ -33,6 +33,7 @@ macro_rules! actions {
 actions! {
     CredentialCreated => "credential.created",
     CredentialRegistered => "credential.registered",
+    CredentialImported => "credential.imported",
     CredentialRenamed => "credential.renamed",
     CredentialActivated => "credential.activated",
     CredentialDeactivated => "credential.deactivated",

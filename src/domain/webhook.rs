@@ -60,7 +60,9 @@ impl Event {
     /// for is journalled, so the journal is the one place events come from.
     pub fn of(action: Action) -> Option<Event> {
         Some(match action {
-            Action::CredentialCreated | Action::CredentialRegistered => Event::CredentialCreated,
+            Action::CredentialCreated
+            | Action::CredentialRegistered
+            | Action::CredentialImported => Event::CredentialCreated,
             Action::CredentialRolled => Event::CredentialRolled,
             Action::CredentialExpiring => Event::CredentialExpiring,
             Action::CredentialExpired => Event::CredentialExpired,

@@ -18,6 +18,7 @@ use crate::web::{Chrome, Ctx, render};
         super::whoami,
         super::credentials::list,
         super::credentials::create,
+        super::import::import,
         super::credentials::show,
         super::credentials::update,
         super::credentials::delete,

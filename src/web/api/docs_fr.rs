@@ -5,6 +5,83 @@
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
     (
+        "Imports keys another system issued, so their tokens keep working (`Authorization:\nBearer <the old token>`): each one's old hash is checked on its first use, then replaced\nby Keyward's. The calling key's limit and allowlist apply to every key it imports.",
+        "Importe les clés émises par un autre système, pour que leurs jetons continuent de fonctionner (`Authorization:\nBearer <the old token>`, avec l'ancien jeton) : l'ancien hachage de chacune est vérifié à sa première utilisation, puis remplacé\npar celui de Keyward. La limite et la liste d'adresses de la clé appelante s'appliquent à chaque clé qu'elle importe.",
+    ),
+    (
+        "Check everything and say what would be imported; change nothing.",
+        "Tout vérifier et dire ce qui serait importé, sans rien changer.",
+    ),
+    (
+        "A JSON array of keys (`application/json`), or CSV with a header row of the same names (`text/csv`).\nAll or nothing: one key that cannot be imported and none is.",
+        "Un tableau JSON de clés (`application/json`), ou du CSV avec une ligne d'en-tête des mêmes noms (`text/csv`).\nTout ou rien : si une clé ne peut pas être importée, aucune ne l'est.",
+    ),
+    (
+        "A dry run: what would be imported",
+        "Un essai à blanc : ce qui serait importé",
+    ),
+    (
+        "Imported; each key's token works at once, its last use is unknown until used",
+        "Importé ; le jeton de chaque clé fonctionne aussitôt, sa dernière utilisation est inconnue jusqu'à ce qu'elle serve",
+    ),
+    (
+        "A key that cannot be imported (`field` names its line); nothing was",
+        "Une clé qui ne peut pas être importée (`field` donne sa ligne) ; rien ne l'a été",
+    ),
+    ("Neither JSON nor CSV", "Ni JSON ni CSV"),
+    (
+        "One key of an import (a JSON object, or a CSV row with these column names).",
+        "Une clé d'un import (un objet JSON, ou une ligne CSV avec ces noms de colonnes).",
+    ),
+    (
+        "RFC 3339; default: now.",
+        "RFC 3339 ; par défaut : maintenant.",
+    ),
+    (
+        "RFC 3339; a key's import never outlives the calling key.",
+        "RFC 3339 ; une clé importée ne survit jamais à la clé appelante.",
+    ),
+    (
+        "The token's hash as the old system stored it.",
+        "Le hachage du jeton, tel que l'ancien système le conservait.",
+    ),
+    (
+        "`sha256` (hex), `django_sha512` (`sha512$$<hex>`), `argon2` or `bcrypt` (PHC strings).",
+        "`sha256` (hexadécimal), `django_sha512` (`sha512$$<hex>`), `argon2` ou `bcrypt` (chaînes PHC).",
+    ),
+    (
+        "An operator's email, or `machine:` and a machine's name.",
+        "L'adresse d'un opérateur, ou `machine:` suivi du nom d'une machine.",
+    ),
+    (
+        "The part of the token before its first dot, by which the old system found it:\nneeded for salted hashes (`django_sha512`, `argon2`, `bcrypt`).",
+        "La partie du jeton avant son premier point, par laquelle l'ancien système le retrouvait :\nnécessaire pour les hachages salés (`django_sha512`, `argon2`, `bcrypt`).",
+    ),
+    (
+        "Space-separated; never one the calling key does not carry.",
+        "Séparées par des espaces ; jamais une que la clé appelante ne porte pas.",
+    ),
+    (
+        "The token itself, when the old system kept it; or else `hash` and `hash_format`.",
+        "Le jeton lui-même, si l'ancien système le conservait ; sinon `hash` et `hash_format`.",
+    ),
+    (
+        "What an import did (or would do): every key, in the file's order.",
+        "Ce qu'un import a fait (ou ferait) : chaque clé, dans l'ordre du fichier.",
+    ),
+    (
+        "A key imported, or in a dry run one that would be.",
+        "Une clé importée, ou lors d'un essai à blanc, une clé qui le serait.",
+    ),
+    (
+        "Its public id; `null` in a dry run.",
+        "Son identifiant public ; `null` lors d'un essai à blanc.",
+    ),
+    (
+        "Its place in the file: the line (CSV) or the position from 1 (JSON).",
+        "Sa place dans le fichier : la ligne (CSV) ou la position à partir de 1 (JSON).",
+    ),
+    (
         "How the counts are added up for a chart or a series.",
         "Comment les comptes sont regroupés pour un graphique ou une série.",
     ),

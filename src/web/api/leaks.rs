@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{Body, ErrorBody};
 use crate::changes;
-use crate::domain::credential::parse_token;
+use crate::domain::credential::parse_presented;
 use crate::error::AppError;
 use crate::web::State;
 use crate::web::client::client_ip;
@@ -65,7 +65,7 @@ pub async fn report(
     };
     let received = HttpResponse::Accepted().json(LeakReceived { status: "received" });
     let ip = client_ip(&req, &state.settings.trusted_proxies);
-    let presented = parse_token(body.token.trim());
+    let presented = parse_presented(body.token.trim());
     let Some(leak) = state.verifier.leaked(presented, &ip).await? else {
         return Ok(received);
     };
@@ -217,10 +217,11 @@ pub async fn github(
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let mut verdicts = Vec::with_capacity(matches.len());
     for m in matches {
-        let found = match parse_token(m.token.trim()).filter(|_| m.token.len() <= MAX_TOKEN_CHARS) {
-            Some(presented) => state.verifier.secret_of(presented).await?,
-            None => None,
-        };
+        let found =
+            match parse_presented(m.token.trim()).filter(|_| m.token.len() <= MAX_TOKEN_CHARS) {
+                Some(presented) => state.verifier.secret_of(presented).await?,
+                None => None,
+            };
         if let Some(leak) = found.clone() {
             let place = [m.url.as_deref(), m.source.as_deref()]
                 .into_iter()

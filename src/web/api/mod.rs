@@ -5,6 +5,7 @@
 pub mod credentials;
 pub mod docs;
 mod docs_fr;
+pub mod import;
 pub mod leaks;
 pub mod machines;
 pub mod operators;
@@ -28,6 +29,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/api/v1/credentials")
                 .route(web::get().to(credentials::list))
                 .route(web::post().to(credentials::create)),
+        )
+        .service(
+            web::resource("/api/v1/credentials/import")
+                .app_data(web::PayloadConfig::new(import::MAX_IMPORT_BYTES))
+                .route(web::post().to(import::import)),
         )
         .service(
             web::resource("/api/v1/credentials/{id}")

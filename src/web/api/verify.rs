@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiCaller, Body, CredentialView, ErrorBody, OwnerView};
 use crate::auth::key_usage::Outcome;
-use crate::domain::credential::parse_token;
+use crate::domain::credential::parse_presented;
 use crate::domain::scopes::Keyward;
 use crate::error::AppError;
 use crate::web::State;
@@ -154,7 +154,7 @@ pub async fn verify(
             detail: "at most 1000 characters".into(),
         });
     }
-    let Some(presented) = parse_token(body.key.trim()) else {
+    let Some(presented) = parse_presented(body.key.trim()) else {
         return Ok(HttpResponse::Ok().json(invalid(VerifyCode::InvalidCredentials)));
     };
     // The caller answers for the keys it asks about: their failures count against it, not

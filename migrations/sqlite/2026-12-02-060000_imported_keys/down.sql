@@ -1,0 +1,2 @@
+DROP INDEX credentials_import_lookup;
+ALTER TABLE credentials DROP COLUMN import_lookup;
