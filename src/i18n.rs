@@ -597,13 +597,13 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "import.bad_argon2",
-        "The hash is not an argon2 PHC string ($argon2id$…).",
-        "Le hachage n'est pas une chaîne PHC argon2 ($argon2id$…).",
+        "The hash is not an argon2 PHC string ($argon2id$…) with m at most 65536, t at most 10 and p at most 4.",
+        "Le hachage n'est pas une chaîne PHC argon2 ($argon2id$…) avec m au plus 65536, t au plus 10 et p au plus 4.",
     ),
     (
         "import.bad_bcrypt",
-        "The hash is not a bcrypt string ($2b$…, 60 characters).",
-        "Le hachage n'est pas une chaîne bcrypt ($2b$…, 60 caractères).",
+        "The hash is not a bcrypt string ($2b$…, 60 characters) of cost 4 to 14.",
+        "Le hachage n'est pas une chaîne bcrypt ($2b$…, 60 caractères) de coût 4 à 14.",
     ),
     (
         "import.unknown_format",
@@ -657,13 +657,8 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ),
     (
         "import.unknown_owner",
-        "No operator with this email and no machine with this name (machine:Name) in the organisation.",
-        "Aucun opérateur avec cette adresse ni aucune machine de ce nom (machine:Nom) dans l'organisation.",
-    ),
-    (
-        "import.owner_forbidden",
-        "You may not manage this owner's keys.",
-        "Vous ne pouvez pas gérer les clés de ce propriétaire.",
+        "No operator with this email and no machine with this name (machine:Name) whose keys you may manage.",
+        "Aucun opérateur avec cette adresse ni aucune machine de ce nom (machine:Nom) dont vous pouvez gérer les clés.",
     ),
     (
         "import.scopes_forbidden",

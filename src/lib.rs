@@ -261,6 +261,13 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
         pepper = verifier.hasher().pepper_id(),
         "stored keys are keyed hashes"
     );
+    // Read again on every tick of the background loop: a database not answering yet is no
+    // reason not to start.
+    if let Err(e) = db::with_conn(&pool, |c| {
+        verifier.refresh_imports(c).map_err(AppError::from)
+    }) {
+        tracing::warn!(error = %e, "could not read whether keys were imported");
+    }
     let setup_code = setup_code(&material);
     let needs_setup = db::with_conn(&pool, |c| {
         db::operators::any_exists(c).map_err(AppError::from)
@@ -458,7 +465,7 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                 let Some(state) = weak.upgrade().filter(|s| s.running()) else {
                     break;
                 };
-                if let Err(e) = webhook::send_due(&sender, &state.pool, state.clock.now()) {
+                if let Err(e) = webhook::send_due(&sender, &state.pool, &state.clock) {
                     tracing::warn!(error = %e, "webhook worker could not read its queue; will retry");
                 }
             }
@@ -480,6 +487,13 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                     break;
                 };
                 let now = state.clock.now();
+                // Keys imported by another process (`keyward import`, another instance).
+                let refreshed = db::with_conn(&state.pool, |c| {
+                    state.verifier.refresh_imports(c).map_err(AppError::from)
+                });
+                if let Err(e) = refreshed {
+                    tracing::warn!(error = %e, "could not read whether keys were imported");
+                }
                 // Reminders first, so they go out in this same tick.
                 let reminded = db::with_conn(&state.pool, |c| {
                     changes::credentials::remind_expiring(c, now, state.settings.mail_policy())

@@ -39,6 +39,9 @@ impl Sender {
         let client = reqwest::blocking::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            // Not through HTTP(S)_PROXY: a proxy would resolve the endpoint's name itself,
+            // past the check of public addresses below.
+            .no_proxy()
             .user_agent(concat!("Keyward-Webhooks/", env!("CARGO_PKG_VERSION")))
             .dns_resolver(std::sync::Arc::new(PublicOnly { private_allowed }))
             .build()
@@ -115,8 +118,11 @@ impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let (host, private_allowed) = (name.as_str().to_owned(), self.private_allowed);
         Box::pin(async move {
-            // The client's own runtime thread: a blocking lookup holds only this delivery.
-            let found: Vec<SocketAddr> = (host.as_str(), 0).to_socket_addrs()?.collect();
+            // The system's lookup blocks: off the client's runtime, so its timeout still holds.
+            let found: Vec<SocketAddr> =
+                tokio::task::spawn_blocking(move || (host.as_str(), 0).to_socket_addrs())
+                    .await??
+                    .collect();
             let kept: Vec<SocketAddr> = found
                 .into_iter()
                 .filter(|a| private_allowed || public(a.ip()))
@@ -129,11 +135,27 @@ impl reqwest::dns::Resolve for PublicOnly {
     }
 }
 
-/// Sends what is due by `now`. Returns how many were delivered.
-pub fn send_due(sender: &Sender, pool: &Pool, now: NaiveDateTime) -> Result<usize, AppError> {
-    let due = db::with_conn(pool, |c| Ok::<_, AppError>(hooks::due(c, now, BATCH)?))?;
+/// A round sends for at most this long; what is left waits for the next (so one slow
+/// endpoint holds the others up by one round at most).
+const ROUND: Duration = Duration::from_secs(30);
+
+/// Sends what is due. Returns how many were delivered.
+pub fn send_due(
+    sender: &Sender,
+    pool: &Pool,
+    clock: &crate::clock::Clock,
+) -> Result<usize, AppError> {
+    let round = Instant::now();
+    let due = db::with_conn(pool, |c| {
+        Ok::<_, AppError>(hooks::due(c, clock.now(), BATCH)?)
+    })?;
     let mut delivered = 0;
     for (delivery, endpoint) in due {
+        if round.elapsed() > ROUND {
+            break;
+        }
+        // Each delivery's own time: its lease and its signed timestamp are of when it goes.
+        let now = clock.now();
         let Some(seen) = delivery.next_attempt_at else {
             continue;
         };
@@ -146,6 +168,8 @@ pub fn send_due(sender: &Sender, pool: &Pool, now: NaiveDateTime) -> Result<usiz
         }
         let started = Instant::now();
         let outcome = sender.post(&endpoint, &delivery, now);
+        // When it ended: what is recorded, and what the retry counts from.
+        let now = clock.now();
         let duration_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
         let (status, error) = match &outcome {
             Ok(status) => (Some(i32::from(*status)), None),

@@ -174,6 +174,30 @@ async fn imported_tokens_of_every_format_keep_working_and_are_rehashed_on_first_
         .expect("count");
     assert_eq!(journalled, 5);
 
+    // A leaked imported token is stopped even before its first use (a digest is cheap to
+    // check): imported now, reported at once.
+    let csv = format!(
+        "owner,label,hash,hash_format\n{},Leaky import,{},sha256\n",
+        common::ADMIN_EMAIL,
+        sha256_hex("leaky-imported-token-0123456789")
+    );
+    let (status, report) = post(&app, &key, "", "text/csv", csv).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let leaky = report["keys"][0]["id"].as_str().expect("id").to_owned();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/leaks/report", app.base))
+        .json(&json!({"token": "leaky-imported-token-0123456789"}))
+        .send()
+        .await
+        .expect("report");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let active: bool = c::table
+        .filter(c::public_id.eq(&leaky))
+        .select(c::active)
+        .first(&mut app.db())
+        .expect("row");
+    assert!(!active, "deactivated");
+
     // CSV too, and /verify takes an imported token like any other.
     let csv = format!(
         "owner,label,hash,hash_format\n{},From CSV,{},sha256\n",
@@ -232,7 +256,16 @@ async fn an_import_cannot_reach_past_what_its_caller_may_do() {
                 "scopes": scopes}])
         .to_string()
     };
-    // For the administrator: not theirs to manage.
+    // For the administrator: not theirs to manage — told like an owner who does not exist
+    // (an import does not list who exists).
+    let (_, ghost) = post(
+        &app,
+        &dee_key,
+        "",
+        "application/json",
+        one("ghost@example.org", ""),
+    )
+    .await;
     let (status, err) = post(
         &app,
         &dee_key,
@@ -243,6 +276,7 @@ async fn an_import_cannot_reach_past_what_its_caller_may_do() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
     assert_eq!(err["field"], "line 1");
+    assert_eq!(err, ghost);
     // A scope the calling key does not carry.
     let (status, err) = post(
         &app,
@@ -318,7 +352,7 @@ async fn an_import_cannot_reach_past_what_its_caller_may_do() {
 #[tokio::test]
 async fn keyward_import_from_the_command_line() {
     use std::process::Command;
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| s.mail_poll_ms = 50).await;
     let admin = app.admin().await;
     let dir = tempfile::tempdir().expect("dir");
     let run = |file: &std::path::Path, dry: bool| {
@@ -352,8 +386,12 @@ async fn keyward_import_from_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("5 keys imported"));
     assert_eq!(keys(&app), before + 5);
-    // The running app serves them (the command line used the same secret key).
-    assert_eq!(app.whoami_bearer(DRF_TOKEN).await.0, StatusCode::OK);
+    // The running app serves them (the command line used the same secret key), once its
+    // background loop has read that keys were imported (its next tick).
+    common::eventually("the running app serves the imported tokens", || async {
+        app.whoami_bearer(DRF_TOKEN).await.0 == StatusCode::OK
+    })
+    .await;
     assert_eq!(app.whoami_bearer(PLAIN_TOKEN).await.0, StatusCode::OK);
     // A bad line: said with its number, nothing written.
     let csv = dir.path().join("keys.csv");

@@ -484,6 +484,28 @@ async fn only_settings_writers_manage_webhooks_and_private_addresses_are_refused
         .create_operator(&admin, "Dee Legate", "dee@example.org", false)
         .await;
     common::group(&admin, "Operators", &["operators.write"], &[delegate]).await;
+    // Settings / Write alone is not enough either: an endpoint receives what the journal
+    // says, which needs Audit / Read.
+    let sue = app
+        .create_operator(&admin, "Sue Settings", "sue@example.org", false)
+        .await;
+    common::group(&admin, "Settings", &["settings.write"], &[sue]).await;
+    let sue = common::signed_in(&app, "sue@example.org").await;
+    assert_eq!(
+        sue.get("/settings/webhooks").await.status,
+        StatusCode::FORBIDDEN
+    );
+    sue.get("/settings").await;
+    let page = sue
+        .post(
+            "/settings/webhooks",
+            &[
+                ("url", "https://example.org/x"),
+                ("event", "operator.created"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
     let dee = common::signed_in(&app, "dee@example.org").await;
     let before = fingerprint(&app);
     assert_eq!(

@@ -117,6 +117,9 @@ pub struct Verifier {
     last_used_every: chrono::Duration,
     /// argon2 checks of old hashes made by this process (each key's first check only).
     legacy_checks: AtomicU64,
+    /// Some key was imported with another system's token (`refresh_imports`): until then a
+    /// bearer token that is not Keyward's is refused without a database read.
+    imports: std::sync::atomic::AtomicBool,
 }
 
 /// How a `Verifier` is built.
@@ -182,11 +185,25 @@ impl Verifier {
             clock: parts.clock,
             last_used_every: parts.last_used_every,
             legacy_checks: AtomicU64::new(0),
+            imports: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
     pub fn hasher(&self) -> &SecretHasher {
         &self.hasher
+    }
+
+    /// Reads whether any key was imported with another system's token (at start, and on
+    /// every tick of the background loop: an import by another process is seen within it).
+    pub fn refresh_imports(&self, conn: &mut db::DbConn) -> diesel::QueryResult<()> {
+        let any = db::credentials::any_imported(conn)?;
+        self.imports.store(any, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// This process just imported keys.
+    pub fn imports_exist(&self) {
+        self.imports.store(true, Ordering::Relaxed);
     }
 
     /// argon2 checks of old hashes this process made (a test reads it).
@@ -214,6 +231,11 @@ impl Verifier {
     async fn find_presented(&self, presented: &Presented) -> Result<Option<AuthRecord>, AppError> {
         if !presented.imported {
             return self.find(&presented.public_id).await;
+        }
+        // No imported key anywhere: nothing to look up (a flood of foreign tokens then costs
+        // no database work at all).
+        if !self.imports.load(Ordering::Relaxed) {
+            return Ok(None);
         }
         let token = presented.secret.expose();
         let mut lookups = vec![format!(
@@ -463,11 +485,14 @@ impl Verifier {
             self.hasher.miss(secret.expose());
             return Ok(None);
         }
-        let matches = |stored: &str| {
-            matches!(
-                self.hasher.verify(stored, secret.expose()),
-                Verdict::Match { .. }
-            )
+        // A key imported with a digest (not argon2 or bcrypt) and not used since is checked
+        // too: a leaked imported token must be stoppable before its first use.
+        let matches = |stored: &str| match self.hasher.verify(stored, secret.expose()) {
+            Verdict::Match { .. } => true,
+            Verdict::Legacy => {
+                crate::auth::imported_hash::verify_cheap(stored, secret.expose()) == Some(true)
+            }
+            Verdict::NoMatch => false,
         };
         let leak = |which, hash: &str| Leak {
             credential_id: c.id,

@@ -31,6 +31,9 @@ pub struct Entry {
     /// the keys it makes never exceed.
     pub rate_limit: Option<crate::domain::rate::RateLimit>,
     pub allowed_from: String,
+    /// Set by an import through the API: whom the calling key acts for at most
+    /// (`AuthRecord::creator`), so its imports are capped as the keys it makes are.
+    pub created_by: Option<i32>,
 }
 
 /// A key imported (or, in a dry run, that would be).
@@ -167,6 +170,7 @@ fn prepare(
         lookup,
         rate_limit: None,
         allowed_from: String::new(),
+        created_by: None,
     })
 }
 
@@ -245,12 +249,14 @@ pub fn import(
         let mut done = Vec::new();
         for e in entries {
             let line = |key| Refusal::Line(e.line, key);
+            // An owner who does not exist and one whose keys the actor may not manage are
+            // told alike: an import must not list who exists.
             let Some(owner) = owner_of(conn, account_id, &e.owner)? else {
                 return Err(line("import.unknown_owner"));
             };
             match may_manage_keys(conn, ctx, owner) {
                 Ok(()) => {}
-                Err(ChangeError::Denied(_)) => return Err(line("import.owner_forbidden")),
+                Err(ChangeError::Denied(_)) => return Err(line("import.unknown_owner")),
                 Err(other) => return Err(other.into()),
             }
             match super::credentials::may_give_scopes(conn, ctx, account_id, "", &e.scopes) {
@@ -278,10 +284,7 @@ pub fn import(
                     public_id: &public_id,
                     secret_hash: &e.secret_hash,
                     label: &e.label,
-                    created_by: ctx.acting_as.and_then(|o| match o {
-                        OwnerRef::Operator(id) => Some(id),
-                        OwnerRef::Machine(_) => None,
-                    }),
+                    created_by: e.created_by,
                     expires_at: e.expires_at,
                     allowed_from: &e.allowed_from,
                     scopes: &e.scopes,
@@ -309,6 +312,10 @@ pub fn import(
                     &credential_target(&made),
                     &details,
                 )?;
+                // Its owner hears of it like of any key made for them (whoever imported it
+                // chose a token they know).
+                let mail = super::credentials::CredentialMail::Created;
+                super::credentials::tell_owner_of(conn, ctx, &made, mail)?;
             }
             done.push(Imported {
                 line: e.line,

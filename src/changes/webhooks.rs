@@ -1,5 +1,5 @@
 //! The account's webhook endpoints: added, turned off and on, given a new secret, removed,
-//! sent a test event or a delivery again. *Settings / Write*. And Keyward turning off an
+//! sent a test event or a delivery again. *Settings / Write* and *Audit / Read*. And Keyward turning off an
 //! endpoint that failed for a day, with a mail to those who hold *Settings / Write*.
 
 use chrono::NaiveDateTime;
@@ -13,6 +13,12 @@ use crate::domain::permissions::Permission;
 use crate::domain::webhook::TEST_EVENT;
 use crate::i18n::Lang;
 use crate::mail::{self, Letter};
+
+/// *Settings / Write* and *Audit / Read* (an endpoint receives what the journal says).
+fn may(conn: &mut DbConn, ctx: &Ctx) -> ChangeResult<()> {
+    require(conn, ctx, Permission::SettingsWrite)?;
+    require(conn, ctx, Permission::AuditRead)
+}
 
 fn target(e: &Endpoint) -> Target {
     Target {
@@ -32,7 +38,7 @@ pub fn create(
     new: &NewEndpoint,
 ) -> ChangeResult<(Endpoint, String)> {
     write(conn, |conn| {
-        require(conn, ctx, Permission::SettingsWrite)?;
+        may(conn, ctx)?;
         let e = hooks::create(conn, new, ctx.at)?;
         let details = [
             change("description", "", new.description),
@@ -54,7 +60,7 @@ pub fn new_secret(
     salt: &str,
 ) -> ChangeResult<(Endpoint, String)> {
     write(conn, |conn| {
-        require(conn, ctx, Permission::SettingsWrite)?;
+        may(conn, ctx)?;
         let e = hooks::find(conn, account_id, id)?;
         hooks::set_salt(conn, e.id, salt)?;
         let details = [change("secret", "", "new")];
@@ -72,7 +78,7 @@ pub fn set_active(
     active: bool,
 ) -> ChangeResult<()> {
     write(conn, |conn| {
-        require(conn, ctx, Permission::SettingsWrite)?;
+        may(conn, ctx)?;
         let e = hooks::find(conn, account_id, id)?;
         if e.active == active {
             return Ok(());
@@ -85,7 +91,7 @@ pub fn set_active(
 
 pub fn delete(conn: &mut DbConn, ctx: &Ctx, account_id: i32, id: i32) -> ChangeResult<()> {
     write(conn, |conn| {
-        require(conn, ctx, Permission::SettingsWrite)?;
+        may(conn, ctx)?;
         let e = hooks::find(conn, account_id, id)?;
         hooks::delete(conn, e.id)?;
         super::journal(conn, ctx, Action::WebhookDeleted, &target(&e), &[])
@@ -95,7 +101,7 @@ pub fn delete(conn: &mut DbConn, ctx: &Ctx, account_id: i32, id: i32) -> ChangeR
 /// Queues a `webhook.test` event for the endpoint (sent even if it receives no events).
 pub fn send_test(conn: &mut DbConn, ctx: &Ctx, account_id: i32, id: i32) -> ChangeResult<()> {
     write(conn, |conn| {
-        require(conn, ctx, Permission::SettingsWrite)?;
+        may(conn, ctx)?;
         let e = hooks::find(conn, account_id, id)?;
         let at = ctx.at;
         let payload = |_: &str| {
@@ -119,7 +125,7 @@ pub fn redeliver(
     delivery: i32,
 ) -> ChangeResult<()> {
     write(conn, |conn| {
-        require(conn, ctx, Permission::SettingsWrite)?;
+        may(conn, ctx)?;
         let e = hooks::find(conn, account_id, id)?;
         if !hooks::redeliver(conn, e.id, delivery, ctx.at)? {
             return Err(diesel::result::Error::NotFound.into());

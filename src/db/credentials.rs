@@ -283,7 +283,7 @@ pub fn find_imported_for_auth(
     conn: &mut DbConn,
     lookups: &[String],
 ) -> QueryResult<Option<AuthRecord>> {
-    let row = credentials::table
+    let rows = credentials::table
         .left_join(operators::table)
         .left_join(machines::table)
         .filter(credentials::import_lookup.eq_any(lookups))
@@ -295,9 +295,28 @@ pub fn find_imported_for_auth(
             (accounts::default_rate_limit, accounts::default_rate_window),
         ))
         .order(credentials::id)
-        .first::<AuthRow>(conn)
-        .optional()?;
+        .limit(2)
+        .load::<AuthRow>(conn)?;
+    // A token that is one key's by its SHA-256 is that key's, whatever another key's prefix
+    // says: a prefix imported first must not take over tokens imported by digest later.
+    let exact = rows.iter().position(|r| {
+        r.0.import_lookup
+            .as_deref()
+            .is_some_and(|l| l.starts_with("sha256:"))
+    });
+    let row = match exact {
+        Some(i) => rows.into_iter().nth(i),
+        None => rows.into_iter().next(),
+    };
     Ok(row.and_then(auth_record))
+}
+
+/// Whether any key was imported with another system's token.
+pub fn any_imported(conn: &mut DbConn) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        credentials::table.filter(credentials::import_lookup.is_not_null()),
+    ))
+    .get_result(conn)
 }
 
 /// Which of these lookups are taken already (an import must not make a second key that a

@@ -146,7 +146,7 @@ pub fn literal_address(url: &str) -> Option<IpAddr> {
 pub fn public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -156,20 +156,37 @@ pub fn public(ip: IpAddr) -> bool {
                 || v4.is_documentation()
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
                 || (a == 198 && (b == 18 || b == 19))
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return public(IpAddr::V4(v4));
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [a, b] = hi.to_be_bytes();
+                let [c, d] = lo.to_be_bytes();
+                public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)))
+            };
+            // Addresses that carry an IPv4 one reach it: judged by it. IPv4-mapped and
+            // -compatible (::a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16).
+            if s[..5] == [0; 5] && (s[5] == 0xffff || s[5] == 0) && !(s[5] == 0 && s[6] == 0) {
+                return embedded(s[6], s[7]);
             }
-            let first = v6.segments()[0];
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return embedded(s[6], s[7]);
+            }
+            if s[0] == 0x2002 {
+                return embedded(s[1], s[2]);
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+                // Local-use NAT64, unique-local, link-local, site-local, documentation.
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || s[0] == 0x2001 && s[1] == 0x0db8)
         }
     }
 }
@@ -229,6 +246,12 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::",
+            "::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "fec0::1",
+            "2002:7f00:1::1",
+            "192.0.0.8",
         ] {
             assert!(!public(ip.parse().expect("ip")), "{ip}");
         }

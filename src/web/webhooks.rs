@@ -31,6 +31,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// Webhooks need *Settings / Write* and *Audit / Read*: an endpoint receives what the
+/// journal says (names, owners, addresses keys are used from), which only *Audit / Read*
+/// may read. Returns the account.
+fn may_manage(ctx: &Ctx) -> Result<i32, AppError> {
+    ctx.require(Permission::AuditRead)?;
+    Ok(ctx.require(Permission::SettingsWrite)?.account_id)
+}
+
 /// A form as sent: repeated fields (the event boxes) kept.
 type Fields = Vec<(String, String)>;
 
@@ -74,7 +82,7 @@ async fn list_with(
     form: AddForm,
     error: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let account_id = may_manage(&ctx)?;
     let endpoints = ctx
         .state
         .db(move |c| Ok(hooks::list(c, account_id)?))
@@ -103,7 +111,7 @@ fn deliverable(ctx: &Ctx, url: &str) -> Result<(), &'static str> {
 }
 
 pub async fn add(ctx: Ctx, CsrfForm(fields): CsrfForm<Fields>) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let account_id = may_manage(&ctx)?;
     let form = AddForm {
         url: field(&fields, "url").to_owned(),
         description: field(&fields, "description").to_owned(),
@@ -204,7 +212,7 @@ async fn show(
 }
 
 pub async fn endpoint_page(ctx: Ctx, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let account_id = may_manage(&ctx)?;
     let id = path.into_inner();
     let endpoint = ctx
         .state
@@ -230,7 +238,7 @@ pub async fn send_test(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<Plain>,
 ) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let account_id = may_manage(&ctx)?;
     let (cx, id) = (ctx.change()?, path.into_inner());
     ctx.state
         .db(move |c| Ok(changes::webhooks::send_test(c, &cx, account_id, id)?))
@@ -244,7 +252,7 @@ pub async fn set_active(
     path: web::Path<i32>,
     CsrfForm(form): CsrfForm<ActiveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let account_id = may_manage(&ctx)?;
     let active = match form.active.as_str() {
         "true" => true,
         "false" => false,
@@ -271,7 +279,7 @@ pub async fn new_secret(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<Plain>,
 ) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let account_id = may_manage(&ctx)?;
     let (cx, id, keys) = (
         ctx.change()?,
         path.into_inner(),
@@ -294,7 +302,7 @@ pub async fn delete(
     path: web::Path<i32>,
     CsrfForm(_): CsrfForm<Plain>,
 ) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let account_id = may_manage(&ctx)?;
     let (cx, id) = (ctx.change()?, path.into_inner());
     ctx.state
         .db(move |c| Ok(changes::webhooks::delete(c, &cx, account_id, id)?))
@@ -308,7 +316,7 @@ pub async fn redeliver(
     path: web::Path<(i32, i32)>,
     CsrfForm(_): CsrfForm<Plain>,
 ) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let account_id = may_manage(&ctx)?;
     let (cx, (id, delivery)) = (ctx.change()?, path.into_inner());
     ctx.state
         .db(move |c| {

@@ -138,12 +138,16 @@ pub async fn import(
         }
         e.rate_limit = RateLimit::stored(own.rate_limit, own.rate_window);
         e.allowed_from = own.allowed_from.clone();
+        e.created_by = caller.0.creator();
     }
     let (account_id, dry_run) = (own.account_id, query.dry_run);
     let done = state
         .db(move |c| Ok(import::import(c, &cx, account_id, &entries, dry_run)))
         .await?
         .map_err(refused)?;
+    if !dry_run {
+        state.verifier.imports_exist();
+    }
     let report = ImportReport {
         dry_run,
         count: done.len(),
