@@ -528,6 +528,9 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                         tracing::warn!(error = %e, "could not sweep dormant keys; will retry")
                     }
                 }
+                // Read again: the steps above take round trips, and a notice "at most once
+                // an hour" must be judged at the time it is given.
+                let now = state.clock.now();
                 // Keys used from a network new to them, as the last flushes found.
                 let mut found = state.verifier.take_new_networks().into_iter();
                 while let Some(n) = found.next() {
@@ -550,8 +553,7 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                 while let Some(seen) = canaries.next() {
                     let told = db::with_conn(&state.pool, |c| {
                         let policy = state.settings.mail_policy();
-                        changes::credentials::canary_used(c, now, policy, &seen)
-                            .map_err(AppError::from)
+                        changes::credentials::canary_used(c, policy, &seen).map_err(AppError::from)
                     });
                     if let Err(e) = told {
                         tracing::warn!(error = %e, "could not tell of canary keys; will retry");

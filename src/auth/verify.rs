@@ -78,6 +78,10 @@ pub struct CanaryUse {
     pub address: String,
     pub user_agent: String,
     pub uses: u64,
+    /// When it was last presented: the notice is of then, not of when the background loop
+    /// gets to it (a loop that read its clock earlier must not count it inside the last
+    /// mail's ten minutes).
+    pub at: chrono::NaiveDateTime,
 }
 
 /// Canary keys with uses waiting to be told, at most (more in one poll are dropped: their
@@ -406,7 +410,7 @@ impl Verifier {
                     });
                 if let Some(r) = &found {
                     if matched && r.credential.canary {
-                        self.canary_presented(r.credential.id, used_from, user_agent);
+                        self.canary_presented(r.credential.id, used_from, user_agent, now);
                     }
                     let why = if !matched {
                         Outcome::WrongSecret
@@ -596,7 +600,13 @@ impl Verifier {
     /// The uses from networks new to their keys found since the last call.
     /// A canary key was presented with its secret: noted for its owner (refused all the
     /// same, like any invalid key).
-    fn canary_presented(&self, id: i32, address: &str, user_agent: &str) {
+    fn canary_presented(
+        &self,
+        id: i32,
+        address: &str,
+        user_agent: &str,
+        now: chrono::NaiveDateTime,
+    ) {
         let mut pending = self.canaries.lock().unwrap_or_else(|e| e.into_inner());
         if pending.len() >= MAX_PENDING_CANARIES && !pending.contains_key(&id) {
             return;
@@ -606,7 +616,9 @@ impl Verifier {
             address: String::new(),
             user_agent: String::new(),
             uses: 0,
+            at: now,
         });
+        seen.at = seen.at.max(now);
         seen.address = address.to_owned();
         seen.user_agent = key_sources::user_agent(user_agent);
         seen.uses += 1;

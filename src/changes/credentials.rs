@@ -319,11 +319,11 @@ pub const CANARY_MAIL_EVERY_MINUTES: i64 = 10;
 /// sends). A key deleted meanwhile is skipped.
 pub fn canary_used(
     conn: &mut DbConn,
-    now: NaiveDateTime,
     mail: super::MailPolicy,
     seen: &crate::auth::verify::CanaryUse,
 ) -> ChangeResult<()> {
     use diesel::OptionalExtension;
+    let now = seen.at;
     let mut actor = Actor::system();
     actor.ip = Some(seen.address.clone());
     let ctx = Ctx::system(actor, now, mail);
