@@ -198,6 +198,22 @@ async fn imported_tokens_of_every_format_keep_working_and_are_rehashed_on_first_
         .expect("row");
     assert!(!active, "deactivated");
 
+    // The same token imported by two requests at once: one key, the other refused whole.
+    let twice = json!([{"owner": common::ADMIN_EMAIL, "label": "Raced", "secret": "raced-token-0123456789"}]).to_string();
+    let before_race = keys(&app);
+    let (a, b) = tokio::join!(
+        post(&app, &key, "", "application/json", twice.clone()),
+        post(&app, &key, "", "application/json", twice),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses[0], StatusCode::CREATED, "{a:?} {b:?}");
+    assert!(
+        [StatusCode::BAD_REQUEST, StatusCode::CONFLICT].contains(&statuses[1]),
+        "{a:?} {b:?}"
+    );
+    assert_eq!(keys(&app), before_race + 1);
+
     // CSV too, and /verify takes an imported token like any other.
     let csv = format!(
         "owner,label,hash,hash_format\n{},From CSV,{},sha256\n",

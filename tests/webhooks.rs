@@ -593,3 +593,47 @@ async fn only_settings_writers_manage_webhooks_and_private_addresses_are_refused
     );
     receiver.stop().await;
 }
+
+/// Two processes on one database race for the same deliveries: each is sent once (the lease
+/// is a conditional update), every row has one attempt, the receiver one request per id.
+#[tokio::test]
+async fn two_processes_send_each_delivery_once() {
+    let app = TestApp::spawn_with(|s| {
+        frozen(s);
+        s.webhook_private_addresses = true;
+    })
+    .await;
+    let (url, key) = (app.database_url.clone(), app.secret_key());
+    let _second = TestApp::spawn_with(|s| {
+        frozen(s);
+        s.webhook_private_addresses = true;
+        s.database_url = Some(url);
+        s.secret_key = Some(key);
+    })
+    .await;
+    let admin = app.admin().await;
+    let receiver = Receiver::start(0, Arc::new(Mutex::new(Vec::new())), 204).await;
+    let (endpoint, secret) = add_endpoint(&admin, &receiver.url(), &["operator.created"]).await;
+    const EVENTS: usize = 12;
+    for _ in 0..EVENTS {
+        admin
+            .post(&format!("/settings/webhooks/{endpoint}/test"), &[])
+            .await
+            .assert_redirect(&format!("/settings/webhooks/{endpoint}"));
+    }
+    eventually("every delivery is delivered", || async {
+        let rows = deliveries(&app, endpoint);
+        rows.len() == EVENTS && rows.iter().all(|d| d.2)
+    })
+    .await;
+    assert!(
+        deliveries(&app, endpoint).iter().all(|d| d.1 == 1),
+        "one attempt each: {:?}",
+        deliveries(&app, endpoint)
+    );
+    let got = receiver.received();
+    let ids: std::collections::BTreeSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!((got.len(), ids.len()), (EVENTS, EVENTS), "each id once");
+    assert!(got.iter().all(|r| verify(&secret, r)));
+    receiver.stop().await;
+}

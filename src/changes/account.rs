@@ -135,10 +135,7 @@ pub fn set_delete_leaked(
     delete: bool,
 ) -> ChangeResult<()> {
     write(conn, |conn| {
-        allow(authority::requires(
-            &actor_grants(conn, ctx)?,
-            Permission::SettingsWrite,
-        ))?;
+        super::require(conn, ctx, Permission::SettingsWrite)?;
         let before = delete_leaked(conn, account_id)?;
         if before == delete {
             return Ok(());

@@ -417,12 +417,7 @@ pub fn leak_reported(
             LeakedSecret::Current if super::account::delete_leaked(conn, key.account_id)? => {
                 creds::delete(conn, owner, &key.public_id)?;
                 changes.push(change("deleted", false, true));
-                journal(conn, &ctx, Action::CredentialLeakReported, &key, &changes)?;
-                journal(conn, &ctx, Action::CredentialDeleted, &key, &[])?;
-                let found = if found_at.is_empty() { "-" } else { found_at };
-                let more = [("found_at", found), ("address", reported_from)];
-                let what = CredentialMail::LeakReportedDeleted;
-                return tell_owner_about(conn, &ctx, &key, what, &more);
+                CredentialMail::LeakReportedDeleted
             }
             LeakedSecret::Current if key.active => {
                 let edit = CredentialChange {
@@ -445,8 +440,12 @@ pub fn leak_reported(
             // Deactivated or retired meanwhile (another report, its owner).
             _ => return Ok(()),
         };
-        let after = creds::find_by_id(conn, key.id)?;
+        // As it is now; a deleted key as it was.
+        let after = creds::find_by_id(conn, key.id).optional()?.unwrap_or(key);
         journal(conn, &ctx, Action::CredentialLeakReported, &after, &changes)?;
+        if matches!(what, CredentialMail::LeakReportedDeleted) {
+            journal(conn, &ctx, Action::CredentialDeleted, &after, &[])?;
+        }
         let found = if found_at.is_empty() { "-" } else { found_at };
         let more = [("found_at", found), ("address", reported_from)];
         tell_owner_about(conn, &ctx, &after, what, &more)
@@ -544,8 +543,7 @@ pub fn remind_expiring(
     for key in creds::due_for_reminder(conn, now, until, 100)? {
         write(conn, |conn| {
             if creds::mark_reminded(conn, key.id)? {
-                let expiry = journal_expiry(key.expires_at);
-                let details = [change("expires_at", &expiry, &expiry)];
+                let details = [change("expires_at", "", journal_expiry(key.expires_at))];
                 journal(conn, &ctx, Action::CredentialExpiring, &key, &details)?;
                 tell_owner_of(conn, &ctx, &key, CredentialMail::Expiring)?;
                 reminded += 1;
@@ -571,8 +569,7 @@ pub fn notice_expired(
         };
         write(conn, |conn| {
             if creds::mark_expired_noticed(conn, key.id, expires_at)? {
-                let expiry = journal_expiry(key.expires_at);
-                let details = [change("expires_at", &expiry, &expiry)];
+                let details = [change("expires_at", "", journal_expiry(key.expires_at))];
                 journal(conn, &ctx, Action::CredentialExpired, &key, &details)?;
                 noticed += 1;
             }
@@ -704,7 +701,7 @@ pub(super) fn may_give_scopes(
 
 /// What the journal keeps about a new credential beyond its target: its expiry and scopes,
 /// if any.
-fn creation_details(c: &Credential) -> Vec<Change> {
+pub(super) fn creation_details(c: &Credential) -> Vec<Change> {
     let mut details = Vec::new();
     if c.expires_at.is_some() {
         details.push(change("expires_at", "", journal_expiry(c.expires_at)));

@@ -5,6 +5,8 @@
 //! everything and writes nothing. Each key is journalled (`credential.imported`); its last
 //! use is *Unknown* until it is used.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
@@ -245,30 +247,51 @@ pub fn import(
     dry_run: bool,
 ) -> Result<Vec<Imported>, Refusal> {
     let attempt = |conn: &mut DbConn| -> Result<Vec<Imported>, Refusal> {
-        let mut seen = std::collections::HashSet::new();
+        // Tokens other keys have already, read at once (not a query per key).
+        let asked: Vec<String> = entries.iter().map(|e| e.lookup.clone()).collect();
+        let mut taken = std::collections::HashSet::new();
+        for chunk in asked.chunks(1000) {
+            taken.extend(creds::import_lookups_taken(conn, chunk)?);
+        }
+        // Each owner, and each set of scopes, is checked once however many keys name it.
+        let mut owners: HashMap<&str, Option<OwnerRef>> = HashMap::new();
+        let mut scopes_given = std::collections::HashSet::new();
         let mut done = Vec::new();
         for e in entries {
             let line = |key| Refusal::Line(e.line, key);
+            let owner = match owners.get(e.owner.as_str()) {
+                Some(known) => *known,
+                None => {
+                    let found = owner_of(conn, account_id, &e.owner)?;
+                    let allowed = match found {
+                        None => None,
+                        Some(owner) => match may_manage_keys(conn, ctx, owner) {
+                            Ok(()) => Some(owner),
+                            Err(ChangeError::Denied(_)) => None,
+                            Err(other) => return Err(other.into()),
+                        },
+                    };
+                    owners.insert(&e.owner, allowed);
+                    allowed
+                }
+            };
             // An owner who does not exist and one whose keys the actor may not manage are
             // told alike: an import must not list who exists.
-            let Some(owner) = owner_of(conn, account_id, &e.owner)? else {
+            let Some(owner) = owner else {
                 return Err(line("import.unknown_owner"));
             };
-            match may_manage_keys(conn, ctx, owner) {
-                Ok(()) => {}
-                Err(ChangeError::Denied(_)) => return Err(line("import.unknown_owner")),
-                Err(other) => return Err(other.into()),
-            }
-            match super::credentials::may_give_scopes(conn, ctx, account_id, "", &e.scopes) {
-                Ok(()) => {}
-                Err(ChangeError::Denied(_)) | Err(ChangeError::Refused(_)) => {
-                    return Err(line("import.scopes_forbidden"));
+            if !scopes_given.contains(e.scopes.as_str()) {
+                match super::credentials::may_give_scopes(conn, ctx, account_id, "", &e.scopes) {
+                    Ok(()) => {}
+                    Err(ChangeError::Denied(_)) | Err(ChangeError::Refused(_)) => {
+                        return Err(line("import.scopes_forbidden"));
+                    }
+                    Err(other) => return Err(other.into()),
                 }
-                Err(other) => return Err(other.into()),
+                scopes_given.insert(e.scopes.as_str());
             }
-            if !seen.insert(e.lookup.clone())
-                || !creds::import_lookups_taken(conn, std::slice::from_ref(&e.lookup))?.is_empty()
-            {
+            // Another key's, or an earlier line's.
+            if !taken.insert(e.lookup.clone()) {
                 return Err(line("import.duplicate_token"));
             }
             let mut public_id = String::new();
@@ -299,12 +322,7 @@ pub fn import(
                     e.created_at.unwrap_or(ctx.at),
                 )?;
                 let mut details = vec![change("line", "", e.line)];
-                if let Some(at) = made.expires_at {
-                    details.push(change("expires_at", "", at.and_utc().to_rfc3339()));
-                }
-                if !made.scopes.is_empty() {
-                    details.push(change("scopes", "", &made.scopes));
-                }
+                details.extend(super::credentials::creation_details(&made));
                 super::journal(
                     conn,
                     ctx,

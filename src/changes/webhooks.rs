@@ -103,16 +103,9 @@ pub fn send_test(conn: &mut DbConn, ctx: &Ctx, account_id: i32, id: i32) -> Chan
     write(conn, |conn| {
         may(conn, ctx)?;
         let e = hooks::find(conn, account_id, id)?;
-        let at = ctx.at;
-        let payload = |_: &str| {
-            serde_json::json!({
-                "type": TEST_EVENT,
-                "timestamp": at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "data": {"endpoint": e.id, "url": e.url},
-            })
-            .to_string()
-        };
-        Ok(hooks::queue_one(conn, e.id, TEST_EVENT, payload, at)?)
+        let data = serde_json::json!({"endpoint": e.id, "url": e.url});
+        let payload = crate::domain::webhook::payload(TEST_EVENT, ctx.at, data);
+        Ok(hooks::queue_one(conn, e.id, TEST_EVENT, &payload, ctx.at)?)
     })
 }
 

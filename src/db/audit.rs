@@ -120,7 +120,7 @@ pub fn record(
     target: &Target,
     changes: &[Change],
 ) -> QueryResult<()> {
-    let changes = if changes.is_empty() {
+    let stored = if changes.is_empty() {
         String::new()
     } else {
         serde_json::to_string(changes).unwrap_or_default()
@@ -137,11 +137,11 @@ pub fn record(
             audit_events::target_kind.eq(target.kind),
             audit_events::target_id.eq(&target.id),
             audit_events::target_name.eq(&target.name),
-            audit_events::changes.eq(&changes),
+            audit_events::changes.eq(&stored),
             audit_events::owner.eq(&target.owner),
         ))
         .execute(conn)?;
-    send_to_webhooks(conn, actor, at, action, target, &changes)
+    send_to_webhooks(conn, actor, at, action, target, changes)
 }
 
 /// Queues the journalled change for the account's webhook endpoints that receive its event
@@ -152,41 +152,32 @@ fn send_to_webhooks(
     at: NaiveDateTime,
     action: Action,
     target: &Target,
-    changes: &str,
+    changes: &[Change],
 ) -> QueryResult<()> {
     let Some(event) = crate::domain::webhook::Event::of(action) else {
         return Ok(());
     };
     let account_id = match actor.account_id {
         Some(id) => Some(id),
-        None if target.kind == "credential" => {
-            super::webhooks::account_of_credential(conn, &target.id)?
-        }
+        None if target.kind == "credential" => super::credentials::account_of(conn, &target.id)?,
         None => None,
     };
     let Some(account_id) = account_id else {
         return Ok(());
     };
-    let changes: serde_json::Value = serde_json::from_str(changes).unwrap_or(serde_json::json!([]));
-    let payload = |_: &str| {
-        serde_json::json!({
-            "type": event.code(),
-            "timestamp": at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "data": {
-                "action": action.code(),
-                "target": {
-                    "kind": target.kind,
-                    "id": target.id,
-                    "name": target.name,
-                    "owner": target.owner,
-                },
-                "actor": {"kind": actor.kind.code(), "name": actor.name},
-                "changes": changes,
-            },
-        })
-        .to_string()
-    };
-    super::webhooks::enqueue(conn, account_id, event.code(), payload, at).map(|_| ())
+    let data = serde_json::json!({
+        "action": action.code(),
+        "target": {
+            "kind": target.kind,
+            "id": target.id,
+            "name": target.name,
+            "owner": target.owner,
+        },
+        "actor": {"kind": actor.kind.code(), "name": actor.name},
+        "changes": changes,
+    });
+    let payload = crate::domain::webhook::payload(event.code(), at, data);
+    super::webhooks::enqueue(conn, account_id, event.code(), &payload, at).map(|_| ())
 }
 
 /// What the journal page asks for. Text filters match part of a name or an exact id.

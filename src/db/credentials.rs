@@ -247,32 +247,37 @@ type AuthRow = (
     (Option<i32>, Option<i32>),
 );
 
+/// The credentials matching `filter`, each with its owner and its account's default rate
+/// limit (an `AuthRow`): the one shape every verification lookup reads.
+macro_rules! auth_rows {
+    ($filter:expr) => {
+        credentials::table
+            .left_join(operators::table)
+            .left_join(machines::table)
+            .filter($filter)
+            .inner_join(accounts::table.on(accounts::id.eq(credentials::account_id)))
+            .select((
+                Credential::as_select(),
+                (operators::id, operators::name, operators::active).nullable(),
+                (machines::id, machines::name).nullable(),
+                (accounts::default_rate_limit, accounts::default_rate_window),
+            ))
+    };
+}
+
 /// One credential by public id, owner included: one indexed lookup. (A query of its own
 /// rather than a batch of one: on SQLite an `IN` list is prepared anew each time, this one
 /// comes from the statement cache.) It runs on the backend's own connection type: through
 /// the multi-backend connection Diesel writes the SQL text anew on every call to find the
 /// cached statement, which was a good part of a verification's cost.
 pub fn find_for_auth(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<AuthRecord>> {
-    macro_rules! lookup {
-        ($conn:expr) => {
-            credentials::table
-                .left_join(operators::table)
-                .left_join(machines::table)
-                .filter(credentials::public_id.eq(public_id))
-                .inner_join(accounts::table.on(accounts::id.eq(credentials::account_id)))
-                .select((
-                    Credential::as_select(),
-                    (operators::id, operators::name, operators::active).nullable(),
-                    (machines::id, machines::name).nullable(),
-                    (accounts::default_rate_limit, accounts::default_rate_window),
-                ))
-                .first::<AuthRow>($conn)
-                .optional()?
-        };
-    }
     let row = match conn {
-        DbConn::Sqlite(c) => lookup!(c),
-        DbConn::Postgres(c) => lookup!(c),
+        DbConn::Sqlite(c) => auth_rows!(credentials::public_id.eq(public_id))
+            .first::<AuthRow>(c)
+            .optional()?,
+        DbConn::Postgres(c) => auth_rows!(credentials::public_id.eq(public_id))
+            .first::<AuthRow>(c)
+            .optional()?,
     };
     Ok(row.and_then(auth_record))
 }
@@ -283,17 +288,7 @@ pub fn find_imported_for_auth(
     conn: &mut DbConn,
     lookups: &[String],
 ) -> QueryResult<Option<AuthRecord>> {
-    let rows = credentials::table
-        .left_join(operators::table)
-        .left_join(machines::table)
-        .filter(credentials::import_lookup.eq_any(lookups))
-        .inner_join(accounts::table.on(accounts::id.eq(credentials::account_id)))
-        .select((
-            Credential::as_select(),
-            (operators::id, operators::name, operators::active).nullable(),
-            (machines::id, machines::name).nullable(),
-            (accounts::default_rate_limit, accounts::default_rate_window),
-        ))
+    let rows = auth_rows!(credentials::import_lookup.eq_any(lookups))
         .order(credentials::id)
         .limit(2)
         .load::<AuthRow>(conn)?;
@@ -309,6 +304,16 @@ pub fn find_imported_for_auth(
         None => rows.into_iter().next(),
     };
     Ok(row.and_then(auth_record))
+}
+
+/// The account of the key with this public id (the journal's webhooks, for Keyward's own
+/// actions on a key).
+pub fn account_of(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<i32>> {
+    credentials::table
+        .filter(credentials::public_id.eq(public_id))
+        .select(credentials::account_id)
+        .first(conn)
+        .optional()
 }
 
 /// Whether any key was imported with another system's token.
@@ -355,25 +360,13 @@ pub fn find_many_for_auth(
     conn: &mut DbConn,
     public_ids: &[&str],
 ) -> QueryResult<std::collections::HashMap<String, AuthRecord>> {
-    macro_rules! lookup {
-        ($conn:expr) => {
-            credentials::table
-                .left_join(operators::table)
-                .left_join(machines::table)
-                .filter(credentials::public_id.eq_any(public_ids))
-                .inner_join(accounts::table.on(accounts::id.eq(credentials::account_id)))
-                .select((
-                    Credential::as_select(),
-                    (operators::id, operators::name, operators::active).nullable(),
-                    (machines::id, machines::name).nullable(),
-                    (accounts::default_rate_limit, accounts::default_rate_window),
-                ))
-                .load::<AuthRow>($conn)?
-        };
-    }
     let rows = match conn {
-        DbConn::Sqlite(c) => lookup!(c),
-        DbConn::Postgres(c) => lookup!(c),
+        DbConn::Sqlite(c) => {
+            auth_rows!(credentials::public_id.eq_any(public_ids)).load::<AuthRow>(c)?
+        }
+        DbConn::Postgres(c) => {
+            auth_rows!(credentials::public_id.eq_any(public_ids)).load::<AuthRow>(c)?
+        }
     };
     Ok(rows
         .into_iter()

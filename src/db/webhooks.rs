@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{credentials, webhook_deliveries as wd, webhook_endpoints as we};
+use super::schema::{webhook_deliveries as wd, webhook_endpoints as we};
 use crate::domain::credential::random_alphanumeric;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -129,23 +129,13 @@ fn stop_pending(conn: &mut DbConn, endpoint_id: i32) -> QueryResult<()> {
     .map(|_| ())
 }
 
-/// The account a journalled event belongs to: the actor's, else (Keyward's own actions on a
-/// key) the key's.
-pub fn account_of_credential(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<i32>> {
-    credentials::table
-        .filter(credentials::public_id.eq(public_id))
-        .select(credentials::account_id)
-        .first(conn)
-        .optional()
-}
-
-/// Queues `payload` (built for its message id and time) for every active endpoint of the
-/// account that receives `event`, in the caller's transaction.
+/// Queues `payload` for every active endpoint of the account that receives `event`, in the
+/// caller's transaction.
 pub fn enqueue(
     conn: &mut DbConn,
     account_id: i32,
     event: &str,
-    payload: impl Fn(&str) -> String,
+    payload: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let endpoints: Vec<Endpoint> = we::table
@@ -155,7 +145,7 @@ pub fn enqueue(
         .load(conn)?;
     let mut queued = 0;
     for endpoint in endpoints.iter().filter(|e| e.receives(event)) {
-        queue_one(conn, endpoint.id, event, &payload, now)?;
+        queue_one(conn, endpoint.id, event, payload, now)?;
         queued += 1;
     }
     Ok(queued)
@@ -166,7 +156,7 @@ pub fn queue_one(
     conn: &mut DbConn,
     endpoint_id: i32,
     event: &str,
-    payload: impl Fn(&str) -> String,
+    payload: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let random = random_alphanumeric(24)
@@ -175,7 +165,7 @@ pub fn queue_one(
     diesel::insert_into(wd::table)
         .values((
             wd::endpoint_id.eq(endpoint_id),
-            wd::payload.eq(payload(&message_id)),
+            wd::payload.eq(payload),
             wd::message_id.eq(&message_id),
             wd::event_type.eq(event),
             wd::created_at.eq(now),

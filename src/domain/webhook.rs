@@ -48,6 +48,17 @@ events! {
     MachineDeleted => "machine.deleted",
 }
 
+/// A delivery's body, as the Standard Webhooks specification suggests it:
+/// `{"type", "timestamp", "data"}`.
+pub fn payload(event: &str, at: chrono::NaiveDateTime, data: serde_json::Value) -> String {
+    serde_json::json!({
+        "type": event,
+        "timestamp": at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "data": data,
+    })
+    .to_string()
+}
+
 /// The type of the event sent by "Send test event"; no endpoint subscribes to it.
 pub const TEST_EVENT: &str = "webhook.test";
 

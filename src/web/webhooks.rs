@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::session::Empty;
 use super::{Chrome, CsrfForm, Ctx, render, see_other};
 use crate::auth::webhook_secret::WebhookKeys;
 use crate::changes;
@@ -222,9 +223,6 @@ pub async fn endpoint_page(ctx: Ctx, path: web::Path<i32>) -> Result<HttpRespons
 }
 
 #[derive(serde::Deserialize)]
-pub struct Plain {}
-
-#[derive(serde::Deserialize)]
 pub struct ActiveForm {
     active: String,
 }
@@ -236,7 +234,7 @@ fn back(id: i32) -> HttpResponse {
 pub async fn send_test(
     ctx: Ctx,
     path: web::Path<i32>,
-    CsrfForm(_): CsrfForm<Plain>,
+    CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let account_id = may_manage(&ctx)?;
     let (cx, id) = (ctx.change()?, path.into_inner());
@@ -277,7 +275,7 @@ pub async fn set_active(
 pub async fn new_secret(
     ctx: Ctx,
     path: web::Path<i32>,
-    CsrfForm(_): CsrfForm<Plain>,
+    CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let account_id = may_manage(&ctx)?;
     let (cx, id, keys) = (
@@ -300,7 +298,7 @@ pub async fn new_secret(
 pub async fn delete(
     ctx: Ctx,
     path: web::Path<i32>,
-    CsrfForm(_): CsrfForm<Plain>,
+    CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let account_id = may_manage(&ctx)?;
     let (cx, id) = (ctx.change()?, path.into_inner());
@@ -314,7 +312,7 @@ pub async fn delete(
 pub async fn redeliver(
     ctx: Ctx,
     path: web::Path<(i32, i32)>,
-    CsrfForm(_): CsrfForm<Plain>,
+    CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<HttpResponse, AppError> {
     let account_id = may_manage(&ctx)?;
     let (cx, (id, delivery)) = (ctx.change()?, path.into_inner());

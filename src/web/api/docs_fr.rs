@@ -5,6 +5,10 @@
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
     (
+        "Another import made one of these tokens at the same moment; nothing was imported",
+        "Un autre import a créé l'un de ces jetons au même moment ; rien n'a été importé",
+    ),
+    (
         "Imports keys another system issued, so their tokens keep working (`Authorization:\nBearer <the old token>`): each one's old hash is checked on its first use, then replaced\nby Keyward's. The calling key's limit and allowlist apply to every key it imports.",
         "Importe les clés émises par un autre système, pour que leurs jetons continuent de fonctionner (`Authorization:\nBearer <the old token>`, avec l'ancien jeton) : l'ancien hachage de chacune est vérifié à sa première utilisation, puis remplacé\npar celui de Keyward. La limite et la liste d'adresses de la clé appelante s'appliquent à chaque clé qu'elle importe.",
     ),

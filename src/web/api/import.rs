@@ -88,6 +88,7 @@ fn refused(r: Refusal) -> AppError {
         (status = 201, description = "Imported; each key's token works at once, its last use is unknown until used", body = ImportReport),
         (status = 400, description = "A key that cannot be imported (`field` names its line); nothing was", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "Another import made one of these tokens at the same moment; nothing was imported", body = ErrorBody),
         (status = 413, body = ErrorBody),
         (status = 415, description = "Neither JSON nor CSV", body = ErrorBody),
     ),
