@@ -30,12 +30,18 @@ function onDialogClose(dialog) {
 for (const dialog of document.querySelectorAll("dialog[data-modal][open]")) {
   // A secret shown once: Escape asks first, as it cannot be shown again. (On the key
   // itself: a dialog's own "cancel" may not be held back without a prior user gesture.)
+  // Listened for on the whole document: after the question is answered the browser may
+  // leave focus on the page body, and an Escape there must ask again, not close.
   if (dialog.dataset.confirmClose) {
-    dialog.addEventListener("keydown", (event) => {
-      if (event.key !== "Escape") return;
-      event.preventDefault();
-      if (window.confirm(dialog.dataset.confirmClose)) dialog.close();
-    });
+    document.addEventListener(
+      "keydown",
+      (event) => {
+        if (event.key !== "Escape" || !dialog.open) return;
+        event.preventDefault();
+        if (window.confirm(dialog.dataset.confirmClose)) dialog.close();
+      },
+      true,
+    );
   }
   dialog.removeAttribute("open");
   dialog.showModal();
