@@ -2651,6 +2651,184 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Too many failed attempts. Wait a moment, then try again.",
         "Trop de tentatives échouées. Patientez un moment, puis réessayez.",
     ),
+    ("accounts.title", "Sub accounts", "Sous-comptes"),
+    (
+        "accounts.intro",
+        "A sub account has its own operators, groups, machines, API keys, audit journal and settings. Its operators see only it. As an administrator of this account you can switch into one and act there as its administrator; the journal of the sub account names you.",
+        "Un sous-compte a ses propres opérateurs, groupes, machines, clés d'API, journal d'audit et paramètres. Ses opérateurs ne voient que lui. Administrateur de ce compte, vous pouvez y passer et y agir comme son administrateur ; le journal du sous-compte vous nomme.",
+    ),
+    (
+        "accounts.empty",
+        "No sub accounts yet.",
+        "Aucun sous-compte pour l'instant.",
+    ),
+    (
+        "accounts.view_all",
+        "View sub accounts",
+        "Voir les sous-comptes",
+    ),
+    ("accounts.operators", "Operators", "Opérateurs"),
+    ("accounts.groups", "Groups", "Groupes"),
+    ("accounts.machines", "Machines", "Machines"),
+    ("accounts.keys", "API keys", "Clés d'API"),
+    ("accounts.active_keys", "Active keys", "Clés actives"),
+    ("accounts.webhooks", "Webhooks", "Webhooks"),
+    (
+        "accounts.last_activity",
+        "Last activity",
+        "Dernière activité",
+    ),
+    ("accounts.no_activity", "None yet", "Aucune"),
+    ("accounts.active", "Active", "Actif"),
+    ("accounts.inactive", "Deactivated", "Désactivé"),
+    ("accounts.new", "New sub account", "Nouveau sous-compte"),
+    (
+        "accounts.new_name",
+        "Name of the new sub account",
+        "Nom du nouveau sous-compte",
+    ),
+    (
+        "accounts.create",
+        "Create sub account",
+        "Créer le sous-compte",
+    ),
+    (
+        "accounts.created",
+        "Sub account created.",
+        "Sous-compte créé.",
+    ),
+    (
+        "accounts.saved",
+        "Sub account saved.",
+        "Sous-compte enregistré.",
+    ),
+    (
+        "accounts.name_taken",
+        "Another sub account already has this name.",
+        "Un autre sous-compte porte déjà ce nom.",
+    ),
+    ("accounts.rename", "Rename", "Renommer"),
+    (
+        "accounts.deactivate",
+        "Deactivate sub account",
+        "Désactiver le sous-compte",
+    ),
+    (
+        "accounts.reactivate",
+        "Reactivate sub account",
+        "Réactiver le sous-compte",
+    ),
+    (
+        "accounts.deactivate_intro",
+        "Its operators are signed out and cannot sign in, and its API keys are refused, until it is reactivated. Nothing in it is lost.",
+        "Ses opérateurs sont déconnectés et ne peuvent plus se connecter, et ses clés d'API sont refusées, jusqu'à sa réactivation. Rien de ce qu'il contient n'est perdu.",
+    ),
+    (
+        "accounts.reactivate_intro",
+        "Its operators can sign in again and its active API keys work again.",
+        "Ses opérateurs peuvent de nouveau se connecter et ses clés d'API actives fonctionnent de nouveau.",
+    ),
+    (
+        "accounts.deactivated",
+        "Sub account deactivated.",
+        "Sous-compte désactivé.",
+    ),
+    (
+        "accounts.reactivated",
+        "Sub account reactivated.",
+        "Sous-compte réactivé.",
+    ),
+    (
+        "accounts.delete",
+        "Delete sub account",
+        "Supprimer le sous-compte",
+    ),
+    (
+        "accounts.delete_question",
+        "Delete this sub account?",
+        "Supprimer ce sous-compte ?",
+    ),
+    (
+        "accounts.delete_empty",
+        "It holds nothing but its Administrators group.",
+        "Il ne contient que son groupe Administrateurs.",
+    ),
+    (
+        "accounts.delete_goes",
+        "Everything in it goes with it, and cannot be brought back:",
+        "Tout ce qu'il contient part avec lui, sans retour possible :",
+    ),
+    (
+        "accounts.delete_confirm",
+        "Delete it and everything in it",
+        "Le supprimer avec tout son contenu",
+    ),
+    (
+        "accounts.deleted",
+        "Sub account deleted, with everything in it.",
+        "Sous-compte supprimé, avec tout son contenu.",
+    ),
+    (
+        "accounts.contents_changed",
+        "Something was added to or removed from this sub account since you opened the confirmation: look at what it holds now and confirm again.",
+        "Quelque chose a été ajouté à ce sous-compte ou en a été retiré depuis l'ouverture de la confirmation : regardez ce qu'il contient maintenant et confirmez de nouveau.",
+    ),
+    (
+        "accounts.switch_to",
+        "Switch to this account",
+        "Passer dans ce compte",
+    ),
+    ("accounts.switch_back", "Back to", "Revenir à"),
+    (
+        "accounts.switched",
+        "You now act in this sub account, as its administrator.",
+        "Vous agissez maintenant dans ce sous-compte, comme son administrateur.",
+    ),
+    (
+        "accounts.switched_back",
+        "You are back in your own account.",
+        "Vous êtes de retour dans votre propre compte.",
+    ),
+    (
+        "accounts.acting_in",
+        "Account you act in:",
+        "Compte dans lequel vous agissez :",
+    ),
+    (
+        "action.account.created",
+        "Sub account created",
+        "Sous-compte créé",
+    ),
+    (
+        "action.account.renamed",
+        "Sub account renamed",
+        "Sous-compte renommé",
+    ),
+    (
+        "action.account.activated",
+        "Sub account reactivated",
+        "Sous-compte réactivé",
+    ),
+    (
+        "action.account.deactivated",
+        "Sub account deactivated",
+        "Sous-compte désactivé",
+    ),
+    (
+        "action.account.deleted",
+        "Sub account deleted",
+        "Sous-compte supprimé",
+    ),
+    (
+        "scope.accounts",
+        "Manage the sub accounts, and act in one with ?account= (administrators of the main account)",
+        "Gérer les sous-comptes, et agir dans l'un d'eux avec ?account= (administrateurs du compte principal)",
+    ),
+    (
+        "accounts.bad_id",
+        "Expected the id of a sub account (a number).",
+        "L'identifiant d'un sous-compte (un nombre) est attendu.",
+    ),
 ];
 
 #[cfg(test)]

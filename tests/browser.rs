@@ -137,17 +137,22 @@ const KEY_LIMITS: Flow = Flow {
     guide: true,
 };
 
+const SUB_ACCOUNTS: Flow = Flow {
+    slug: "sub-accounts",
+    guide: true,
+};
 const ROTATION: Flow = Flow {
     slug: "rotating-a-key",
     guide: true,
 };
 
-const FLOWS: [&Flow; 5] = [
+const FLOWS: [&Flow; 6] = [
     &API_USERS,
     &API_CREDENTIALS,
     &MACHINE_KEYS,
     &KEY_LIMITS,
     &ROTATION,
+    &SUB_ACCOUNTS,
 ];
 
 fn root() -> PathBuf {
@@ -1070,6 +1075,95 @@ async fn revealed_token(b: &Browser) -> String {
         .await
         .expect("prop")
         .expect("value")
+}
+
+/// A sub account made, switched into, an API user added there, and back.
+async fn walk_sub_accounts(lang: Lang) -> Vec<PathBuf> {
+    let (app, admin) = app().await;
+    let mut b = Browser::start(&app, lang, &SUB_ACCOUNTS).await;
+    b.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    b.go("/account").await;
+    b.step("overview").await;
+    b.click("a", b.t("accounts.view_all")).await;
+    b.assert_text(b.t("accounts.empty")).await;
+    b.type_into(b.t("accounts.new_name"), "Globex").await;
+    b.step("new").await;
+    b.click("button", b.t("accounts.create")).await;
+    b.assert_text(b.t("accounts.created")).await;
+    b.step("created").await;
+    // Its first operator, made meanwhile by the administrator's other session in it.
+    let globex = b
+        .driver
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("sub account id");
+    common::switch(&admin, Some(globex)).await;
+    app.create_operator(&admin, "Gil Globex", "gil@globex.example", false)
+        .await;
+    b.click("button", b.t("accounts.switch_to")).await;
+    b.assert_text(b.t("accounts.switched")).await;
+    b.step("switched").await;
+    b.click("a", b.t("account.view_all_operators")).await;
+    b.click("a", "Gil Globex").await;
+    b.click("a", b.t("operator.tab_api")).await;
+    b.click("a", b.t("api.add")).await;
+    b.type_into(b.t("api.label"), "Globex billing").await;
+    b.click("button", b.t("api.wizard_next")).await;
+    let username = b
+        .field(b.t("api.username"))
+        .await
+        .prop("value")
+        .await
+        .expect("prop")
+        .expect("value");
+    let password = b
+        .field(b.t("common.password"))
+        .await
+        .prop("value")
+        .await
+        .expect("prop")
+        .expect("value");
+    b.mask(&username);
+    b.mask(&password);
+    b.step("api-user").await;
+    b.click("button", b.t("api.reveal_done")).await;
+    b.assert_no_dialog().await;
+    b.click("button", b.t("common.save")).await;
+    b.assert_text(b.t("api.saved")).await;
+    b.step("saved").await;
+    let (status, me) = app.whoami(&username, &password).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let menu = format!("{} Acme › Globex", b.t("accounts.acting_in"));
+    b.click("summary", &menu).await;
+    b.step("switch-back").await;
+    b.click("button", &format!("{} Acme", b.t("accounts.switch_back")))
+        .await;
+    b.assert_text(b.t("accounts.switched_back")).await;
+    b.assert_text("Globex").await;
+    b.finish().await
+}
+
+#[tokio::test]
+async fn sub_accounts_en() {
+    if !browser_available() {
+        return;
+    }
+    let shots = walk_sub_accounts(Lang::En).await;
+    guide_matches(&SUB_ACCOUNTS, Lang::En, &shots);
+}
+
+#[tokio::test]
+async fn sub_accounts_fr() {
+    if !browser_available() {
+        return;
+    }
+    let shots = walk_sub_accounts(Lang::Fr).await;
+    guide_matches(&SUB_ACCOUNTS, Lang::Fr, &shots);
 }
 
 async fn walk_rotation(lang: Lang) -> Vec<PathBuf> {

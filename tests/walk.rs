@@ -16,6 +16,9 @@ enum Actor {
     OperatorsWrite,
     MachinesWrite,
     Nobody,
+    /// The administrator of another sub account (the isolation walk): the world is built in
+    /// a sub account "Initech", and Oz administers a sibling.
+    Stranger,
 }
 
 const ACTORS: [Actor; 4] = [
@@ -58,11 +61,21 @@ struct World {
     doomed_machine: i32,
     spare_machine: i32,
     bobs_key: String,
+    /// The account the world is in.
+    home: i32,
 }
 
 async fn world(actor: Actor) -> World {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
+    let home = match actor {
+        Actor::Stranger => {
+            let initech = common::sub_account(&admin, "Initech").await;
+            common::switch(&admin, Some(initech)).await;
+            initech
+        }
+        _ => 1,
+    };
     let eve = app
         .create_operator(&admin, "Eve Delegate", "eve@example.org", false)
         .await;
@@ -122,11 +135,19 @@ async fn world(actor: Actor) -> World {
         token: page.input_value("reveal-token").expect("token"),
     };
     app.save(&admin, bob).await;
+    if actor == Actor::Stranger {
+        let other = common::sub_account(&admin, "Stranger Ltd").await;
+        common::switch(&admin, Some(other)).await;
+        app.create_operator(&admin, "Oz Other", "oz@example.org", true)
+            .await;
+        common::switch(&admin, None).await;
+    }
     let email = match actor {
         Actor::Admin => None,
         Actor::OperatorsWrite => Some("eve@example.org"),
         Actor::MachinesWrite => Some("mo@example.org"),
         Actor::Nobody => Some("nel@example.org"),
+        Actor::Stranger => Some("oz@example.org"),
     };
     let visitor = match email {
         None => admin,
@@ -134,7 +155,7 @@ async fn world(actor: Actor) -> World {
     };
     // The key carries every Keyward scope its owner may give: the walk is about authority.
     let scopes = match actor {
-        Actor::Admin => common::EVERY_KEYWARD_SCOPE,
+        Actor::Admin | Actor::Stranger => common::EVERY_KEYWARD_SCOPE,
         Actor::OperatorsWrite => {
             "keyward:credentials:read keyward:credentials:write keyward:operators:read keyward:verify"
         }
@@ -169,6 +190,7 @@ async fn world(actor: Actor) -> World {
         doomed_machine,
         spare_machine,
         bobs_key: key.username,
+        home,
     }
 }
 
@@ -488,6 +510,114 @@ async fn every_change_for_every_actor_does_exactly_what_it_may() {
                     "{actor:?} / {what}: expected {:?}, got {status} (changed: {changed})",
                     expect[i]
                 ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Made in one's own account: the stranger may do them, there. Every other request of the
+/// walk names something of the other account.
+const OWN_ACCOUNT_ONLY: [&str; 9] = [
+    "invite an operator",
+    "create an operator with a password one knows",
+    "create an administrator",
+    "create a group",
+    "create a machine",
+    "generate one's own key",
+    "API: the machines",
+    "API: create a machine",
+    "API: the operators",
+];
+
+/// The isolation walk: the administrator of one sub account tries every change of the walk
+/// on a sibling's ids. Each is "not found" and changes nothing there; what needs no id is
+/// done in their own account, and a list shows only their own.
+#[tokio::test]
+async fn another_sub_account_s_administrator_reaches_nothing_of_it() {
+    let w = world(Actor::Stranger).await;
+    let mut failures = Vec::new();
+    for (what, request, _) in walk(&w) {
+        let before = w.app.fingerprint_of(Some(w.home));
+        let status = send(&w, &request).await;
+        let changed = w.app.fingerprint_of(Some(w.home)) != before;
+        let own = OWN_ACCOUNT_ONLY.contains(&what);
+        let ok = !changed
+            && if own {
+                status.is_success() || status.is_redirection()
+            } else {
+                status == StatusCode::NOT_FOUND
+            };
+        if !ok {
+            failures.push(format!("{what}: got {status} (changed: {changed})"));
+        }
+    }
+    // Reading: no page of the other account, and lists without its rows.
+    let reads = [
+        format!("/account/operators/{}", w.bob),
+        format!("/account/operators/{}/api", w.bob),
+        format!("/account/operators/{}/api/{}", w.bob, w.bobs_key),
+        format!("/account/operators/{}/api/usage", w.bob),
+        format!("/rights/machines/{}/keys/usage", w.machine),
+        format!("/account/groups/{}", w.readers),
+        format!("/rights/machines/{}", w.machine),
+        format!("/api/v1/machines/{}", w.machine),
+        format!("/api/v1/credentials/{}", w.bobs_key),
+        format!("/api/v1/credentials?owner=operator:{}", w.bob),
+    ];
+    // Each of them is a page its own account's administrator sees.
+    let owner = w.app.visitor();
+    owner
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    common::switch(&owner, Some(w.home)).await;
+    for path in reads.iter().filter(|p| !p.starts_with("/api/")) {
+        let status = owner.get(path).await.status;
+        assert_eq!(status, StatusCode::OK, "{path} for its own administrator");
+    }
+    for path in &reads {
+        let status = if path.starts_with("/api/") {
+            reqwest::Client::new()
+                .get(format!("{}{path}", w.app.base))
+                .bearer_auth(&w.token)
+                .send()
+                .await
+                .expect("api")
+                .status()
+        } else {
+            w.actor.get(path).await.status
+        };
+        if status != StatusCode::NOT_FOUND {
+            failures.push(format!("GET {path}: got {status}"));
+        }
+    }
+    for path in [
+        "/account/operators",
+        "/rights/machines",
+        "/audit",
+        "/audit.csv",
+    ] {
+        let page = w.actor.get(path).await;
+        for theirs in ["Bob Plain", "Runner", "Initech", "Eve Delegate"] {
+            if page.body.contains(theirs) {
+                failures.push(format!("{path} shows {theirs}"));
+            }
+        }
+    }
+    for path in ["/api/v1/operators", "/api/v1/machines"] {
+        let body = reqwest::Client::new()
+            .get(format!("{}{path}", w.app.base))
+            .bearer_auth(&w.token)
+            .send()
+            .await
+            .expect("api")
+            .text()
+            .await
+            .expect("body");
+        for theirs in ["Bob Plain", "Runner", "Eve Delegate"] {
+            if body.contains(theirs) {
+                failures.push(format!("{path} lists {theirs}"));
             }
         }
     }

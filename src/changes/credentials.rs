@@ -10,7 +10,7 @@ use crate::db::credentials::{
 };
 use crate::db::operators::{self, Operator};
 use crate::db::{DbConn, groups};
-use crate::domain::authority::{Denied, Requirement, Why};
+use crate::domain::authority::{self, Denied, Requirement, Why};
 use crate::domain::draft::Draft;
 use crate::domain::notices::{self, Notice};
 use crate::domain::permissions::Permission;
@@ -683,8 +683,12 @@ pub(super) fn may_give_scopes(
     for name in added {
         match scopes::Keyward::parse(name) {
             Some(k) => {
-                if let Some(p) = k.needs().filter(|p| !grants.allows(*p)) {
-                    return Err(beyond(p).into());
+                if let Some(r) = k.needs().filter(|r| !authority::holds(&grants, *r)) {
+                    return Err(Denied {
+                        missing: r,
+                        why: Why::GrantBeyondOwn,
+                    }
+                    .into());
                 }
             }
             None => match crate::db::scopes::find_named_held(conn, account_id, name)? {

@@ -12,6 +12,7 @@ pub mod import;
 pub mod machines;
 pub mod operators;
 pub mod scopes;
+pub mod sub_accounts;
 pub mod webhooks;
 
 use chrono::NaiveDateTime;

@@ -239,12 +239,12 @@ pub struct AuthRecord {
 }
 
 /// A credential with its owner's (id, name, active) if an operator's, (id, name) if a machine's.
-/// …and its account's default rate limit.
+/// …and its account's default rate limit and whether the account is active.
 type AuthRow = (
     Credential,
     Option<(i32, String, bool)>,
     Option<(i32, String)>,
-    (Option<i32>, Option<i32>),
+    (Option<i32>, Option<i32>, bool),
 );
 
 /// The credentials matching `filter`, each with its owner and its account's default rate
@@ -260,7 +260,11 @@ macro_rules! auth_rows {
                 Credential::as_select(),
                 (operators::id, operators::name, operators::active).nullable(),
                 (machines::id, machines::name).nullable(),
-                (accounts::default_rate_limit, accounts::default_rate_window),
+                (
+                    accounts::default_rate_limit,
+                    accounts::default_rate_window,
+                    accounts::active,
+                ),
             ))
     };
 }
@@ -400,7 +404,8 @@ fn auth_record((credential, operator, machine, default): AuthRow) -> Option<Auth
         ),
         (None, None) => return None,
     };
-    let usable = credential.active && owner_active;
+    // A deactivated sub account's keys are refused like deactivated keys.
+    let usable = credential.active && owner_active && default.2;
     Some(AuthRecord {
         credential,
         owner,

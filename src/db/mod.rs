@@ -1,5 +1,6 @@
 //! Database access: one connection type over SQLite and PostgreSQL, chosen by the URL.
 
+pub mod accounts;
 pub mod audit;
 pub mod credentials;
 pub mod groups;

@@ -221,14 +221,6 @@ pub fn set_language(conn: &mut DbConn, operator_id: i32, language: &str) -> Quer
         .map(|_| ())
 }
 
-/// The organisation's name, as given at setup.
-pub fn account_name(conn: &mut DbConn, account_id: i32) -> QueryResult<String> {
-    accounts::table
-        .find(account_id)
-        .select(accounts::name)
-        .first(conn)
-}
-
 pub fn list_accounts(conn: &mut DbConn) -> QueryResult<Vec<i32>> {
     accounts::table
         .order(accounts::id)

@@ -8,6 +8,8 @@ diesel::table! {
         default_rate_window -> Nullable<Integer>,
         dormant_days -> Nullable<Integer>,
         delete_leaked -> Bool,
+        parent_id -> Nullable<Integer>,
+        active -> Bool,
     }
 }
 

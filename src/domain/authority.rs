@@ -114,6 +114,15 @@ pub fn key_scope(carried: &str, k: Keyward) -> Decision {
     }
 }
 
+/// Does `actor` meet `r`? (A key's scope is not something a person holds: never.)
+pub fn holds(actor: &Grants, r: Requirement) -> bool {
+    match r {
+        Requirement::Administrator => actor.admin,
+        Requirement::Permission(p) => actor.allows(p),
+        Requirement::Scope(_) => false,
+    }
+}
+
 /// The action needs `p` (e.g. *Operators / Write* to open the form).
 pub fn requires(actor: &Grants, p: Permission) -> Decision {
     need(actor, p)
@@ -220,6 +229,12 @@ pub fn change_membership(
     need(actor, Permission::OperatorsWrite)?;
     may_grant(actor, group)?;
     covers(actor, target)
+}
+
+/// Making, changing and deleting sub accounts, and acting inside one as its administrator:
+/// an administrator of the main account.
+pub fn manage_sub_accounts(actor: &Grants) -> Decision {
+    administrator(actor, Why::Action)
 }
 
 /// Setting a group's permissions.

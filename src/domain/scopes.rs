@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::domain::authority::Requirement;
 use crate::domain::permissions::{Grants, Permission};
 
 /// Longest scope name.
@@ -26,16 +27,19 @@ pub enum Keyward {
     MachinesWrite,
     OperatorsRead,
     Verify,
+    /// The main account's sub accounts (`/api/v1/accounts`, and `?account=` on other calls).
+    Accounts,
 }
 
 impl Keyward {
-    pub const ALL: [Keyward; 6] = [
+    pub const ALL: [Keyward; 7] = [
         Keyward::CredentialsRead,
         Keyward::CredentialsWrite,
         Keyward::MachinesRead,
         Keyward::MachinesWrite,
         Keyward::OperatorsRead,
         Keyward::Verify,
+        Keyward::Accounts,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +50,7 @@ impl Keyward {
             Keyward::MachinesWrite => "keyward:machines:write",
             Keyward::OperatorsRead => "keyward:operators:read",
             Keyward::Verify => "keyward:verify",
+            Keyward::Accounts => "keyward:accounts",
         }
     }
 
@@ -58,17 +63,19 @@ impl Keyward {
             Keyward::MachinesWrite => "scope.machines_write",
             Keyward::OperatorsRead => "scope.operators_read",
             Keyward::Verify => "scope.verify",
+            Keyward::Accounts => "scope.accounts",
         }
     }
 
-    /// The permission a person needs to give it: none for what every operator may do
-    /// (their own keys, verification).
-    pub fn needs(self) -> Option<Permission> {
+    /// What a person needs to give it: nothing for what every operator may do (their own
+    /// keys, verification).
+    pub fn needs(self) -> Option<Requirement> {
         match self {
             Keyward::CredentialsRead | Keyward::CredentialsWrite | Keyward::Verify => None,
-            Keyward::MachinesRead => Some(Permission::MachinesRead),
-            Keyward::MachinesWrite => Some(Permission::MachinesWrite),
-            Keyward::OperatorsRead => Some(Permission::OperatorsRead),
+            Keyward::MachinesRead => Some(Requirement::Permission(Permission::MachinesRead)),
+            Keyward::MachinesWrite => Some(Requirement::Permission(Permission::MachinesWrite)),
+            Keyward::OperatorsRead => Some(Requirement::Permission(Permission::OperatorsRead)),
+            Keyward::Accounts => Some(Requirement::Administrator),
         }
     }
 
@@ -78,9 +85,10 @@ impl Keyward {
 
     /// What a person with `grants` holds of Keyward's scopes.
     pub fn held_by(grants: &Grants) -> impl Iterator<Item = Keyward> + '_ {
-        Keyward::ALL
-            .into_iter()
-            .filter(|k| k.needs().is_none_or(|p| grants.allows(p)))
+        Keyward::ALL.into_iter().filter(|k| {
+            k.needs()
+                .is_none_or(|r| crate::domain::authority::holds(grants, r))
+        })
     }
 }
 

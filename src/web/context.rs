@@ -33,19 +33,46 @@ pub const SESSION_LAST_SEEN: &str = "last_seen";
 /// a reveal is bound to, and what sign-out marks as ended, so that a copy of the session
 /// written back by a request still in flight is signed out too.
 pub const SESSION_TAG: &str = "tag";
+/// The sub account a main account's administrator switched into (checked on every request).
+pub const SESSION_ACCOUNT: &str = "account";
 
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub id: i32,
+    /// The account the operator acts in: their own, or the sub account they switched into.
     pub account_id: i32,
     pub name: String,
     pub email: String,
     pub grants: Grants,
-    /// The organisation's name (shown in the top bar).
+    /// The name of the account they act in (shown in the top bar and breadcrumbs).
+    pub organisation: String,
+    /// Switched into a sub account: their own (main) account.
+    pub home: Option<Home>,
+    /// An administrator of a main account: they manage its sub accounts.
+    pub manages_sub_accounts: bool,
+    /// Acting in a sub account (their own, or one switched into).
+    pub in_sub_account: bool,
+}
+
+/// The main account of an administrator who switched into one of its sub accounts.
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub account_id: i32,
     pub organisation: String,
 }
 
 impl SignedIn {
+    /// The account of `owner`'s keys: one's own keys stay in one's own account, wherever
+    /// one acts.
+    pub fn account_for(&self, owner: crate::db::credentials::OwnerRef) -> i32 {
+        match &self.home {
+            Some(home) if owner == crate::db::credentials::OwnerRef::Operator(self.id) => {
+                home.account_id
+            }
+            _ => self.account_id,
+        }
+    }
+
     pub fn may(&self, p: Permission) -> bool {
         self.grants.allows(p)
     }
@@ -161,10 +188,15 @@ impl Ctx {
     /// The signed-in operator as the journal names them.
     pub fn actor(&self) -> Result<Actor, AppError> {
         let me = self.operator()?;
+        // In a sub account, the journal names the main account's administrator as such.
+        let name = match &me.home {
+            Some(home) => format!("{} ({})", me.name, home.organisation),
+            None => me.name.clone(),
+        };
         Ok(Actor {
             kind: crate::db::audit::ActorKind::Operator,
             id: Some(me.id),
-            name: me.name.clone(),
+            name,
             ip: Some(self.ip.clone()),
             account_id: Some(me.account_id),
         })
@@ -224,6 +256,49 @@ fn fresh(state: &State, session: &Session) -> Result<bool, AppError> {
     Ok(true)
 }
 
+/// The signed-in operator as they act now: in their own account, or in the sub account
+/// their session switched into while they may (`None`: their account is deactivated).
+fn signed_in(
+    c: &mut db::DbConn,
+    op: db::operators::Operator,
+    switched: Option<i32>,
+) -> Result<Option<SignedIn>, AppError> {
+    let own = db::accounts::find(c, op.account_id)?;
+    if !own.active {
+        return Ok(None);
+    }
+    let grants = db::groups::grants_for(c, op.id)?;
+    let manages_sub_accounts =
+        own.parent_id.is_none() && crate::domain::authority::manage_sub_accounts(&grants).is_ok();
+    let into = match switched {
+        Some(id) if manages_sub_accounts => db::accounts::switchable(c, own.id, id)?,
+        _ => None,
+    };
+    let in_sub_account = into.is_some() || own.parent_id.is_some();
+    let (account_id, organisation, home) = match into {
+        Some(sub) => (
+            sub.id,
+            sub.name,
+            Some(Home {
+                account_id: own.id,
+                organisation: own.name,
+            }),
+        ),
+        None => (own.id, own.name, None),
+    };
+    Ok(Some(SignedIn {
+        id: op.id,
+        account_id,
+        name: op.name,
+        email: op.email,
+        grants,
+        organisation,
+        home,
+        manages_sub_accounts,
+        in_sub_account,
+    }))
+}
+
 /// Marks a session as just signed in.
 pub fn start_session(state: &State, session: &Session) -> Result<(), AppError> {
     let now = state.clock.now().and_utc().timestamp();
@@ -274,6 +349,7 @@ impl FromRequest for Ctx {
                 operator_id = None;
             }
             let epoch = session.get::<i32>(SESSION_EPOCH)?;
+            let switched = session.get::<i32>(SESSION_ACCOUNT)?;
             let tag = session.get::<String>(SESSION_TAG)?;
 
             if !state.setup_done.load(Ordering::Relaxed) {
@@ -298,17 +374,7 @@ impl FromRequest for Ctx {
                                 Ok(op)
                                     if op.active && epoch == Some(op.session_epoch) && !ended =>
                                 {
-                                    let grants = db::groups::grants_for(c, op.id)?;
-                                    let organisation =
-                                        db::operators::account_name(c, op.account_id)?;
-                                    Ok(Some(SignedIn {
-                                        id: op.id,
-                                        account_id: op.account_id,
-                                        name: op.name,
-                                        email: op.email,
-                                        grants,
-                                        organisation,
-                                    }))
+                                    signed_in(c, op, switched)
                                 }
                                 Ok(_) | Err(AppError::NotFound) => Ok(None),
                                 Err(e) => Err(e),
@@ -316,9 +382,14 @@ impl FromRequest for Ctx {
                         })
                         .await?;
                     if found.is_none() {
-                        // The operator is gone or deactivated: this session ends here.
+                        // The operator (or their account) is gone or deactivated: this
+                        // session ends here.
                         session.clear();
                         session.renew();
+                    }
+                    if switched.is_some() && found.as_ref().is_some_and(|me| me.home.is_none()) {
+                        // No longer theirs to act in (demoted, or the sub account is gone).
+                        session.remove(SESSION_ACCOUNT);
                     }
                     found
                 }

@@ -175,9 +175,9 @@ pub async fn show(
     public_id: String,
 ) -> Result<HttpResponse, AppError> {
     let me = ctx.operator()?;
-    let (account_id, can_audit) = (me.account_id, me.may(Permission::AuditRead));
-    let here = page_url(&listing.config, &public_id);
     let owner = listing.owner;
+    let (account_id, can_audit) = (me.account_for(owner), me.may(Permission::AuditRead));
+    let here = page_url(&listing.config, &public_id);
     let from = crate::auth::key_usage::Period::Day.from(ctx.state.clock.now());
     let (key, owner_name, created_by, events, series, sources) = ctx
         .state
@@ -497,8 +497,8 @@ const KEYS_PER_READ: usize = 500;
 /// in the key page's two charts, then key by key, with the same permission as the list.
 pub async fn owner_usage(ctx: Ctx, listing: Listing) -> Result<HttpResponse, AppError> {
     use crate::auth::key_usage::{Period, series_of_keys};
-    let account_id = ctx.operator()?.account_id;
     let owner = listing.owner;
+    let account_id = ctx.operator()?.account_for(owner);
     let now = ctx.state.clock.now();
     let (month_from, day_from) = (Period::Day.from(now), Period::Hour.from(now));
     let (owner_name, creds, rows) = ctx

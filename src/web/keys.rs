@@ -648,7 +648,7 @@ pub async fn apply(
     change: Change,
 ) -> Result<HttpResponse, AppError> {
     let me = ctx.operator()?;
-    let (account_id, actor) = (me.account_id, me.id);
+    let (account_id, actor) = (me.account_for(owner), me.id);
     let cx = ctx.change()?;
     match change {
         Change::Create(NewKey {

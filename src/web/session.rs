@@ -89,19 +89,26 @@ pub async fn check_password(
     let device = limits.trusted_device(cookie.as_ref().map(|c| c.value()), email);
     // Who the email names (an indexed read), so the account's limit is that operator's.
     let lookup = email.to_owned();
-    let found = state
-        .db(move |c| Ok(db::operators::find_by_email(c, &lookup)?))
+    let (found, account_active) = state
+        .db(move |c| {
+            let found = db::operators::find_by_email(c, &lookup)?;
+            let active = match &found {
+                Some(op) => db::accounts::find(c, op.account_id)?.active,
+                None => false,
+            };
+            Ok((found, active))
+        })
         .await?;
     let reservation = limits
         .reserve(found.as_ref().map(|op| op.id), ip, device.as_deref())
         .map_err(|retry_after| AppError::RateLimited { retry_after })?;
-    // Unknown email, inactive or invited operator and wrong password all cost one argon2
-    // check and give the same answer.
+    // Unknown email, inactive or invited operator (or one of a deactivated sub account) and
+    // wrong password all cost one argon2 check and give the same answer.
     let dummy = state.dummy_hash.clone();
     let account_id = found.as_ref().map(|op| op.account_id);
     let operator = state
         .argon2(move || {
-            let candidate = found.filter(|op| op.active);
+            let candidate = found.filter(|op| op.active && account_active);
             let stored = candidate.as_ref().map(|op| op.password_hash.as_str());
             let matches = password::verify_or_dummy(stored, &dummy, &password);
             candidate.filter(|_| matches)

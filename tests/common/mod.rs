@@ -541,15 +541,22 @@ impl TestApp {
     /// after a refused request means it changed nothing.
     #[allow(clippy::type_complexity)]
     pub fn fingerprint(&self) -> String {
+        self.fingerprint_of(None)
+    }
+
+    /// The fingerprint of one account's rows only (`None`: every account's).
+    pub fn fingerprint_of(&self, account: Option<i32>) -> String {
         use diesel::prelude::*;
         use keyward::db::schema::{
             credentials as c, group_members as gm, group_permissions as gp, groups as g,
             machines as m, operators as o,
         };
         let mut conn = self.db();
-        let operators: Vec<(i32, String, String, bool, i32, String)> = o::table
+        let ours = |id: i32| account.is_none_or(|a| a == id);
+        let operators: Vec<(i32, i32, String, String, bool, i32, String)> = o::table
             .order(o::id)
             .select((
+                o::account_id,
                 o::id,
                 o::email,
                 o::name,
@@ -559,28 +566,35 @@ impl TestApp {
             ))
             .load(&mut conn)
             .expect("operators");
-        let groups: Vec<(i32, String)> = g::table
+        let operators: Vec<_> = operators.into_iter().filter(|r| ours(r.0)).collect();
+        let groups: Vec<(i32, i32, String)> = g::table
             .order(g::id)
-            .select((g::id, g::name))
+            .select((g::account_id, g::id, g::name))
             .load(&mut conn)
             .expect("groups");
+        let groups: Vec<_> = groups.into_iter().filter(|r| ours(r.0)).collect();
+        let in_groups = |id: i32| groups.iter().any(|g| g.1 == id);
         let members: Vec<(i32, i32)> = gm::table
             .order((gm::group_id, gm::operator_id))
             .select((gm::group_id, gm::operator_id))
             .load(&mut conn)
             .expect("members");
+        let members: Vec<_> = members.into_iter().filter(|r| in_groups(r.0)).collect();
         let permissions: Vec<(i32, String)> = gp::table
             .order((gp::group_id, gp::permission))
             .select((gp::group_id, gp::permission))
             .load(&mut conn)
             .expect("permissions");
-        let machines: Vec<(i32, String, String)> = m::table
+        let permissions: Vec<_> = permissions.into_iter().filter(|r| in_groups(r.0)).collect();
+        let machines: Vec<(i32, i32, String, String)> = m::table
             .order(m::id)
-            .select((m::id, m::name, m::description))
+            .select((m::account_id, m::id, m::name, m::description))
             .load(&mut conn)
             .expect("machines");
+        let machines: Vec<_> = machines.into_iter().filter(|r| ours(r.0)).collect();
         #[allow(clippy::type_complexity)]
         let credentials: Vec<(
+            i32,
             String,
             String,
             bool,
@@ -591,6 +605,7 @@ impl TestApp {
         )> = c::table
             .order(c::public_id)
             .select((
+                c::account_id,
                 c::public_id,
                 c::label,
                 c::active,
@@ -601,6 +616,7 @@ impl TestApp {
             ))
             .load(&mut conn)
             .expect("credentials");
+        let credentials: Vec<_> = credentials.into_iter().filter(|r| ours(r.0)).collect();
         format!(
             "{operators:?}\n{groups:?}\n{members:?}\n{permissions:?}\n{machines:?}\n{credentials:?}"
         )
@@ -679,4 +695,24 @@ pub fn is_root() -> bool {
 
 /// Every scope of Keyward's own API, as a key made before scopes existed was given by the
 /// upgrade: for tests whose subject is not scopes and that insert keys directly.
-pub const EVERY_KEYWARD_SCOPE: &str = "keyward:credentials:read keyward:credentials:write keyward:machines:read keyward:machines:write keyward:operators:read keyward:verify";
+pub const EVERY_KEYWARD_SCOPE: &str = "keyward:accounts keyward:credentials:read keyward:credentials:write keyward:machines:read keyward:machines:write keyward:operators:read keyward:verify";
+
+/// Makes a sub account of the administrator's main account; returns its id.
+pub async fn sub_account(admin: &Visitor, name: &str) -> i32 {
+    admin.get("/account/sub-accounts").await;
+    let page = admin.post("/account/sub-accounts", &[("name", name)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    page.location()
+        .and_then(|l| l.rsplit('/').next())
+        .and_then(|id| id.parse().ok())
+        .expect("sub account id")
+}
+
+/// Moves the administrator's session into the sub account `id` (`None`: back home).
+pub async fn switch(admin: &Visitor, id: Option<i32>) -> Page {
+    admin.get("/account").await;
+    let account = id.map(|i| i.to_string()).unwrap_or_default();
+    admin
+        .post("/account/switch", &[("account", &account)])
+        .await
+}

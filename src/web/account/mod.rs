@@ -3,6 +3,7 @@
 pub mod groups;
 pub mod operator_api;
 pub mod operators;
+pub mod sub_accounts;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -16,7 +17,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/account").route(web::get().to(index)))
         .configure(operators::routes)
         .configure(operator_api::routes)
-        .configure(groups::routes);
+        .configure(groups::routes)
+        .configure(sub_accounts::routes);
 }
 
 #[derive(Template)]
@@ -27,6 +29,8 @@ struct AccountPage {
     groups: Vec<GroupSummary>,
     new_group_error: Option<&'static str>,
     new_group_name: String,
+    /// For an administrator of a main account, in it: how many sub accounts it has.
+    sub_accounts: Option<usize>,
 }
 
 pub async fn index(ctx: Ctx) -> Result<HttpResponse, AppError> {
@@ -39,13 +43,21 @@ pub async fn overview(
     new_group_error: Option<&'static str>,
     new_group_name: String,
 ) -> Result<HttpResponse, AppError> {
-    let account_id = ctx.require(Permission::OperatorsRead)?.account_id;
-    let (operator_count, groups) = ctx
+    let me = ctx.require(Permission::OperatorsRead)?;
+    let account_id = me.account_id;
+    let manages = me.manages_sub_accounts && me.home.is_none();
+    let cx = ctx.change()?;
+    let (operator_count, groups, sub_accounts) = ctx
         .state
         .db(move |c| {
+            let subs = match manages {
+                true => Some(crate::changes::sub_accounts::list(c, &cx)?.len()),
+                false => None,
+            };
             Ok((
                 db::operators::list(c, account_id)?.len(),
                 db::groups::list(c, account_id)?,
+                subs,
             ))
         })
         .await?;
@@ -55,6 +67,7 @@ pub async fn overview(
         groups,
         new_group_error,
         new_group_name,
+        sub_accounts,
     })?;
     if new_group_error.is_some() {
         *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;

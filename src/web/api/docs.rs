@@ -33,6 +33,11 @@ use crate::web::{Chrome, Ctx, render};
         super::machines::update,
         super::machines::delete,
         super::operators::list,
+        super::accounts::list,
+        super::accounts::create,
+        super::accounts::show,
+        super::accounts::update,
+        super::accounts::delete,
         super::register::register,
         super::leaks::report,
         super::leaks::github,
@@ -40,7 +45,7 @@ use crate::web::{Chrome, Ctx, render};
         super::verify::forward,
     ),
     modifiers(&SecuritySchemes, &Contract),
-    tags((name = "credentials", description = "API accounts and API keys"), (name = "machines", description = "Service accounts that own keys"), (name = "operators", description = "The people of the account"), (name = "verification", description = "For other services and reverse proxies"))
+    tags((name = "credentials", description = "API accounts and API keys"), (name = "machines", description = "Service accounts that own keys"), (name = "operators", description = "The people of the account"), (name = "accounts", description = "The main account's sub accounts"), (name = "verification", description = "For other services and reverse proxies"))
 )]
 pub struct ApiDoc;
 

@@ -5,6 +5,88 @@
 /// (English, French), by the English text exactly as the document holds it.
 pub const FRENCH: &[(&str, &str)] = &[
     (
+        "The sub accounts of the caller's main account, by name, each with its roll-up.",
+        "Les sous-comptes du compte principal de l'appelant, par nom, chacun avec son récapitulatif.",
+    ),
+    (
+        "The key lacks `keyward:accounts`, or its owner is not an administrator",
+        "La clé n'a pas `keyward:accounts`, ou son propriétaire n'est pas administrateur",
+    ),
+    (
+        "The caller's account is a sub account",
+        "Le compte de l'appelant est un sous-compte",
+    ),
+    (
+        "Make a sub account (with its own, empty, Administrators group).",
+        "Créer un sous-compte (avec son propre groupe Administrateurs, vide).",
+    ),
+    (
+        "Another sub account has this name",
+        "Un autre sous-compte porte ce nom",
+    ),
+    (
+        "One sub account, with what it holds.",
+        "Un sous-compte, avec ce qu'il contient.",
+    ),
+    ("The sub account's id", "L'identifiant du sous-compte"),
+    (
+        "Delete a sub account with everything in it: only if it holds exactly what the query\nsays (as `GET` showed it; all zero, the default, for an empty one) — else 409, nothing\ndeleted.",
+        "Supprimer un sous-compte avec tout son contenu : seulement s'il contient exactement ce que dit la requête\n(comme `GET` l'a montré ; tout à zéro, la valeur par défaut, pour un sous-compte vide) — sinon 409, rien\nn'est supprimé.",
+    ),
+    ("Operators.", "Opérateurs."),
+    (
+        "Groups besides its built-in Administrators.",
+        "Groupes en plus de son groupe intégré Administrateurs.",
+    ),
+    ("Machines.", "Machines."),
+    ("API keys, active or not.", "Clés d'API, actives ou non."),
+    ("Webhook endpoints.", "Points de terminaison de webhooks."),
+    (
+        "Deleted, with everything in it",
+        "Supprimé, avec tout son contenu",
+    ),
+    (
+        "It holds something else than the query says",
+        "Il contient autre chose que ce que dit la requête",
+    ),
+    (
+        "Rename a sub account, or deactivate or reactivate it.",
+        "Renommer un sous-compte, ou le désactiver ou le réactiver.",
+    ),
+    (
+        "One sub account and what it holds.",
+        "Un sous-compte et ce qu'il contient.",
+    ),
+    (
+        "The newest entry of its journal (RFC 3339), `null` if none.",
+        "L'entrée la plus récente de son journal (RFC 3339), `null` s'il n'y en a pas.",
+    ),
+    (
+        "A sub account with its roll-up.",
+        "Un sous-compte avec son récapitulatif.",
+    ),
+    ("A sub account.", "Un sous-compte."),
+    (
+        "False: its operators cannot sign in and its keys are refused.",
+        "Faux : ses opérateurs ne peuvent pas se connecter et ses clés sont refusées.",
+    ),
+    (
+        "Pass as `?account=` to act in it; `X-Keyward-Account` and `/verify`'s `account` name\nit for its keys.",
+        "À passer comme `?account=` pour agir dans ce sous-compte ; `X-Keyward-Account` et, dans la réponse de `/verify`,\nle champ `account` le nomment pour ses clés.",
+    ),
+    (
+        "What a sub account holds (what deleting it takes with it).",
+        "Ce que contient un sous-compte (ce que sa suppression emporte).",
+    ),
+    (
+        "False deactivates it (its operators are signed out, its keys refused); true\nreactivates it.",
+        "Faux le désactive (ses opérateurs sont déconnectés, ses clés refusées) ; vrai\nle réactive.",
+    ),
+    (
+        "The main account's sub accounts",
+        "Les sous-comptes du compte principal",
+    ),
+    (
         "Another import made one of these tokens at the same moment; nothing was imported",
         "Un autre import a créé l'un de ces jetons au même moment ; rien n'a été importé",
     ),

@@ -2,6 +2,7 @@
 //! secret, or `Authorization: Bearer kwd_…`), plus `/auth/forward` for reverse proxies and
 //! the generated reference at `/api/openapi.json` and `/api/docs`.
 
+pub mod accounts;
 pub mod credentials;
 pub mod docs;
 mod docs_fr;
@@ -72,6 +73,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(machines::delete)),
         )
         .service(web::resource("/api/v1/operators").route(web::get().to(operators::list)))
+        .service(
+            web::resource("/api/v1/accounts")
+                .route(web::get().to(accounts::list))
+                .route(web::post().to(accounts::create)),
+        )
+        .service(
+            web::resource("/api/v1/accounts/{id}")
+                .route(web::get().to(accounts::show))
+                .route(web::patch().to(accounts::update))
+                .route(web::delete().to(accounts::delete)),
+        )
         .service(web::resource("/api/v1/leaks/report").route(web::post().to(leaks::report)))
         .service(web::resource("/api/v1/leaks/github").route(web::post().to(leaks::github)))
         .service(web::resource("/api/v1/register").route(web::post().to(register::register)))
@@ -294,8 +306,15 @@ impl<'de> Deserialize<'de> for DateTimeField {
 }
 
 /// The credential that authenticated this API request (from its `Authorization` header),
-/// and the client's address.
+/// and the client's address. Its `credential.account_id` is the account the call acts in:
+/// the key's own, or the sub account named by `?account=` (`in_sub_account`).
 pub struct ApiCaller(pub AuthRecord, pub String);
+
+/// `?account=ID`, on any call that acts in the caller's account.
+#[derive(Deserialize)]
+struct AccountParam {
+    account: Option<String>,
+}
 
 impl ApiCaller {
     /// The context of a call that needs the calling key to carry `scope` (else 403, before
@@ -327,6 +346,23 @@ impl ApiCaller {
             old_secret: self.0.via_previous,
             ..state.system_change(self.actor())
         })
+    }
+
+    /// The call acts in the sub account `id` instead of the key's own account: only a key
+    /// with `keyward:accounts` whose owner administers the main account it is under (else
+    /// 403, or 404 for an id that is not one of its sub accounts). What it does is journalled
+    /// in the sub account, naming the key.
+    async fn in_sub_account(mut self, state: &State, id: &str) -> Result<ApiCaller, AppError> {
+        let id: i32 = id
+            .trim()
+            .parse()
+            .map_err(|_| invalid("account")("accounts.bad_id"))?;
+        let cx = self.acting(state, crate::domain::scopes::Keyward::Accounts)?;
+        let into = state
+            .db(move |c| Ok(crate::changes::sub_accounts::switch_to(c, &cx, id)?))
+            .await?;
+        self.0.credential.account_id = into.id;
+        Ok(self)
     }
 
     /// The calling credential as the journal names it.
@@ -364,7 +400,14 @@ impl FromRequest for ApiCaller {
             let record = (state.verifier)
                 .check(presented, &limit_as, &ip, user_agent)
                 .await?;
-            Ok(ApiCaller(record, ip))
+            let caller = ApiCaller(record, ip);
+            let asked = web::Query::<AccountParam>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.into_inner().account);
+            match asked {
+                None => Ok(caller),
+                Some(id) => caller.in_sub_account(&state, &id).await,
+            }
         })
     }
 }
