@@ -2829,6 +2829,86 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Expected the id of a sub account (a number).",
         "L'identifiant d'un sous-compte (un nombre) est attendu.",
     ),
+    (
+        "settings.machine_mail",
+        "Mail about machine keys",
+        "Mails sur les clés des machines",
+    ),
+    (
+        "settings.machine_mail_legend",
+        "When a machine's key is created, changed or deleted, mail those who manage machines (Machines / Write)",
+        "Quand une clé d'une machine est créée, modifiée ou supprimée, écrire à ceux qui gèrent les machines (Machines / Écriture)",
+    ),
+    (
+        "settings.machine_mail_default_on",
+        "As the server is set (KEYWARD_MAIL_MACHINE_KEY_CHANGES): yes",
+        "Comme le serveur est réglé (KEYWARD_MAIL_MACHINE_KEY_CHANGES) : oui",
+    ),
+    (
+        "settings.machine_mail_default_off",
+        "As the server is set (KEYWARD_MAIL_MACHINE_KEY_CHANGES): no",
+        "Comme le serveur est réglé (KEYWARD_MAIL_MACHINE_KEY_CHANGES) : non",
+    ),
+    (
+        "settings.machine_mail_on",
+        "Yes, for this account",
+        "Oui, pour ce compte",
+    ),
+    (
+        "settings.machine_mail_off",
+        "No, for this account (a leaked or canary machine key is still told)",
+        "Non, pour ce compte (une clé de machine divulguée ou piège est quand même signalée)",
+    ),
+    (
+        "settings.mail_saved",
+        "Mail setting saved.",
+        "Réglage des mails enregistré.",
+    ),
+    (
+        "settings.retention",
+        "How long the journal is kept",
+        "Durée de conservation du journal",
+    ),
+    (
+        "settings.retention_days",
+        "Keep this account's journal for (days, 7 to 3650; empty: as the server is set)",
+        "Conserver le journal de ce compte pendant (jours, de 7 à 3650 ; vide : comme le serveur est réglé)",
+    ),
+    (
+        "settings.retention_help",
+        "Older entries are deleted, and the deletion is journalled.",
+        "Les entrées plus anciennes sont supprimées, et la suppression est journalisée.",
+    ),
+    (
+        "settings.retention_default_days",
+        "The server keeps (KEYWARD_AUDIT_RETENTION_DAYS), in days:",
+        "Le serveur conserve (KEYWARD_AUDIT_RETENTION_DAYS), en jours :",
+    ),
+    (
+        "settings.retention_default_forever",
+        "The server keeps it forever (KEYWARD_AUDIT_RETENTION_DAYS is not set).",
+        "Le serveur le conserve indéfiniment (KEYWARD_AUDIT_RETENTION_DAYS n'est pas réglé).",
+    ),
+    (
+        "settings.retention_saved",
+        "Journal retention saved.",
+        "Conservation du journal enregistrée.",
+    ),
+    (
+        "settings.retention_out_of_range",
+        "Give a number of days from 7 to 3650, or leave it empty.",
+        "Indiquez un nombre de jours de 7 à 3650, ou laissez vide.",
+    ),
+    (
+        "action.account.mail_changed",
+        "Mail setting of machine keys changed",
+        "Réglage des mails des clés de machines modifié",
+    ),
+    (
+        "action.account.retention_changed",
+        "Journal retention changed",
+        "Conservation du journal modifiée",
+    ),
 ];
 
 #[cfg(test)]

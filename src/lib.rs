@@ -586,17 +586,27 @@ pub fn build(settings: Settings) -> Result<Application, StartError> {
                 if let Err(e) = mail::send_due(&mailer, &state.pool, now) {
                     tracing::warn!(error = %e, "mail worker could not read the outbox; will retry");
                 }
-                // Cheap when nothing is old (an indexed range delete): so on every tick.
-                if let Some(days) = state.settings.audit_retention_days {
-                    let cutoff = now - chrono::Duration::days(i64::from(days));
-                    let pruned = db::with_conn(&state.pool, |c| {
-                        db::audit::prune(c, cutoff, now).map_err(AppError::from)
-                    });
-                    match pruned {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(rows = n, "audit journal pruned"),
-                        Err(e) => tracing::warn!(error = %e, "could not prune the audit journal"),
+                // Cheap when nothing is old (an indexed range delete): so on every tick. Each
+                // account keeps its journal as long as its settings say, else as the
+                // process's setting says.
+                let default = state.settings.audit_retention_days;
+                let pruned = db::with_conn(&state.pool, |c| {
+                    let mut removed = 0;
+                    let mut kept: Vec<(Option<i32>, u32)> = Vec::new();
+                    for (account, days) in changes::account::retentions(c, default)? {
+                        kept.push((Some(account), days));
                     }
+                    kept.extend(default.map(|days| (None, days)));
+                    for (account, days) in kept {
+                        let cutoff = now - chrono::Duration::days(i64::from(days));
+                        removed += db::audit::prune(c, account, cutoff, now)?;
+                    }
+                    Ok::<_, AppError>(removed)
+                });
+                match pruned {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(rows = n, "audit journal pruned"),
+                    Err(e) => tracing::warn!(error = %e, "could not prune the audit journal"),
                 }
             }
         })

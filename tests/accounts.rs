@@ -21,7 +21,11 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = TestApp::spawn().await;
+    world_with(|_| {}).await
+}
+
+async fn world_with(configure: impl FnOnce(&mut keyward::config::Settings)) -> World {
+    let app = TestApp::spawn_with(configure).await;
     let admin = app.admin().await;
     let globex = sub_account(&admin, "Globex").await;
     switch(&admin, Some(globex))
@@ -624,4 +628,102 @@ async fn the_api_manages_sub_accounts_and_acts_in_one_with_account() {
     )
     .await;
     assert_eq!(status, 204, "an empty one goes with no counts");
+}
+
+/// How many mails were queued for `email` (sent or not): a mail is queued in the same
+/// transaction as the change that causes it.
+fn mails_to(app: &TestApp, email: &str) -> i64 {
+    use keyward::db::schema::outbox;
+    outbox::table
+        .filter(outbox::recipient.eq(email))
+        .count()
+        .get_result(&mut app.db())
+        .expect("outbox")
+}
+
+#[tokio::test]
+async fn a_sub_account_s_settings_are_its_own_and_its_outbox_is_its_own() {
+    let w = world_with(|s| {
+        s.fake_now = Some("2026-11-25T09:30:00".parse().expect("time"));
+        s.mail_poll_ms = 50;
+    })
+    .await;
+    let (app, admin) = (&w.app, &w.admin);
+    // A mail waiting for Ada: Acme's settings list it, Globex's do not.
+    use diesel::connection::SimpleConnection;
+    app.db()
+        .batch_execute(
+            "INSERT INTO outbox (created_at, recipient, subject, body_text, body_html, next_attempt_at) \
+             VALUES ('2026-11-25 09:00:00', 'ada@example.org', 'Only for Acme', 'x', 'x', '2099-01-01 00:00:00')",
+        )
+        .expect("a waiting mail");
+    assert!(admin.get("/settings").await.contains("Only for Acme"));
+    let gil = signed_in(app, "gil@globex.example").await;
+    let settings = gil.get("/settings").await;
+    assert_eq!(settings.status, StatusCode::OK);
+    assert!(!settings.contains("Only for Acme") && !settings.contains("ada@example.org"));
+    // Machine-key mail, set by Globex for Globex: Hal, who manages its machines, is told
+    // by default (the server's setting), and not once Globex turns it off.
+    let hal = app
+        .create_operator(&gil, "Hal Machines", "hal@globex.example", false)
+        .await;
+    common::group(&gil, "Keepers", &["machines.write"], &[hal]).await;
+    gil.get("/rights/machines").await;
+    let made = gil
+        .post("/rights/machines", &[("name", "Bot"), ("description", "")])
+        .await;
+    let machine = made.location().expect("machine").to_owned();
+    gil.get(&machine).await;
+    gil.post(&format!("{machine}/add"), &[("label", "First")])
+        .await;
+    assert_eq!(mails_to(app, "hal@globex.example"), 1);
+    gil.get("/settings").await;
+    gil.post("/settings/mail", &[("machine_keys", "off")])
+        .await
+        .assert_redirect("/settings");
+    gil.get(&machine).await;
+    gil.post(&format!("{machine}/add"), &[("label", "Second")])
+        .await;
+    assert_eq!(mails_to(app, "hal@globex.example"), 1, "off for Globex");
+    let mut conn = app.db();
+    let acme_mail: Option<bool> = accounts::table
+        .find(1)
+        .select(accounts::machine_key_mail)
+        .first(&mut conn)
+        .expect("acme");
+    assert_eq!(acme_mail, None, "Acme's setting untouched");
+    // Retention, set by Globex: its journal older than 7 days goes, Acme's stays (the
+    // server keeps it forever).
+    gil.get("/settings").await;
+    gil.post("/settings/retention", &[("days", "3")]).await;
+    gil.get("/settings").await;
+    gil.post("/settings/retention", &[("days", "7")])
+        .await
+        .assert_redirect("/settings");
+    let count = |account: i32| -> i64 {
+        audit_events::table
+            .filter(audit_events::account_id.eq(Some(account)))
+            .filter(audit_events::action.ne("audit.pruned"))
+            .count()
+            .get_result(&mut app.db())
+            .expect("journal")
+    };
+    let (acme_before, globex_before) = (count(1), count(w.globex));
+    assert!(acme_before > 0 && globex_before > 0);
+    let days: Option<i32> = accounts::table
+        .find(w.globex)
+        .select(accounts::audit_retention_days)
+        .first(&mut conn)
+        .expect("globex");
+    assert_eq!(days, Some(7), "3 days is refused, 7 kept");
+    app.state.clock.advance(chrono::Duration::days(8));
+    common::eventually("Globex's journal pruned", || async { count(w.globex) == 0 }).await;
+    assert_eq!(count(1), acme_before, "Acme keeps its journal");
+    let pruned: i64 = audit_events::table
+        .filter(audit_events::account_id.eq(Some(w.globex)))
+        .filter(audit_events::action.eq("audit.pruned"))
+        .count()
+        .get_result(&mut conn)
+        .expect("journal");
+    assert_eq!(pruned, 1, "the pruning is journalled in Globex");
 }

@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::TestApp;
+use common::{TestApp, signed_in};
 use reqwest::StatusCode;
 
 fn keyward(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
@@ -251,4 +251,59 @@ async fn setup_code_matches_the_server_and_admin_create_is_journalled() {
         )),
         "{rows:?}"
     );
+}
+
+/// A database from before sub accounts (one account): `keyward migrate` makes its account
+/// the main account, with everything in it working as before.
+#[tokio::test]
+async fn migrating_a_single_account_database_makes_it_the_main_account() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let bob = app
+        .create_operator(&admin, "Bob Builder", "bob@example.org", false)
+        .await;
+    let key = app.stage_api_user(&admin, bob, "Bob's key").await;
+    app.save(&admin, bob).await;
+    let mut conn = app.db();
+    let backend = match conn {
+        keyward::db::DbConn::Sqlite(_) => "sqlite",
+        keyward::db::DbConn::Postgres(_) => "postgres",
+    };
+    let migration = format!(
+        "{}/migrations/{backend}/2026-12-02-070000_sub_accounts",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let down = std::fs::read_to_string(format!("{migration}/down.sql")).expect("down.sql");
+    conn.batch_execute(&down).expect("down");
+    conn.batch_execute("DELETE FROM __diesel_schema_migrations WHERE version = '20261202070000'")
+        .expect("forget the migration");
+    let out = keyward(&app, &["migrate"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use keyward::db::schema::accounts;
+    let row: (Option<i32>, bool) = accounts::table
+        .find(1)
+        .select((accounts::parent_id, accounts::active))
+        .first(&mut conn)
+        .expect("the account");
+    assert_eq!(row, (None, true));
+    assert_eq!(
+        app.whoami(&key.username, &key.password).await.0,
+        StatusCode::OK
+    );
+    let again = app.visitor();
+    again
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    assert_eq!(
+        again.get("/account/sub-accounts").await.status,
+        StatusCode::OK
+    );
+    signed_in(&app, "bob@example.org").await;
 }

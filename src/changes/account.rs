@@ -166,3 +166,95 @@ pub fn with_dormancy(conn: &mut DbConn) -> QueryResult<Vec<(i32, u32)>> {
         .filter_map(|(id, d)| Some((id, u32::try_from(d?).ok()?)))
         .collect())
 }
+
+/// Whether changes to the account's machine keys are mailed to those who manage machines:
+/// the account's own choice, else the process's `KEYWARD_MAIL_MACHINE_KEY_CHANGES`.
+pub fn machine_key_mail(conn: &mut DbConn, account_id: i32) -> QueryResult<Option<bool>> {
+    accounts::table
+        .find(account_id)
+        .select(accounts::machine_key_mail)
+        .first(conn)
+}
+
+/// `None`: back to the process's setting.
+pub fn set_machine_key_mail(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    account_id: i32,
+    mail: Option<bool>,
+) -> ChangeResult<()> {
+    write(conn, |conn| {
+        super::require(conn, ctx, Permission::SettingsWrite)?;
+        let before = machine_key_mail(conn, account_id)?;
+        if before == mail {
+            return Ok(());
+        }
+        diesel::update(accounts::table.find(account_id))
+            .set(accounts::machine_key_mail.eq(mail))
+            .execute(conn)?;
+        let word = |m: Option<bool>| match m {
+            None => "default",
+            Some(true) => "on",
+            Some(false) => "off",
+        };
+        let changes = [change("machine_key_mail", word(before), word(mail))];
+        journal(conn, ctx, account_id, Action::AccountMailChanged, &changes)
+    })
+}
+
+/// How many days the account's journal is kept: its own choice, else the process's
+/// `KEYWARD_AUDIT_RETENTION_DAYS` (`None` there: forever).
+pub fn audit_retention_days(conn: &mut DbConn, account_id: i32) -> QueryResult<Option<u32>> {
+    let days: Option<i32> = accounts::table
+        .find(account_id)
+        .select(accounts::audit_retention_days)
+        .first(conn)?;
+    Ok(days.and_then(|d| u32::try_from(d).ok()))
+}
+
+/// Fewest and most days an account may keep its journal.
+pub const RETENTION_DAYS: std::ops::RangeInclusive<u32> = 7..=3650;
+
+/// `None`: back to the process's setting.
+pub fn set_audit_retention_days(
+    conn: &mut DbConn,
+    ctx: &Ctx,
+    account_id: i32,
+    days: Option<u32>,
+) -> ChangeResult<()> {
+    write(conn, |conn| {
+        super::require(conn, ctx, Permission::SettingsWrite)?;
+        let before = audit_retention_days(conn, account_id)?;
+        if before == days {
+            return Ok(());
+        }
+        let stored = days.and_then(|d| i32::try_from(d).ok());
+        diesel::update(accounts::table.find(account_id))
+            .set(accounts::audit_retention_days.eq(stored))
+            .execute(conn)?;
+        let text = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
+        let changes = [change("audit_retention_days", text(before), text(days))];
+        journal(
+            conn,
+            ctx,
+            account_id,
+            Action::AccountRetentionChanged,
+            &changes,
+        )
+    })
+}
+
+/// Every account with how long its journal is kept (its own setting, else `default`);
+/// those kept forever are left out.
+pub fn retentions(conn: &mut DbConn, default: Option<u32>) -> QueryResult<Vec<(i32, u32)>> {
+    let rows: Vec<(i32, Option<i32>)> = accounts::table
+        .select((accounts::id, accounts::audit_retention_days))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, own)| {
+            let days = own.and_then(|d| u32::try_from(d).ok()).or(default)?;
+            Some((id, days))
+        })
+        .collect())
+}

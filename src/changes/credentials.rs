@@ -208,7 +208,8 @@ fn tell_owner_about(
         );
     let choice = what.notice(owner).filter(|_| !by_someone_else);
     // A leaked machine key is told to those who manage machines, whatever the mail policy.
-    let machines_too = ctx.mail.machine_keys
+    let machine_key_mail = super::account::machine_key_mail(conn, c.account_id)?;
+    let machines_too = machine_key_mail.unwrap_or(ctx.mail.machine_keys)
         || matches!(
             what,
             CredentialMail::LeakReported

@@ -289,11 +289,23 @@ pub fn recent_for(
         .load(conn)
 }
 
-/// Deletes rows older than `cutoff` and records that it did, in one transaction.
-pub fn prune(conn: &mut DbConn, cutoff: NaiveDateTime, now: NaiveDateTime) -> QueryResult<usize> {
+/// Deletes the rows of `account` (`None`: the rows of no account, such as failed sign-ins of
+/// unknown emails) older than `cutoff`, and records in that journal that it did, in one
+/// transaction.
+pub fn prune(
+    conn: &mut DbConn,
+    account: Option<i32>,
+    cutoff: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     crate::db::write(conn, |conn| {
-        let removed = diesel::delete(audit_events::table.filter(audit_events::at.lt(cutoff)))
-            .execute(conn)?;
+        let old = audit_events::table.filter(audit_events::at.lt(cutoff));
+        let removed = match account {
+            Some(id) => {
+                diesel::delete(old.filter(audit_events::account_id.eq(id))).execute(conn)?
+            }
+            None => diesel::delete(old.filter(audit_events::account_id.is_null())).execute(conn)?,
+        };
         if removed > 0 {
             let target = Target {
                 kind: "audit",
@@ -303,7 +315,7 @@ pub fn prune(conn: &mut DbConn, cutoff: NaiveDateTime, now: NaiveDateTime) -> Qu
             };
             record(
                 conn,
-                &Actor::system(),
+                &Actor::named_system("Keyward", None, account),
                 now,
                 Action::AuditPruned,
                 &target,

@@ -182,9 +182,15 @@ pub fn mark_failed(
 }
 
 /// Mail not sent yet, failures first (for the settings page).
-pub fn pending(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Mail>> {
+pub fn pending(conn: &mut DbConn, account_id: i32, limit: i64) -> QueryResult<Vec<Mail>> {
+    use super::schema::operators;
+    // Only the mails to the account's own people: another account's are none of its business.
+    let ours = operators::table
+        .filter(operators::account_id.eq(account_id))
+        .select(operators::email);
     outbox::table
         .filter(outbox::sent_at.is_null())
+        .filter(outbox::recipient.eq_any(ours))
         .order((outbox::attempts.desc(), outbox::id))
         .limit(limit)
         .select(Mail::as_select())

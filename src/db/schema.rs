@@ -10,6 +10,8 @@ diesel::table! {
         delete_leaked -> Bool,
         parent_id -> Nullable<Integer>,
         active -> Bool,
+        machine_key_mail -> Nullable<Bool>,
+        audit_retention_days -> Nullable<Integer>,
     }
 }
 

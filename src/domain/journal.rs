@@ -84,6 +84,8 @@ actions! {
     AccountActivated => "account.activated",
     AccountDeactivated => "account.deactivated",
     AccountDeleted => "account.deleted",
+    AccountMailChanged => "account.mail_changed",
+    AccountRetentionChanged => "account.retention_changed",
     CredentialDormantNoticed => "credential.dormant_noticed",
     CredentialDormantDeactivated => "credential.dormant_deactivated",
     ScopeCreated => "scope.created",

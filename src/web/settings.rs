@@ -21,6 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/settings/rate-limit").route(web::post().to(set_rate_limit)))
         .service(web::resource("/settings/dormant").route(web::post().to(set_dormant)))
         .service(web::resource("/settings/leaks").route(web::post().to(set_leaks)))
+        .service(web::resource("/settings/mail").route(web::post().to(set_mail)))
+        .service(web::resource("/settings/retention").route(web::post().to(set_retention)))
         .service(
             web::resource("/settings/scopes")
                 .route(web::get().to(scopes_page))
@@ -193,18 +195,28 @@ struct SettingsPage {
     dormant_days: Option<u32>,
     /// Keys reported leaked are deleted rather than deactivated.
     delete_leaked: bool,
+    /// The account's own choice for mails about machine keys (`None`: the process's), and
+    /// the process's.
+    machine_key_mail: Option<bool>,
+    machine_key_mail_default: bool,
+    /// The account's own journal retention in days (`None`: the process's), and the
+    /// process's (`None`: forever).
+    retention_days: Option<u32>,
+    retention_default: Option<u32>,
 }
 
 pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
     let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
-    let (pending, rate, dormant_days, delete_leaked) = ctx
+    let (pending, rate, dormant_days, delete_leaked, machine_key_mail, retention_days) = ctx
         .state
         .db(move |c| {
             Ok((
-                db::outbox::pending(c, 100)?,
+                db::outbox::pending(c, account_id, 100)?,
                 changes::account::default_rate_limit(c, account_id)?,
                 changes::account::dormant_days(c, account_id)?,
                 changes::account::delete_leaked(c, account_id)?,
+                changes::account::machine_key_mail(c, account_id)?,
+                changes::account::audit_retention_days(c, account_id)?,
             ))
         })
         .await?;
@@ -222,7 +234,69 @@ pub async fn page(ctx: Ctx) -> Result<HttpResponse, AppError> {
         pers: Per::ALL,
         dormant_days,
         delete_leaked,
+        machine_key_mail,
+        machine_key_mail_default: settings.mail_machine_key_changes,
+        retention_days,
+        retention_default: settings.audit_retention_days,
     })
+}
+
+#[derive(Deserialize)]
+pub struct MailForm {
+    /// `default`, `on` or `off`.
+    machine_keys: String,
+}
+
+/// Whether changes to the account's machine keys are mailed to those who manage machines.
+pub async fn set_mail(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<MailForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let mail = match form.machine_keys.as_str() {
+        "default" => None,
+        "on" => Some(true),
+        "off" => Some(false),
+        _ => return Err(AppError::BadRequest("error.bad_form")),
+    };
+    let cx = ctx.change()?;
+    ctx.state
+        .db(move |c| {
+            Ok(changes::account::set_machine_key_mail(
+                c, &cx, account_id, mail,
+            )?)
+        })
+        .await?;
+    ctx.flash("settings.mail_saved")?;
+    Ok(see_other("/settings"))
+}
+
+/// How long the account keeps its journal (empty: as the process's setting says).
+pub async fn set_retention(
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<DormantForm>,
+) -> Result<HttpResponse, AppError> {
+    let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
+    let days = match form.days.trim() {
+        "" => None,
+        n => match n.parse::<u32>() {
+            Ok(d) if changes::account::RETENTION_DAYS.contains(&d) => Some(d),
+            _ => {
+                ctx.flash_error("settings.retention_out_of_range")?;
+                return Ok(see_other("/settings"));
+            }
+        },
+    };
+    let cx = ctx.change()?;
+    ctx.state
+        .db(move |c| {
+            Ok(changes::account::set_audit_retention_days(
+                c, &cx, account_id, days,
+            )?)
+        })
+        .await?;
+    ctx.flash("settings.retention_saved")?;
+    Ok(see_other("/settings"))
 }
 
 #[derive(Deserialize)]
@@ -254,9 +328,10 @@ pub async fn set_leaks(
     Ok(see_other("/settings"))
 }
 
+/// A number of days (the dormancy and retention forms).
 #[derive(Deserialize)]
 pub struct DormantForm {
-    /// Empty: off.
+    /// Empty: off (dormancy), or the process's setting (retention).
     #[serde(default)]
     days: String,
 }

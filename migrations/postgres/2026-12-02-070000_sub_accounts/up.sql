@@ -4,3 +4,7 @@ ALTER TABLE accounts ADD COLUMN parent_id INTEGER REFERENCES accounts(id);
 -- A deactivated sub account signs nobody in and its keys verify as invalid.
 ALTER TABLE accounts ADD COLUMN active BOOLEAN NOT NULL DEFAULT TRUE;
 CREATE INDEX accounts_parent ON accounts (parent_id);
+-- Settings each account makes for itself; NULL: the process's own setting
+-- (KEYWARD_MAIL_MACHINE_KEY_CHANGES, KEYWARD_AUDIT_RETENTION_DAYS).
+ALTER TABLE accounts ADD COLUMN machine_key_mail BOOLEAN;
+ALTER TABLE accounts ADD COLUMN audit_retention_days INTEGER;

@@ -1,6 +1,12 @@
 -- Sub accounts: an account under a main account (one level), with its own operators,
 -- groups, machines, keys, journal and settings. A main account has no parent.
-ALTER TABLE accounts ADD COLUMN parent_id INTEGER REFERENCES accounts(id);
+-- (No REFERENCES here, unlike PostgreSQL: SQLite cannot drop a column that is in a foreign key,
+-- and down.sql must undo this. Only sub accounts are ever deleted, never a parent.)
+ALTER TABLE accounts ADD COLUMN parent_id INTEGER;
 -- A deactivated sub account signs nobody in and its keys verify as invalid.
 ALTER TABLE accounts ADD COLUMN active BOOLEAN NOT NULL DEFAULT TRUE;
 CREATE INDEX accounts_parent ON accounts (parent_id);
+-- Settings each account makes for itself; NULL: the process's own setting
+-- (KEYWARD_MAIL_MACHINE_KEY_CHANGES, KEYWARD_AUDIT_RETENTION_DAYS).
+ALTER TABLE accounts ADD COLUMN machine_key_mail BOOLEAN;
+ALTER TABLE accounts ADD COLUMN audit_retention_days INTEGER;
