@@ -2909,6 +2909,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "Journal retention changed",
         "Conservation du journal modifiée",
     ),
+    (
+        "accounts.form_other_account",
+        "This page was shown in another account than the one you act in now (you switched accounts meanwhile, perhaps in another tab): nothing was done. Open the page again and send it from there.",
+        "Cette page a été affichée dans un autre compte que celui dans lequel vous agissez maintenant (vous avez changé de compte entre-temps, peut-être dans un autre onglet) : rien n'a été fait. Rouvrez la page et envoyez-la de là.",
+    ),
+    (
+        "accounts.switch_gone",
+        "The sub account you were acting in is no longer open to you (deactivated, deleted, or you are no longer an administrator): nothing was done. You are back in your own account.",
+        "Le sous-compte dans lequel vous agissiez ne vous est plus ouvert (désactivé, supprimé, ou vous n'êtes plus administrateur) : rien n'a été fait. Vous êtes de retour dans votre propre compte.",
+    ),
 ];
 
 #[cfg(test)]

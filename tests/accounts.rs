@@ -727,3 +727,111 @@ async fn a_sub_account_s_settings_are_its_own_and_its_outbox_is_its_own() {
         .expect("journal");
     assert_eq!(pruned, 1, "the pruning is journalled in Globex");
 }
+
+#[tokio::test]
+async fn journal_rows_forms_and_verification_stay_with_their_own_account() {
+    let w = world().await;
+    let (app, admin) = (&w.app, &w.admin);
+    let mut conn = app.db();
+    // Ada's own key, made while she acts in Globex, is journalled in her own account.
+    switch(admin, Some(w.globex)).await;
+    admin.get("/profile/api-credentials").await;
+    admin
+        .post(
+            "/profile/api-credentials/add",
+            &[("label", "Ada's own"), ("scopes", "keyward:verify")],
+        )
+        .await
+        .assert_redirect("/profile/api-credentials");
+    let journalled: Vec<Option<i32>> = audit_events::table
+        .filter(audit_events::action.eq("credential.created"))
+        .filter(audit_events::target_name.eq("Ada's own"))
+        .select(audit_events::account_id)
+        .load(&mut conn)
+        .expect("journal");
+    assert_eq!(journalled, vec![Some(1)]);
+    // A form shown in Globex, sent after the session came back home: refused, nothing done.
+    switch(admin, None).await;
+    admin.get("/settings").await;
+    let globex = w.globex.to_string();
+    let stale = admin
+        .post(
+            "/settings/retention",
+            &[("days", "30"), ("acting_in", &globex)],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let kept: Option<i32> = accounts::table
+        .find(1)
+        .select(accounts::audit_retention_days)
+        .first(&mut conn)
+        .expect("acme");
+    assert_eq!(kept, None);
+    admin
+        .post("/settings/retention", &[("days", "30"), ("acting_in", "")])
+        .await
+        .assert_redirect("/settings");
+    // Switched into Globex when another session deactivates it: a form is refused, not
+    // done in Acme, and the next page is Acme's.
+    switch(admin, Some(w.globex)).await;
+    let other = app.visitor();
+    other
+        .sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    let url = format!("/account/sub-accounts/{}", w.globex);
+    other.get(&url).await;
+    other
+        .post(&format!("{url}/active"), &[("active", "false")])
+        .await
+        .assert_redirect(&url);
+    let groups_before = app.fingerprint();
+    let refused = admin
+        .post("/account/groups", &[("name", "Meant for Globex")])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(app.fingerprint(), groups_before, "nothing made in Acme");
+    let page = admin.get("/account").await;
+    assert!(!page.contains("Acme</bdi> › <bdi>Globex"));
+    other.get(&url).await;
+    other
+        .post(&format!("{url}/active"), &[("active", "true")])
+        .await
+        .assert_redirect(&url);
+    // Verification ignores ?account=: a client behind a proxy cannot choose the account.
+    let ada = app.stage_api_user(admin, 1, "Ada's automation").await;
+    app.save(admin, 1).await;
+    let res = client()
+        .get(format!("{}/auth/forward?account={}", app.base, w.globex))
+        .bearer_auth(&ada.token)
+        .send()
+        .await
+        .expect("forward");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()
+            .get("x-keyward-account")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    // A leak of Gil's key, reported by anyone (Keyward journals it itself): in Globex's
+    // journal, not in Acme's.
+    let res = client()
+        .post(format!("{}/api/v1/leaks/report", app.base))
+        .json(&json!({"token": w.gils_token, "found_at": "https://paste.example/x"}))
+        .send()
+        .await
+        .expect("report");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let leak: Vec<Option<i32>> = audit_events::table
+        .filter(audit_events::action.eq("credential.leak_reported"))
+        .select(audit_events::account_id)
+        .load(&mut conn)
+        .expect("journal");
+    assert_eq!(leak, vec![Some(w.globex)]);
+    let acme_audit = admin.get("/audit?action=credential.leak_reported").await;
+    assert!(!acme_audit.contains("paste.example"), "{}", acme_audit.body);
+    let gil = signed_in(app, "gil@globex.example").await;
+    let globex_audit = gil.get("/audit?action=credential.leak_reported").await;
+    assert!(globex_audit.contains("Gil&#39;s key") || globex_audit.contains("Gil's key"));
+}

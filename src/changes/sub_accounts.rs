@@ -130,6 +130,7 @@ pub fn delete(conn: &mut DbConn, ctx: &Ctx, id: i32, seen: Contents) -> ChangeRe
     write(conn, |conn| {
         let home = managed_by(conn, ctx)?;
         let a = accounts::find_sub(conn, home, id)?;
+        accounts::lock(conn, a.id)?;
         let contents = accounts::contents(conn, a.id)?;
         if contents != seen {
             return Err(ChangeError::Refused("accounts.contents_changed"));

@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{
     accounts, audit_events, credentials, group_members, group_permissions, groups, key_sources,
-    key_usage, machines, operator_tokens, operators, rate_counters, scopes, webhook_deliveries,
-    webhook_endpoints,
+    key_usage, machines, operator_tokens, operators, outbox, rate_counters, scopes,
+    webhook_deliveries, webhook_endpoints,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -148,6 +148,19 @@ pub fn rename(conn: &mut DbConn, id: i32, name: &str) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Takes the account's row for this transaction (PostgreSQL; SQLite's write transaction
+/// holds the whole database already), so that a deletion deletes what it counted.
+pub fn lock(conn: &mut DbConn, id: i32) -> QueryResult<()> {
+    if let DbConn::Postgres(c) = conn {
+        accounts::table
+            .find(id)
+            .select(accounts::id)
+            .for_update()
+            .first::<i32>(c)?;
+    }
+    Ok(())
+}
+
 pub fn set_active(conn: &mut DbConn, id: i32, active: bool) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
         .set(accounts::active.eq(active))
@@ -223,6 +236,16 @@ pub fn delete(conn: &mut DbConn, id: i32) -> QueryResult<()> {
         .select(operators::id);
     diesel::delete(
         operator_tokens::table.filter(operator_tokens::operator_id.eq_any(its_operators)),
+    )
+    .execute(conn)?;
+    // Mail to its people not sent yet goes too (another account may reuse the address).
+    let emails = operators::table
+        .filter(operators::account_id.eq(id))
+        .select(operators::email);
+    diesel::delete(
+        outbox::table
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::recipient.eq_any(emails)),
     )
     .execute(conn)?;
     diesel::delete(operators::table.filter(operators::account_id.eq(id))).execute(conn)?;

@@ -125,9 +125,13 @@ pub fn record(
     } else {
         serde_json::to_string(changes).unwrap_or_default()
     };
+    let account_id = match target_account(conn, target)? {
+        Some(id) => Some(id),
+        None => actor.account_id,
+    };
     diesel::insert_into(audit_events::table)
         .values((
-            audit_events::account_id.eq(actor.account_id),
+            audit_events::account_id.eq(account_id),
             audit_events::at.eq(at),
             audit_events::actor_kind.eq(actor.kind.code()),
             audit_events::actor_id.eq(actor.id),
@@ -141,13 +145,61 @@ pub fn record(
             audit_events::owner.eq(&target.owner),
         ))
         .execute(conn)?;
-    send_to_webhooks(conn, actor, at, action, target, changes)
+    match account_id {
+        Some(account_id) => send_to_webhooks(conn, account_id, actor, at, action, target, changes),
+        None => Ok(()),
+    }
+}
+
+/// The account whose journal a row about `target` belongs in: the target's own (a key's,
+/// an operator's, …) whoever acted — Keyward's background jobs, or an administrator of the
+/// main account acting on their own key while switched into a sub account. `None` for what
+/// is not a row of one account (a sub account itself, whose management the actor's account
+/// journals; the journal; an unknown id).
+fn target_account(conn: &mut DbConn, target: &Target) -> QueryResult<Option<i32>> {
+    use super::schema::{groups, machines, operators, scopes, webhook_endpoints};
+    let Ok(id) = target.id.parse::<i32>() else {
+        return match target.kind {
+            "credential" => super::credentials::account_of(conn, &target.id),
+            _ => Ok(None),
+        };
+    };
+    match target.kind {
+        "credential" => super::credentials::account_of(conn, &target.id),
+        "operator" => operators::table
+            .find(id)
+            .select(operators::account_id)
+            .first(conn)
+            .optional(),
+        "group" => groups::table
+            .find(id)
+            .select(groups::account_id)
+            .first(conn)
+            .optional(),
+        "machine" => machines::table
+            .find(id)
+            .select(machines::account_id)
+            .first(conn)
+            .optional(),
+        "scope" => scopes::table
+            .find(id)
+            .select(scopes::account_id)
+            .first(conn)
+            .optional(),
+        "webhook" => webhook_endpoints::table
+            .find(id)
+            .select(webhook_endpoints::account_id)
+            .first(conn)
+            .optional(),
+        _ => Ok(None),
+    }
 }
 
 /// Queues the journalled change for the account's webhook endpoints that receive its event
 /// (in the same transaction: the change and its deliveries are kept or lost together).
 fn send_to_webhooks(
     conn: &mut DbConn,
+    account_id: i32,
     actor: &Actor,
     at: NaiveDateTime,
     action: Action,
@@ -155,14 +207,6 @@ fn send_to_webhooks(
     changes: &[Change],
 ) -> QueryResult<()> {
     let Some(event) = crate::domain::webhook::Event::of(action) else {
-        return Ok(());
-    };
-    let account_id = match actor.account_id {
-        Some(id) => Some(id),
-        None if target.kind == "credential" => super::credentials::account_of(conn, &target.id)?,
-        None => None,
-    };
-    let Some(account_id) = account_id else {
         return Ok(());
     };
     let data = serde_json::json!({
@@ -201,20 +245,27 @@ fn like(text: &str) -> String {
     )
 }
 
-/// Newest first, `limit` rows, within the account (and Keyward's own system rows).
+/// Newest first, `limit` rows, within the account (and, for a main account, the rows of no
+/// account).
 pub fn search(
     conn: &mut DbConn,
     account_id: i32,
     filter: &Filter,
     limit: i64,
 ) -> QueryResult<Vec<AuditEvent>> {
-    let mut q = audit_events::table
-        .filter(
+    // Rows of no account (failed sign-ins of unknown emails, …) are the main account's to
+    // read, never a sub account's.
+    let main = super::accounts::find(conn, account_id)?.parent_id.is_none();
+    let mut q = audit_events::table.into_boxed();
+    q = if main {
+        q.filter(
             audit_events::account_id
                 .eq(account_id)
                 .or(audit_events::account_id.is_null()),
         )
-        .into_boxed();
+    } else {
+        q.filter(audit_events::account_id.eq(account_id))
+    };
     if let Some(actor) = filter.actor.as_deref().filter(|s| !s.trim().is_empty()) {
         q = q.filter(
             audit_events::actor_name

@@ -388,8 +388,15 @@ impl FromRequest for Ctx {
                         session.renew();
                     }
                     if switched.is_some() && found.as_ref().is_some_and(|me| me.home.is_none()) {
-                        // No longer theirs to act in (demoted, or the sub account is gone).
+                        // No longer theirs to act in (demoted, or the sub account is gone):
+                        // a page shows their own account again; a form sent from the
+                        // sub account is refused, not done in their own.
                         session.remove(SESSION_ACCOUNT);
+                        let leaving =
+                            matches!(req.path(), "/account/switch" | "/logout" | "/language");
+                        if req.method() != Method::GET && !leaving {
+                            return Err(AppError::Conflict("accounts.switch_gone"));
+                        }
                     }
                     found
                 }

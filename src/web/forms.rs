@@ -22,6 +22,8 @@ pub struct CsrfForm<T>(pub T);
 #[derive(Deserialize)]
 struct TokenField {
     csrf: Option<String>,
+    /// The sub account the page was shown in, empty for one's own (`_macros.html`).
+    acting_in: Option<String>,
 }
 
 /// A request whose `Sec-Fetch-Site` says another site sent it is refused outright.
@@ -68,16 +70,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             if cross_site(&req) || foreign_origin(&req) {
                 return Err(AppError::Csrf);
             }
-            let sent = serde_urlencoded::from_bytes::<TokenField>(&body)
-                .ok()
-                .and_then(|f| f.csrf)
-                .ok_or(AppError::Csrf)?;
+            let fields = serde_urlencoded::from_bytes::<TokenField>(&body).ok();
+            let acting_in = fields.as_ref().and_then(|f| f.acting_in.clone());
+            let sent = fields.and_then(|f| f.csrf).ok_or(AppError::Csrf)?;
             let expected = req
                 .get_session()
                 .get::<String>(SESSION_CSRF)?
                 .ok_or(AppError::Csrf)?;
             if !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
                 return Err(AppError::Csrf);
+            }
+            // A page of one account, sent after the session moved to another (a second tab):
+            // refused, rather than done in an account the person is not looking at.
+            if let Some(shown_in) = acting_in {
+                let now_in = req
+                    .get_session()
+                    .get::<i32>(super::context::SESSION_ACCOUNT)?
+                    .map(|id| id.to_string())
+                    .unwrap_or_default();
+                if shown_in.trim() != now_in {
+                    return Err(AppError::Conflict("accounts.form_other_account"));
+                }
             }
             let form = serde_urlencoded::from_bytes::<T>(&body)
                 .map_err(|_| AppError::BadRequest("error.bad_form"))?;

@@ -10,3 +10,8 @@ CREATE INDEX accounts_parent ON accounts (parent_id);
 -- (KEYWARD_MAIL_MACHINE_KEY_CHANGES, KEYWARD_AUDIT_RETENTION_DAYS).
 ALTER TABLE accounts ADD COLUMN machine_key_mail BOOLEAN;
 ALTER TABLE accounts ADD COLUMN audit_retention_days INTEGER;
+-- Rows Keyward's background jobs journalled without an account (notices, leaks, canaries)
+-- belong to their key's account: a sub account must not read its siblings' rows.
+UPDATE audit_events SET account_id = (
+    SELECT c.account_id FROM credentials c WHERE c.public_id = audit_events.target_id
+) WHERE account_id IS NULL AND target_kind = 'credential';

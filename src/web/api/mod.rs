@@ -401,9 +401,15 @@ impl FromRequest for ApiCaller {
                 .check(presented, &limit_as, &ip, user_agent)
                 .await?;
             let caller = ApiCaller(record, ip);
+            // Verification answers about the key itself, whatever the query says: a client
+            // behind a proxy (Envoy passes the original query on) must not choose the
+            // account `X-Keyward-Account` names.
+            let verifying = matches!(req.path(), "/api/v1/verify" | "/api/v1/whoami")
+                || req.path().starts_with("/auth/forward");
             let asked = web::Query::<AccountParam>::from_query(req.query_string())
                 .ok()
-                .and_then(|q| q.into_inner().account);
+                .and_then(|q| q.into_inner().account)
+                .filter(|_| !verifying);
             match asked {
                 None => Ok(caller),
                 Some(id) => caller.in_sub_account(&state, &id).await,
