@@ -2091,8 +2091,9 @@ async fn a_rolled_key_takes_its_old_secret_for_the_window_only() {
         assert_eq!(works(process, &old).await, StatusCode::OK);
         assert_eq!(works(process, &new).await, StatusCode::OK);
     }
-    // The old secret's last use is known (its owner watches it before retiring it).
-    let seen: (Option<chrono::NaiveDateTime>, Option<String>) = {
+    // The old secret's last use is known (its owner watches it before retiring it). It is
+    // written by the use batch, after the answer: wait for it (under load it can lag).
+    let read_seen = || -> (Option<chrono::NaiveDateTime>, Option<String>) {
         use diesel::prelude::*;
         use keyward::db::schema::credentials as c;
         c::table
@@ -2101,7 +2102,11 @@ async fn a_rolled_key_takes_its_old_secret_for_the_window_only() {
             .first(&mut app.db())
             .expect("row")
     };
-    assert!(seen.0.is_some());
+    common::eventually("the old secret's use recorded", || async {
+        read_seen().0.is_some()
+    })
+    .await;
+    let seen = read_seen();
     assert_eq!(seen.1.as_deref(), Some("127.0.0.1"));
     // Journalled, and its owner told.
     {
