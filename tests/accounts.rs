@@ -835,3 +835,111 @@ async fn journal_rows_forms_and_verification_stay_with_their_own_account() {
     let globex_audit = gil.get("/audit?action=credential.leak_reported").await;
     assert!(globex_audit.contains("Gil&#39;s key") || globex_audit.contains("Gil's key"));
 }
+
+#[tokio::test]
+async fn eight_creations_of_one_name_at_once_make_one_sub_account() {
+    let w = world().await;
+    let (app, admin) = (&w.app, &w.admin);
+    let ada = app.stage_api_user(admin, 1, "Ada's automation").await;
+    app.save(admin, 1).await;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (url, token) = (format!("{}/api/v1/accounts", app.base), ada.token.clone());
+        set.spawn(async move {
+            client()
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({"name": "Hooli"}))
+                .send()
+                .await
+                .expect("create")
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses: Vec<u16> = set.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    let made: i64 = accounts::table
+        .filter(accounts::name.eq("Hooli"))
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(made, 1);
+    // And the database itself refuses a second one, whatever its case.
+    use diesel::connection::SimpleConnection;
+    let twin = app.db().batch_execute(
+        "INSERT INTO accounts (name, created_at, parent_id) VALUES ('HOOLI', '2026-12-01 00:00:00', 1)",
+    );
+    assert!(twin.is_err(), "the unique index");
+}
+
+#[tokio::test]
+async fn a_key_of_someone_who_is_not_an_administrator_manages_no_sub_account() {
+    use reqwest::Method;
+    let w = world().await;
+    let (app, admin) = (&w.app, &w.admin);
+    // Ada gives Bob (no permission) a key with every Keyward scope, keyward:accounts too:
+    // it acts with no more than Bob holds.
+    let bob = app
+        .create_operator(admin, "Bob Plain", "bob@example.org", false)
+        .await;
+    let key = app.stage_api_user(admin, bob, "Bob's wide key").await;
+    app.save(admin, bob).await;
+    let before = app.fingerprint();
+    let accounts_before: i64 = accounts::table
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    for (method, path, body) in [
+        (Method::GET, "/api/v1/accounts".to_owned(), None),
+        (
+            Method::POST,
+            "/api/v1/accounts".to_owned(),
+            Some(json!({"name": "Bob's"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/accounts/{}", w.globex),
+            Some(json!({"active": false})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/accounts/{}?operators=1&keys=1", w.globex),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/machines?account={}", w.globex),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/machines?account={}", w.globex),
+            Some(json!({"name": "Planted"})),
+        ),
+    ] {
+        let (status, body) = call(app, &key.token, method, &path, body).await;
+        assert_eq!(status, 403, "{path}: {body}");
+        assert_eq!(body["permission"], json!("administrator"), "{path}: {body}");
+    }
+    assert_eq!(app.fingerprint(), before);
+    let accounts_after: i64 = accounts::table
+        .count()
+        .get_result(&mut app.db())
+        .expect("count");
+    assert_eq!(accounts_after, accounts_before);
+    let globex_active: bool = accounts::table
+        .find(w.globex)
+        .select(accounts::active)
+        .first(&mut app.db())
+        .expect("globex");
+    assert!(globex_active);
+}

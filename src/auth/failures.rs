@@ -109,6 +109,7 @@ impl AuthFailures {
                                 id: public_id.clone(),
                                 name: label.clone(),
                                 owner: owner.clone(),
+                                account: Some(*account_id),
                             },
                         ),
                         FailedId::Unknown => (
@@ -118,6 +119,7 @@ impl AuthFailures {
                                 id: String::new(),
                                 name: "unknown ids".into(),
                                 owner: None,
+                                account: None,
                             },
                         ),
                     };

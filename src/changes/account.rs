@@ -32,6 +32,7 @@ fn journal(
         id: account_id.to_string(),
         name: String::new(),
         owner: None,
+        account: Some(account_id),
     };
     super::journal(conn, ctx, action, &target, changes)
 }

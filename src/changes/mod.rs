@@ -219,6 +219,7 @@ pub fn credential_target(c: &Credential) -> Target {
         id: c.public_id.clone(),
         name: c.label.clone(),
         owner: c.owner_ref().map(|o| o.to_string()),
+        account: Some(c.account_id),
     }
 }
 
@@ -228,6 +229,7 @@ fn operator_target(o: &Operator) -> Target {
         id: o.id.to_string(),
         name: o.name.clone(),
         owner: None,
+        account: Some(o.account_id),
     }
 }
 
@@ -237,6 +239,7 @@ fn group_target(g: &Group) -> Target {
         id: g.id.to_string(),
         name: g.name.clone(),
         owner: None,
+        account: Some(g.account_id),
     }
 }
 
@@ -246,5 +249,6 @@ fn machine_target(m: &Machine) -> Target {
         id: m.id.to_string(),
         name: m.name.clone(),
         owner: None,
+        account: Some(m.account_id),
     }
 }

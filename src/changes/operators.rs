@@ -479,6 +479,7 @@ pub fn sign_in(
                 id: String::new(),
                 name: email.to_owned(),
                 owner: None,
+                account: None,
             },
         ),
     };

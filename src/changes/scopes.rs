@@ -20,6 +20,7 @@ fn target(s: &Scope) -> Target {
         id: s.id.to_string(),
         name: s.name.clone(),
         owner: None,
+        account: Some(s.account_id),
     }
 }
 

@@ -15,6 +15,18 @@ fn not_found() -> ChangeError {
     ChangeError::Db(diesel::result::Error::NotFound)
 }
 
+/// A name another sub account took at the same moment (the unique index) is refused like
+/// one taken before.
+fn name_race(e: diesel::result::Error) -> ChangeError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            ChangeError::Refused("accounts.name_taken")
+        }
+        e => ChangeError::Db(e),
+    }
+}
+
 /// The main account whose sub accounts the actor manages: their own, if it is a main
 /// account and they are one of its administrators. A machine's key manages none.
 pub fn managed_by(conn: &mut DbConn, ctx: &Ctx) -> ChangeResult<i32> {
@@ -35,6 +47,7 @@ fn target(a: &Account) -> Target {
         id: a.id.to_string(),
         name: a.name.clone(),
         owner: None,
+        account: None,
     }
 }
 
@@ -69,10 +82,12 @@ pub fn find(conn: &mut DbConn, ctx: &Ctx, id: i32) -> ChangeResult<(Account, Con
 pub fn create(conn: &mut DbConn, ctx: &Ctx, name: &str) -> ChangeResult<Account> {
     write(conn, |conn| {
         let home = managed_by(conn, ctx)?;
+        // Sibling names are checked one maker at a time (and the unique index backs it).
+        accounts::lock(conn, home)?;
         if accounts::name_taken(conn, home, name, None)? {
             return Err(ChangeError::Refused("accounts.name_taken"));
         }
-        let a = accounts::create_sub(conn, home, name, ctx.at)?;
+        let a = accounts::create_sub(conn, home, name, ctx.at).map_err(name_race)?;
         journal(conn, ctx, home, Action::AccountCreated, &a, &[])?;
         Ok(a)
     })
@@ -85,10 +100,11 @@ pub fn rename(conn: &mut DbConn, ctx: &Ctx, id: i32, name: &str) -> ChangeResult
         if a.name == name {
             return Ok(a);
         }
+        accounts::lock(conn, home)?;
         if accounts::name_taken(conn, home, name, Some(a.id))? {
             return Err(ChangeError::Refused("accounts.name_taken"));
         }
-        accounts::rename(conn, a.id, name)?;
+        accounts::rename(conn, a.id, name).map_err(name_race)?;
         let details = [change("name", &a.name, name)];
         journal(conn, ctx, home, Action::AccountRenamed, &a, &details)?;
         Ok(Account {

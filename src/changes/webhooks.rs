@@ -26,6 +26,7 @@ fn target(e: &Endpoint) -> Target {
         id: e.id.to_string(),
         name: e.url.clone(),
         owner: None,
+        account: Some(e.account_id),
     }
 }
 

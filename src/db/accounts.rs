@@ -149,7 +149,8 @@ pub fn rename(conn: &mut DbConn, id: i32, name: &str) -> QueryResult<()> {
 }
 
 /// Takes the account's row for this transaction (PostgreSQL; SQLite's write transaction
-/// holds the whole database already), so that a deletion deletes what it counted.
+/// holds the whole database already): a deletion deletes what it counted, and siblings'
+/// names are checked one maker at a time.
 pub fn lock(conn: &mut DbConn, id: i32) -> QueryResult<()> {
     if let DbConn::Postgres(c) = conn {
         accounts::table

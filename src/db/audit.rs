@@ -45,6 +45,10 @@ pub struct Target {
     /// For a credential: its owner (`operator:ID`, `machine:ID`), so the owner's page
     /// shows the events of their keys.
     pub owner: Option<String>,
+    /// The account it belongs to, whose journal the row goes in whoever acted (Keyward's
+    /// background jobs, or a main-account administrator on her own key while switched into
+    /// a sub account); `None`: the actor's (a sub account itself: its main account's).
+    pub account: Option<i32>,
 }
 
 /// One changed field: before → after. Never a secret, password or token.
@@ -125,10 +129,7 @@ pub fn record(
     } else {
         serde_json::to_string(changes).unwrap_or_default()
     };
-    let account_id = match target_account(conn, target)? {
-        Some(id) => Some(id),
-        None => actor.account_id,
-    };
+    let account_id = target.account.or(actor.account_id);
     diesel::insert_into(audit_events::table)
         .values((
             audit_events::account_id.eq(account_id),
@@ -148,50 +149,6 @@ pub fn record(
     match account_id {
         Some(account_id) => send_to_webhooks(conn, account_id, actor, at, action, target, changes),
         None => Ok(()),
-    }
-}
-
-/// The account whose journal a row about `target` belongs in: the target's own (a key's,
-/// an operator's, …) whoever acted — Keyward's background jobs, or an administrator of the
-/// main account acting on their own key while switched into a sub account. `None` for what
-/// is not a row of one account (a sub account itself, whose management the actor's account
-/// journals; the journal; an unknown id).
-fn target_account(conn: &mut DbConn, target: &Target) -> QueryResult<Option<i32>> {
-    use super::schema::{groups, machines, operators, scopes, webhook_endpoints};
-    let Ok(id) = target.id.parse::<i32>() else {
-        return match target.kind {
-            "credential" => super::credentials::account_of(conn, &target.id),
-            _ => Ok(None),
-        };
-    };
-    match target.kind {
-        "credential" => super::credentials::account_of(conn, &target.id),
-        "operator" => operators::table
-            .find(id)
-            .select(operators::account_id)
-            .first(conn)
-            .optional(),
-        "group" => groups::table
-            .find(id)
-            .select(groups::account_id)
-            .first(conn)
-            .optional(),
-        "machine" => machines::table
-            .find(id)
-            .select(machines::account_id)
-            .first(conn)
-            .optional(),
-        "scope" => scopes::table
-            .find(id)
-            .select(scopes::account_id)
-            .first(conn)
-            .optional(),
-        "webhook" => webhook_endpoints::table
-            .find(id)
-            .select(webhook_endpoints::account_id)
-            .first(conn)
-            .optional(),
-        _ => Ok(None),
     }
 }
 
@@ -363,6 +320,7 @@ pub fn prune(
                 id: String::new(),
                 name: "journal".into(),
                 owner: None,
+                account,
             };
             record(
                 conn,

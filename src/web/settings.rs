@@ -274,18 +274,12 @@ pub async fn set_mail(
 /// How long the account keeps its journal (empty: as the process's setting says).
 pub async fn set_retention(
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<DormantForm>,
+    CsrfForm(form): CsrfForm<DaysForm>,
 ) -> Result<HttpResponse, AppError> {
     let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
-    let days = match form.days.trim() {
-        "" => None,
-        n => match n.parse::<u32>() {
-            Ok(d) if changes::account::RETENTION_DAYS.contains(&d) => Some(d),
-            _ => {
-                ctx.flash_error("settings.retention_out_of_range")?;
-                return Ok(see_other("/settings"));
-            }
-        },
+    let Ok(days) = form.days_within(changes::account::RETENTION_DAYS) else {
+        ctx.flash_error("settings.retention_out_of_range")?;
+        return Ok(see_other("/settings"));
     };
     let cx = ctx.change()?;
     ctx.state
@@ -330,27 +324,36 @@ pub async fn set_leaks(
 
 /// A number of days (the dormancy and retention forms).
 #[derive(Deserialize)]
-pub struct DormantForm {
+pub struct DaysForm {
     /// Empty: off (dormancy), or the process's setting (retention).
     #[serde(default)]
     days: String,
 }
 
+impl DaysForm {
+    /// The days typed, if within `range`; `None` for an empty field.
+    fn days_within(&self, range: std::ops::RangeInclusive<u32>) -> Result<Option<u32>, ()> {
+        match self.days.trim() {
+            "" => Ok(None),
+            n => n
+                .parse()
+                .ok()
+                .filter(|d| range.contains(d))
+                .map(Some)
+                .ok_or(()),
+        }
+    }
+}
+
 /// After how many days unused the account's keys are noticed, then deactivated.
 pub async fn set_dormant(
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<DormantForm>,
+    CsrfForm(form): CsrfForm<DaysForm>,
 ) -> Result<HttpResponse, AppError> {
     let account_id = ctx.require(Permission::SettingsWrite)?.account_id;
-    let days = match form.days.trim() {
-        "" => None,
-        n => match n.parse::<u32>() {
-            Ok(d) if (1..=changes::account::DORMANT_DAYS_MAX).contains(&d) => Some(d),
-            _ => {
-                ctx.flash_error("settings.dormant_out_of_range")?;
-                return Ok(see_other("/settings"));
-            }
-        },
+    let Ok(days) = form.days_within(1..=changes::account::DORMANT_DAYS_MAX) else {
+        ctx.flash_error("settings.dormant_out_of_range")?;
+        return Ok(see_other("/settings"));
     };
     let cx = ctx.change()?;
     ctx.state

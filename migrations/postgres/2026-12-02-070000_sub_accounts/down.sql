@@ -1,3 +1,4 @@
+DROP INDEX accounts_sub_name;
 ALTER TABLE accounts DROP COLUMN audit_retention_days;
 ALTER TABLE accounts DROP COLUMN machine_key_mail;
 DROP INDEX accounts_parent;

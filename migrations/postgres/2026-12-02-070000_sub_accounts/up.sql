@@ -13,3 +13,6 @@ ALTER TABLE accounts ADD COLUMN audit_retention_days INTEGER;
 UPDATE audit_events SET account_id = (
     SELECT c.account_id FROM credentials c WHERE c.public_id = audit_events.target_id
 ) WHERE account_id IS NULL AND target_kind = 'credential';
+-- Two sub accounts of one main account never share a name, even made at the same moment
+-- (the check in changes::sub_accounts also folds non-ASCII case).
+CREATE UNIQUE INDEX accounts_sub_name ON accounts (parent_id, lower(name));

@@ -310,7 +310,7 @@ impl<'de> Deserialize<'de> for DateTimeField {
 /// the key's own, or the sub account named by `?account=` (`in_sub_account`).
 pub struct ApiCaller(pub AuthRecord, pub String);
 
-/// `?account=ID`, on any call that acts in the caller's account.
+/// `?account=ID`, on any call that acts in the caller's account (not verification).
 #[derive(Deserialize)]
 struct AccountParam {
     account: Option<String>,
